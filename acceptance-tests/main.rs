@@ -1,1 +1,5 @@
+//! The one integration-test binary: real Terraform and the local AWS emulator.
+//! Each extra test binary would relink the AWS SDK, so every suite is a module here.
 
+mod support;
+mod emulator_conformance;

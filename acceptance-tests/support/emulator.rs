@@ -1,0 +1,1 @@
+//! Starts and controls the local AWS emulator (acceptance-tests/emulator/run).

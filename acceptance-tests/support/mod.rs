@@ -1,0 +1,3 @@
+//! Test support: the local AWS emulator process and the real-Terraform harness.
+
+pub mod emulator;

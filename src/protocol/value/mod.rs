@@ -1,0 +1,1 @@
+//! Terraform values (cty) on the wire: msgpack and JSON DynamicValues, with unknowns.
