@@ -1,0 +1,1 @@
+//! Provider configuration on the standard AWS chain.

@@ -1,0 +1,3 @@
+//! The AWS gateway: the only code that calls AWS.
+
+pub mod config;

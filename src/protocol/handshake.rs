@@ -1,0 +1,263 @@
+//! The go-plugin handshake: what the host tells us through the environment, and the one
+//! line we print on stdout so it can connect.
+//!
+//! Terraform and OpenTofu both launch providers through go-plugin. The host sets a magic
+//! cookie (to catch people running the binary by hand), the protocol versions it speaks,
+//! where to listen and, for AutoMTLS, its client certificate. We answer with
+//! `CORE|APP|NETWORK|ADDRESS|grpc|CERT` and keep stdout quiet afterwards.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+
+/// The cookie Terraform and OpenTofu set for every provider they launch.
+pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/// go-plugin's own protocol version: always 1.
+pub const CORE_PROTOCOL_VERSION: u32 = 1;
+/// The application protocol we serve: tfplugin6.
+pub const APP_PROTOCOL_VERSION: u32 = 6;
+
+const DEFAULT_MIN_PORT: u16 = 10000;
+const DEFAULT_MAX_PORT: u16 = 25000;
+
+/// Shown when someone runs the provider binary directly.
+pub const NOT_A_PROGRAM_MESSAGE: &str = "\
+This binary is a plugin for Terraform and OpenTofu (terraform-provider-servicemesh).
+It is not meant to be run directly: Terraform starts it for you.
+
+To use it, declare it in your configuration:
+
+  terraform {
+    required_providers {
+      servicemesh = { source = \"servicemesh/servicemesh\" }
+    }
+  }
+
+then run `terraform init` and `terraform plan`.
+To debug it, run it with --debug and follow the instructions it prints.";
+
+/// Why the handshake cannot go ahead.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HandshakeError {
+    #[error("{NOT_A_PROGRAM_MESSAGE}")]
+    MissingCookie,
+    #[error(
+        "this provider speaks plugin protocol {APP_PROTOCOL_VERSION}, but the host offered only \
+         [{offered}]; use Terraform 1.0 or later, or OpenTofu"
+    )]
+    UnsupportedProtocol { offered: String },
+    #[error("invalid {name} {value:?}: {reason}")]
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// What the host asked for, read from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeRequest {
+    pub min_port: u16,
+    pub max_port: u16,
+    /// Where to put the unix socket's private directory, if the host chose one.
+    pub unix_socket_dir: Option<PathBuf>,
+    /// The host's AutoMTLS client certificate (PEM). `None` means serve plain.
+    pub client_cert_pem: Option<String>,
+}
+
+impl HandshakeRequest {
+    /// Reads the handshake from the process environment.
+    pub fn from_env() -> Result<Self, HandshakeError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads the handshake from a map of variables (the environment, in production).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, HandshakeError> {
+        if vars.get(MAGIC_COOKIE_KEY).map(String::as_str) != Some(MAGIC_COOKIE_VALUE) {
+            return Err(HandshakeError::MissingCookie);
+        }
+        negotiate_version(vars.get("PLUGIN_PROTOCOL_VERSIONS").map(String::as_str))?;
+        let min_port = port_setting(vars, "PLUGIN_MIN_PORT", DEFAULT_MIN_PORT)?;
+        let max_port = port_setting(vars, "PLUGIN_MAX_PORT", DEFAULT_MAX_PORT)?;
+        if min_port > max_port {
+            return Err(HandshakeError::InvalidSetting {
+                name: "PLUGIN_MIN_PORT",
+                value: min_port.to_string(),
+                reason: format!("greater than PLUGIN_MAX_PORT ({max_port})"),
+            });
+        }
+        let non_empty = |key: &str| vars.get(key).filter(|v| !v.trim().is_empty()).cloned();
+        Ok(Self {
+            min_port,
+            max_port,
+            unix_socket_dir: non_empty("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from),
+            client_cert_pem: non_empty("PLUGIN_CLIENT_CERT"),
+        })
+    }
+}
+
+/// Picks protocol 6 from the host's comma-separated offer. A host that sends no list is
+/// an old go-plugin host that assumes the plugin's default, which for us is 6.
+pub fn negotiate_version(offered: Option<&str>) -> Result<u32, HandshakeError> {
+    let Some(offered) = offered.filter(|o| !o.trim().is_empty()) else {
+        return Ok(APP_PROTOCOL_VERSION);
+    };
+    let speaks_ours = offered
+        .split(',')
+        .any(|v| v.trim().parse::<u32>() == Ok(APP_PROTOCOL_VERSION));
+    if speaks_ours {
+        Ok(APP_PROTOCOL_VERSION)
+    } else {
+        Err(HandshakeError::UnsupportedProtocol {
+            offered: offered.to_string(),
+        })
+    }
+}
+
+fn port_setting(
+    vars: &HashMap<String, String>,
+    name: &'static str,
+    default: u16,
+) -> Result<u16, HandshakeError> {
+    match vars.get(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(value) => value
+            .trim()
+            .parse::<u16>()
+            .map_err(|err| HandshakeError::InvalidSetting {
+                name,
+                value: value.clone(),
+                reason: err.to_string(),
+            }),
+    }
+}
+
+/// Where the provider listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenAddress {
+    Unix(PathBuf),
+    Tcp(std::net::SocketAddr),
+}
+
+impl ListenAddress {
+    fn network(&self) -> &'static str {
+        match self {
+            ListenAddress::Unix(_) => "unix",
+            ListenAddress::Tcp(_) => "tcp",
+        }
+    }
+}
+
+impl fmt::Display for ListenAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListenAddress::Unix(path) => write!(f, "{}", path.display()),
+            ListenAddress::Tcp(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+/// The single line printed on stdout once the server is listening.
+pub fn handshake_line(address: &ListenAddress, server_cert_der: Option<&[u8]>) -> String {
+    // go-plugin decodes the certificate with Go's RawStdEncoding: no padding.
+    let cert = server_cert_der
+        .map(|der| STANDARD_NO_PAD.encode(der))
+        .unwrap_or_default();
+    format!(
+        "{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|{}|{address}|grpc|{cert}",
+        address.network()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn with_cookie(extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut all = vars(extra);
+        all.insert(MAGIC_COOKIE_KEY.into(), MAGIC_COOKIE_VALUE.into());
+        all
+    }
+
+    #[test]
+    fn refuses_to_start_without_the_cookie() {
+        let err = HandshakeRequest::from_vars(&vars(&[])).unwrap_err();
+        assert_eq!(err, HandshakeError::MissingCookie);
+        assert!(err.to_string().contains("plugin for Terraform"));
+        let wrong = vars(&[(MAGIC_COOKIE_KEY, "nope")]);
+        assert_eq!(
+            HandshakeRequest::from_vars(&wrong).unwrap_err(),
+            HandshakeError::MissingCookie
+        );
+    }
+
+    #[test]
+    fn picks_six_from_the_offer() {
+        assert_eq!(negotiate_version(Some("5,6")), Ok(6));
+        assert_eq!(negotiate_version(Some(" 6 ")), Ok(6));
+        assert_eq!(negotiate_version(None), Ok(6));
+    }
+
+    #[test]
+    fn refuses_an_offer_without_six() {
+        let err = negotiate_version(Some("4,5")).unwrap_err();
+        assert!(matches!(err, HandshakeError::UnsupportedProtocol { .. }));
+        assert!(err.to_string().contains("[4,5]"), "{err}");
+        let err = HandshakeRequest::from_vars(&with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]));
+        assert!(matches!(err, Err(HandshakeError::UnsupportedProtocol { .. })));
+    }
+
+    #[test]
+    fn reads_ports_socket_dir_and_client_cert() {
+        let req = HandshakeRequest::from_vars(&with_cookie(&[
+            ("PLUGIN_PROTOCOL_VERSIONS", "6"),
+            ("PLUGIN_MIN_PORT", "12000"),
+            ("PLUGIN_MAX_PORT", "12010"),
+            ("PLUGIN_UNIX_SOCKET_DIR", "/run/tf"),
+            ("PLUGIN_CLIENT_CERT", "-----BEGIN CERTIFICATE-----"),
+        ]))
+        .unwrap();
+        assert_eq!((req.min_port, req.max_port), (12000, 12010));
+        assert_eq!(req.unix_socket_dir, Some(PathBuf::from("/run/tf")));
+        assert!(req.client_cert_pem.is_some());
+        let defaults = HandshakeRequest::from_vars(&with_cookie(&[])).unwrap();
+        assert_eq!((defaults.min_port, defaults.max_port), (10000, 25000));
+        assert_eq!(defaults.client_cert_pem, None);
+    }
+
+    #[test]
+    fn rejects_bad_port_settings() {
+        let err = HandshakeRequest::from_vars(&with_cookie(&[("PLUGIN_MIN_PORT", "lots")]));
+        assert!(matches!(err, Err(HandshakeError::InvalidSetting { name: "PLUGIN_MIN_PORT", .. })));
+        let err = HandshakeRequest::from_vars(&with_cookie(&[
+            ("PLUGIN_MIN_PORT", "20000"),
+            ("PLUGIN_MAX_PORT", "10000"),
+        ]));
+        assert!(matches!(err, Err(HandshakeError::InvalidSetting { .. })));
+    }
+
+    #[test]
+    fn formats_the_handshake_line() {
+        let unix = ListenAddress::Unix(PathBuf::from("/tmp/p/plugin.sock"));
+        // 0xfb 0xff encodes to "+/8=" with padding; go-plugin wants it without.
+        assert_eq!(
+            handshake_line(&unix, Some(&[0xfb, 0xff])),
+            "1|6|unix|/tmp/p/plugin.sock|grpc|+/8"
+        );
+        let tcp = ListenAddress::Tcp("127.0.0.1:12001".parse().unwrap());
+        assert_eq!(handshake_line(&tcp, None), "1|6|tcp|127.0.0.1:12001|grpc|");
+    }
+}

@@ -1,0 +1,228 @@
+//! Logs in hclog's JSON shape on stderr, so Terraform shows them under TF_LOG.
+//!
+//! go-plugin reads a plugin's stderr line by line. A JSON line with `@level`,
+//! `@message` and `@timestamp` becomes a structured entry of the provider's logger;
+//! every other key becomes a key/value pair. Terraform filters those entries with
+//! TF_LOG_PROVIDER / TF_LOG, which it passes down to us, so we read the same variables
+//! and stay silent (and cheap) when nobody is listening. stdout is never touched: it
+//! belongs to the handshake.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+
+/// The `@module` of our entries, as terraform-plugin-log names provider loggers.
+const MODULE: &str = "provider.terraform-provider-servicemesh";
+
+/// The level Terraform asked for, from the most specific variable to the least.
+pub fn level_from_env(vars: &dyn Fn(&str) -> Option<String>) -> LevelFilter {
+    ["TF_LOG_PROVIDER_SERVICEMESH", "TF_LOG_PROVIDER", "TF_LOG"]
+        .iter()
+        .find_map(|name| vars(name).filter(|v| !v.trim().is_empty()))
+        .map(|value| parse_level(&value))
+        .unwrap_or(LevelFilter::OFF)
+}
+
+fn parse_level(value: &str) -> LevelFilter {
+    match value.trim().to_ascii_uppercase().as_str() {
+        // TF_LOG=JSON means "trace, as JSON": the format is always JSON for us.
+        "TRACE" | "JSON" => LevelFilter::TRACE,
+        "DEBUG" => LevelFilter::DEBUG,
+        "INFO" => LevelFilter::INFO,
+        "WARN" => LevelFilter::WARN,
+        "ERROR" => LevelFilter::ERROR,
+        "OFF" => LevelFilter::OFF,
+        // Terraform treats unknown values as TRACE; so do we.
+        _ => LevelFilter::TRACE,
+    }
+}
+
+/// Installs the stderr JSON logger at the level the environment asks for.
+pub fn init_from_env() {
+    let level = level_from_env(&|name| std::env::var(name).ok());
+    let subscriber = tracing_subscriber::registry().with(HclogLayer::new(level, std::io::stderr));
+    // A second init (tests) keeps the first subscriber; that is fine.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// A tracing layer that writes one hclog JSON object per event.
+pub struct HclogLayer<W> {
+    level: LevelFilter,
+    make_writer: W,
+}
+
+impl<W> HclogLayer<W> {
+    pub fn new(level: LevelFilter, make_writer: W) -> Self {
+        Self { level, make_writer }
+    }
+}
+
+impl<S, W, Out> Layer<S> for HclogLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: Fn() -> Out + 'static,
+    Out: std::io::Write,
+{
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        self.level >= *metadata.level()
+    }
+
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let mut line = format_event(event, chrono::Utc::now());
+        line.push('\n');
+        // Logging must never take the provider down: a closed stderr is ignored.
+        let _ = (self.make_writer)().write_all(line.as_bytes());
+    }
+}
+
+/// hclog's level names.
+fn level_name(level: &Level) -> &'static str {
+    match *level {
+        Level::TRACE => "trace",
+        Level::DEBUG => "debug",
+        Level::INFO => "info",
+        Level::WARN => "warn",
+        Level::ERROR => "error",
+    }
+}
+
+/// Renders one event as an hclog JSON line (without the newline).
+pub fn format_event(event: &Event<'_>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let mut fields = FieldCollector::default();
+    event.record(&mut fields);
+    let mut entry = serde_json::Map::new();
+    entry.insert(
+        "@level".into(),
+        level_name(event.metadata().level()).into(),
+    );
+    entry.insert("@message".into(), fields.message.into());
+    entry.insert("@module".into(), MODULE.into());
+    // hclog's layout is Go's "2006-01-02T15:04:05.000000Z07:00": six fractional digits.
+    entry.insert(
+        "@timestamp".into(),
+        now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string().into(),
+    );
+    if let (Some(file), Some(line)) = (event.metadata().file(), event.metadata().line()) {
+        entry.insert("@caller".into(), format!("{file}:{line}").into());
+    }
+    for (key, value) in fields.others {
+        entry.insert(key, value);
+    }
+    serde_json::Value::Object(entry).to_string()
+}
+
+#[derive(Default)]
+struct FieldCollector {
+    message: String,
+    others: BTreeMap<String, serde_json::Value>,
+}
+
+impl Visit for FieldCollector {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message = value.to_string();
+        } else {
+            self.others.insert(field.name().into(), value.into());
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.others.insert(field.name().into(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.others.insert(field.name().into(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.others.insert(field.name().into(), value.into());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let mut text = String::new();
+        let _ = write!(text, "{value:?}");
+        if field.name() == "message" {
+            self.message = text;
+        } else {
+            self.others.insert(field.name().into(), text.into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn most_specific_variable_wins() {
+        assert_eq!(level_from_env(&env(&[])), LevelFilter::OFF);
+        assert_eq!(level_from_env(&env(&[("TF_LOG", "info")])), LevelFilter::INFO);
+        assert_eq!(
+            level_from_env(&env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])),
+            LevelFilter::DEBUG
+        );
+        assert_eq!(
+            level_from_env(&env(&[
+                ("TF_LOG_PROVIDER", "DEBUG"),
+                ("TF_LOG_PROVIDER_SERVICEMESH", "trace")
+            ])),
+            LevelFilter::TRACE
+        );
+        assert_eq!(level_from_env(&env(&[("TF_LOG", "JSON")])), LevelFilter::TRACE);
+    }
+
+    #[test]
+    fn writes_hclog_json_lines_at_the_chosen_level() {
+        let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = buffer.clone();
+        let writer = move || SharedWriter(sink.clone());
+        let subscriber =
+            tracing_subscriber::registry().with(HclogLayer::new(LevelFilter::DEBUG, writer));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(cluster = "prod", services = 3_u64, "reading the mesh");
+            tracing::trace!("too chatty");
+        });
+        let text = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        let entry: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(entry["@level"], "debug");
+        assert_eq!(entry["@message"], "reading the mesh");
+        assert_eq!(entry["@module"], MODULE);
+        assert_eq!(entry["cluster"], "prod");
+        assert_eq!(entry["services"], 3);
+        let stamp = entry["@timestamp"].as_str().unwrap();
+        // 2026-11-27T06:30:00.123456Z
+        assert_eq!(stamp.len(), 27, "{stamp}");
+        assert_eq!(&stamp[19..20], ".");
+        assert!(stamp.ends_with('Z'));
+    }
+
+    struct SharedWriter(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for SharedWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+}

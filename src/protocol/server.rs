@@ -1,0 +1,220 @@
+//! Serving the provider: managed by Terraform (handshake + AutoMTLS) or in debug mode
+//! (reattach), with every gRPC service go-plugin expects and a clean way out.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Server;
+use tonic::transport::server::Router;
+
+use super::controller::{Broker, Controller, Stdio};
+use super::handshake::{HandshakeError, HandshakeRequest, ListenAddress, handshake_line};
+use super::proto::plugin::grpc_broker_server::GrpcBrokerServer;
+use super::proto::plugin::grpc_controller_server::GrpcControllerServer;
+use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
+use super::proto::tfplugin6::provider_server::{Provider, ProviderServer};
+use super::tls::{ServerIdentity, TlsError, server_config};
+use super::transport::{PluginListener, accept_loop};
+
+/// Terraform's v6 client accepts messages up to 256 MiB; large plans need the same here.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// How long a graceful stop may take before the process just exits. go-plugin kills
+/// the process about two seconds after Shutdown, and logs that as a failure.
+const GRACEFUL_STOP: Duration = Duration::from_millis(1500);
+
+/// How often we check that Terraform is still there.
+const PARENT_POLL: Duration = Duration::from_millis(500);
+
+/// The provider address Terraform knows us by, used for reattach instructions.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/servicemesh/servicemesh";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("listening for Terraform: {0}")]
+    Listen(#[from] std::io::Error),
+    #[error("serving gRPC: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Serves under Terraform: reads the handshake from the environment, prints the
+/// handshake line, and runs until Shutdown, SIGTERM, or the parent process is gone.
+pub async fn serve_managed<P: Provider>(
+    provider: P,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let request = HandshakeRequest::from_env()?;
+    let (listener, address) = PluginListener::bind(
+        request.unix_socket_dir.as_deref(),
+        (request.min_port, request.max_port),
+    )
+    .await?;
+    let identity = match &request.client_cert_pem {
+        Some(pem) => {
+            let identity = ServerIdentity::generate()?;
+            let config = server_config(&identity, pem)?;
+            Some((identity, Arc::new(config)))
+        }
+        None => None,
+    };
+    let line = handshake_line(
+        &address,
+        identity.as_ref().map(|(id, _)| id.cert_der.as_ref()),
+    );
+    let tls = identity.map(|(_, config)| config);
+    watch_parent(shutdown.clone());
+    watch_terminate_signal(shutdown.clone());
+    run(provider, listener, tls, shutdown, move || print_stdout_line(&line)).await
+}
+
+/// Serves for a debugger: no cookie, no TLS, and instructions for TF_REATTACH_PROVIDERS.
+pub async fn serve_debug<P: Provider>(
+    provider: P,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let (listener, address) = PluginListener::bind(None, (10000, 25000)).await?;
+    let instructions = reattach_instructions(&address);
+    watch_terminate_signal(shutdown.clone());
+    // Ctrl-C stops a debug session; under Terraform, the host handles interrupts.
+    let ctrl_c = shutdown.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    run(provider, listener, None, shutdown, move || {
+        print_stdout_line(&instructions)
+    })
+    .await
+}
+
+/// The text a developer pastes into their shell to point Terraform at this process.
+pub fn reattach_instructions(address: &ListenAddress) -> String {
+    let (network, addr) = match address {
+        ListenAddress::Unix(path) => ("unix", path.display().to_string()),
+        ListenAddress::Tcp(addr) => ("tcp", addr.to_string()),
+    };
+    let value = serde_json::json!({
+        PROVIDER_ADDRESS: {
+            "Protocol": "grpc",
+            "ProtocolVersion": 6,
+            "Pid": std::process::id(),
+            "Test": true,
+            "Addr": { "Network": network, "String": addr },
+        }
+    });
+    format!(
+        "Provider started in debug mode. To attach Terraform, set in your shell:\n\n\
+         \texport TF_REATTACH_PROVIDERS='{value}'\n\n\
+         then run terraform as usual in another terminal. Ctrl-C stops the provider."
+    )
+}
+
+fn print_stdout_line(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // If stdout is gone the host is gone too; the parent watch ends us.
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+}
+
+/// Builds the router with every service the host talks to.
+fn router<P: Provider>(provider: P, shutdown: &CancellationToken) -> Router {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    // go-plugin's Ping checks the health of the service named "plugin".
+    tokio::spawn(async move {
+        health_reporter
+            .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+            .await;
+    });
+    let provider = ProviderServer::new(provider)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    Server::builder()
+        .add_service(provider)
+        .add_service(health_service)
+        .add_service(GrpcControllerServer::new(Controller {
+            shutdown: shutdown.clone(),
+        }))
+        .add_service(GrpcStdioServer::new(Stdio {
+            shutdown: shutdown.clone(),
+        }))
+        .add_service(GrpcBrokerServer::new(Broker {
+            shutdown: shutdown.clone(),
+        }))
+}
+
+async fn run<P: Provider>(
+    provider: P,
+    listener: PluginListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: CancellationToken,
+    on_ready: impl FnOnce(),
+) -> Result<(), ServeError> {
+    let router = router(provider, &shutdown);
+    let stopping = shutdown.clone();
+    let signal = async move { stopping.cancelled().await };
+    // Listening already happened in bind(): the host may connect as soon as it reads
+    // the line, and connections queue in the backlog until the server polls them.
+    on_ready();
+    let serve = async {
+        match listener {
+            PluginListener::Unix { listener, dir } => {
+                let incoming = accept_loop(listener, tls);
+                let result = router.serve_with_incoming_shutdown(incoming, signal).await;
+                drop(dir);
+                result
+            }
+            PluginListener::Tcp(listener) => {
+                let incoming = accept_loop(listener, tls);
+                router.serve_with_incoming_shutdown(incoming, signal).await
+            }
+        }
+    };
+    tokio::select! {
+        result = serve => result.map_err(ServeError::from),
+        _ = async { shutdown.cancelled().await; tokio::time::sleep(GRACEFUL_STOP).await } => {
+            tracing::debug!("graceful stop took too long; exiting anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Ends the provider when the process that started it is gone, so a killed Terraform
+/// never leaves us behind.
+fn watch_parent(shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PARENT_POLL);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tick.tick() => {
+                    if std::os::unix::process::parent_id() != parent {
+                        tracing::debug!("Terraform is gone; stopping");
+                        shutdown.cancel();
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
+fn watch_terminate_signal(shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return;
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = terminate.recv() => shutdown.cancel(),
+        }
+    });
+}
