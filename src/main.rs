@@ -1,2 +1,64 @@
+//! The provider binary Terraform launches: `terraform-provider-servicemesh`.
+//!
+//! Run by Terraform, it performs the go-plugin handshake and serves tfplugin6. Run with
+//! `--debug`, it serves for a debugger and prints the TF_REATTACH_PROVIDERS value.
 #![forbid(unsafe_code)]
-fn main() {}
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use servicemesh::protocol::handshake::HandshakeRequest;
+use servicemesh::protocol::logging;
+use servicemesh::protocol::rpc::ProviderService;
+use servicemesh::protocol::server;
+use servicemesh::provider::ServicemeshProvider;
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--version" || a == "-v") {
+        println!("terraform-provider-servicemesh {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let debug = args.iter().any(|a| a == "--debug");
+    if !debug {
+        // Check the cookie before anything else: a person running us by hand gets
+        // an explanation, not a half-started server.
+        if let Err(err) = HandshakeRequest::from_env() {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    }
+    logging::init_from_env();
+    logging::install_panic_hook();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("starting the provider's runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shutdown = CancellationToken::new();
+    let result = runtime.block_on(async {
+        let service = ProviderService::new(Arc::new(ServicemeshProvider::new()));
+        if debug {
+            server::serve_debug(service, shutdown).await
+        } else {
+            server::serve_managed(service, shutdown).await
+        }
+    });
+    // Don't wait for stragglers (an AWS call still in flight): Terraform is done with us.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("terraform-provider-servicemesh: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

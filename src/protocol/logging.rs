@@ -51,6 +51,25 @@ pub fn init_from_env() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
+/// Reports a panic as one error log entry, without a backtrace: Terraform passes
+/// RUST_BACKTRACE through, and a wall of frames helps no practitioner.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        tracing::error!("the provider panicked{location}: {message}; please report this bug");
+        eprintln!("terraform-provider-servicemesh panicked{location}: {message}");
+    }));
+}
+
 /// A tracing layer that writes one hclog JSON object per event.
 pub struct HclogLayer<W> {
     level: LevelFilter,

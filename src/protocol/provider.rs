@@ -1,0 +1,179 @@
+//! What a provider and its resources implement, in terms of decoded values rather than
+//! wire messages. The gRPC layer (`rpc`) turns tfplugin6 requests into these calls and
+//! the answers back into messages; resources never see protobuf or msgpack.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::diagnostics::Diagnostics;
+use super::schema::{IdentitySchema, Schema};
+use super::value::{AttributePath, Value};
+
+/// What every call gets besides its request.
+#[derive(Clone, Debug, Default)]
+pub struct CallContext {
+    /// Cancelled when Terraform calls StopProvider (Ctrl-C): long waits must observe it.
+    pub cancel: CancellationToken,
+    /// The host can take a "deferred" answer (Terraform ≥ 1.9 with -allow-deferral).
+    pub deferral_allowed: bool,
+}
+
+/// Why a change is deferred to a later plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeferredReason {
+    ProviderConfigUnknown,
+    ResourceConfigUnknown,
+    AbsentPrereq,
+}
+
+/// The provider as a whole: its configuration and the resources it offers.
+#[tonic::async_trait]
+pub trait ProviderHandler: Send + Sync + 'static {
+    /// The `provider "…" {}` block.
+    fn schema(&self) -> Schema;
+
+    /// Every managed resource type, registered once at start-up.
+    fn resources(&self) -> Vec<Arc<dyn ResourceHandler>>;
+
+    /// Checks the provider block without calling anything remote.
+    async fn validate_config(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Configures the provider. The configuration may hold unknown values when it
+    /// depends on resources not created yet: accept it and let resources defer.
+    async fn configure(&self, config: &Value, ctx: &CallContext) -> Diagnostics;
+}
+
+/// State plus the provider's private bytes for one resource instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    pub state: Value,
+    /// Opaque to Terraform, kept beside the state (e.g. an idempotency token).
+    pub private: Vec<u8>,
+    pub identity: Option<Value>,
+}
+
+pub struct ReadRequest {
+    pub current: Stored,
+}
+
+#[derive(Default)]
+pub struct ReadResponse {
+    /// `Value::Null` means the object is gone and Terraform drops it from state.
+    pub new: Option<Stored>,
+    pub diagnostics: Diagnostics,
+    pub deferred: Option<DeferredReason>,
+}
+
+pub struct PlanRequest {
+    /// Null on create.
+    pub prior_state: Value,
+    /// Null on destroy. Already carries the schema's defaults and unknowns for
+    /// computed attributes (see `rpc::plan`), so resources only refine it.
+    pub proposed_new_state: Value,
+    pub config: Value,
+    pub prior_private: Vec<u8>,
+    pub prior_identity: Option<Value>,
+}
+
+#[derive(Default)]
+pub struct PlanResponse {
+    pub planned_state: Value,
+    pub planned_private: Vec<u8>,
+    pub planned_identity: Option<Value>,
+    /// Attributes whose change forces replacement, beyond those the schema marks.
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+    pub deferred: Option<DeferredReason>,
+}
+
+pub struct ApplyRequest {
+    /// Null on create.
+    pub prior_state: Value,
+    /// Null on destroy.
+    pub planned_state: Value,
+    pub config: Value,
+    pub planned_private: Vec<u8>,
+    pub planned_identity: Option<Value>,
+}
+
+#[derive(Default)]
+pub struct ApplyResponse {
+    /// What exists now, even when the apply failed halfway: Terraform saves it.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub new_identity: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct ImportRequest {
+    /// The id from `terraform import ADDR ID` or an `import {}` block; empty when the
+    /// import names an identity instead.
+    pub id: String,
+    pub identity: Option<Value>,
+}
+
+#[derive(Default)]
+pub struct ImportResponse {
+    pub imported: Vec<Stored>,
+    pub diagnostics: Diagnostics,
+    pub deferred: Option<DeferredReason>,
+}
+
+/// One managed resource type.
+#[tonic::async_trait]
+pub trait ResourceHandler: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Resource identity (protocol 6.9), if this resource has one.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// Checks the configuration without calling anything remote.
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Rewrites a stored state (as JSON) written by schema version `stored_version` into
+    /// the current version's shape. Called on every state load, even when the versions
+    /// match. The default accepts the current version as is and refuses newer ones.
+    fn upgrade_state(
+        &self,
+        stored_version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
+        let current = self.schema().version;
+        if stored_version > current {
+            return Err(Diagnostics::error(
+                "State written by a newer provider",
+                format!(
+                    "The state of this {} was written by schema version {stored_version}, but this \
+                     provider knows versions up to {current}. Upgrade the provider.",
+                    self.type_name()
+                ),
+            ));
+        }
+        Ok(state)
+    }
+
+    async fn read(&self, request: ReadRequest, ctx: &CallContext) -> ReadResponse;
+
+    async fn plan(&self, request: PlanRequest, ctx: &CallContext) -> PlanResponse;
+
+    async fn apply(&self, request: ApplyRequest, ctx: &CallContext) -> ApplyResponse;
+
+    async fn import(&self, _request: ImportRequest, _ctx: &CallContext) -> ImportResponse {
+        ImportResponse {
+            diagnostics: Diagnostics::error(
+                "Import not supported",
+                format!("{} cannot be imported.", self.type_name()),
+            ),
+            ..ImportResponse::default()
+        }
+    }
+}

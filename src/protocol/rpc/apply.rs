@@ -1,0 +1,50 @@
+//! ApplyResourceChange: carry out a planned create, update or destroy.
+
+use super::{ProviderService, codec};
+use crate::protocol::diagnostics::Diagnostics;
+use crate::protocol::proto::tfplugin6 as pb;
+use crate::protocol::provider::ApplyRequest;
+
+pub(super) async fn apply(
+    service: &ProviderService,
+    request: pb::apply_resource_change::Request,
+) -> pb::apply_resource_change::Response {
+    match try_apply(service, &request).await {
+        Ok(response) => response,
+        Err(diagnostics) => pb::apply_resource_change::Response {
+            // Nothing was done: what existed before still exists.
+            new_state: request.prior_state.clone(),
+            diagnostics: (&diagnostics).into(),
+            ..Default::default()
+        },
+    }
+}
+
+async fn try_apply(
+    service: &ProviderService,
+    request: &pb::apply_resource_change::Request,
+) -> Result<pb::apply_resource_change::Response, Diagnostics> {
+    let resource = service.resource(&request.type_name)?;
+    let ty = &resource.value_type;
+    let identity_type = resource.identity.as_ref().map(|(_, ty)| ty);
+    let apply = ApplyRequest {
+        prior_state: codec::decode(request.prior_state.as_ref(), ty, "prior state")?,
+        planned_state: codec::decode(request.planned_state.as_ref(), ty, "planned state")?,
+        config: codec::decode(request.config.as_ref(), ty, "configuration")?,
+        planned_private: request.planned_private.clone(),
+        planned_identity: codec::decode_identity(request.planned_identity.as_ref(), identity_type)?,
+    };
+    let answer = resource.handler.apply(apply, &service.context()).await;
+    let identity = if answer.new_state.is_null() {
+        None
+    } else {
+        answer.new_identity.as_ref()
+    };
+    Ok(pb::apply_resource_change::Response {
+        new_state: Some(codec::encode(&answer.new_state, ty, "new state")?),
+        private: answer.private,
+        new_identity: codec::encode_identity(identity, identity_type)?,
+        diagnostics: (&answer.diagnostics).into(),
+        legacy_type_system: false,
+    })
+}

@@ -1,0 +1,63 @@
+//! GetMetadata, GetProviderSchema and GetResourceIdentitySchemas.
+
+use std::collections::BTreeMap;
+
+use super::RegisteredResource;
+use crate::protocol::proto::tfplugin6 as pb;
+use crate::protocol::schema::Schema;
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        // Destroy needs no provider-side plan: Terraform plans it alone.
+        plan_destroy: false,
+        // Terraform may skip GetProviderSchema on later calls and use its cache.
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+pub(super) fn metadata_response(
+    resources: &BTreeMap<String, RegisteredResource>,
+) -> pb::get_metadata::Response {
+    pb::get_metadata::Response {
+        server_capabilities: Some(capabilities()),
+        resources: resources
+            .keys()
+            .map(|type_name| pb::get_metadata::ResourceMetadata {
+                type_name: type_name.clone(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+pub(super) fn schema_response(
+    provider: &Schema,
+    resources: &BTreeMap<String, RegisteredResource>,
+) -> pb::get_provider_schema::Response {
+    pb::get_provider_schema::Response {
+        provider: Some(provider.into()),
+        resource_schemas: resources
+            .iter()
+            .map(|(name, resource)| (name.clone(), (&resource.schema).into()))
+            .collect(),
+        server_capabilities: Some(capabilities()),
+        ..Default::default()
+    }
+}
+
+pub(super) fn identity_schemas(
+    resources: &BTreeMap<String, RegisteredResource>,
+) -> pb::get_resource_identity_schemas::Response {
+    pb::get_resource_identity_schemas::Response {
+        identity_schemas: resources
+            .iter()
+            .filter_map(|(name, resource)| {
+                let (schema, _) = resource.identity.as_ref()?;
+                Some((name.clone(), schema.into()))
+            })
+            .collect(),
+        diagnostics: Vec::new(),
+    }
+}
