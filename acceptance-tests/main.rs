@@ -2,4 +2,6 @@
 //! Each extra test binary would relink the AWS SDK, so every suite is a module here.
 
 mod support;
+
 mod emulator_conformance;
+mod plugin_transport;

@@ -1,4 +1,6 @@
-//! Test support: the local AWS emulator process and the real-Terraform harness.
+//! Test support: the local AWS emulator process, the provider process as go-plugin
+//! launches it, and the real-Terraform harness.
 
 pub mod emulator;
+pub mod plugin;
 pub mod terraform;

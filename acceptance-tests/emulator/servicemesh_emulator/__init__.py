@@ -1,0 +1,18 @@
+"""A local AWS for the acceptance tests: moto 5.2.5 in server mode, patched where it departs from AWS.
+
+Modules:
+  launcher       command line, HTTP server, READY line, signals
+  middleware     the WSGI layer in front of moto: control API, counters, latency, faults
+  control        the JSON control API under /_emulator/
+  protocol       which AWS call a request is, and AWS-shaped error bodies per protocol
+  faults         fault and latency rules
+  settings       switches for emulated timing (rollouts, Cloud Map operations)
+  patching       a small registry of replaced moto methods
+  ecs            ECS service and deployment patches
+  service_connect  Service Connect validation and Cloud Map resources
+  cloudmap       Cloud Map namespace and service patches
+  cloudmap_operations  asynchronous Cloud Map operations
+  cloudmap_listing     filters and paging for Cloud Map list calls
+  cloudmap_errors      Cloud Map errors with the members the model declares
+  route53        the private hosted zone behind a DNS namespace
+"""
