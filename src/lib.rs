@@ -7,4 +7,5 @@
 #![forbid(unsafe_code)]
 
 pub mod aws;
+pub mod mesh;
 pub mod protocol;

@@ -129,8 +129,8 @@ pub fn path_to_proto(path: &AttributePath) -> pb::AttributePath {
             .map(|step| pb::attribute_path::Step {
                 selector: Some(match step {
                     PathStep::Attribute(name) => Selector::AttributeName(name.clone()),
-                    PathStep::Key(key) => Selector::ElementKeyString(key.clone()),
-                    PathStep::Index(index) => Selector::ElementKeyInt(*index as i64),
+                    PathStep::ElementKeyString(key) => Selector::ElementKeyString(key.clone()),
+                    PathStep::ElementKeyInt(index) => Selector::ElementKeyInt(*index),
                 }),
             })
             .collect(),

@@ -127,6 +127,6 @@ pub fn replaced_attributes(block: &Block, prior_state: &Value, planned: &Value) 
         .iter()
         .filter(|attribute| attribute.requires_replace)
         .filter(|attribute| prior.get(&attribute.name) != next.get(&attribute.name))
-        .map(|attribute| AttributePath::attribute(&attribute.name))
+        .map(|attribute| AttributePath::root().attribute(attribute.name.as_str()))
         .collect()
 }

@@ -1,0 +1,361 @@
+//! From desired and observed to what must be done: a pure function, so every decision
+//! about which ECS service to touch is unit-tested without AWS.
+//!
+//! Every UpdateService redeploys the service's tasks, so a service whose Service
+//! Connect already matches is never touched. Servers are wired before clients: a task
+//! learns only the endpoints that existed when it started, and the first service in an
+//! empty namespace must not be client-only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{ObservedEndpoint, ObservedServiceConnect, ServerSpec, Wiring};
+use super::names::{default_dns_name, same_namespace};
+
+/// The namespace as every form ECS may echo it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceRef {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+}
+
+impl NamespaceRef {
+    pub fn matches(&self, reference: &str) -> bool {
+        same_namespace(reference, &self.id, &self.arn, &self.name)
+    }
+}
+
+/// What Service Connect on one ECS service amounts to, in our terms. `None`: off, or
+/// on in another namespace.
+pub fn observed_wiring(
+    observed: Option<&ObservedServiceConnect>,
+    namespace: &NamespaceRef,
+) -> Option<Wiring> {
+    let observed = observed?;
+    if !observed.enabled {
+        return None;
+    }
+    let in_namespace = observed
+        .namespace
+        .as_deref()
+        .is_some_and(|reference| namespace.matches(reference));
+    if !in_namespace {
+        return None;
+    }
+    match observed.endpoints.first() {
+        None => Some(Wiring::Client),
+        Some(endpoint) => Some(Wiring::Server(server_from_endpoint(
+            endpoint,
+            &namespace.name,
+        ))),
+    }
+}
+
+/// Fills in what AWS leaves implicit: the discovery name defaults to the port name,
+/// the DNS name to `<discovery>.<namespace>`.
+fn server_from_endpoint(endpoint: &ObservedEndpoint, namespace_name: &str) -> ServerSpec {
+    let discovery_name = endpoint
+        .discovery_name
+        .clone()
+        .unwrap_or_else(|| endpoint.port_name.clone());
+    let (dns_name, port) = endpoint
+        .client_aliases
+        .first()
+        .map(|(dns, port)| (dns.clone(), Some(*port)))
+        .unwrap_or((None, None));
+    ServerSpec {
+        port_name: endpoint.port_name.clone(),
+        dns_name: dns_name.unwrap_or_else(|| default_dns_name(&discovery_name, namespace_name)),
+        discovery_name,
+        port,
+        ingress_port_override: endpoint.ingress_port_override,
+        idle_timeout_seconds: endpoint.idle_timeout_seconds,
+        per_request_timeout_seconds: endpoint.per_request_timeout_seconds,
+    }
+}
+
+/// Whether the service's Service Connect already is what we want.
+pub fn is_in_place(
+    desired: &Wiring,
+    observed: Option<&ObservedServiceConnect>,
+    namespace: &NamespaceRef,
+) -> bool {
+    let Some(current) = observed_wiring(observed, namespace) else {
+        return false;
+    };
+    let single_endpoint = observed.is_some_and(|o| o.endpoints.len() <= 1);
+    single_endpoint && &current == desired
+}
+
+/// One change to one ECS service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Enable or change Service Connect (UpdateService; redeploys the service).
+    Wire { service: String, wiring: Wiring },
+    /// Turn Service Connect off (`enabled: false`).
+    Unwire { service: String },
+}
+
+impl Change {
+    pub fn service(&self) -> &str {
+        match self {
+            Change::Wire { service, .. } | Change::Unwire { service } => service,
+        }
+    }
+}
+
+/// The changes of one apply, in the order they must happen. Each phase may run
+/// concurrently within itself; a phase starts when the previous one is done.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReconcilePlan {
+    pub servers: Vec<Change>,
+    pub clients: Vec<Change>,
+    pub removals: Vec<Change>,
+}
+
+impl ReconcilePlan {
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty() && self.clients.is_empty() && self.removals.is_empty()
+    }
+
+    pub fn phases(&self) -> [&[Change]; 3] {
+        [&self.servers, &self.clients, &self.removals]
+    }
+
+    pub fn len(&self) -> usize {
+        self.servers.len() + self.clients.len() + self.removals.len()
+    }
+}
+
+/// Plans the changes from what exists to what is wanted.
+///
+/// - `desired`: the services this resource should wire, by ECS service name;
+/// - `observed`: Service Connect as each ECS service has it now (absent: the service
+///   does not exist or has none);
+/// - `previously_managed`: the services the prior state held: those no longer desired
+///   are turned off, unless they are gone already or no longer in our namespace.
+pub fn plan_changes(
+    desired: &BTreeMap<String, Wiring>,
+    observed: &BTreeMap<String, Option<ObservedServiceConnect>>,
+    previously_managed: &BTreeSet<String>,
+    namespace: &NamespaceRef,
+) -> ReconcilePlan {
+    let mut plan = ReconcilePlan::default();
+    for (service, wiring) in desired {
+        let current = observed.get(service).and_then(Option::as_ref);
+        if is_in_place(wiring, current, namespace) {
+            continue;
+        }
+        let change = Change::Wire {
+            service: service.clone(),
+            wiring: wiring.clone(),
+        };
+        match wiring {
+            Wiring::Server(_) => plan.servers.push(change),
+            Wiring::Client => plan.clients.push(change),
+        }
+    }
+    for service in previously_managed.difference(&desired.keys().cloned().collect()) {
+        let current = observed.get(service).and_then(Option::as_ref);
+        if observed_wiring(current, namespace).is_some() {
+            plan.removals.push(Change::Unwire {
+                service: service.clone(),
+            });
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn namespace() -> NamespaceRef {
+        NamespaceRef {
+            id: "ns-abcdefghijklmnop".into(),
+            arn: "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-abcdefghijklmnop"
+                .into(),
+            name: "internal.myapp".into(),
+        }
+    }
+
+    fn backend() -> ServerSpec {
+        ServerSpec {
+            port_name: "backend-8080-tcp".into(),
+            discovery_name: "backend".into(),
+            dns_name: "backend.internal.myapp".into(),
+            port: Some(8080),
+            ingress_port_override: None,
+            idle_timeout_seconds: None,
+            per_request_timeout_seconds: None,
+        }
+    }
+
+    fn observed_backend(namespace_reference: &str) -> ObservedServiceConnect {
+        ObservedServiceConnect {
+            enabled: true,
+            namespace: Some(namespace_reference.into()),
+            endpoints: vec![ObservedEndpoint {
+                port_name: "backend-8080-tcp".into(),
+                discovery_name: Some("backend".into()),
+                client_aliases: vec![(Some("backend.internal.myapp".into()), 8080)],
+                ..ObservedEndpoint::default()
+            }],
+            has_unmanaged_settings: false,
+        }
+    }
+
+    fn client(namespace_reference: &str) -> ObservedServiceConnect {
+        ObservedServiceConnect {
+            enabled: true,
+            namespace: Some(namespace_reference.into()),
+            ..ObservedServiceConnect::default()
+        }
+    }
+
+    fn desired(entries: &[(&str, Wiring)]) -> BTreeMap<String, Wiring> {
+        entries
+            .iter()
+            .map(|(n, w)| (n.to_string(), w.clone()))
+            .collect()
+    }
+
+    fn observed(
+        entries: &[(&str, Option<ObservedServiceConnect>)],
+    ) -> BTreeMap<String, Option<ObservedServiceConnect>> {
+        entries
+            .iter()
+            .map(|(n, o)| (n.to_string(), o.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn wires_servers_before_clients_on_a_fresh_mesh() {
+        let plan = plan_changes(
+            &desired(&[
+                ("backend", Wiring::Server(backend())),
+                ("frontend", Wiring::Client),
+            ]),
+            &observed(&[("backend", None), ("frontend", None)]),
+            &BTreeSet::new(),
+            &namespace(),
+        );
+        assert_eq!(plan.servers.len(), 1);
+        assert_eq!(plan.servers[0].service(), "backend");
+        assert_eq!(plan.clients.len(), 1);
+        assert_eq!(plan.clients[0].service(), "frontend");
+        assert!(plan.removals.is_empty());
+    }
+
+    #[test]
+    fn leaves_services_in_place_alone_whatever_form_the_namespace_is_echoed_in() {
+        let ns = namespace();
+        for reference in [ns.name.clone(), ns.arn.clone(), ns.id.clone()] {
+            let plan = plan_changes(
+                &desired(&[
+                    ("backend", Wiring::Server(backend())),
+                    ("frontend", Wiring::Client),
+                ]),
+                &observed(&[
+                    ("backend", Some(observed_backend(&reference))),
+                    ("frontend", Some(client(&reference))),
+                ]),
+                &BTreeSet::new(),
+                &ns,
+            );
+            assert!(plan.is_empty(), "{reference}: {plan:?}");
+        }
+    }
+
+    #[test]
+    fn aws_defaults_count_as_in_place() {
+        // discoveryName and dnsName left out: AWS derives them as we do.
+        let mut observed_sc = observed_backend("internal.myapp");
+        observed_sc.endpoints[0].discovery_name = None;
+        observed_sc.endpoints[0].client_aliases = vec![(None, 8080)];
+        let mut spec = backend();
+        spec.discovery_name = "backend-8080-tcp".into();
+        spec.dns_name = "backend-8080-tcp.internal.myapp".into();
+        assert!(is_in_place(
+            &Wiring::Server(spec),
+            Some(&observed_sc),
+            &namespace()
+        ));
+    }
+
+    #[test]
+    fn rewires_on_drift() {
+        let ns = namespace();
+        let mut changed_port = observed_backend("internal.myapp");
+        changed_port.endpoints[0].client_aliases =
+            vec![(Some("backend.internal.myapp".into()), 9090)];
+        let mut disabled = observed_backend("internal.myapp");
+        disabled.enabled = false;
+        let other_namespace = observed_backend("other.myapp");
+        let mut renamed = observed_backend("internal.myapp");
+        renamed.endpoints[0].discovery_name = Some("api".into());
+        for drifted in [changed_port, disabled, other_namespace, renamed] {
+            let plan = plan_changes(
+                &desired(&[("backend", Wiring::Server(backend()))]),
+                &observed(&[("backend", Some(drifted.clone()))]),
+                &BTreeSet::new(),
+                &ns,
+            );
+            assert_eq!(plan.servers.len(), 1, "{drifted:?}");
+        }
+    }
+
+    #[test]
+    fn a_server_turned_client_is_rewired() {
+        let plan = plan_changes(
+            &desired(&[("backend", Wiring::Client)]),
+            &observed(&[("backend", Some(observed_backend("internal.myapp")))]),
+            &BTreeSet::new(),
+            &namespace(),
+        );
+        assert_eq!(plan.clients.len(), 1);
+    }
+
+    #[test]
+    fn unwires_services_no_longer_listed_unless_already_off_or_gone() {
+        let managed: BTreeSet<String> = ["backend", "gone", "off", "elsewhere"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut off = observed_backend("internal.myapp");
+        off.enabled = false;
+        let plan = plan_changes(
+            &desired(&[]),
+            &observed(&[
+                ("backend", Some(observed_backend("internal.myapp"))),
+                ("gone", None),
+                ("off", Some(off)),
+                ("elsewhere", Some(observed_backend("other.myapp"))),
+            ]),
+            &managed,
+            &namespace(),
+        );
+        assert_eq!(
+            plan.removals,
+            vec![Change::Unwire {
+                service: "backend".into()
+            }]
+        );
+        assert!(plan.servers.is_empty() && plan.clients.is_empty());
+    }
+
+    #[test]
+    fn several_endpoints_on_one_service_are_rewired_to_ours() {
+        let mut two = observed_backend("internal.myapp");
+        let extra = two.endpoints[0].clone();
+        two.endpoints.push(ObservedEndpoint {
+            port_name: "admin".into(),
+            ..extra
+        });
+        assert!(!is_in_place(
+            &Wiring::Server(backend()),
+            Some(&two),
+            &namespace()
+        ));
+    }
+}
