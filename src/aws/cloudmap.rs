@@ -1,0 +1,497 @@
+//! Cloud Map: the private DNS namespace, its asynchronous operations, its tags, and the
+//! Cloud Map services ECS creates in it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_servicediscovery::operation::create_private_dns_namespace::CreatePrivateDnsNamespaceError;
+use aws_sdk_servicediscovery::types::{
+    FilterCondition, NamespaceFilter, NamespaceFilterName, OperationStatus, OperationTargetType,
+    PrivateDnsNamespaceChange, ServiceFilter, ServiceFilterName, Tag,
+};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::error::GatewayError;
+use super::wait::{WaitEnd, Waiter};
+use crate::mesh::model::ObservedNamespace;
+
+/// How a create request ended up with a namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// Our request's operation (or the earlier one with the same request id) finished.
+    Created { namespace_id: String },
+    /// A namespace made by an earlier try with the same request id already exists.
+    Adopted { namespace_id: String },
+}
+
+impl CreateOutcome {
+    pub fn namespace_id(&self) -> &str {
+        match self {
+            CreateOutcome::Created { namespace_id } | CreateOutcome::Adopted { namespace_id } => {
+                namespace_id
+            }
+        }
+    }
+}
+
+/// A Cloud Map service in a namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudMapService {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+}
+
+/// Cloud Map calls, bounded by the provider's concurrency limit.
+#[derive(Clone, Debug)]
+pub struct CloudMap {
+    client: aws_sdk_servicediscovery::Client,
+    limit: Arc<Semaphore>,
+}
+
+impl CloudMap {
+    pub fn new(client: aws_sdk_servicediscovery::Client, limit: Arc<Semaphore>) -> Self {
+        Self { client, limit }
+    }
+
+    async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.limit.acquire().await.ok()
+    }
+
+    /// Creates a private DNS namespace and waits for it. `request_id` (kept by the
+    /// caller in private state) makes a retried apply find the first try's namespace
+    /// instead of creating a second one.
+    pub async fn create_private_dns_namespace(
+        &self,
+        name: &str,
+        vpc_id: &str,
+        description: Option<&str>,
+        tags: &BTreeMap<String, String>,
+        request_id: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<CreateOutcome, GatewayError> {
+        let action = format!("creating Cloud Map private DNS namespace {name} in {vpc_id}");
+        let sent = {
+            let _permit = self.permit().await;
+            self.client
+                .create_private_dns_namespace()
+                .name(name)
+                .vpc(vpc_id)
+                .set_description(description.map(str::to_string))
+                .set_tags(Some(to_tags(tags)).filter(|t| !t.is_empty()))
+                .creator_request_id(request_id)
+                .send()
+                .await
+        };
+        let operation_id = match sent {
+            Ok(output) => output.operation_id().unwrap_or_default().to_string(),
+            Err(err) => match err.as_service_error() {
+                Some(CreatePrivateDnsNamespaceError::NamespaceAlreadyExists(exists))
+                    if exists.creator_request_id() == Some(request_id) =>
+                {
+                    if let Some(id) = exists.namespace_id() {
+                        return Ok(CreateOutcome::Adopted {
+                            namespace_id: id.to_string(),
+                        });
+                    }
+                    return Err(GatewayError::from_sdk(action, &err));
+                }
+                Some(CreatePrivateDnsNamespaceError::DuplicateRequest(duplicate)) => {
+                    match duplicate.duplicate_operation_id() {
+                        Some(operation) => operation.to_string(),
+                        None => return Err(GatewayError::from_sdk(action, &err)),
+                    }
+                }
+                _ => return Err(GatewayError::from_sdk(action, &err)),
+            },
+        };
+        let targets = self
+            .wait_for_operation(&operation_id, &action, timeout, cancel)
+            .await?;
+        match targets.get(&OperationTargetType::Namespace) {
+            Some(id) => Ok(CreateOutcome::Created {
+                namespace_id: id.clone(),
+            }),
+            None => Err(GatewayError::new(
+                action,
+                None,
+                format!("operation {operation_id} succeeded without naming a namespace"),
+            )),
+        }
+    }
+
+    /// Polls GetOperation through SUBMITTED and PENDING until SUCCESS or FAIL.
+    pub async fn wait_for_operation(
+        &self,
+        operation_id: &str,
+        action: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<BTreeMap<OperationTargetType, String>, GatewayError> {
+        let mut waiter = Waiter::for_operation(timeout, cancel.clone());
+        loop {
+            let output = {
+                let _permit = self.permit().await;
+                self.client
+                    .get_operation()
+                    .operation_id(operation_id)
+                    .send()
+                    .await
+            }
+            .map_err(|err| {
+                GatewayError::from_sdk(format!("{action}: reading operation {operation_id}"), &err)
+            })?;
+            if let Some(operation) = output.operation() {
+                match operation.status() {
+                    Some(OperationStatus::Success) => {
+                        return Ok(operation
+                            .targets()
+                            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                            .unwrap_or_default());
+                    }
+                    Some(OperationStatus::Fail) => {
+                        let code = operation.error_code().map(str::to_string);
+                        let message = format!(
+                            "{}: {}",
+                            operation.error_code().unwrap_or("FAIL"),
+                            operation.error_message().unwrap_or("the operation failed")
+                        );
+                        return Err(GatewayError::new(action, code, message));
+                    }
+                    _ => {}
+                }
+            }
+            if let Err(end) = waiter.pause().await {
+                return Err(wait_error(
+                    action,
+                    &format!("operation {operation_id}"),
+                    timeout,
+                    end,
+                ));
+            }
+        }
+    }
+
+    /// Reads a namespace; `None` when it no longer exists.
+    pub async fn get_namespace(&self, id: &str) -> Result<Option<ObservedNamespace>, GatewayError> {
+        let _permit = self.permit().await;
+        match self.client.get_namespace().id(id).send().await {
+            Ok(output) => Ok(output.namespace().map(|ns| ObservedNamespace {
+                id: ns.id().unwrap_or(id).to_string(),
+                arn: ns.arn().unwrap_or_default().to_string(),
+                name: ns.name().unwrap_or_default().to_string(),
+                description: ns
+                    .description()
+                    .map(str::to_string)
+                    .filter(|d| !d.is_empty()),
+                hosted_zone_id: ns
+                    .properties()
+                    .and_then(|p| p.dns_properties())
+                    .and_then(|d| d.hosted_zone_id())
+                    .map(str::to_string),
+                tags: BTreeMap::new(),
+            })),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_namespace_not_found()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(GatewayError::from_sdk(
+                format!("reading Cloud Map namespace {id}"),
+                &err,
+            )),
+        }
+    }
+
+    /// Namespaces with exactly this name (any type), following pages: (id, arn, type).
+    pub async fn find_namespaces_by_name(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(String, String, String)>, GatewayError> {
+        let filter = NamespaceFilter::builder()
+            .name(NamespaceFilterName::Name)
+            .values(name)
+            .condition(FilterCondition::Eq)
+            .build()
+            .map_err(|err| {
+                GatewayError::new(
+                    format!("listing Cloud Map namespaces named {name}"),
+                    None,
+                    err.to_string(),
+                )
+            })?;
+        let mut found = Vec::new();
+        let mut token = None;
+        loop {
+            let page = {
+                let _permit = self.permit().await;
+                self.client
+                    .list_namespaces()
+                    .filters(filter.clone())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        GatewayError::from_sdk(
+                            format!("listing Cloud Map namespaces named {name}"),
+                            &err,
+                        )
+                    })?
+            };
+            for summary in page.namespaces() {
+                // Filters are advisory in some implementations: check the name ourselves.
+                if summary.name() == Some(name) {
+                    found.push((
+                        summary.id().unwrap_or_default().to_string(),
+                        summary.arn().unwrap_or_default().to_string(),
+                        summary
+                            .r#type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                    ));
+                }
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Changes a namespace's description (an asynchronous operation) and waits.
+    pub async fn update_description(
+        &self,
+        id: &str,
+        description: &str,
+        request_id: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(), GatewayError> {
+        let action = format!("updating the description of Cloud Map namespace {id}");
+        let change = PrivateDnsNamespaceChange::builder()
+            .description(description)
+            .build();
+        let output = {
+            let _permit = self.permit().await;
+            self.client
+                .update_private_dns_namespace()
+                .id(id)
+                .updater_request_id(request_id)
+                .namespace(change)
+                .send()
+                .await
+                .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
+        };
+        if let Some(operation) = output.operation_id() {
+            self.wait_for_operation(operation, &action, timeout, cancel)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, GatewayError> {
+        let _permit = self.permit().await;
+        let output = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|err| {
+                GatewayError::from_sdk(format!("reading tags of Cloud Map namespace {arn}"), &err)
+            })?;
+        Ok(output
+            .tags()
+            .iter()
+            .map(|tag| (tag.key().to_string(), tag.value().to_string()))
+            .collect())
+    }
+
+    /// Makes the namespace's tags exactly `wanted`, given the `current` ones.
+    pub async fn set_tags(
+        &self,
+        arn: &str,
+        current: &BTreeMap<String, String>,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<(), GatewayError> {
+        let removed: Vec<String> = current
+            .keys()
+            .filter(|k| !wanted.contains_key(*k))
+            .cloned()
+            .collect();
+        let changed: BTreeMap<String, String> = wanted
+            .iter()
+            .filter(|(k, v)| current.get(*k) != Some(v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let action = format!("tagging Cloud Map namespace {arn}");
+        if !removed.is_empty() {
+            let _permit = self.permit().await;
+            self.client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?;
+        }
+        if !changed.is_empty() {
+            let _permit = self.permit().await;
+            self.client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(to_tags(&changed)))
+                .send()
+                .await
+                .map_err(|err| GatewayError::from_sdk(action, &err))?;
+        }
+        Ok(())
+    }
+
+    /// The Cloud Map services in a namespace, following pages.
+    pub async fn services_in(
+        &self,
+        namespace_id: &str,
+    ) -> Result<Vec<CloudMapService>, GatewayError> {
+        let action = format!("listing Cloud Map services in namespace {namespace_id}");
+        let filter = ServiceFilter::builder()
+            .name(ServiceFilterName::NamespaceId)
+            .values(namespace_id)
+            .condition(FilterCondition::Eq)
+            .build()
+            .map_err(|err| GatewayError::new(action.clone(), None, err.to_string()))?;
+        let mut found = Vec::new();
+        let mut token = None;
+        loop {
+            let page = {
+                let _permit = self.permit().await;
+                self.client
+                    .list_services()
+                    .filters(filter.clone())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
+            };
+            found.extend(page.services().iter().map(|s| CloudMapService {
+                id: s.id().unwrap_or_default().to_string(),
+                name: s.name().unwrap_or_default().to_string(),
+                arn: s.arn().unwrap_or_default().to_string(),
+            }));
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Deletes a Cloud Map service, retrying while it is still in use (ECS lets go of
+    /// its instances only as the old tasks stop). Already gone counts as done.
+    pub async fn delete_service(
+        &self,
+        service: &CloudMapService,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(), GatewayError> {
+        let action = format!(
+            "deleting Cloud Map service {} ({})",
+            service.name, service.id
+        );
+        let mut waiter = Waiter::for_retry(timeout, cancel.clone());
+        loop {
+            let result = {
+                let _permit = self.permit().await;
+                self.client.delete_service().id(&service.id).send().await
+            };
+            match result {
+                Ok(_) => return Ok(()),
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_service_not_found()) =>
+                {
+                    return Ok(());
+                }
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_resource_in_use()) =>
+                {
+                    let error = GatewayError::from_sdk(action.clone(), &err);
+                    if waiter.pause().await.is_err() {
+                        return Err(error);
+                    }
+                }
+                Err(err) => return Err(GatewayError::from_sdk(action, &err)),
+            }
+        }
+    }
+
+    /// Deletes a namespace and waits for the operation; retries while services remain.
+    pub async fn delete_namespace(
+        &self,
+        id: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(), GatewayError> {
+        let action = format!("deleting Cloud Map namespace {id}");
+        let mut waiter = Waiter::for_retry(timeout, cancel.clone());
+        loop {
+            let result = {
+                let _permit = self.permit().await;
+                self.client.delete_namespace().id(id).send().await
+            };
+            match result {
+                Ok(output) => {
+                    if let Some(operation) = output.operation_id() {
+                        self.wait_for_operation(operation, &action, timeout, cancel)
+                            .await?;
+                    }
+                    return Ok(());
+                }
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_namespace_not_found()) =>
+                {
+                    return Ok(());
+                }
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_resource_in_use()) =>
+                {
+                    let error = GatewayError::from_sdk(action.clone(), &err);
+                    if waiter.pause().await.is_err() {
+                        return Err(error);
+                    }
+                }
+                Err(err) => return Err(GatewayError::from_sdk(action, &err)),
+            }
+        }
+    }
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|(key, value)| Tag::builder().key(key).value(value).build().ok())
+        .collect()
+}
+
+fn wait_error(action: &str, what: &str, timeout: Duration, end: WaitEnd) -> GatewayError {
+    let message = match end {
+        WaitEnd::TimedOut => format!(
+            "{what} did not finish within {}s; raise the resource's timeouts and apply again",
+            timeout.as_secs()
+        ),
+        WaitEnd::Cancelled => {
+            format!("stopped waiting for {what}: Terraform asked the provider to stop")
+        }
+    };
+    GatewayError::new(action, None, message)
+}

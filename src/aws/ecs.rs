@@ -1,0 +1,466 @@
+//! ECS: reading services in batches, and changing their Service Connect.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_sdk_ecs::types::{
+    ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+    TimeoutConfiguration,
+};
+use futures::future::try_join_all;
+use tokio::sync::Semaphore;
+
+use super::error::GatewayError;
+use crate::mesh::model::{
+    ObservedEndpoint, ObservedService, ObservedServiceConnect, ServerSpec, Wiring,
+};
+
+/// DescribeServices takes at most 10 services per call.
+pub const DESCRIBE_BATCH: usize = 10;
+
+/// An ECS service as read, with the raw Service Connect configuration of its PRIMARY
+/// deployment kept so that settings we do not manage can be sent back unchanged.
+#[derive(Clone, Debug)]
+pub struct EcsService {
+    pub observed: ObservedService,
+    pub raw_service_connect: Option<ServiceConnectConfiguration>,
+}
+
+/// ECS calls, bounded by the provider's concurrency limit.
+#[derive(Clone, Debug)]
+pub struct Ecs {
+    client: aws_sdk_ecs::Client,
+    limit: Arc<Semaphore>,
+}
+
+impl Ecs {
+    pub fn new(client: aws_sdk_ecs::Client, limit: Arc<Semaphore>) -> Self {
+        Self { client, limit }
+    }
+
+    /// Describes services by name: ⌈N/10⌉ DescribeServices calls, issued concurrently.
+    /// A service that does not exist (or is INACTIVE) maps to `None`.
+    pub async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<EcsService>>, GatewayError> {
+        let batches = names
+            .chunks(DESCRIBE_BATCH)
+            .map(|batch| self.describe_batch(cluster, batch));
+        let mut found = BTreeMap::new();
+        for batch in try_join_all(batches).await? {
+            found.extend(batch);
+        }
+        Ok(found)
+    }
+
+    async fn describe_batch(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, Option<EcsService>)>, GatewayError> {
+        let _permit = self.permit().await;
+        let output = self
+            .client
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(names.to_vec()))
+            .send()
+            .await
+            .map_err(|err| {
+                GatewayError::from_sdk(
+                    format!(
+                        "reading ECS services {} in cluster {cluster}",
+                        names.join(", ")
+                    ),
+                    &err,
+                )
+            })?;
+        let mut by_name: BTreeMap<String, EcsService> = output
+            .services()
+            .iter()
+            .filter_map(service_from_sdk)
+            .filter(|service| service.observed.status != "INACTIVE")
+            .map(|service| (service.observed.name.clone(), service))
+            .collect();
+        Ok(names
+            .iter()
+            .map(|name| {
+                let service = by_name.remove(name.as_str());
+                (name.clone(), service)
+            })
+            .collect())
+    }
+
+    /// Sets Service Connect on one service: `Some(wiring)` enables or changes it,
+    /// `None` turns it off. Settings we do not manage are taken from `current` and
+    /// sent back, because UpdateService replaces the whole configuration.
+    pub async fn set_service_connect(
+        &self,
+        cluster: &str,
+        service: &str,
+        wiring: Option<&Wiring>,
+        namespace_arn: &str,
+        current: Option<&ServiceConnectConfiguration>,
+    ) -> Result<(), GatewayError> {
+        let action = match wiring {
+            Some(_) => format!("enabling Service Connect on ECS service {cluster}/{service}"),
+            None => format!("disabling Service Connect on ECS service {cluster}/{service}"),
+        };
+        let config = match wiring {
+            Some(wiring) => merged_configuration(wiring, namespace_arn, current),
+            None => Ok(ServiceConnectConfiguration::builder()
+                .enabled(false)
+                .build()),
+        }
+        .map_err(|err| GatewayError::new(action.clone(), None, err.to_string()))?;
+        let _permit = self.permit().await;
+        self.client
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .service_connect_configuration(config)
+            .send()
+            .await
+            .map_err(|err| GatewayError::from_sdk(action, &err))?;
+        Ok(())
+    }
+
+    /// Every service name in a cluster, following ListServices' pages.
+    pub async fn list_service_names(&self, cluster: &str) -> Result<Vec<String>, GatewayError> {
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let page = {
+                let _permit = self.permit().await;
+                self.client
+                    .list_services()
+                    .cluster(cluster)
+                    .set_next_token(token)
+                    .max_results(100)
+                    .send()
+                    .await
+                    .map_err(|err| {
+                        GatewayError::from_sdk(
+                            format!("listing ECS services in cluster {cluster}"),
+                            &err,
+                        )
+                    })?
+            };
+            names.extend(
+                page.service_arns()
+                    .iter()
+                    .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string()),
+            );
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(names);
+            }
+        }
+    }
+
+    /// The named port mappings of a task definition: (name, container port).
+    pub async fn port_mappings(
+        &self,
+        task_definition: &str,
+    ) -> Result<Vec<(String, Option<u16>)>, GatewayError> {
+        let _permit = self.permit().await;
+        let output = self
+            .client
+            .describe_task_definition()
+            .task_definition(task_definition)
+            .send()
+            .await
+            .map_err(|err| {
+                GatewayError::from_sdk(
+                    format!("reading ECS task definition {task_definition}"),
+                    &err,
+                )
+            })?;
+        Ok(output
+            .task_definition()
+            .map(|definition| {
+                definition
+                    .container_definitions()
+                    .iter()
+                    .flat_map(|container| container.port_mappings())
+                    .filter_map(|mapping| {
+                        let name = mapping.name()?.to_string();
+                        let port = mapping.container_port().and_then(|p| u16::try_from(p).ok());
+                        Some((name, port))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // A closed semaphore only happens at shutdown: go on without a permit.
+        self.limit.acquire().await.ok()
+    }
+}
+
+/// The domain's view of a described service, keeping the PRIMARY deployment's raw
+/// configuration.
+fn service_from_sdk(service: &aws_sdk_ecs::types::Service) -> Option<EcsService> {
+    let name = service.service_name()?.to_string();
+    let primary = service
+        .deployments()
+        .iter()
+        .find(|deployment| deployment.status() == Some("PRIMARY"));
+    let raw = primary
+        .and_then(|d| d.service_connect_configuration())
+        .cloned();
+    let observed = ObservedService {
+        name,
+        arn: service.service_arn().unwrap_or_default().to_string(),
+        status: service.status().unwrap_or_default().to_string(),
+        task_definition: primary
+            .and_then(|d| d.task_definition())
+            .or(service.task_definition())
+            .unwrap_or_default()
+            .to_string(),
+        service_connect: raw.as_ref().map(observed_service_connect),
+        discovery_resources: primary
+            .map(|d| {
+                d.service_connect_resources()
+                    .iter()
+                    .filter_map(|r| {
+                        Some((
+                            r.discovery_name()?.to_string(),
+                            r.discovery_arn()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Some(EcsService {
+        observed,
+        raw_service_connect: raw,
+    })
+}
+
+fn observed_service_connect(config: &ServiceConnectConfiguration) -> ObservedServiceConnect {
+    let has_unmanaged_settings = config.log_configuration().is_some()
+        || config.access_log_configuration().is_some()
+        || !config.container_configurations().is_empty()
+        || config.services().iter().any(|s| {
+            s.tls().is_some()
+                || s.client_aliases()
+                    .iter()
+                    .any(|a| a.test_traffic_rules().is_some())
+        });
+    ObservedServiceConnect {
+        enabled: config.enabled(),
+        namespace: config.namespace().map(str::to_string),
+        endpoints: config
+            .services()
+            .iter()
+            .map(|service| ObservedEndpoint {
+                port_name: service.port_name().to_string(),
+                discovery_name: service.discovery_name().map(str::to_string),
+                client_aliases: service
+                    .client_aliases()
+                    .iter()
+                    .map(|alias| {
+                        (
+                            alias.dns_name().map(str::to_string),
+                            u16::try_from(alias.port()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+                ingress_port_override: service
+                    .ingress_port_override()
+                    .and_then(|p| u16::try_from(p).ok()),
+                idle_timeout_seconds: service
+                    .timeout()
+                    .and_then(|t| t.idle_timeout_seconds())
+                    .and_then(|s| u32::try_from(s).ok()),
+                per_request_timeout_seconds: service
+                    .timeout()
+                    .and_then(|t| t.per_request_timeout_seconds())
+                    .and_then(|s| u32::try_from(s).ok()),
+            })
+            .collect(),
+        has_unmanaged_settings,
+    }
+}
+
+/// The configuration to send: ours for what we manage, the current one for the rest
+/// (log and access-log configuration, container settings, TLS and test-traffic rules
+/// of the same port). Sending a partial configuration would silently wipe those.
+pub fn merged_configuration(
+    wiring: &Wiring,
+    namespace_arn: &str,
+    current: Option<&ServiceConnectConfiguration>,
+) -> Result<ServiceConnectConfiguration, aws_sdk_ecs::error::BuildError> {
+    let containers = current
+        .map(|c| c.container_configurations().to_vec())
+        .filter(|list| !list.is_empty());
+    let mut builder = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(namespace_arn)
+        .set_log_configuration(current.and_then(|c| c.log_configuration()).cloned())
+        .set_access_log_configuration(current.and_then(|c| c.access_log_configuration()).cloned())
+        .set_container_configurations(containers);
+    if let Wiring::Server(spec) = wiring {
+        let existing = current.and_then(|c| {
+            c.services()
+                .iter()
+                .find(|s| s.port_name() == spec.port_name)
+        });
+        builder = builder.services(server_entry(spec, existing)?);
+    }
+    Ok(builder.build())
+}
+
+fn server_entry(
+    spec: &ServerSpec,
+    existing: Option<&ServiceConnectService>,
+) -> Result<ServiceConnectService, aws_sdk_ecs::error::BuildError> {
+    let existing_alias = existing.and_then(|s| s.client_aliases().first());
+    let mut alias = ServiceConnectClientAlias::builder()
+        .dns_name(&spec.dns_name)
+        .set_test_traffic_rules(existing_alias.and_then(|a| a.test_traffic_rules()).cloned());
+    if let Some(port) = spec.port {
+        alias = alias.port(i32::from(port));
+    }
+    let timeout = (spec.idle_timeout_seconds.is_some()
+        || spec.per_request_timeout_seconds.is_some())
+    .then(|| {
+        TimeoutConfiguration::builder()
+            .set_idle_timeout_seconds(
+                spec.idle_timeout_seconds
+                    .and_then(|s| i32::try_from(s).ok()),
+            )
+            .set_per_request_timeout_seconds(
+                spec.per_request_timeout_seconds
+                    .and_then(|s| i32::try_from(s).ok()),
+            )
+            .build()
+    });
+    ServiceConnectService::builder()
+        .port_name(&spec.port_name)
+        .discovery_name(&spec.discovery_name)
+        .client_aliases(alias.build()?)
+        .set_ingress_port_override(spec.ingress_port_override.map(i32::from))
+        .set_timeout(timeout)
+        .set_tls(existing.and_then(|s| s.tls()).cloned())
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::{
+        LogConfiguration, LogDriver, ServiceConnectTlsCertificateAuthority,
+        ServiceConnectTlsConfiguration,
+    };
+
+    fn spec() -> ServerSpec {
+        ServerSpec {
+            port_name: "backend-8080-tcp".into(),
+            discovery_name: "backend".into(),
+            dns_name: "backend.internal.myapp".into(),
+            port: Some(8080),
+            ingress_port_override: Some(15000),
+            idle_timeout_seconds: Some(300),
+            per_request_timeout_seconds: None,
+        }
+    }
+
+    fn current_with_unmanaged_settings() -> ServiceConnectConfiguration {
+        let tls = ServiceConnectTlsConfiguration::builder()
+            .issuer_certificate_authority(
+                ServiceConnectTlsCertificateAuthority::builder()
+                    .aws_pca_authority_arn("arn:aws:acm-pca:eu-west-1:1:certificate-authority/x")
+                    .build(),
+            )
+            .build();
+        ServiceConnectConfiguration::builder()
+            .enabled(true)
+            .namespace("internal.myapp")
+            .log_configuration(
+                LogConfiguration::builder()
+                    .log_driver(LogDriver::Awslogs)
+                    .build()
+                    .unwrap(),
+            )
+            .services(
+                ServiceConnectService::builder()
+                    .port_name("backend-8080-tcp")
+                    .discovery_name("old")
+                    .client_aliases(
+                        ServiceConnectClientAlias::builder()
+                            .port(9999)
+                            .build()
+                            .unwrap(),
+                    )
+                    .tls(tls)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn server_configuration_carries_our_fields() {
+        let config = merged_configuration(&Wiring::Server(spec()), "arn:ns", None).unwrap();
+        assert!(config.enabled());
+        assert_eq!(config.namespace(), Some("arn:ns"));
+        let service = &config.services()[0];
+        assert_eq!(service.port_name(), "backend-8080-tcp");
+        assert_eq!(service.discovery_name(), Some("backend"));
+        assert_eq!(
+            service.client_aliases().len(),
+            1,
+            "exactly one client alias"
+        );
+        assert_eq!(service.client_aliases()[0].port(), 8080);
+        assert_eq!(
+            service.client_aliases()[0].dns_name(),
+            Some("backend.internal.myapp")
+        );
+        assert_eq!(service.ingress_port_override(), Some(15000));
+        assert_eq!(
+            service.timeout().and_then(|t| t.idle_timeout_seconds()),
+            Some(300)
+        );
+        assert!(config.log_configuration().is_none());
+    }
+
+    #[test]
+    fn settings_made_elsewhere_survive() {
+        let current = current_with_unmanaged_settings();
+        let config =
+            merged_configuration(&Wiring::Server(spec()), "arn:ns", Some(&current)).unwrap();
+        assert_eq!(
+            config.log_configuration(),
+            current.log_configuration(),
+            "log configuration kept"
+        );
+        let service = &config.services()[0];
+        assert_eq!(
+            service.tls(),
+            current.services()[0].tls(),
+            "TLS of the same port kept"
+        );
+        assert_eq!(
+            service.discovery_name(),
+            Some("backend"),
+            "our fields replace theirs"
+        );
+        assert_eq!(service.client_aliases()[0].port(), 8080);
+    }
+
+    #[test]
+    fn clients_get_the_namespace_only() {
+        let current = current_with_unmanaged_settings();
+        let config = merged_configuration(&Wiring::Client, "arn:ns", Some(&current)).unwrap();
+        assert!(config.enabled());
+        assert!(config.services().is_empty());
+        assert!(config.log_configuration().is_some());
+    }
+}
