@@ -32,7 +32,7 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_types::os_shim_internal::{Env, Fs};
 use tokio::sync::Semaphore;
 
-pub use error::{ConfigError, Origin};
+pub use error::{ConfigError, SettingOrigin};
 
 /// In-flight AWS calls per provider instance when `max_concurrency` is unset.
 ///
@@ -173,8 +173,8 @@ async fn connect_with(
 
     let files = profiles::load(env, fs).await?;
     let (profile, profile_origin) = match (&settings.profile, env.get("AWS_PROFILE")) {
-        (Some(p), _) => (p.clone(), Some(Origin::Attribute)),
-        (None, Ok(p)) if !p.is_empty() => (p, Some(Origin::Environment("AWS_PROFILE"))),
+        (Some(p), _) => (p.clone(), Some(SettingOrigin::Attribute)),
+        (None, Ok(p)) if !p.is_empty() => (p, Some(SettingOrigin::Environment("AWS_PROFILE"))),
         _ => ("default".to_string(), None),
     };
     profiles::check_profile(&files, &profile, profile_origin)?;
@@ -199,7 +199,7 @@ async fn connect_with(
     if settings.region.is_none() {
         check_region(
             &region,
-            Origin::Environment("AWS_REGION or the shared config"),
+            SettingOrigin::Environment("AWS_REGION or the shared config"),
         )?;
     }
 
@@ -220,7 +220,7 @@ async fn connect_with(
     let (provider, credentials) = match &settings.assume_role {
         None => (base, None),
         Some(role) => {
-            let assumed = assume_role(role, &sdk, &overrides, base).await?;
+            let assumed = assume_role(role, &sdk, &overrides, base).await;
             let credentials =
                 assumed
                     .provide_credentials()
@@ -278,7 +278,7 @@ async fn assume_role(
     sdk: &SdkConfig,
     overrides: &Overrides,
     base: SharedCredentialsProvider,
-) -> Result<AssumeRoleProvider, ConfigError> {
+) -> AssumeRoleProvider {
     let sts_config = match &overrides.sts {
         Some(url) => {
             let mut builder = sdk.to_builder();
@@ -300,10 +300,14 @@ async fn assume_role(
         builder = builder.session_length(duration);
     }
     tracing::debug!(role_arn = %role.role_arn, "assuming IAM role");
-    Ok(builder.build_from_provider(base).await)
+    builder.build_from_provider(base).await
 }
 
-fn credentials_error(e: CredentialsError, profile: &str, origin: Option<Origin>) -> ConfigError {
+fn credentials_error(
+    e: CredentialsError,
+    profile: &str,
+    origin: Option<SettingOrigin>,
+) -> ConfigError {
     let detail = one_line(&DisplayErrorContext(&e).to_string());
     match e {
         CredentialsError::CredentialsNotLoaded(_) => ConfigError::NoCredentials {
@@ -423,7 +427,7 @@ fn resolve_endpoints(settings: &AwsSettings, env: &Env) -> Result<Overrides, Con
             _ => (&e.sts, &mut overrides.sts),
         };
         if let Some(url) = value {
-            check_endpoint(service, attribute, Origin::Attribute, url)?;
+            check_endpoint(service, attribute, SettingOrigin::Attribute, url)?;
             *slot = Some(url.clone());
             continue;
         }
@@ -432,7 +436,7 @@ fn resolve_endpoints(settings: &AwsSettings, env: &Env) -> Result<Overrides, Con
         }
         for var in [env_var, "AWS_ENDPOINT_URL"] {
             if let Ok(url) = env.get(var) {
-                check_endpoint(service, attribute, Origin::Environment(var), &url)?;
+                check_endpoint(service, attribute, SettingOrigin::Environment(var), &url)?;
                 break;
             }
         }
@@ -443,16 +447,33 @@ fn resolve_endpoints(settings: &AwsSettings, env: &Env) -> Result<Overrides, Con
 fn check_endpoint(
     service: &'static str,
     attribute: &'static str,
-    origin: Origin,
+    origin: SettingOrigin,
     value: &str,
 ) -> Result<(), ConfigError> {
+    // A URL with user:password@ would put a secret into errors and logs: never echo it.
+    let has_userinfo = value
+        .split_once("://")
+        .map_or(value, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .is_some_and(|authority| authority.contains('@'));
+    let shown = if has_userinfo {
+        "<redacted: contains credentials>".to_string()
+    } else {
+        value.to_string()
+    };
     let invalid = |reason: &str| ConfigError::InvalidEndpoint {
         service,
         attribute,
         origin,
-        value: value.to_string(),
+        value: shown.clone(),
         reason: reason.to_string(),
     };
+    if has_userinfo {
+        return Err(invalid(
+            "an endpoint cannot carry user credentials (user:password@)",
+        ));
+    }
     if value.trim() != value || value.chars().any(char::is_whitespace) {
         return Err(invalid("it contains whitespace"));
     }
@@ -478,7 +499,7 @@ fn check_endpoint(
     Ok(())
 }
 
-fn check_region(region: &str, origin: Origin) -> Result<(), ConfigError> {
+fn check_region(region: &str, origin: SettingOrigin) -> Result<(), ConfigError> {
     let valid = !region.is_empty()
         && region.len() <= 64
         && region
@@ -499,7 +520,7 @@ fn check_region(region: &str, origin: Origin) -> Result<(), ConfigError> {
 /// Checks that need no AWS and no environment.
 fn validate(settings: &AwsSettings) -> Result<(), ConfigError> {
     if let Some(region) = &settings.region {
-        check_region(region, Origin::Attribute)?;
+        check_region(region, SettingOrigin::Attribute)?;
     }
     if let Some(role) = &settings.assume_role {
         validate_assume_role(role)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Where a setting came from, so an error can point at the provider attribute only
 /// when the practitioner actually wrote it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub enum SettingOrigin {
     /// The `provider "servicemesh"` block.
     Attribute,
     /// An environment variable (named in the error).
@@ -28,7 +28,10 @@ pub enum ConfigError {
          dashes, like \"us-east-1\"; fix the value",
         origin_suffix(*origin)
     )]
-    InvalidRegion { region: String, origin: Origin },
+    InvalidRegion {
+        region: String,
+        origin: SettingOrigin,
+    },
 
     #[error(
         "AWS profile {profile:?}{} was not found in the shared config files ({files}); \
@@ -38,7 +41,7 @@ pub enum ConfigError {
     )]
     UnknownProfile {
         profile: String,
-        origin: Origin,
+        origin: SettingOrigin,
         /// The files that were read, for the message.
         files: String,
         available: Vec<String>,
@@ -69,7 +72,7 @@ pub enum ConfigError {
     )]
     NoCredentials {
         profile: String,
-        profile_origin: Option<Origin>,
+        profile_origin: Option<SettingOrigin>,
         detail: String,
     },
 
@@ -80,7 +83,7 @@ pub enum ConfigError {
     )]
     CredentialsFailed {
         profile: String,
-        profile_origin: Option<Origin>,
+        profile_origin: Option<SettingOrigin>,
         detail: String,
     },
 
@@ -108,7 +111,7 @@ pub enum ConfigError {
         service: &'static str,
         /// e.g. "endpoints.ecs".
         attribute: &'static str,
-        origin: Origin,
+        origin: SettingOrigin,
         value: String,
         reason: String,
     },
@@ -135,7 +138,7 @@ impl ConfigError {
             ConfigError::SharedConfigFile { .. } => None,
             ConfigError::NoCredentials { profile_origin, .. }
             | ConfigError::CredentialsFailed { profile_origin, .. } => {
-                (*profile_origin == Some(Origin::Attribute)).then_some("profile")
+                (*profile_origin == Some(SettingOrigin::Attribute)).then_some("profile")
             }
             ConfigError::AssumeRole { .. } => Some("assume_role"),
             ConfigError::InvalidAssumeRole { attribute, .. } => Some(attribute),
@@ -148,25 +151,25 @@ impl ConfigError {
     }
 }
 
-fn attribute_if(origin: Origin, attribute: &'static str) -> Option<&'static str> {
-    (origin == Origin::Attribute).then_some(attribute)
+fn attribute_if(origin: SettingOrigin, attribute: &'static str) -> Option<&'static str> {
+    (origin == SettingOrigin::Attribute).then_some(attribute)
 }
 
-fn origin_suffix(origin: Origin) -> String {
+fn origin_suffix(origin: SettingOrigin) -> String {
     match origin {
-        Origin::Attribute => " (provider attribute)".to_string(),
-        Origin::Environment(var) => format!(" (from {var})"),
+        SettingOrigin::Attribute => " (provider attribute)".to_string(),
+        SettingOrigin::Environment(var) => format!(" (from {var})"),
     }
 }
 
-fn origin_suffix_opt(origin: Option<Origin>) -> String {
+fn origin_suffix_opt(origin: Option<SettingOrigin>) -> String {
     origin.map(origin_suffix).unwrap_or_default()
 }
 
-fn endpoint_origin(attribute: &str, origin: Origin) -> String {
+fn endpoint_origin(attribute: &str, origin: SettingOrigin) -> String {
     match origin {
-        Origin::Attribute => format!(" (`{attribute}`)"),
-        Origin::Environment(var) => format!(" (from {var})"),
+        SettingOrigin::Attribute => format!(" (`{attribute}`)"),
+        SettingOrigin::Environment(var) => format!(" (from {var})"),
     }
 }
 

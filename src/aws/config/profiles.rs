@@ -13,7 +13,7 @@ use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
 use aws_config::profile::{ProfileFileLoadError, ProfileSet};
 use aws_types::os_shim_internal::{Env, Fs};
 
-use super::error::{ConfigError, Origin};
+use super::error::{ConfigError, SettingOrigin};
 
 /// The shared files as aws-config would see them, parsed.
 pub(super) struct SharedFiles {
@@ -128,7 +128,7 @@ pub(super) async fn load(env: &Env, fs: &Fs) -> Result<SharedFiles, ConfigError>
 pub(super) fn check_profile(
     files: &SharedFiles,
     profile: &str,
-    origin: Option<Origin>,
+    origin: Option<SettingOrigin>,
 ) -> Result<(), ConfigError> {
     let Some(origin) = origin else {
         return Ok(());
@@ -211,7 +211,7 @@ mod tests {
         let files = load(&env, &fs).await.expect("files load");
         assert!(files.profiles.get_profile("dev").is_some());
         assert!(files.profiles.get_profile("ci").is_some());
-        assert!(check_profile(&files, "dev", Some(Origin::Attribute)).is_ok());
+        assert!(check_profile(&files, "dev", Some(SettingOrigin::Attribute)).is_ok());
     }
 
     #[tokio::test]
@@ -231,8 +231,12 @@ mod tests {
         let env = Env::from_slice(&[("HOME", "/h")]);
         let fs = fs(&[("/h/.aws/config", b"[profile b]\n[profile a]\n")]);
         let files = load(&env, &fs).await.expect("files load");
-        let err = check_profile(&files, "nope", Some(Origin::Environment("AWS_PROFILE")))
-            .expect_err("unknown profile");
+        let err = check_profile(
+            &files,
+            "nope",
+            Some(SettingOrigin::Environment("AWS_PROFILE")),
+        )
+        .expect_err("unknown profile");
         let text = err.to_string();
         assert!(text.contains("\"nope\""), "{text}");
         assert!(text.contains("available profiles: a, b"), "{text}");

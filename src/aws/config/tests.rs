@@ -800,6 +800,20 @@ async fn endpoint_that_is_not_a_url_is_reported() {
     }
 }
 
+#[test]
+fn endpoint_with_credentials_is_rejected_without_echoing_them() {
+    let err = check_endpoint(
+        "ecs",
+        "endpoints.ecs",
+        SettingOrigin::Attribute,
+        "https://admin:hunter2@ecs.local",
+    )
+    .expect_err("userinfo");
+    let text = err.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("user credentials"), "{text}");
+}
+
 #[tokio::test]
 async fn bad_endpoint_env_is_reported_without_attribute() {
     let env = Env::from_slice(&[("AWS_ENDPOINT_URL_ROUTE_53", "localhost:4566")]);
@@ -829,7 +843,7 @@ fn good_endpoints_are_accepted() {
         "HTTPS://ECS.EXAMPLE.COM/prefix",
         "http://[::1]:4566",
     ] {
-        check_endpoint("ecs", "endpoints.ecs", Origin::Attribute, url)
+        check_endpoint("ecs", "endpoints.ecs", SettingOrigin::Attribute, url)
             .unwrap_or_else(|e| panic!("{url}: {e}"));
     }
 }
