@@ -35,7 +35,6 @@ settings = Settings()
 
 
 def reset() -> None:
-    global settings
     fresh = Settings()
     for f in fields(fresh):
         setattr(settings, f.name, getattr(fresh, f.name))

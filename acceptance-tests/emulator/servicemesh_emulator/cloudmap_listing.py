@@ -1,0 +1,75 @@
+"""Filters and paging for Cloud Map's List* calls, which moto ignores.
+
+Each filter name allows only some conditions (the API reference lists them); EQ and BEGINS_WITH
+take exactly one value, IN one or more, BETWEEN two. Anything else is InvalidInput, as on AWS.
+NextToken is opaque to clients; here it encodes the offset of the next item.
+"""
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from .cloudmap_errors import InvalidInput
+
+T = TypeVar("T")
+
+# filter name -> (allowed conditions, value of an item for that filter)
+FilterSpec = dict[str, tuple[set[str], Callable[[Any], Any]]]
+
+
+def apply_filters(items: Sequence[T], filters: list[dict[str, Any]] | None, spec: FilterSpec) -> list[T]:
+    result = list(items)
+    for flt in filters or []:
+        name = flt.get("Name")
+        values = flt.get("Values") or []
+        condition = flt.get("Condition") or "EQ"
+        if name not in spec:
+            raise InvalidInput(f"Unsupported filter name: {name}; supported: {sorted(spec)}")
+        allowed, value_of = spec[name]
+        if condition not in allowed:
+            raise InvalidInput(f"Condition {condition} is not supported for filter {name}; use {sorted(allowed)}")
+        if condition in ("EQ", "BEGINS_WITH") and len(values) != 1:
+            raise InvalidInput(f"Condition {condition} of filter {name} needs exactly one value")
+        if condition == "BETWEEN" and len(values) != 2:
+            raise InvalidInput(f"Condition BETWEEN of filter {name} needs exactly two values")
+        if not values:
+            raise InvalidInput(f"Filter {name} needs at least one value")
+        result = [item for item in result if _matches(value_of(item), condition, values)]
+    return result
+
+
+def _matches(actual: Any, condition: str, values: list[str]) -> bool:
+    if condition == "EQ":
+        return str(actual) == values[0]
+    if condition == "IN":
+        return str(actual) in values
+    if condition == "BEGINS_WITH":
+        return str(actual).startswith(values[0])
+    low, high = (float(v) for v in values)  # BETWEEN: epoch seconds
+    return low <= float(actual) <= high
+
+
+def paginate(items: Sequence[T], max_results: int | None, next_token: str | None) -> tuple[list[T], str | None]:
+    if max_results is None:
+        max_results = 100
+    if not isinstance(max_results, int) or not 1 <= max_results <= 100:
+        raise InvalidInput("MaxResults must be between 1 and 100")
+    start = _decode_token(next_token) if next_token else 0
+    page = list(items[start : start + max_results])
+    end = start + len(page)
+    return page, (_encode_token(end) if end < len(items) else None)
+
+
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_token(token: str) -> int:
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+        if isinstance(offset, int) and offset >= 0:
+            return offset
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise InvalidInput("Invalid NextToken")

@@ -1,0 +1,153 @@
+"""The control API for tests: JSON in and out, under /_emulator/ on the emulator's own port.
+
+See README.md for every route. Anything that touches moto's state takes the moto lock.
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ec2 import ec2_backends
+from moto.moto_api._internal.models import moto_api_backend
+
+from . import cloudmap_operations, settings
+
+if TYPE_CHECKING:
+    from .middleware import EmulatorApp
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ControlApi:
+    def __init__(self, app: "EmulatorApp") -> None:
+        self.app = app
+        self.routes: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, str]], Any]] = {
+            ("GET", "health"): lambda body, query: {"status": "ok"},
+            ("POST", "reset"): self.reset,
+            ("GET", "counters"): lambda body, query: app.counters.as_dict(),
+            ("POST", "counters/reset"): self.reset_counters,
+            ("DELETE", "counters"): self.reset_counters,
+            ("GET", "settings"): lambda body, query: settings.settings.as_dict(),
+            ("POST", "settings"): self.update_settings,
+            ("GET", "faults"): lambda body, query: {"faults": app.faults.list()},
+            ("POST", "faults"): lambda body, query: app.faults.add(body).as_dict(),
+            ("DELETE", "faults"): self.clear_faults,
+            ("GET", "latency"): lambda body, query: {"latency": app.latency.as_dict()},
+            ("POST", "latency"): self.set_latency,
+            ("DELETE", "latency"): self.clear_latency,
+            ("POST", "cloudmap/fail-next-namespace-operation"): self.fail_next_namespace_operation,
+            ("DELETE", "cloudmap/fail-next-namespace-operation"): self.cancel_namespace_failure,
+            ("POST", "cloudmap/finish-operations"): self.finish_operations,
+            ("GET", "network"): self.network,
+        }
+
+    def handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        route = environ.get("PATH_INFO", "")[len(CONTROL_PREFIX) :].strip("/")
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        try:
+            body = _json_body(environ)
+            handler = self.routes.get((method, route))
+            if handler is None and method == "DELETE" and route.startswith("faults/"):
+                result = self.remove_fault(route.split("/", 1)[1])
+            elif handler is None:
+                raise ControlError(404, f"no control route {method} {CONTROL_PREFIX}{route}")
+            else:
+                result = handler(body, query)
+            status, payload = "200 OK", result
+        except ControlError as error:
+            status, payload = f"{error.status} Error", {"error": str(error)}
+        except ValueError as error:
+            status, payload = "400 Bad Request", {"error": str(error)}
+        data = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def reset(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        with self.app.moto_lock:
+            moto_api_backend.reset()
+            cloudmap_operations.reset()
+            settings.reset()
+        self.app.faults.clear()
+        self.app.latency.clear()
+        self.app.counters.reset()
+        return {"reset": True}
+
+    def reset_counters(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        self.app.counters.reset()
+        return self.app.counters.as_dict()
+
+    def update_settings(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ValueError("settings are a JSON object")
+        settings.settings.update(body)
+        return settings.settings.as_dict()
+
+    def clear_faults(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        self.app.faults.clear()
+        return {"faults": []}
+
+    def remove_fault(self, rule_id: str) -> dict[str, Any]:
+        if not rule_id.isdigit() or not self.app.faults.remove(int(rule_id)):
+            raise ControlError(404, f"no fault rule {rule_id}")
+        return {"removed": int(rule_id)}
+
+    def set_latency(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ValueError('latency is {"operation": "*", "ms": 100}')
+        self.app.latency.set(body.get("operation", "*"), body.get("ms"))
+        return {"latency": self.app.latency.as_dict()}
+
+    def clear_latency(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        self.app.latency.clear()
+        return {"latency": {}}
+
+    def fail_next_namespace_operation(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        body = body if isinstance(body, dict) else {}
+        code = body.get("code", "INTERNAL_FAILURE")
+        message = body.get("message", "Injected failure of the namespace operation.")
+        if not isinstance(code, str) or not isinstance(message, str):
+            raise ValueError('"code" and "message" must be strings')
+        with self.app.moto_lock:
+            cloudmap_operations.fail_next_namespace_operation(code, message)
+        return {"code": code, "message": message}
+
+    def cancel_namespace_failure(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        with self.app.moto_lock:
+            cloudmap_operations.fail_next_namespace_operation(None, None)
+        return {"cancelled": True}
+
+    def finish_operations(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        with self.app.moto_lock:
+            return {"finished": cloudmap_operations.finish_all()}
+
+    def network(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        """moto's default VPC, its subnets and default security group, to pass to AWS calls."""
+        region = query.get("region", "us-east-1")
+        with self.app.moto_lock:
+            ec2 = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+            vpc = ec2.get_default_vpc()
+            if vpc is None:
+                raise ControlError(404, f"no default VPC in {region}")
+            subnets = sorted(s.id for s in ec2.get_default_subnets().values())
+            group = ec2.get_default_security_group(vpc.id)
+            return {"vpcId": vpc.id, "subnetIds": subnets, "securityGroupId": group.id if group else None}
+
+
+def _json_body(environ: dict[str, Any]) -> Any:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise ValueError(f"request body is not JSON: {error}") from error
