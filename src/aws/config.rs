@@ -27,7 +27,6 @@ use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::retry::RetryConfig;
 use aws_types::os_shim_internal::{Env, Fs};
 use tokio::sync::Semaphore;
@@ -227,7 +226,7 @@ async fn connect_with(
                     .await
                     .map_err(|e| ConfigError::AssumeRole {
                         role_arn: role.role_arn.clone(),
-                        message: one_line(&DisplayErrorContext(&e).to_string()),
+                        message: error_chain(&e),
                     })?;
             (SharedCredentialsProvider::new(assumed), Some(credentials))
         }
@@ -308,7 +307,7 @@ fn credentials_error(
     profile: &str,
     origin: Option<SettingOrigin>,
 ) -> ConfigError {
-    let detail = one_line(&DisplayErrorContext(&e).to_string());
+    let detail = error_chain(&e);
     match e {
         CredentialsError::CredentialsNotLoaded(_) => ConfigError::NoCredentials {
             profile: profile.to_string(),
@@ -525,13 +524,17 @@ fn validate(settings: &AwsSettings) -> Result<(), ConfigError> {
     if let Some(role) = &settings.assume_role {
         validate_assume_role(role)?;
     }
-    if let Some(value) = settings.max_concurrency
-        && !(1..=Semaphore::MAX_PERMITS).contains(&value)
-    {
-        return Err(ConfigError::InvalidMaxConcurrency {
-            value,
-            max: Semaphore::MAX_PERMITS,
-        });
+    if let Some(value) = settings.max_concurrency {
+        let reason = if value == 0 {
+            Some("must be at least 1".to_string())
+        } else if value > Semaphore::MAX_PERMITS {
+            Some(format!("must be at most {}", Semaphore::MAX_PERMITS))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(ConfigError::InvalidMaxConcurrency { value, reason });
+        }
     }
     for (key, value) in &settings.default_tags {
         let reason = if key.is_empty() {
@@ -605,9 +608,38 @@ fn validate_assume_role(role: &AssumeRole) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Error chains from aws-config can span lines; a diagnostic summary should not.
+/// An error and its causes on one line, "outer: inner: root". Unlike aws-smithy's
+/// `DisplayErrorContext`, it leaves out the Debug dump, which for a service error
+/// holds the whole raw HTTP response.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = one_line(&e.to_string());
+        // Wrappers often repeat their source's text; keep each message once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Error texts from aws-config can span lines (one per provider tried); a
+/// diagnostic summary should not, so lines become "; "-separated items.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(&line);
+    }
+    out
 }
 
 #[cfg(test)]

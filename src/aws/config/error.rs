@@ -103,7 +103,7 @@ pub enum ConfigError {
 
     #[error(
         "invalid {service} endpoint {value:?}{}: {reason}; set an absolute http(s) URL such \
-         as \"https://{service}.us-east-1.amazonaws.com\" or \"http://localhost:4566\"",
+         as the service's https:// endpoint or \"http://localhost:4566\"",
         endpoint_origin(attribute, *origin)
     )]
     InvalidEndpoint {
@@ -116,11 +116,8 @@ pub enum ConfigError {
         reason: String,
     },
 
-    #[error(
-        "invalid `max_concurrency` {value}: it bounds in-flight AWS calls and must be \
-         between 1 and {max}"
-    )]
-    InvalidMaxConcurrency { value: usize, max: usize },
+    #[error("invalid `max_concurrency` {value}: it bounds in-flight AWS calls and {reason}")]
+    InvalidMaxConcurrency { value: usize, reason: String },
 
     #[error("invalid `default_tags` entry {key:?}: {reason}")]
     InvalidDefaultTag { key: String, reason: String },

@@ -92,10 +92,7 @@ pub(super) async fn load(env: &Env, fs: &Fs) -> Result<SharedFiles, ConfigError>
                 kind: spec.kind,
                 path,
                 env_var,
-                cause: format!(
-                    "it cannot be parsed ({})",
-                    aws_smithy_types::error::display::DisplayErrorContext(&e)
-                ),
+                cause: format!("it cannot be parsed ({})", parse_cause(&e)),
             });
         }
         seen.push(path.display().to_string());
@@ -147,13 +144,27 @@ pub(super) fn check_profile(
 }
 
 fn parse_error(e: ProfileFileLoadError, seen: &[String]) -> ConfigError {
-    let cause = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+    let cause = parse_cause(&e);
     // Parse errors name the file as "<contents>"; point at the real files instead.
     ConfigError::SharedConfigFile {
         kind: "config or credentials",
         path: PathBuf::from(seen.join(" or ")),
         env_var: None,
         cause: format!("it cannot be parsed ({cause})"),
+    }
+}
+
+/// "line 3: Expected an '=' sign defining a property"; the parser's own text names
+/// the in-memory copy instead of the file, and spans lines.
+fn parse_cause(e: &ProfileFileLoadError) -> String {
+    let text = match std::error::Error::source(e) {
+        Some(source) => source.to_string(),
+        None => e.to_string(),
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.split_once(" on line ") {
+        Some((_, rest)) => format!("line {rest}"),
+        None => text,
     }
 }
 

@@ -930,6 +930,16 @@ fn max_concurrency_default_and_override() {
     });
 }
 
+#[test]
+fn multi_line_causes_become_one_line() {
+    assert_eq!(
+        one_line(
+            "no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: none\n"
+        ),
+        "no credentials found in chain. Attempted: Environment: not set; Profile: none"
+    );
+}
+
 #[tokio::test]
 async fn zero_max_concurrency_is_reported() {
     let settings = AwsSettings {
