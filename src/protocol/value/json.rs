@@ -13,10 +13,25 @@ use super::shape::{NULL, Shape, shape};
 use super::tree::{TypedValue, Value};
 use super::types::Type;
 
-/// Decodes JSON `bytes` as a value of type `ty`.
+/// Decodes JSON `bytes` as a value of type `ty`. An object attribute the type does not
+/// have is an error, as in cty.
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     let tree = json_text::parse(bytes).map_err(|e| ValueError::at(PathRef::Root, e))?;
-    decode(&tree, ty, PathRef::Root)
+    decode(&tree, ty, PathRef::Root, Extra::Refuse)
+}
+
+/// Like [`decode_json`], but object attributes the type does not have are skipped: for
+/// state stored under an older schema that had attributes the current one dropped.
+pub fn decode_json_ignoring_extra_attributes(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
+    let tree = json_text::parse(bytes).map_err(|e| ValueError::at(PathRef::Root, e))?;
+    decode(&tree, ty, PathRef::Root, Extra::Skip)
+}
+
+/// What to do with object attributes the type does not have.
+#[derive(Clone, Copy, PartialEq)]
+enum Extra {
+    Refuse,
+    Skip,
 }
 
 /// Encodes `value` as JSON for type `ty`; unknown values are an error.
@@ -26,14 +41,19 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     Ok(out.into_bytes())
 }
 
-fn decode(json: &Json<'_>, ty: &Type, path: PathRef<'_>) -> Result<Value, ValueError> {
+fn decode(
+    json: &Json<'_>,
+    ty: &Type,
+    path: PathRef<'_>,
+    extra: Extra,
+) -> Result<Value, ValueError> {
     if let Json::Null = json {
         return Ok(Value::Null);
     }
     let required =
         |what: &str| ValueError::at(path, format!("{what} is required, found {}", json.kind()));
     match ty {
-        Type::Dynamic => decode_dynamic(json, path),
+        Type::Dynamic => decode_dynamic(json, path, extra),
         // Like cty, take the scalar conversions Terraform itself would make.
         Type::String => match json {
             Json::String(s) => Ok(Value::String(s.to_string())),
@@ -63,7 +83,7 @@ fn decode(json: &Json<'_>, ty: &Type, path: PathRef<'_>) -> Result<Value, ValueE
             let items = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| decode(item, element, PathRef::Index(&path, i)))
+                .map(|(i, item)| decode(item, element, PathRef::Index(&path, i), extra))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(if matches!(ty, Type::List(_)) {
                 Value::List(items)
@@ -90,7 +110,7 @@ fn decode(json: &Json<'_>, ty: &Type, path: PathRef<'_>) -> Result<Value, ValueE
                     .iter()
                     .zip(elements)
                     .enumerate()
-                    .map(|(i, (item, t))| decode(item, t, PathRef::Index(&path, i)))
+                    .map(|(i, (item, t))| decode(item, t, PathRef::Index(&path, i), extra))
                     .collect::<Result<_, _>>()?,
             ))
         }
@@ -102,7 +122,7 @@ fn decode(json: &Json<'_>, ty: &Type, path: PathRef<'_>) -> Result<Value, ValueE
             for (key, item) in members {
                 map.insert(
                     key.to_string(),
-                    decode(item, element, PathRef::Key(&path, key))?,
+                    decode(item, element, PathRef::Key(&path, key), extra)?,
                 );
             }
             Ok(Value::Map(map))
@@ -113,12 +133,18 @@ fn decode(json: &Json<'_>, ty: &Type, path: PathRef<'_>) -> Result<Value, ValueE
             };
             let mut object = BTreeMap::new();
             for (name, item) in members {
-                let t = attributes.get(name.as_ref()).ok_or_else(|| {
-                    ValueError::at(path, format!("unsupported attribute {name:?}"))
-                })?;
+                let Some(t) = attributes.get(name.as_ref()) else {
+                    if extra == Extra::Skip {
+                        continue;
+                    }
+                    return Err(ValueError::at(
+                        path,
+                        format!("unsupported attribute {name:?}"),
+                    ));
+                };
                 object.insert(
                     name.to_string(),
-                    decode(item, t, PathRef::Attribute(&path, name))?,
+                    decode(item, t, PathRef::Attribute(&path, name), extra)?,
                 );
             }
             for name in attributes.keys() {
@@ -138,7 +164,7 @@ fn number(text: &str, path: PathRef<'_>) -> Result<Value, ValueError> {
 }
 
 /// `{"value": ..., "type": ...}` in either order, both required.
-fn decode_dynamic(json: &Json<'_>, path: PathRef<'_>) -> Result<Value, ValueError> {
+fn decode_dynamic(json: &Json<'_>, path: PathRef<'_>, extra: Extra) -> Result<Value, ValueError> {
     let Json::Object(members) = json else {
         return Err(ValueError::at(
             path,
@@ -171,7 +197,7 @@ fn decode_dynamic(json: &Json<'_>, path: PathRef<'_>) -> Result<Value, ValueErro
     let ty = ty.ok_or_else(|| ValueError::at(path, "missing type in dynamically-typed value"))?;
     let body =
         body.ok_or_else(|| ValueError::at(path, "missing value in dynamically-typed value"))?;
-    let value = decode(body, &ty, path)?;
+    let value = decode(body, &ty, path, extra)?;
     Ok(if ty == Type::Dynamic {
         value
     } else {
@@ -346,6 +372,10 @@ mod tests {
         );
         let err = decode_json(br#"{"a":"x","c":1}"#, &ty).unwrap_err();
         assert_eq!(err.message(), r#"unsupported attribute "c""#);
+        assert_eq!(
+            decode_json_ignoring_extra_attributes(br#"{"a":"x","c":{"d":[1]}}"#, &ty).unwrap(),
+            Value::object([("a", Value::from("x")), ("b", Value::Null)])
+        );
         let err = decode_json(br#"{"b":[1,true]}"#, &ty).unwrap_err();
         assert_eq!(err.path(), &AttributePath::root().attribute("b").index(1));
     }

@@ -32,7 +32,7 @@ mod proptests;
 pub use attr::Attr;
 pub use de::from_value;
 pub use error::ValueError;
-pub use json::{decode_json, encode_json};
+pub use json::{decode_json, decode_json_ignoring_extra_attributes, encode_json};
 pub use msgpack::{decode_msgpack, encode_msgpack};
 pub use number::Number;
 pub use path::{AttributePath, PathStep};

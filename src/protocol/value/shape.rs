@@ -64,7 +64,7 @@ pub(crate) fn shape<'a>(
                 value: &typed.value,
             });
         }
-        if *ty == Type::Dynamic || typed.ty == *ty {
+        if *ty == Type::Dynamic || typed.ty == Type::Dynamic || typed.ty == *ty {
             return shape(&typed.value, ty, path);
         }
         return Err(ValueError::at(
@@ -147,5 +147,71 @@ pub(crate) fn a_type(ty: &Type) -> String {
     match ty {
         Type::Object { .. } => "an object".to_owned(),
         other => format!("a {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::value::path::AttributePath;
+    use crate::protocol::value::tree::TypedValue;
+
+    fn typed(ty: Type, value: Value) -> Value {
+        Value::from(TypedValue { ty, value })
+    }
+
+    #[test]
+    fn typed_values_must_match_a_concrete_type() {
+        let v = typed(Type::String, "x".into());
+        assert!(matches!(
+            shape(&v, &Type::String, PathRef::Root),
+            Ok(Shape::String("x"))
+        ));
+        let err = shape(&v, &Type::Number, PathRef::Root)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("a value of type string cannot be used where number is required")
+        );
+        // A wrapper that says "dynamic" says nothing.
+        let v = typed(Type::Dynamic, 1.into());
+        assert!(matches!(
+            shape(&v, &Type::Number, PathRef::Root),
+            Ok(Shape::Number(_))
+        ));
+    }
+
+    #[test]
+    fn the_type_decides_the_container() {
+        let list = Value::List(vec![1.into()]);
+        assert!(matches!(
+            shape(&list, &Type::set(Type::Number), PathRef::Root),
+            Ok(Shape::Sequence { .. })
+        ));
+        let map = Value::map([("a", Value::from(1))]);
+        assert!(matches!(
+            shape(&map, &Type::object([("a", Type::Number)]), PathRef::Root),
+            Ok(Shape::Object { .. })
+        ));
+        let err = shape(&map, &Type::object([("b", Type::Number)]), PathRef::Root)
+            .err()
+            .map(|e| e.path().clone());
+        assert_eq!(err, Some(AttributePath::root().attribute("a")));
+        assert!(shape(&list, &Type::tuple([]), PathRef::Root).is_err());
+        assert!(shape(&list, &Type::String, PathRef::Root).is_err());
+    }
+
+    #[test]
+    fn dynamic_places_imply_a_type() {
+        let v = Value::List(vec!["a".into()]);
+        let Ok(Shape::Dynamic { ty, .. }) = shape(&v, &Type::Dynamic, PathRef::Root) else {
+            panic!("not wrapped")
+        };
+        assert_eq!(*ty, Type::list(Type::String));
+        assert!(matches!(
+            shape(&Value::Null, &Type::Dynamic, PathRef::Root),
+            Ok(Shape::Null)
+        ));
     }
 }
