@@ -119,7 +119,7 @@ impl Number {
         Self::from_parts(negative, magnitude.to_string(), 0)
     }
 
-    /// True when the number arrived as (or was made from) a double.
+    /// True for a non-integer that arrived as (or was made from) a double.
     pub(crate) fn is_binary(&self) -> bool {
         self.binary
     }
