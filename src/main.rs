@@ -18,7 +18,10 @@ use tokio_util::sync::CancellationToken;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--version" || a == "-v") {
-        println!("terraform-provider-servicemesh {}", env!("CARGO_PKG_VERSION"));
+        println!(
+            "terraform-provider-servicemesh {}",
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     let debug = args.iter().any(|a| a == "--debug");

@@ -36,6 +36,16 @@ impl CreateOutcome {
     }
 }
 
+/// What to create.
+#[derive(Clone, Copy, Debug)]
+pub struct NamespaceRequest<'a> {
+    pub name: &'a str,
+    pub vpc_id: &'a str,
+    pub description: Option<&'a str>,
+    pub tags: &'a BTreeMap<String, String>,
+    pub request_id: &'a str,
+}
+
 /// A Cloud Map service in a namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudMapService {
@@ -60,19 +70,16 @@ impl CloudMap {
         self.limit.acquire().await.ok()
     }
 
-    /// Creates a private DNS namespace and waits for it. `request_id` (kept by the
-    /// caller in private state) makes a retried apply find the first try's namespace
-    /// instead of creating a second one.
+    /// Creates a private DNS namespace and waits for it. `request.request_id` (kept by
+    /// the caller in private state) makes a retried apply find the first try's
+    /// namespace instead of creating a second one.
     pub async fn create_private_dns_namespace(
         &self,
-        name: &str,
-        vpc_id: &str,
-        description: Option<&str>,
-        tags: &BTreeMap<String, String>,
-        request_id: &str,
+        request: &NamespaceRequest<'_>,
         timeout: Duration,
         cancel: &CancellationToken,
     ) -> Result<CreateOutcome, GatewayError> {
+        let NamespaceRequest { name, vpc_id, description, tags, request_id } = *request;
         let action = format!("creating Cloud Map private DNS namespace {name} in {vpc_id}");
         let sent = {
             let _permit = self.permit().await;
@@ -192,6 +199,7 @@ impl CloudMap {
                     .and_then(|p| p.dns_properties())
                     .and_then(|d| d.hosted_zone_id())
                     .map(str::to_string),
+                creator_request_id: ns.creator_request_id().map(str::to_string),
                 tags: BTreeMap::new(),
             })),
             Err(err)

@@ -235,6 +235,11 @@ fn service_from_sdk(service: &aws_sdk_ecs::types::Service) -> Option<EcsService>
                     .collect()
             })
             .unwrap_or_default(),
+        draining_deployments: service
+            .deployments()
+            .iter()
+            .filter(|d| d.status() != Some("PRIMARY"))
+            .count(),
     };
     Some(EcsService {
         observed,

@@ -2,6 +2,7 @@
 
 pub mod cloudmap;
 pub mod config;
+pub mod gateway;
 pub mod ecs;
 pub mod error;
 pub mod route53;

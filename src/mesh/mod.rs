@@ -4,3 +4,4 @@
 pub mod model;
 pub mod names;
 pub mod reconcile;
+pub mod validate;

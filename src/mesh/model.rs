@@ -102,6 +102,8 @@ pub struct ObservedService {
     pub service_connect: Option<ObservedServiceConnect>,
     /// Cloud Map services ECS made for this service: (discovery name, ARN).
     pub discovery_resources: Vec<(String, String)>,
+    /// Deployments other than the PRIMARY one still running (a rollout in progress).
+    pub draining_deployments: usize,
 }
 
 impl ObservedService {
@@ -118,5 +120,7 @@ pub struct ObservedNamespace {
     pub name: String,
     pub description: Option<String>,
     pub hosted_zone_id: Option<String>,
+    /// The idempotency token it was created with: tells our own namespaces apart.
+    pub creator_request_id: Option<String>,
     pub tags: BTreeMap<String, String>,
 }

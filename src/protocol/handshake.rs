@@ -217,7 +217,10 @@ mod tests {
         assert!(matches!(err, HandshakeError::UnsupportedProtocol { .. }));
         assert!(err.to_string().contains("[4,5]"), "{err}");
         let err = HandshakeRequest::from_vars(&with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]));
-        assert!(matches!(err, Err(HandshakeError::UnsupportedProtocol { .. })));
+        assert!(matches!(
+            err,
+            Err(HandshakeError::UnsupportedProtocol { .. })
+        ));
     }
 
     #[test]
@@ -241,7 +244,13 @@ mod tests {
     #[test]
     fn rejects_bad_port_settings() {
         let err = HandshakeRequest::from_vars(&with_cookie(&[("PLUGIN_MIN_PORT", "lots")]));
-        assert!(matches!(err, Err(HandshakeError::InvalidSetting { name: "PLUGIN_MIN_PORT", .. })));
+        assert!(matches!(
+            err,
+            Err(HandshakeError::InvalidSetting {
+                name: "PLUGIN_MIN_PORT",
+                ..
+            })
+        ));
         let err = HandshakeRequest::from_vars(&with_cookie(&[
             ("PLUGIN_MIN_PORT", "20000"),
             ("PLUGIN_MAX_PORT", "10000"),

@@ -116,10 +116,7 @@ pub fn format_event(event: &Event<'_>, now: chrono::DateTime<chrono::Utc>) -> St
     let mut fields = FieldCollector::default();
     event.record(&mut fields);
     let mut entry = serde_json::Map::new();
-    entry.insert(
-        "@level".into(),
-        level_name(event.metadata().level()).into(),
-    );
+    entry.insert("@level".into(), level_name(event.metadata().level()).into());
     entry.insert("@message".into(), fields.message.into());
     entry.insert("@module".into(), MODULE.into());
     // hclog's layout is Go's "2006-01-02T15:04:05.000000Z07:00": six fractional digits.
@@ -191,7 +188,10 @@ mod tests {
     #[test]
     fn most_specific_variable_wins() {
         assert_eq!(level_from_env(&env(&[])), LevelFilter::OFF);
-        assert_eq!(level_from_env(&env(&[("TF_LOG", "info")])), LevelFilter::INFO);
+        assert_eq!(
+            level_from_env(&env(&[("TF_LOG", "info")])),
+            LevelFilter::INFO
+        );
         assert_eq!(
             level_from_env(&env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])),
             LevelFilter::DEBUG
@@ -203,7 +203,10 @@ mod tests {
             ])),
             LevelFilter::TRACE
         );
-        assert_eq!(level_from_env(&env(&[("TF_LOG", "JSON")])), LevelFilter::TRACE);
+        assert_eq!(
+            level_from_env(&env(&[("TF_LOG", "JSON")])),
+            LevelFilter::TRACE
+        );
     }
 
     #[test]

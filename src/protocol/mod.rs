@@ -2,9 +2,13 @@
 //! Nothing in here knows about AWS.
 
 pub mod controller;
+pub mod diagnostics;
 pub mod handshake;
 pub mod logging;
 pub mod proto;
+pub mod provider;
+pub mod rpc;
+pub mod schema;
 pub mod server;
 pub mod tls;
 pub mod transport;

@@ -78,7 +78,6 @@ pub struct PlanRequest {
     pub prior_identity: Option<Value>,
 }
 
-#[derive(Default)]
 pub struct PlanResponse {
     pub planned_state: Value,
     pub planned_private: Vec<u8>,
@@ -99,13 +98,36 @@ pub struct ApplyRequest {
     pub planned_identity: Option<Value>,
 }
 
-#[derive(Default)]
 pub struct ApplyResponse {
     /// What exists now, even when the apply failed halfway: Terraform saves it.
     pub new_state: Value,
     pub private: Vec<u8>,
     pub new_identity: Option<Value>,
     pub diagnostics: Diagnostics,
+}
+
+impl Default for PlanResponse {
+    fn default() -> Self {
+        Self {
+            planned_state: Value::Null,
+            planned_private: Vec::new(),
+            planned_identity: None,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::default(),
+            deferred: None,
+        }
+    }
+}
+
+impl Default for ApplyResponse {
+    fn default() -> Self {
+        Self {
+            new_state: Value::Null,
+            private: Vec::new(),
+            new_identity: None,
+            diagnostics: Diagnostics::default(),
+        }
+    }
 }
 
 pub struct ImportRequest {

@@ -197,12 +197,7 @@ impl NestedBlock {
 }
 
 fn object_type(attributes: &[Attribute]) -> Type {
-    Type::Object(
-        attributes
-            .iter()
-            .map(|a| (a.name.clone(), a.value_type()))
-            .collect::<BTreeMap<_, _>>(),
-    )
+    Type::object(attributes.iter().map(|a| (a.name.clone(), a.value_type())))
 }
 
 impl Block {
@@ -233,7 +228,7 @@ impl Block {
         for block in &self.blocks {
             fields.insert(block.type_name.clone(), block.value_type());
         }
-        Type::Object(fields)
+        Type::object(fields)
     }
 
     pub fn find_attribute(&self, name: &str) -> Option<&Attribute> {
@@ -269,12 +264,7 @@ pub struct IdentityAttribute {
 
 impl IdentitySchema {
     pub fn value_type(&self) -> Type {
-        Type::Object(
-            self.attributes
-                .iter()
-                .map(|a| (a.name.clone(), a.ty.clone()))
-                .collect(),
-        )
+        Type::object(self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())))
     }
 }
 
@@ -313,7 +303,7 @@ fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {
 
 fn attribute_to_proto(attribute: &Attribute) -> pb::schema::Attribute {
     let (ty, nested_type) = match &attribute.kind {
-        AttributeKind::Simple(ty) => (ty.to_json_bytes(), None),
+        AttributeKind::Simple(ty) => (ty.to_json().into_bytes(), None),
         AttributeKind::Nested(nesting, attributes) => (
             Vec::new(),
             Some(pb::schema::Object {
@@ -367,7 +357,7 @@ impl From<&IdentitySchema> for pb::ResourceIdentitySchema {
                 .iter()
                 .map(|a| pb::resource_identity_schema::IdentityAttribute {
                     name: a.name.clone(),
-                    r#type: a.ty.to_json_bytes(),
+                    r#type: a.ty.to_json().into_bytes(),
                     required_for_import: a.required_for_import,
                     optional_for_import: a.optional_for_import,
                     description: a.description.clone(),

@@ -70,7 +70,10 @@ pub async fn serve_managed<P: Provider>(
     let tls = identity.map(|(_, config)| config);
     watch_parent(shutdown.clone());
     watch_terminate_signal(shutdown.clone());
-    run(provider, listener, tls, shutdown, move || print_stdout_line(&line)).await
+    run(provider, listener, tls, shutdown, move || {
+        print_stdout_line(&line)
+    })
+    .await
 }
 
 /// Serves for a debugger: no cookie, no TLS, and instructions for TF_REATTACH_PROVIDERS.

@@ -71,7 +71,10 @@ pub fn server_config(
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(vec![identity.cert_der.clone()], identity.key_der.clone_key())?;
+        .with_single_cert(
+            vec![identity.cert_der.clone()],
+            identity.key_der.clone_key(),
+        )?;
     // grpc-go refuses TLS servers that do not negotiate HTTP/2 through ALPN.
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)

@@ -2,9 +2,9 @@
 //! directory (TCP on loopback as the fallback), each connection wrapped in TLS when the
 //! host asked for AutoMTLS.
 
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -46,10 +46,14 @@ impl PluginListener {
                     Ok(listener) => {
                         return Ok((Self::Unix { listener, dir }, ListenAddress::Unix(path)));
                     }
-                    Err(err) => tracing::warn!(error = %err, "binding a unix socket failed, using TCP"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "binding a unix socket failed, using TCP")
+                    }
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "creating a socket directory failed, using TCP"),
+            Err(err) => {
+                tracing::warn!(error = %err, "creating a socket directory failed, using TCP")
+            }
         }
         let (listener, addr) = bind_tcp(port_range).await?;
         Ok((Self::Tcp(listener), ListenAddress::Tcp(addr)))

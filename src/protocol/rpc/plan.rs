@@ -97,7 +97,7 @@ pub fn apply_schema_behaviours(
         } else if !attribute.is_computed() {
             continue;
         } else if creating {
-            Value::Unknown
+            Value::unknown()
         } else if attribute.use_state_for_unknown {
             prior_state
                 .get_attr(&attribute.name)

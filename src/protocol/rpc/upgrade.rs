@@ -17,9 +17,18 @@ pub(super) fn upgrade_state(
     request: pb::upgrade_resource_state::Request,
 ) -> pb::upgrade_resource_state::Response {
     let result = service.resource(&request.type_name).and_then(|resource| {
-        let stored = raw_json(request.raw_state.as_ref(), "state")?;
-        let upgraded = resource.handler.upgrade_state(request.version, stored)?;
-        let value = decode_upgraded(upgraded, &resource.value_type, "state")?;
+        let value = match request.raw_state.as_ref() {
+            // The common case, on every state load: read the bytes as they are, so
+            // numbers keep every digit.
+            Some(raw) if request.version == resource.schema.version && !raw.json.is_empty() => {
+                decode_stored(&raw.json, &resource.value_type, "state")?
+            }
+            raw => {
+                let stored = raw_json(raw, "state")?;
+                let upgraded = resource.handler.upgrade_state(request.version, stored)?;
+                decode_upgraded(upgraded, &resource.value_type, "state")?
+            }
+        };
         codec::encode(&value, &resource.value_type, "upgraded state")
     });
     match result {
@@ -55,8 +64,10 @@ pub(super) fn upgrade_identity(
                 ),
             ));
         }
-        let stored = raw_json(request.raw_identity.as_ref(), "identity")?;
-        let value = decode_upgraded(stored, ty, "identity")?;
+        let value = match request.raw_identity.as_ref() {
+            Some(raw) if !raw.json.is_empty() => decode_stored(&raw.json, ty, "identity")?,
+            raw => decode_upgraded(raw_json(raw, "identity")?, ty, "identity")?,
+        };
         codec::encode(&value, ty, "upgraded identity")
     });
     match result {
@@ -98,46 +109,23 @@ fn raw_json(raw: Option<&pb::RawState>, what: &str) -> Result<serde_json::Value,
 }
 
 /// Decodes upgraded JSON into the current type, dropping attributes the current
-/// schema no longer has (see the policy above).
+/// schema no longer has (see the policy above). Numbers keep every digit.
 fn decode_upgraded(
     json: serde_json::Value,
     ty: &Type,
     what: &str,
 ) -> Result<value::Value, Diagnostics> {
-    let trimmed = drop_unknown_attributes(json, ty);
-    let bytes = serde_json::to_vec(&trimmed).map_err(|err| {
+    let bytes = serde_json::to_vec(&json).map_err(|err| {
         Diagnostics::error(format!("Unreadable stored {what}"), err.to_string())
     })?;
-    value::decode_json(&bytes, ty).map_err(|err| {
+    decode_stored(&bytes, ty, what)
+}
+
+fn decode_stored(bytes: &[u8], ty: &Type, what: &str) -> Result<value::Value, Diagnostics> {
+    value::decode_json_ignoring_extra_attributes(bytes, ty).map_err(|err| {
         Diagnostics::error(
             format!("Stored {what} does not match the schema"),
             format!("The stored {what} could not be read with the current schema: {err}."),
         )
     })
-}
-
-fn drop_unknown_attributes(json: serde_json::Value, ty: &Type) -> serde_json::Value {
-    use serde_json::Value as J;
-    match (json, ty) {
-        (J::Object(map), Type::Object(fields)) => J::Object(
-            map.into_iter()
-                .filter_map(|(key, value)| {
-                    let field = fields.get(&key)?;
-                    Some((key, drop_unknown_attributes(value, field)))
-                })
-                .collect(),
-        ),
-        (J::Object(map), Type::Map(element)) => J::Object(
-            map.into_iter()
-                .map(|(key, value)| (key, drop_unknown_attributes(value, element)))
-                .collect(),
-        ),
-        (J::Array(items), Type::List(element) | Type::Set(element)) => J::Array(
-            items
-                .into_iter()
-                .map(|item| drop_unknown_attributes(item, element))
-                .collect(),
-        ),
-        (json, _) => json,
-    }
 }

@@ -1,0 +1,30 @@
+//! Everything a resource needs from AWS, built once per configured provider.
+
+use std::collections::BTreeMap;
+
+use super::cloudmap::CloudMap;
+use super::config::AwsClients;
+use super::ecs::Ecs;
+use super::route53::Route53;
+
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    pub ecs: Ecs,
+    pub cloudmap: CloudMap,
+    pub route53: Route53,
+    pub region: String,
+    /// The provider's `default_tags`, merged under each resource's own tags.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+impl From<&AwsClients> for Gateway {
+    fn from(clients: &AwsClients) -> Self {
+        Self {
+            ecs: Ecs::new(clients.ecs().clone(), clients.limiter().clone()),
+            cloudmap: CloudMap::new(clients.servicediscovery().clone(), clients.limiter().clone()),
+            route53: Route53::new(clients.route53().clone()),
+            region: clients.region().to_string(),
+            default_tags: clients.default_tags().clone(),
+        }
+    }
+}

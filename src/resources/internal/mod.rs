@@ -1,0 +1,96 @@
+//! `servicemesh_internal`: one resource for the whole mesh of a cluster.
+
+mod apply;
+mod wiring;
+mod model;
+mod plan;
+mod read;
+mod schema;
+
+use std::sync::Arc;
+
+use crate::aws::gateway::Gateway;
+use crate::protocol::diagnostics::Diagnostics;
+use crate::protocol::provider::{
+    ApplyRequest, ApplyResponse, CallContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, ResourceHandler,
+};
+use crate::protocol::schema::Schema;
+use crate::protocol::value::{Type, Value, from_value, to_value};
+use crate::provider::{Configured, ProviderState};
+
+pub use model::InternalModel;
+pub use schema::TYPE_NAME;
+
+pub struct InternalResource {
+    provider: Arc<ProviderState>,
+    value_type: Type,
+}
+
+impl InternalResource {
+    pub fn new(provider: Arc<ProviderState>) -> Self {
+        Self {
+            provider,
+            value_type: schema::resource_schema().value_type(),
+        }
+    }
+
+    /// The AWS gateway, or a diagnostic saying why there is none.
+    fn gateway(&self) -> Result<Arc<Gateway>, Diagnostics> {
+        match self.provider.get() {
+            Configured::Ready(gateway) => Ok(gateway),
+            Configured::Unknown => Err(Diagnostics::error(
+                "Provider configuration not known",
+                "The servicemesh provider's configuration depends on values that are not known yet. \
+                 Apply the resources it depends on first, or pass -target.",
+            )),
+            Configured::NotYet => Err(Diagnostics::error(
+                "Provider not configured",
+                "Terraform did not configure the servicemesh provider before using it. This is a bug; please report it.",
+            )),
+        }
+    }
+
+    fn decode(&self, value: &Value) -> Result<Option<InternalModel>, Diagnostics> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        from_value(value).map(Some).map_err(|err| {
+            Diagnostics::error(
+                "Unreadable servicemesh_internal value",
+                format!("{err}. This is a bug in the provider; please report it."),
+            )
+        })
+    }
+
+    fn encode(&self, model: &InternalModel) -> Result<Value, Diagnostics> {
+        to_value(model, &self.value_type).map_err(|err| {
+            Diagnostics::error(
+                "Unwritable servicemesh_internal value",
+                format!("{err}. This is a bug in the provider; please report it."),
+            )
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl ResourceHandler for InternalResource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::resource_schema()
+    }
+
+    async fn read(&self, request: ReadRequest, ctx: &CallContext) -> ReadResponse {
+        read::read(self, request, ctx).await
+    }
+
+    async fn plan(&self, request: PlanRequest, ctx: &CallContext) -> PlanResponse {
+        plan::plan(self, request, ctx).await
+    }
+
+    async fn apply(&self, request: ApplyRequest, ctx: &CallContext) -> ApplyResponse {
+        apply::apply(self, request, ctx).await
+    }
+}

@@ -1,0 +1,259 @@
+//! `servicemesh_internal` as a typed model (what Terraform holds), and its translation
+//! to and from the mesh domain.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mesh::model::{ServerSpec, Wiring};
+use crate::mesh::names::default_dns_name;
+use crate::mesh::validate::parse_duration;
+use crate::protocol::value::Attr;
+
+/// Default for each of the create, update and delete timeouts.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+/// The resource's attributes. Everything may be unknown during plan, hence `Attr`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InternalModel {
+    #[serde(default)]
+    pub cluster: Attr<String>,
+    #[serde(default)]
+    pub namespace: Attr<String>,
+    #[serde(default)]
+    pub vpc_id: Attr<String>,
+    #[serde(default)]
+    pub namespace_id: Attr<String>,
+    #[serde(default)]
+    pub description: Attr<String>,
+    #[serde(default)]
+    pub tags: Attr<BTreeMap<String, Attr<String>>>,
+    #[serde(default)]
+    pub tags_all: Attr<BTreeMap<String, Attr<String>>>,
+    #[serde(default)]
+    pub services: Attr<BTreeMap<String, ServiceModel>>,
+    #[serde(default)]
+    pub client_services: Attr<Vec<Attr<String>>>,
+    #[serde(default)]
+    pub wait_for_steady_state: Attr<bool>,
+    #[serde(default)]
+    pub timeouts: Attr<TimeoutsModel>,
+    #[serde(default)]
+    pub id: Attr<String>,
+    #[serde(default)]
+    pub namespace_arn: Attr<String>,
+    #[serde(default)]
+    pub hosted_zone_id: Attr<String>,
+    #[serde(default)]
+    pub namespace_owned: Attr<bool>,
+    #[serde(default)]
+    pub endpoints: Attr<BTreeMap<String, Attr<String>>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceModel {
+    #[serde(default)]
+    pub port_name: Attr<String>,
+    #[serde(default)]
+    pub discovery_name: Attr<String>,
+    #[serde(default)]
+    pub dns_name: Attr<String>,
+    #[serde(default)]
+    pub port: Attr<u16>,
+    #[serde(default)]
+    pub ingress_port_override: Attr<u16>,
+    #[serde(default)]
+    pub idle_timeout_seconds: Attr<u32>,
+    #[serde(default)]
+    pub per_request_timeout_seconds: Attr<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeoutsModel {
+    #[serde(default)]
+    pub create: Attr<String>,
+    #[serde(default)]
+    pub update: Attr<String>,
+    #[serde(default)]
+    pub delete: Attr<String>,
+}
+
+/// Which timeout applies.
+#[derive(Clone, Copy, Debug)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+}
+
+impl InternalModel {
+    /// The timeout of an operation; invalid values were rejected at validate time.
+    pub fn timeout(&self, operation: Operation) -> Duration {
+        let Some(timeouts) = self.timeouts.known() else {
+            return DEFAULT_TIMEOUT;
+        };
+        let text = match operation {
+            Operation::Create => &timeouts.create,
+            Operation::Update => &timeouts.update,
+            Operation::Delete => &timeouts.delete,
+        };
+        text.known()
+            .and_then(|t| parse_duration(t).ok())
+            .unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The names of every service this model wires, servers and clients.
+    pub fn service_names(&self) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = self
+            .services
+            .known()
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default();
+        names.extend(self.client_names());
+        names
+    }
+
+    pub fn client_names(&self) -> BTreeSet<String> {
+        self.client_services
+            .known()
+            .map(|set| set.iter().filter_map(|c| c.known().cloned()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The desired wiring of every service, once all of it is known (at apply).
+    pub fn desired_wiring(&self) -> BTreeMap<String, Wiring> {
+        let mut wiring = BTreeMap::new();
+        if let Some(services) = self.services.known() {
+            for (name, service) in services {
+                if let Some(spec) = service.server_spec() {
+                    wiring.insert(name.clone(), Wiring::Server(spec));
+                }
+            }
+        }
+        for client in self.client_names() {
+            wiring.entry(client).or_insert(Wiring::Client);
+        }
+        wiring
+    }
+
+    pub fn plain_tags(&self) -> BTreeMap<String, String> {
+        plain_map(&self.tags)
+    }
+
+    pub fn wait_for_steady_state(&self) -> bool {
+        self.wait_for_steady_state.known().copied().unwrap_or(false)
+    }
+}
+
+impl ServiceModel {
+    /// The server spec, when the planned values are all known.
+    pub fn server_spec(&self) -> Option<ServerSpec> {
+        Some(ServerSpec {
+            port_name: self.port_name.known()?.clone(),
+            discovery_name: self.discovery_name.known()?.clone(),
+            dns_name: self.dns_name.known()?.clone(),
+            port: self.port.known().copied(),
+            ingress_port_override: self.ingress_port_override.known().copied(),
+            idle_timeout_seconds: self.idle_timeout_seconds.known().copied(),
+            per_request_timeout_seconds: self.per_request_timeout_seconds.known().copied(),
+        })
+    }
+
+    /// The state entry of a server as AWS has it.
+    pub fn from_spec(spec: &ServerSpec) -> Self {
+        Self {
+            port_name: Attr::Known(spec.port_name.clone()),
+            discovery_name: Attr::Known(spec.discovery_name.clone()),
+            dns_name: Attr::Known(spec.dns_name.clone()),
+            port: spec.port.map(Attr::Known).unwrap_or(Attr::Null),
+            ingress_port_override: spec.ingress_port_override.map(Attr::Known).unwrap_or(Attr::Null),
+            idle_timeout_seconds: spec.idle_timeout_seconds.map(Attr::Known).unwrap_or(Attr::Null),
+            per_request_timeout_seconds: spec.per_request_timeout_seconds.map(Attr::Known).unwrap_or(Attr::Null),
+        }
+    }
+
+    /// Fills the defaults the configuration leaves out: the discovery name is the map
+    /// key, the DNS name `<discovery>.<namespace>` (unknown while the namespace is).
+    pub fn with_defaults(mut self, key: &str, namespace: &Attr<String>) -> Self {
+        if self.discovery_name.is_null() {
+            self.discovery_name = Attr::Known(key.to_string());
+        }
+        if self.dns_name.is_null() {
+            self.dns_name = match (&self.discovery_name, namespace) {
+                (Attr::Known(discovery), Attr::Known(namespace)) => Attr::Known(default_dns_name(discovery, namespace)),
+                _ => Attr::Unknown,
+            };
+        }
+        self
+    }
+}
+
+/// `dns:port` per server, unknown where either part is.
+pub fn endpoints_of(services: &Attr<BTreeMap<String, ServiceModel>>) -> Attr<BTreeMap<String, Attr<String>>> {
+    match services {
+        Attr::Unknown => Attr::Unknown,
+        Attr::Null => Attr::Known(BTreeMap::new()),
+        Attr::Known(services) => Attr::Known(
+            services
+                .iter()
+                .map(|(name, service)| {
+                    let endpoint = match (&service.dns_name, &service.port) {
+                        (Attr::Known(dns), Attr::Known(port)) => Attr::Known(format!("{dns}:{port}")),
+                        _ => Attr::Unknown,
+                    };
+                    (name.clone(), endpoint)
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// `default_tags` merged under the resource's own tags (the resource's win).
+pub fn merged_tags(defaults: &BTreeMap<String, String>, tags: &Attr<BTreeMap<String, Attr<String>>>) -> Attr<BTreeMap<String, Attr<String>>> {
+    match tags {
+        Attr::Unknown => Attr::Unknown,
+        _ => {
+            let mut all: BTreeMap<String, Attr<String>> =
+                defaults.iter().map(|(k, v)| (k.clone(), Attr::Known(v.clone()))).collect();
+            if let Attr::Known(own) = tags {
+                all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            Attr::Known(all)
+        }
+    }
+}
+
+pub fn plain_map(map: &Attr<BTreeMap<String, Attr<String>>>) -> BTreeMap<String, String> {
+    map.known()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.known()?.clone()))).collect())
+        .unwrap_or_default()
+}
+
+pub fn attr_map(map: &BTreeMap<String, String>) -> Attr<BTreeMap<String, Attr<String>>> {
+    Attr::Known(map.iter().map(|(k, v)| (k.clone(), Attr::Known(v.clone()))).collect())
+}
+
+/// What the provider keeps beside the state: the idempotency token of the namespace
+/// create, so a retried apply adopts the first try's namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_request_id: Option<String>,
+}
+
+impl PrivateState {
+    pub fn decode(bytes: &[u8]) -> Self {
+        if bytes.is_empty() {
+            return Self::default();
+        }
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        if self == &Self::default() {
+            return Vec::new();
+        }
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}

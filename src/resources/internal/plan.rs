@@ -1,0 +1,88 @@
+//! Plan: fill in what the configuration decides (defaults, endpoints, merged tags) so
+//! the plan shows real values, and leave the rest "known after apply".
+
+use super::InternalResource;
+use super::model::{InternalModel, endpoints_of, merged_tags};
+use crate::protocol::diagnostics::Diagnostics;
+use crate::protocol::provider::{CallContext, PlanRequest, PlanResponse};
+use crate::protocol::value::Attr;
+use crate::provider::Configured;
+
+pub(super) async fn plan(resource: &InternalResource, request: PlanRequest, _ctx: &CallContext) -> PlanResponse {
+    match plan_model(resource, &request) {
+        Ok(planned) => match resource.encode(&planned) {
+            Ok(planned_state) => PlanResponse {
+                planned_state,
+                planned_private: request.prior_private,
+                ..PlanResponse::default()
+            },
+            Err(diagnostics) => failed(request, diagnostics),
+        },
+        Err(diagnostics) => failed(request, diagnostics),
+    }
+}
+
+fn failed(request: PlanRequest, diagnostics: Diagnostics) -> PlanResponse {
+    PlanResponse {
+        planned_state: request.proposed_new_state,
+        planned_private: request.prior_private,
+        diagnostics,
+        ..PlanResponse::default()
+    }
+}
+
+fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<InternalModel, Diagnostics> {
+    let Some(mut planned) = resource.decode(&request.proposed_new_state)? else {
+        return Ok(InternalModel::default());
+    };
+    let prior = resource.decode(&request.prior_state)?;
+    let config = resource.decode(&request.config)?.unwrap_or_default();
+    if prior.is_none() {
+        let owned = config.namespace_id.is_null();
+        planned.namespace_owned = Attr::Known(owned);
+        if owned {
+            planned.namespace = config.namespace.clone();
+        } else {
+            // Wiring onto an existing namespace: its id is the resource's id.
+            planned.id = config.namespace_id.clone();
+        }
+    }
+    if let Attr::Known(services) = &mut planned.services {
+        let namespace = planned.namespace.clone();
+        let configured = config.services.known();
+        let prior_services = prior.as_ref().and_then(|p| p.services.known());
+        for (key, service) in services.iter_mut() {
+            let config_entry = configured.and_then(|c| c.get(key));
+            let prior_entry = prior_services.and_then(|p| p.get(key));
+            // Terraform proposes the prior value for an unset optional+computed
+            // attribute; a default must follow what it derives from instead.
+            if config_entry.is_some_and(|c| c.discovery_name.is_null()) {
+                service.discovery_name = Attr::Null;
+            }
+            if config_entry.is_some_and(|c| c.dns_name.is_null()) {
+                service.dns_name = Attr::Null;
+            }
+            let same_port_name = prior_entry.is_some_and(|p| p.port_name == service.port_name);
+            if config_entry.is_some_and(|c| c.port.is_null()) && !same_port_name {
+                service.port = Attr::Null;
+            }
+            *service = std::mem::take(service).with_defaults(key, &namespace);
+            if service.port.is_null() {
+                // Resolved from the task definition at apply.
+                service.port = Attr::Unknown;
+            }
+        }
+    }
+    planned.endpoints = endpoints_of(&planned.services);
+    planned.tags_all = match resource.provider.get() {
+        Configured::Ready(gateway) => merged_tags(&gateway.default_tags, &planned.tags),
+        _ => Attr::Unknown,
+    };
+    // Unchanged parts keep their prior values exactly: no perpetual diffs.
+    if let Some(prior) = &prior {
+        if prior.endpoints == planned.endpoints || planned.endpoints.is_unknown() && prior.services == planned.services {
+            planned.endpoints = prior.endpoints.clone();
+        }
+    }
+    Ok(planned)
+}

@@ -1,0 +1,179 @@
+//! Read: refresh the mesh from AWS so that drift shows in the next plan.
+//!
+//! Cost for N services in one cluster: one GetNamespace, one ListTagsForResource (owned
+//! namespaces) and ⌈N/10⌉ DescribeServices, all issued concurrently.
+
+use std::collections::BTreeMap;
+
+use super::InternalResource;
+use super::model::{InternalModel, ServiceModel, attr_map, endpoints_of};
+use crate::aws::ecs::EcsService;
+use crate::aws::error::GatewayError;
+use crate::aws::gateway::Gateway;
+use crate::mesh::model::{ObservedNamespace, Wiring};
+use crate::mesh::names::cluster_name;
+use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
+use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
+use crate::protocol::provider::{CallContext, ReadRequest, ReadResponse, Stored};
+use crate::protocol::value::Attr;
+use crate::provider::Configured;
+
+pub(super) async fn read(resource: &InternalResource, request: ReadRequest, _ctx: &CallContext) -> ReadResponse {
+    let current = request.current;
+    let model = match resource.decode(&current.state) {
+        Ok(Some(model)) => model,
+        Ok(None) => return ReadResponse::default(),
+        Err(diagnostics) => return unchanged(current, diagnostics),
+    };
+    let Configured::Ready(gateway) = resource.provider.get() else {
+        // Provider configuration unknown until apply: keep the state as it is.
+        return unchanged(current, Diagnostics::default());
+    };
+    let mut diagnostics = Diagnostics::default();
+    match refresh(&gateway, model, &mut diagnostics).await {
+        Ok(Some(model)) => match resource.encode(&model) {
+            Ok(state) => ReadResponse {
+                new: Some(Stored { state, ..current }),
+                diagnostics,
+                deferred: None,
+            },
+            Err(errors) => unchanged(current, errors),
+        },
+        Ok(None) => ReadResponse {
+            new: None,
+            diagnostics,
+            deferred: None,
+        },
+        Err(err) => unchanged(current, Diagnostics::error("Reading the service mesh failed", err.to_string())),
+    }
+}
+
+fn unchanged(current: Stored, diagnostics: Diagnostics) -> ReadResponse {
+    ReadResponse {
+        new: Some(current),
+        diagnostics,
+        deferred: None,
+    }
+}
+
+/// The model as AWS has it now; `None` when the namespace is gone.
+pub(super) async fn refresh(
+    gateway: &Gateway,
+    mut model: InternalModel,
+    diagnostics: &mut Diagnostics,
+) -> Result<Option<InternalModel>, GatewayError> {
+    let Some(namespace_id) = model.id.known().or(model.namespace_id.known()).cloned() else {
+        return Ok(None);
+    };
+    let cluster = model.cluster.known().cloned().unwrap_or_default();
+    let names: Vec<String> = model.service_names().into_iter().collect();
+    let owned = model.namespace_owned.known().copied().unwrap_or(false);
+    let tags_arn = model.namespace_arn.known().filter(|_| owned).cloned();
+    let (namespace, tags, services) = tokio::join!(
+        gateway.cloudmap.get_namespace(&namespace_id),
+        async {
+            match &tags_arn {
+                Some(arn) => gateway.cloudmap.tags(arn).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        gateway.ecs.describe_services(cluster_name(&cluster), &names),
+    );
+    let Some(namespace) = namespace? else {
+        diagnostics.push(Diagnostic::warning(
+            "Namespace no longer exists",
+            format!("Cloud Map namespace {namespace_id} was deleted outside Terraform; the next apply creates the mesh again."),
+        ));
+        return Ok(None);
+    };
+    let tags = match tags {
+        Ok(tags) => tags,
+        // Deleted between the two calls: the next read sees it gone.
+        Err(err) if err.has_code("ResourceNotFoundException") => None,
+        Err(err) => return Err(err),
+    };
+    apply_namespace(&mut model, &namespace, tags, &gateway.default_tags);
+    apply_services(&mut model, &cluster, &namespace, &services?, diagnostics);
+    Ok(Some(model))
+}
+
+fn apply_namespace(
+    model: &mut InternalModel,
+    namespace: &ObservedNamespace,
+    tags: Option<BTreeMap<String, String>>,
+    default_tags: &BTreeMap<String, String>,
+) {
+    model.id = Attr::Known(namespace.id.clone());
+    model.namespace_id = Attr::Known(namespace.id.clone());
+    model.namespace_arn = Attr::Known(namespace.arn.clone());
+    model.namespace = Attr::Known(namespace.name.clone());
+    model.hosted_zone_id = namespace.hosted_zone_id.clone().map(Attr::Known).unwrap_or(Attr::Null);
+    let owned = model.namespace_owned.known().copied().unwrap_or(false);
+    if owned {
+        model.description = namespace.description.clone().map(Attr::Known).unwrap_or(Attr::Null);
+    }
+    if let Some(all) = tags {
+        // Like terraform-provider-aws: `tags` is what is not a matching default tag.
+        let own: BTreeMap<String, String> = all
+            .iter()
+            .filter(|(k, v)| default_tags.get(*k) != Some(v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        model.tags = if own.is_empty() && model.tags.is_null() { Attr::Null } else { attr_map(&own) };
+        model.tags_all = attr_map(&all);
+    }
+}
+
+/// Reflects each managed service as ECS has it. A service whose Service Connect was
+/// changed or turned off shows its real settings (or leaves the map), so the plan
+/// proposes to put it back; a service that no longer exists is dropped with a warning.
+fn apply_services(
+    model: &mut InternalModel,
+    cluster: &str,
+    namespace: &ObservedNamespace,
+    services: &BTreeMap<String, Option<EcsService>>,
+    diagnostics: &mut Diagnostics,
+) {
+    let reference = NamespaceRef {
+        id: namespace.id.clone(),
+        arn: namespace.arn.clone(),
+        name: namespace.name.clone(),
+    };
+    let wiring_of = |name: &str| {
+        services
+            .get(name)
+            .and_then(Option::as_ref)
+            .and_then(|s| observed_wiring(s.observed.service_connect.as_ref(), &reference))
+    };
+    for name in model.service_names() {
+        if services.get(&name).is_some_and(Option::is_none) {
+            diagnostics.push(Diagnostic::warning(
+                "ECS service no longer exists",
+                format!(
+                    "ECS service {cluster}/{name} was not found; it is dropped from the state. Create it again, \
+                     or remove it from the configuration."
+                ),
+            ));
+        }
+    }
+    if let Attr::Known(servers) = &model.services {
+        let refreshed: BTreeMap<String, ServiceModel> = servers
+            .keys()
+            .filter_map(|name| match wiring_of(name) {
+                Some(Wiring::Server(spec)) => Some((name.clone(), ServiceModel::from_spec(&spec))),
+                _ => None,
+            })
+            .collect();
+        model.services = Attr::Known(refreshed);
+    }
+    if let Attr::Known(_) = &model.client_services {
+        let clients: Vec<Attr<String>> = model
+            .client_names()
+            .into_iter()
+            .filter(|name| matches!(wiring_of(name), Some(Wiring::Client)))
+            .map(Attr::Known)
+            .collect();
+        model.client_services = Attr::Known(clients);
+    }
+    model.endpoints = endpoints_of(&model.services);
+}

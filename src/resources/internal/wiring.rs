@@ -1,0 +1,187 @@
+//! Carrying out a reconcile plan: resolve ports from task definitions, then wire
+//! servers, clients and removals phase by phase, each phase concurrently (bounded by
+//! the provider's `max_concurrency`). The outcome records exactly what is in place, so
+//! a failure halfway loses nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::join_all;
+
+use crate::aws::ecs::EcsService;
+use crate::aws::error::GatewayError;
+use crate::aws::gateway::Gateway;
+use crate::mesh::model::Wiring;
+use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
+
+/// What one wiring pass left behind.
+#[derive(Debug, Default)]
+pub struct WiringOutcome {
+    /// Every service wired in our namespace now, as it is wired.
+    pub in_place: BTreeMap<String, Wiring>,
+    /// The services that failed, with why.
+    pub failures: Vec<(String, GatewayError)>,
+    /// Services that had Service Connect turned on or changed by this pass.
+    pub changed: BTreeSet<String>,
+    /// Cloud Map services ECS made for discovery names no longer used (name, ARN).
+    pub freed_discovery: Vec<(String, String)>,
+}
+
+/// Brings `desired` about, turning off the previously managed services no longer in
+/// it. Ports left unset are resolved from each service's task definition.
+pub async fn wire(
+    gateway: &Gateway,
+    cluster: &str,
+    mut desired: BTreeMap<String, Wiring>,
+    previously_managed: &BTreeSet<String>,
+    namespace: &NamespaceRef,
+) -> Result<WiringOutcome, GatewayError> {
+    let names: Vec<String> = desired.keys().chain(previously_managed.iter()).cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let observed = gateway.ecs.describe_services(cluster, &names).await?;
+    let mut outcome = WiringOutcome::default();
+
+    // A desired service that does not exist cannot be wired.
+    desired.retain(|name, _| {
+        let exists = observed.get(name).is_some_and(Option::is_some);
+        if !exists {
+            outcome.failures.push((
+                name.clone(),
+                GatewayError::new(
+                    format!("enabling Service Connect on ECS service {cluster}/{name}"),
+                    Some("ServiceNotFoundException".into()),
+                    "the service does not exist or is not ACTIVE",
+                ),
+            ));
+        }
+        exists
+    });
+    resolve_ports(gateway, cluster, &mut desired, &observed, &mut outcome).await;
+
+    let current: BTreeMap<String, _> = observed
+        .iter()
+        .map(|(name, service)| (name.clone(), service.as_ref().and_then(|s| s.observed.service_connect.clone())))
+        .collect();
+    for (name, service_connect) in &current {
+        if let Some(wiring) = observed_wiring(service_connect.as_ref(), namespace) {
+            outcome.in_place.insert(name.clone(), wiring);
+        }
+    }
+    let plan = plan_changes(&desired, &current, previously_managed, namespace);
+    tracing::info!(cluster, changes = plan.len() as u64, "wiring Service Connect");
+    for phase in plan.phases() {
+        let results = join_all(phase.iter().map(|change| {
+            let raw = observed
+                .get(change.service())
+                .and_then(Option::as_ref)
+                .and_then(|s| s.raw_service_connect.as_ref());
+            let wiring = match change {
+                Change::Wire { wiring, .. } => Some(wiring),
+                Change::Unwire { .. } => None,
+            };
+            gateway.ecs.set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
+        }))
+        .await;
+        for (change, result) in phase.iter().zip(results) {
+            let service = change.service().to_string();
+            match (change, result) {
+                (_, Err(err)) => outcome.failures.push((service, err)),
+                (Change::Wire { wiring, .. }, Ok(())) => {
+                    outcome.in_place.insert(service.clone(), wiring.clone());
+                    outcome.changed.insert(service);
+                }
+                (Change::Unwire { .. }, Ok(())) => {
+                    outcome.in_place.remove(&service);
+                }
+            }
+        }
+    }
+    outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
+    Ok(outcome)
+}
+
+/// Fills unset ports with the container port of `port_name`, reading each distinct
+/// task definition once. A port name the task definition lacks fails that service.
+async fn resolve_ports(
+    gateway: &Gateway,
+    cluster: &str,
+    desired: &mut BTreeMap<String, Wiring>,
+    observed: &BTreeMap<String, Option<EcsService>>,
+    outcome: &mut WiringOutcome,
+) {
+    let task_definition_of = |name: &str| {
+        observed
+            .get(name)
+            .and_then(Option::as_ref)
+            .map(|s| s.observed.task_definition.clone())
+    };
+    let needed: BTreeSet<String> = desired
+        .iter()
+        .filter(|(_, wiring)| matches!(wiring, Wiring::Server(spec) if spec.port.is_none()))
+        .filter_map(|(name, _)| task_definition_of(name))
+        .collect();
+    let lookups = join_all(needed.iter().map(|td| gateway.ecs.port_mappings(td))).await;
+    let mappings: BTreeMap<&String, _> = needed.iter().zip(lookups).collect();
+    let mut failed = Vec::new();
+    for (name, wiring) in desired.iter_mut() {
+        let Wiring::Server(spec) = wiring else { continue };
+        if spec.port.is_some() {
+            continue;
+        }
+        let action = format!("enabling Service Connect on ECS service {cluster}/{name}");
+        let Some(task_definition) = task_definition_of(name) else { continue };
+        match mappings.get(&task_definition) {
+            Some(Ok(ports)) => match ports.iter().find(|(port_name, _)| *port_name == spec.port_name) {
+                Some((_, Some(port))) => spec.port = Some(*port),
+                _ => {
+                    let known: Vec<&str> = ports.iter().map(|(n, _)| n.as_str()).collect();
+                    failed.push(name.clone());
+                    outcome.failures.push((
+                        name.clone(),
+                        GatewayError::new(
+                            action,
+                            None,
+                            format!(
+                                "task definition {task_definition} has no port mapping named {:?} with a container port (it has: {})",
+                                spec.port_name,
+                                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                            ),
+                        ),
+                    ));
+                }
+            },
+            Some(Err(err)) => {
+                failed.push(name.clone());
+                outcome.failures.push((name.clone(), err.clone()));
+            }
+            None => {}
+        }
+    }
+    for name in failed {
+        desired.remove(&name);
+    }
+}
+
+/// Discovery names ECS created for services before this pass that no server uses now.
+fn freed_discovery(
+    observed: &BTreeMap<String, Option<EcsService>>,
+    in_place: &BTreeMap<String, Wiring>,
+    namespace: &NamespaceRef,
+) -> Vec<(String, String)> {
+    let used: BTreeSet<&str> = in_place
+        .values()
+        .filter_map(|w| match w {
+            Wiring::Server(spec) => Some(spec.discovery_name.as_str()),
+            Wiring::Client => None,
+        })
+        .collect();
+    let mut freed: Vec<(String, String)> = observed
+        .values()
+        .flatten()
+        // Only what ECS made in our namespace: other namespaces are not ours to clean.
+        .filter(|s| observed_wiring(s.observed.service_connect.as_ref(), namespace).is_some())
+        .flat_map(|s| s.observed.discovery_resources.iter().cloned())
+        .filter(|(name, _)| !used.contains(name.as_str()))
+        .collect();
+    freed.sort();
+    freed.dedup();
+    freed
+}
