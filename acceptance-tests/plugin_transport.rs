@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use servicemesh::protocol::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 
-use crate::support::plugin::{HostCertificate, LaunchedProvider, client_tls, connect, plugin_health};
-use crate::support::terraform::{Install, Workdir, provider_binary, repo_root, running_provider_pids};
+use crate::support::plugin::{
+    HostCertificate, LaunchedProvider, client_tls, connect, plugin_health,
+};
+use crate::support::terraform::{Install, Workdir, provider_binary, repo_root};
 
 const SERVING: i32 = 1;
 
@@ -33,7 +35,10 @@ fn refuses_a_host_without_protocol_six() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("protocol 6") && stderr.contains("[4,5]"), "{stderr}");
+    assert!(
+        stderr.contains("protocol 6") && stderr.contains("[4,5]"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -44,7 +49,10 @@ fn prints_one_handshake_line_with_a_private_unix_socket() {
     assert_eq!(fields.len(), 6, "{}", provider.handshake);
     assert_eq!(&fields[..3], &["1", "6", "unix"]);
     assert_eq!(fields[4], "grpc");
-    assert!(!fields[5].ends_with('='), "certificate must be unpadded base64");
+    assert!(
+        !fields[5].ends_with('='),
+        "certificate must be unpadded base64"
+    );
     let socket = provider.socket_path();
     assert!(socket.exists(), "{}", socket.display());
     use std::os::unix::fs::PermissionsExt;
@@ -66,7 +74,9 @@ async fn mtls_accepts_only_the_hosts_certificate() {
 
     // Terraform's kind of certificate (P-521, IsCA): accepted.
     let tls = client_tls(provider.server_cert(), Some(&host));
-    let channel = connect(socket.clone(), Some(tls)).await.expect("mTLS connection");
+    let channel = connect(socket.clone(), Some(tls))
+        .await
+        .expect("mTLS connection");
     assert_eq!(plugin_health(channel).await.expect("health check"), SERVING);
 
     // No client certificate: refused.
@@ -98,16 +108,22 @@ async fn mtls_accepts_only_the_hosts_certificate() {
 async fn serves_plain_when_the_host_disables_tls() {
     let provider = LaunchedProvider::start(None);
     assert_eq!(provider.fields()[5], "", "no certificate without AutoMTLS");
-    let channel = connect(provider.socket_path(), None).await.expect("plain connection");
+    let channel = connect(provider.socket_path(), None)
+        .await
+        .expect("plain connection");
     assert_eq!(plugin_health(channel).await.expect("health check"), SERVING);
 }
 
 #[tokio::test]
 async fn shutdown_ends_the_process_promptly() {
     let provider = LaunchedProvider::start(None);
-    let channel = connect(provider.socket_path(), None).await.expect("connection");
+    let channel = connect(provider.socket_path(), None)
+        .await
+        .expect("connection");
     let mut controller =
-        servicemesh::protocol::proto::plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+        servicemesh::protocol::proto::plugin::grpc_controller_client::GrpcControllerClient::new(
+            channel,
+        );
     controller
         .shutdown(servicemesh::protocol::proto::plugin::Empty {})
         .await
@@ -119,7 +135,10 @@ async fn shutdown_ends_the_process_promptly() {
             assert!(status.success(), "exit status {status}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "still running 2 s after Shutdown");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 2 s after Shutdown"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -148,7 +167,8 @@ fn debug_mode_prints_reattach_instructions() {
     assert!(text.contains("TF_REATTACH_PROVIDERS="), "{text}");
     let json_start = text.find('{').expect("JSON value");
     let json_end = text.rfind('}').expect("JSON end");
-    let value: serde_json::Value = serde_json::from_str(&text[json_start..=json_end]).expect("valid JSON");
+    let value: serde_json::Value =
+        serde_json::from_str(&text[json_start..=json_end]).expect("valid JSON");
     let entry = &value["registry.terraform.io/servicemesh/servicemesh"];
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Addr"]["Network"], "unix");
@@ -159,18 +179,26 @@ fn terraform_inits_validates_and_reads_the_schema() {
     let dir = Workdir::new(Install::Mirror);
     dir.copy_from(&repo_root().join("examples/provider"));
     dir.run(&["init", "-no-color"]).success();
-    assert!(dir.path().join(".terraform.lock.hcl").exists(), "init writes a lock file");
+    assert!(
+        dir.path().join(".terraform.lock.hcl").exists(),
+        "init writes a lock file"
+    );
     let validate = dir.run(&["validate", "-no-color"]).success();
-    assert!(validate.stdout.contains("The configuration is valid"), "{validate}");
+    assert!(
+        validate.stdout.contains("The configuration is valid"),
+        "{validate}"
+    );
     let schema = dir.run(&["providers", "schema", "-json"]).success();
     let schema: serde_json::Value = serde_json::from_str(&schema.stdout).expect("schema JSON");
     let provider = &schema["provider_schemas"]["registry.terraform.io/servicemesh/servicemesh"];
-    assert!(provider["provider"]["block"]["attributes"]["region"].is_object(), "{provider}");
+    assert!(
+        provider["provider"]["block"]["attributes"]["region"].is_object(),
+        "{provider}"
+    );
 }
 
 #[test]
 fn provider_logs_reach_terraform_and_it_exits_cleanly() {
-    let before = running_provider_pids();
     let mut dir = Workdir::new(Install::Mirror);
     dir.copy_from(&repo_root().join("examples/provider"));
     dir.run(&["init", "-no-color"]).success();
@@ -178,8 +206,14 @@ fn provider_logs_reach_terraform_and_it_exits_cleanly() {
     dir.set_env("TF_LOG_CORE", "DEBUG");
     let plan = dir.run(&["plan", "-no-color"]).success();
     assert!(
-        plan.stderr.contains("provider.terraform-provider-servicemesh"),
+        plan.stderr
+            .contains("provider.terraform-provider-servicemesh"),
         "provider log lines expected in Terraform's log:\n{}",
+        plan.stderr
+    );
+    assert!(
+        plan.stderr.contains("plugin process exited"),
+        "Terraform's plugin lifecycle log expected:\n{}",
         plan.stderr
     );
     assert!(
@@ -188,11 +222,9 @@ fn provider_logs_reach_terraform_and_it_exits_cleanly() {
         plan.stderr
     );
     assert!(!plan.stderr.contains("stack backtrace"), "{}", plan.stderr);
-    // Give the process table a moment, then check nothing of ours outlived terraform.
-    std::thread::sleep(Duration::from_millis(300));
-    let leftover: Vec<u32> = running_provider_pids()
-        .into_iter()
-        .filter(|pid| !before.contains(pid))
-        .collect();
-    assert!(leftover.is_empty(), "provider processes left behind: {leftover:?}");
+    assert!(
+        plan.leftover_processes.is_empty(),
+        "processes left behind by terraform plan: {:?}",
+        plan.leftover_processes
+    );
 }

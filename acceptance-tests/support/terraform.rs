@@ -20,6 +20,9 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub elapsed: Duration,
+    /// Processes of terraform's group still alive 1 s after it exited (providers
+    /// that did not stop); they are killed afterwards.
+    pub leftover_processes: Vec<u32>,
 }
 
 impl Outcome {
@@ -102,8 +105,14 @@ impl Workdir {
         std::fs::write(&cli_config, cli_config_text(root, install)).expect("writing CLI config");
         let mut env = BTreeMap::new();
         env.insert("HOME".into(), home.display().to_string());
-        env.insert("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string());
-        env.insert("TF_DATA_DIR".into(), root.join("work/.terraform").display().to_string());
+        env.insert(
+            "TF_CLI_CONFIG_FILE".into(),
+            cli_config.display().to_string(),
+        );
+        env.insert(
+            "TF_DATA_DIR".into(),
+            root.join("work/.terraform").display().to_string(),
+        );
         env.insert("CHECKPOINT_DISABLE".into(), "1".into());
         env.insert("TF_IN_AUTOMATION".into(), "1".into());
         env.insert("TF_INPUT".into(), "0".into());
@@ -131,7 +140,10 @@ impl Workdir {
     pub fn copy_from(&self, dir: &Path) -> &Self {
         for entry in std::fs::read_dir(dir).expect("reading example dir") {
             let path = entry.expect("example entry").path();
-            if path.extension().is_some_and(|e| e == "tf" || e == "tfquery.hcl") {
+            if path
+                .extension()
+                .is_some_and(|e| e == "tf" || e == "tfquery.hcl")
+            {
                 let name = path.file_name().expect("file name");
                 std::fs::copy(&path, self.path().join(name)).expect("copying example");
             }
@@ -157,12 +169,14 @@ impl Workdir {
         let group = child.id() as i32;
         let guard = GroupGuard(group);
         let output = child.wait_with_output().expect("waiting for terraform");
+        let leftover_processes = lingering_group_members(group, Duration::from_secs(1));
         drop(guard);
         Outcome {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             elapsed: started.elapsed(),
+            leftover_processes,
         }
     }
 
@@ -222,22 +236,33 @@ pub fn required_providers() -> String {
     )
 }
 
-/// Process ids of running provider processes (to check none is left behind).
-pub fn running_provider_pids() -> Vec<u32> {
-    let mut pids = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return pids;
-    };
-    for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
-            let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
-            if String::from_utf8_lossy(first).contains("terraform-provider-servicemesh") {
-                pids.push(pid);
-            }
+/// Members of a process group still alive after `grace`.
+fn lingering_group_members(group: i32, grace: Duration) -> Vec<u32> {
+    let deadline = Instant::now() + grace;
+    loop {
+        let members = group_members(group);
+        if members.is_empty() || Instant::now() >= deadline {
+            return members;
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
-    pids
+}
+
+fn group_members(group: i32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // Fields after the command (which may hold spaces) in parentheses:
+            // state ppid pgrp ...; zombies are already gone for our purposes.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let (state, pgrp) = (fields.first()?, fields.get(2)?.parse::<i32>().ok()?);
+            (pgrp == group && *state != "Z").then_some(pid)
+        })
+        .collect()
 }

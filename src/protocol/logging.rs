@@ -89,7 +89,7 @@ where
     Out: std::io::Write,
 {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        self.level >= *metadata.level()
+        level_for_target(self.level, metadata.target()) >= *metadata.level()
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -98,6 +98,25 @@ where
         // Logging must never take the provider down: a closed stderr is ignored.
         let _ = (self.make_writer)().write_all(line.as_bytes());
     }
+}
+
+/// Our own logs at the level asked for; the AWS SDK's one step quieter (its request
+/// traces at TF_LOG=TRACE); the transport stack (h2, hyper, tonic, rustls) warnings
+/// only, since its frame-by-frame debug output drowns everything a practitioner needs.
+fn level_for_target(level: LevelFilter, target: &str) -> LevelFilter {
+    let ours =
+        target.starts_with("servicemesh") || target.starts_with("terraform_provider_servicemesh");
+    if ours {
+        return level;
+    }
+    if target.starts_with("aws_") {
+        return match level {
+            LevelFilter::TRACE => LevelFilter::DEBUG,
+            LevelFilter::DEBUG => LevelFilter::INFO,
+            other => other,
+        };
+    }
+    level.min(LevelFilter::WARN)
 }
 
 /// hclog's level names.
@@ -206,6 +225,26 @@ mod tests {
         assert_eq!(
             level_from_env(&env(&[("TF_LOG", "JSON")])),
             LevelFilter::TRACE
+        );
+    }
+
+    #[test]
+    fn transport_chatter_is_held_back() {
+        assert_eq!(
+            level_for_target(LevelFilter::TRACE, "servicemesh::aws::ecs"),
+            LevelFilter::TRACE
+        );
+        assert_eq!(
+            level_for_target(LevelFilter::TRACE, "aws_smithy_runtime::client"),
+            LevelFilter::DEBUG
+        );
+        assert_eq!(
+            level_for_target(LevelFilter::DEBUG, "h2::codec::framed_write"),
+            LevelFilter::WARN
+        );
+        assert_eq!(
+            level_for_target(LevelFilter::ERROR, "hyper::proto"),
+            LevelFilter::ERROR
         );
     }
 
