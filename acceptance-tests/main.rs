@@ -4,4 +4,5 @@
 mod support;
 
 mod emulator_conformance;
+mod lifecycle;
 mod plugin_transport;

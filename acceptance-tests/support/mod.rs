@@ -4,3 +4,4 @@
 pub mod emulator;
 pub mod plugin;
 pub mod terraform;
+pub mod world;

@@ -79,7 +79,13 @@ impl CloudMap {
         timeout: Duration,
         cancel: &CancellationToken,
     ) -> Result<CreateOutcome, GatewayError> {
-        let NamespaceRequest { name, vpc_id, description, tags, request_id } = *request;
+        let NamespaceRequest {
+            name,
+            vpc_id,
+            description,
+            tags,
+            request_id,
+        } = *request;
         let action = format!("creating Cloud Map private DNS namespace {name} in {vpc_id}");
         let sent = {
             let _permit = self.permit().await;

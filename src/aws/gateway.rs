@@ -21,7 +21,10 @@ impl From<&AwsClients> for Gateway {
     fn from(clients: &AwsClients) -> Self {
         Self {
             ecs: Ecs::new(clients.ecs().clone(), clients.limiter().clone()),
-            cloudmap: CloudMap::new(clients.servicediscovery().clone(), clients.limiter().clone()),
+            cloudmap: CloudMap::new(
+                clients.servicediscovery().clone(),
+                clients.limiter().clone(),
+            ),
             route53: Route53::new(clients.route53().clone()),
             region: clients.region().to_string(),
             default_tags: clients.default_tags().clone(),

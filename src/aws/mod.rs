@@ -2,8 +2,8 @@
 
 pub mod cloudmap;
 pub mod config;
-pub mod gateway;
 pub mod ecs;
 pub mod error;
+pub mod gateway;
 pub mod route53;
 pub mod wait;

@@ -107,7 +107,6 @@ impl From<&Diagnostic> for pb::Diagnostic {
             summary: diagnostic.summary.clone(),
             detail: diagnostic.detail.clone(),
             attribute: diagnostic.attribute.as_ref().map(path_to_proto),
-            ..Default::default()
         }
     }
 }

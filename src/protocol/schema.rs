@@ -104,7 +104,12 @@ impl Attribute {
     }
 
     /// Nested attributes (`services = { backend = { ... } }`).
-    pub fn nested(name: &str, nesting: Nesting, presence: Presence, attributes: Vec<Attribute>) -> Self {
+    pub fn nested(
+        name: &str,
+        nesting: Nesting,
+        presence: Presence,
+        attributes: Vec<Attribute>,
+    ) -> Self {
         Self::new(name, AttributeKind::Nested(nesting, attributes), presence)
     }
 
@@ -143,7 +148,10 @@ impl Attribute {
     }
 
     pub fn is_computed(&self) -> bool {
-        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+        matches!(
+            self.presence,
+            Presence::Computed | Presence::OptionalComputed
+        )
     }
 
     /// The value type this attribute holds.
@@ -264,7 +272,11 @@ pub struct IdentityAttribute {
 
 impl IdentitySchema {
     pub fn value_type(&self) -> Type {
-        Type::object(self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())))
+        Type::object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone())),
+        )
     }
 }
 
@@ -319,7 +331,10 @@ fn attribute_to_proto(attribute: &Attribute) -> pb::schema::Attribute {
         nested_type,
         description: attribute.description.clone(),
         required: attribute.presence == Presence::Required,
-        optional: matches!(attribute.presence, Presence::Optional | Presence::OptionalComputed),
+        optional: matches!(
+            attribute.presence,
+            Presence::Optional | Presence::OptionalComputed
+        ),
         computed: attribute.is_computed(),
         sensitive: attribute.sensitive,
         description_kind: pb::StringKind::Markdown as i32,

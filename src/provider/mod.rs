@@ -34,7 +34,10 @@ pub struct ProviderState {
 
 impl ProviderState {
     pub fn get(&self) -> Configured {
-        self.configured.read().map(|c| c.clone()).unwrap_or_default()
+        self.configured
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     fn set(&self, configured: Configured) {
@@ -85,17 +88,20 @@ impl ProviderHandler for ServicemeshProvider {
             self.state.set(Configured::Unknown);
             return Diagnostics::default();
         }
-        let settings: AwsSettings = match ProviderModel::decode(config).and_then(|m| m.into_settings()) {
-            Ok(settings) => settings,
-            Err(diagnostics) => return diagnostics,
-        };
+        let settings: AwsSettings =
+            match ProviderModel::decode(config).and_then(|m| m.into_settings()) {
+                Ok(settings) => settings,
+                Err(diagnostics) => return diagnostics,
+            };
         match connect(&settings).await {
             Ok(clients) => {
-                self.state.set(Configured::Ready(Arc::new(Gateway::from(&clients))));
+                self.state
+                    .set(Configured::Ready(Arc::new(Gateway::from(&clients))));
                 Diagnostics::default()
             }
             Err(err) => {
-                let mut diagnostic = Diagnostic::error("Invalid provider configuration", err.to_string());
+                let mut diagnostic =
+                    Diagnostic::error("Invalid provider configuration", err.to_string());
                 if let Some(attribute) = err.attribute() {
                     diagnostic = diagnostic.at(dotted_path(attribute));
                 }

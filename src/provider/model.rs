@@ -69,12 +69,18 @@ impl ProviderModel {
     }
 
     fn duration(&self) -> Result<Option<std::time::Duration>, Diagnostics> {
-        let Some(text) = self.assume_role.as_ref().and_then(|r| r.duration.as_deref()) else {
+        let Some(text) = self
+            .assume_role
+            .as_ref()
+            .and_then(|r| r.duration.as_deref())
+        else {
             return Ok(None);
         };
         parse_duration(text).map(Some).map_err(|reason| {
             Diagnostics::error_at(
-                AttributePath::root().attribute("assume_role").attribute("duration"),
+                AttributePath::root()
+                    .attribute("assume_role")
+                    .attribute("duration"),
                 "Invalid assume_role duration",
                 format!("{text:?} is not a duration: {reason}. Write it like \"1h\" or \"15m\"."),
             )

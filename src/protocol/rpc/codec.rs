@@ -33,7 +33,11 @@ pub(super) fn decode(
 }
 
 /// Encodes a Value as msgpack, Terraform's normal encoding.
-pub(super) fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+pub(super) fn encode(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+) -> Result<pb::DynamicValue, Diagnostics> {
     value::encode_msgpack(value, ty)
         .map(|msgpack| pb::DynamicValue {
             msgpack,

@@ -35,7 +35,11 @@ async fn try_import(
         .map(|stored| {
             Ok(pb::import_resource_state::ImportedResource {
                 type_name: request.type_name.clone(),
-                state: Some(codec::encode(&stored.state, &resource.value_type, "imported state")?),
+                state: Some(codec::encode(
+                    &stored.state,
+                    &resource.value_type,
+                    "imported state",
+                )?),
                 private: stored.private.clone(),
                 identity: codec::encode_identity(stored.identity.as_ref(), identity_type)?,
             })

@@ -93,7 +93,11 @@ impl ProviderService {
                 "Unknown resource type",
                 format!(
                     "This provider has no resource type {type_name:?}. It offers: {}.",
-                    self.resources.keys().cloned().collect::<Vec<_>>().join(", ")
+                    self.resources
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })

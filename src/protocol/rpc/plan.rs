@@ -113,7 +113,11 @@ pub fn apply_schema_behaviours(
 
 /// The schema's requires-replace attributes whose planned value differs from the prior
 /// state's. Nothing is replaced on create.
-pub fn replaced_attributes(block: &Block, prior_state: &Value, planned: &Value) -> Vec<AttributePath> {
+pub fn replaced_attributes(
+    block: &Block,
+    prior_state: &Value,
+    planned: &Value,
+) -> Vec<AttributePath> {
     if prior_state.is_null() || planned.is_null() {
         return Vec::new();
     }

@@ -30,7 +30,11 @@ async fn try_read(
     let resource = service.resource(&request.type_name)?;
     let identity_type = resource.identity.as_ref().map(|(_, ty)| ty);
     let current = Stored {
-        state: codec::decode(request.current_state.as_ref(), &resource.value_type, "state")?,
+        state: codec::decode(
+            request.current_state.as_ref(),
+            &resource.value_type,
+            "state",
+        )?,
         private: request.private.clone(),
         identity: codec::decode_identity(request.current_identity.as_ref(), identity_type)?,
     };
@@ -43,7 +47,11 @@ async fn try_read(
         private: Vec::new(),
         identity: None,
     });
-    let identity = if new.state.is_null() { None } else { new.identity.as_ref() };
+    let identity = if new.state.is_null() {
+        None
+    } else {
+        new.identity.as_ref()
+    };
     Ok(pb::read_resource::Response {
         new_state: Some(codec::encode(&new.state, &resource.value_type, "state")?),
         private: new.private.clone(),

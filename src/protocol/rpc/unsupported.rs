@@ -42,7 +42,10 @@ pub(super) fn move_resource_state(
     pb::move_resource_state::Response {
         diagnostics: no_such(
             "move source",
-            &format!("{}.{}", request.source_provider_address, request.source_type_name),
+            &format!(
+                "{}.{}",
+                request.source_provider_address, request.source_type_name
+            ),
         ),
         ..Default::default()
     }
@@ -91,7 +94,9 @@ pub(super) fn close_ephemeral(
     }
 }
 
-pub(super) fn list_resource(request: pb::list_resource::Request) -> BoxStream<pb::list_resource::Event> {
+pub(super) fn list_resource(
+    request: pb::list_resource::Request,
+) -> BoxStream<pb::list_resource::Event> {
     let event = pb::list_resource::Event {
         diagnostic: no_such("list resource", &request.type_name),
         ..Default::default()

@@ -115,9 +115,8 @@ fn decode_upgraded(
     ty: &Type,
     what: &str,
 ) -> Result<value::Value, Diagnostics> {
-    let bytes = serde_json::to_vec(&json).map_err(|err| {
-        Diagnostics::error(format!("Unreadable stored {what}"), err.to_string())
-    })?;
+    let bytes = serde_json::to_vec(&json)
+        .map_err(|err| Diagnostics::error(format!("Unreadable stored {what}"), err.to_string()))?;
     decode_stored(&bytes, ty, what)
 }
 

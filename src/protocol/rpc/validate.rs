@@ -10,7 +10,11 @@ pub(super) async fn validate_resource(
     let diagnostics = match service.resource(&request.type_name) {
         Err(diagnostics) => diagnostics,
         Ok(resource) => {
-            match codec::decode(request.config.as_ref(), &resource.value_type, "configuration") {
+            match codec::decode(
+                request.config.as_ref(),
+                &resource.value_type,
+                "configuration",
+            ) {
                 Ok(config) => resource.handler.validate(&config).await,
                 Err(diagnostics) => diagnostics,
             }

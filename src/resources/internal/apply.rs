@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hasher};
 
 use super::InternalResource;
-use super::model::{InternalModel, Operation, PrivateState, ServiceModel, attr_map, endpoints_of, plain_map};
+use super::model::{
+    InternalModel, Operation, PrivateState, ServiceModel, attr_map, endpoints_of, plain_map,
+};
 use super::wiring::{WiringOutcome, wire};
 use crate::aws::cloudmap::CloudMapService;
 use crate::aws::error::GatewayError;
@@ -19,7 +21,11 @@ use crate::protocol::value::{Attr, Value};
 /// Our namespaces' CreatorRequestId starts with this, then a hash of the cluster.
 const REQUEST_ID_PREFIX: &str = "tf-servicemesh-";
 
-pub(super) async fn apply(resource: &InternalResource, request: ApplyRequest, ctx: &CallContext) -> ApplyResponse {
+pub(super) async fn apply(
+    resource: &InternalResource,
+    request: ApplyRequest,
+    ctx: &CallContext,
+) -> ApplyResponse {
     let decoded = resource
         .decode(&request.prior_state)
         .and_then(|prior| Ok((prior, resource.decode(&request.planned_state)?)));
@@ -61,7 +67,12 @@ fn unchanged(request: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse 
 
 type Applied = (Option<InternalModel>, PrivateState, Diagnostics);
 
-async fn create(gateway: &Gateway, mut planned: InternalModel, mut private: PrivateState, ctx: &CallContext) -> Applied {
+async fn create(
+    gateway: &Gateway,
+    mut planned: InternalModel,
+    mut private: PrivateState,
+    ctx: &CallContext,
+) -> Applied {
     let timeout = planned.timeout(Operation::Create);
     let cluster = planned.cluster.known().cloned().unwrap_or_default();
     let owned = planned.namespace_owned.known().copied().unwrap_or(true);
@@ -76,11 +87,25 @@ async fn create(gateway: &Gateway, mut planned: InternalModel, mut private: Priv
     };
     let namespace = match namespace {
         Ok(namespace) => namespace,
-        Err(err) => return (None, private, Diagnostics::error("Creating the service mesh failed", err.to_string())),
+        Err(err) => {
+            return (
+                None,
+                private,
+                Diagnostics::error("Creating the service mesh failed", err.to_string()),
+            );
+        }
     };
     record_namespace(&mut planned, &namespace, owned, gateway);
     let mut diagnostics = Diagnostics::default();
-    let state = wire_and_record(gateway, planned, &BTreeSet::new(), &namespace, ctx, &mut diagnostics).await;
+    let state = wire_and_record(
+        gateway,
+        planned,
+        &BTreeSet::new(),
+        &namespace,
+        ctx,
+        &mut diagnostics,
+    )
+    .await;
     if diagnostics.has_errors() {
         diagnostics.push(Diagnostic::error(
             "The namespace exists; some services are not wired",
@@ -106,23 +131,56 @@ async fn update(
     let namespace = match gateway.cloudmap.get_namespace(&namespace_id).await {
         Ok(Some(namespace)) => namespace,
         Ok(None) => {
-            let err = GatewayError::new(format!("reading Cloud Map namespace {namespace_id}"), None, "the namespace no longer exists");
-            return (Some(prior), private, Diagnostics::error("Updating the service mesh failed", err.to_string()));
+            let err = GatewayError::new(
+                format!("reading Cloud Map namespace {namespace_id}"),
+                None,
+                "the namespace no longer exists",
+            );
+            return (
+                Some(prior),
+                private,
+                Diagnostics::error("Updating the service mesh failed", err.to_string()),
+            );
         }
-        Err(err) => return (Some(prior), private, Diagnostics::error("Updating the service mesh failed", err.to_string())),
+        Err(err) => {
+            return (
+                Some(prior),
+                private,
+                Diagnostics::error("Updating the service mesh failed", err.to_string()),
+            );
+        }
     };
     if owned {
         // Namespace settings first: if they fail, nothing else has changed.
-        if let Err(err) = update_namespace(gateway, &prior, &planned, &namespace, timeout, ctx).await {
-            return (Some(prior), private, Diagnostics::error("Updating the service mesh failed", err.to_string()));
+        if let Err(err) =
+            update_namespace(gateway, &prior, &planned, &namespace, timeout, ctx).await
+        {
+            return (
+                Some(prior),
+                private,
+                Diagnostics::error("Updating the service mesh failed", err.to_string()),
+            );
         }
     }
     record_namespace(&mut planned, &namespace, owned, gateway);
-    let state = wire_and_record(gateway, planned, &prior.service_names(), &namespace, ctx, &mut diagnostics).await;
+    let state = wire_and_record(
+        gateway,
+        planned,
+        &prior.service_names(),
+        &namespace,
+        ctx,
+        &mut diagnostics,
+    )
+    .await;
     (Some(state), private, diagnostics)
 }
 
-async fn delete(gateway: &Gateway, prior: InternalModel, private: PrivateState, ctx: &CallContext) -> Applied {
+async fn delete(
+    gateway: &Gateway,
+    prior: InternalModel,
+    private: PrivateState,
+    ctx: &CallContext,
+) -> Applied {
     let timeout = prior.timeout(Operation::Delete);
     let owned = prior.namespace_owned.known().copied().unwrap_or(false);
     let namespace_id = prior.id.known().cloned().unwrap_or_default();
@@ -131,37 +189,81 @@ async fn delete(gateway: &Gateway, prior: InternalModel, private: PrivateState, 
         Ok(Some(namespace)) => namespace,
         // Already gone: nothing is wired to it any more either.
         Ok(None) => return (None, private, Diagnostics::default()),
-        Err(err) => return (Some(prior), private, Diagnostics::error("Destroying the service mesh failed", err.to_string())),
+        Err(err) => {
+            return (
+                Some(prior),
+                private,
+                Diagnostics::error("Destroying the service mesh failed", err.to_string()),
+            );
+        }
     };
     let reference = namespace_ref(&namespace);
-    let outcome = match wire(gateway, cluster_name(&cluster), BTreeMap::new(), &prior.service_names(), &reference).await {
+    let outcome = match wire(
+        gateway,
+        cluster_name(&cluster),
+        BTreeMap::new(),
+        &prior.service_names(),
+        &reference,
+    )
+    .await
+    {
         Ok(outcome) => outcome,
-        Err(err) => return (Some(prior), private, Diagnostics::error("Destroying the service mesh failed", err.to_string())),
+        Err(err) => {
+            return (
+                Some(prior),
+                private,
+                Diagnostics::error("Destroying the service mesh failed", err.to_string()),
+            );
+        }
     };
     let mut diagnostics = failures_to_diagnostics(&outcome);
     if diagnostics.has_errors() {
         return (Some(prior), private, diagnostics);
     }
     // What ECS made for our services; in an owned namespace, everything in it.
-    let mut leftovers: Vec<CloudMapService> = outcome.freed_discovery.iter().map(|(name, arn)| cloud_map_service(name, arn)).collect();
+    let mut leftovers: Vec<CloudMapService> = outcome
+        .freed_discovery
+        .iter()
+        .map(|(name, arn)| cloud_map_service(name, arn))
+        .collect();
     if owned {
         match gateway.cloudmap.services_in(&namespace.id).await {
             Ok(all) => leftovers = all,
-            Err(err) => return (Some(prior), private, Diagnostics::error("Destroying the service mesh failed", err.to_string())),
+            Err(err) => {
+                return (
+                    Some(prior),
+                    private,
+                    Diagnostics::error("Destroying the service mesh failed", err.to_string()),
+                );
+            }
         }
     }
     for service in &leftovers {
-        if let Err(err) = gateway.cloudmap.delete_service(service, timeout, &ctx.cancel).await {
-            diagnostics.push(Diagnostic::error("Destroying the service mesh failed", err.to_string()));
+        if let Err(err) = gateway
+            .cloudmap
+            .delete_service(service, timeout, &ctx.cancel)
+            .await
+        {
+            diagnostics.push(Diagnostic::error(
+                "Destroying the service mesh failed",
+                err.to_string(),
+            ));
         }
     }
     if diagnostics.has_errors() {
         return (Some(prior), private, diagnostics);
     }
-    if owned {
-        if let Err(err) = gateway.cloudmap.delete_namespace(&namespace.id, timeout, &ctx.cancel).await {
-            return (Some(prior), private, Diagnostics::error("Destroying the service mesh failed", err.to_string()));
-        }
+    if owned
+        && let Err(err) = gateway
+            .cloudmap
+            .delete_namespace(&namespace.id, timeout, &ctx.cancel)
+            .await
+    {
+        return (
+            Some(prior),
+            private,
+            Diagnostics::error("Destroying the service mesh failed", err.to_string()),
+        );
     }
     (None, private, diagnostics)
 }
@@ -178,12 +280,27 @@ async fn wire_and_record(
     let cluster = model.cluster.known().cloned().unwrap_or_default();
     let reference = namespace_ref(namespace);
     let desired = model.desired_wiring();
-    let managed: BTreeSet<String> = desired.keys().chain(previously_managed.iter()).cloned().collect();
-    let outcome = match wire(gateway, cluster_name(&cluster), desired, previously_managed, &reference).await {
+    let managed: BTreeSet<String> = desired
+        .keys()
+        .chain(previously_managed.iter())
+        .cloned()
+        .collect();
+    let outcome = match wire(
+        gateway,
+        cluster_name(&cluster),
+        desired,
+        previously_managed,
+        &reference,
+    )
+    .await
+    {
         Ok(outcome) => outcome,
         Err(err) => {
             // Nothing was changed: record the services as they were before.
-            diagnostics.push(Diagnostic::error("Wiring Service Connect failed", err.to_string()));
+            diagnostics.push(Diagnostic::error(
+                "Wiring Service Connect failed",
+                err.to_string(),
+            ));
             record_services(&mut model, &BTreeMap::new(), previously_managed);
             return model;
         }
@@ -191,19 +308,32 @@ async fn wire_and_record(
     diagnostics.extend(failures_to_diagnostics(&outcome));
     let timeout = model.timeout(Operation::Update);
     clean_freed_discovery(gateway, &outcome, timeout, ctx, diagnostics).await;
-    if model.wait_for_steady_state() && !outcome.changed.is_empty() {
-        if let Err(err) = wait_for_steady_state(gateway, &cluster, &outcome.changed, timeout, ctx).await {
-            diagnostics.push(Diagnostic::error("Waiting for the new deployments failed", err.to_string()));
-        }
+    if model.wait_for_steady_state()
+        && !outcome.changed.is_empty()
+        && let Err(err) =
+            wait_for_steady_state(gateway, &cluster, &outcome.changed, timeout, ctx).await
+    {
+        diagnostics.push(Diagnostic::error(
+            "Waiting for the new deployments failed",
+            err.to_string(),
+        ));
     }
-    let in_place: BTreeMap<String, Wiring> = outcome.in_place.into_iter().filter(|(name, _)| managed.contains(name)).collect();
+    let in_place: BTreeMap<String, Wiring> = outcome
+        .in_place
+        .into_iter()
+        .filter(|(name, _)| managed.contains(name))
+        .collect();
     record_services(&mut model, &in_place, previously_managed);
     model
 }
 
 /// Writes the services that are in place into the model's `services` and
 /// `client_services`, keeping a null attribute null when nothing is in it.
-fn record_services(model: &mut InternalModel, in_place: &BTreeMap<String, Wiring>, _previously_managed: &BTreeSet<String>) {
+fn record_services(
+    model: &mut InternalModel,
+    in_place: &BTreeMap<String, Wiring>,
+    _previously_managed: &BTreeSet<String>,
+) {
     let servers: BTreeMap<String, ServiceModel> = in_place
         .iter()
         .filter_map(|(name, wiring)| match wiring {
@@ -216,8 +346,16 @@ fn record_services(model: &mut InternalModel, in_place: &BTreeMap<String, Wiring
         .filter(|(_, wiring)| matches!(wiring, Wiring::Client))
         .map(|(name, _)| Attr::Known(name.clone()))
         .collect();
-    model.services = if servers.is_empty() && model.services.is_null() { Attr::Null } else { Attr::Known(servers) };
-    model.client_services = if clients.is_empty() && model.client_services.is_null() { Attr::Null } else { Attr::Known(clients) };
+    model.services = if servers.is_empty() && model.services.is_null() {
+        Attr::Null
+    } else {
+        Attr::Known(servers)
+    };
+    model.client_services = if clients.is_empty() && model.client_services.is_null() {
+        Attr::Null
+    } else {
+        Attr::Known(clients)
+    };
     model.endpoints = endpoints_of(&model.services);
 }
 
@@ -241,7 +379,11 @@ async fn clean_freed_discovery(
 ) {
     for (name, arn) in &outcome.freed_discovery {
         let service = cloud_map_service(name, arn);
-        if let Err(err) = gateway.cloudmap.delete_service(&service, timeout, &ctx.cancel).await {
+        if let Err(err) = gateway
+            .cloudmap
+            .delete_service(&service, timeout, &ctx.cancel)
+            .await
+        {
             diagnostics.push(Diagnostic::warning(
                 "Cloud Map service left behind",
                 format!("{err}. A later apply or destroy deletes it once ECS lets go of it."),
@@ -260,10 +402,16 @@ async fn wait_for_steady_state(
     let names: Vec<String> = services.iter().cloned().collect();
     let mut waiter = crate::aws::wait::Waiter::for_operation(timeout, ctx.cancel.clone());
     loop {
-        let observed = gateway.ecs.describe_services(cluster_name(cluster), &names).await?;
+        let observed = gateway
+            .ecs
+            .describe_services(cluster_name(cluster), &names)
+            .await?;
         let rolling: Vec<&String> = observed
             .iter()
-            .filter(|(_, s)| s.as_ref().is_some_and(|s| s.observed.draining_deployments > 0))
+            .filter(|(_, s)| {
+                s.as_ref()
+                    .is_some_and(|s| s.observed.draining_deployments > 0)
+            })
             .map(|(name, _)| name)
             .collect();
         if rolling.is_empty() {
@@ -271,9 +419,19 @@ async fn wait_for_steady_state(
         }
         if waiter.pause().await.is_err() {
             return Err(GatewayError::new(
-                format!("waiting for the deployments of ECS services {} in cluster {cluster}", names.join(", ")),
+                format!(
+                    "waiting for the deployments of ECS services {} in cluster {cluster}",
+                    names.join(", ")
+                ),
                 None,
-                format!("still rolling out: {}", rolling.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "still rolling out: {}",
+                    rolling
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     }
@@ -290,12 +448,24 @@ async fn update_namespace(
     if prior.description != planned.description {
         let description = planned.description.known().cloned().unwrap_or_default();
         let request_id = new_request_id(&namespace.id);
-        gateway.cloudmap.update_description(&namespace.id, &description, &request_id, timeout, &ctx.cancel).await?;
+        gateway
+            .cloudmap
+            .update_description(
+                &namespace.id,
+                &description,
+                &request_id,
+                timeout,
+                &ctx.cancel,
+            )
+            .await?;
     }
     let wanted = wanted_tags(planned, gateway);
     let current = plain_map(&prior.tags_all);
     if wanted != current {
-        gateway.cloudmap.set_tags(&namespace.arn, &current, &wanted).await?;
+        gateway
+            .cloudmap
+            .set_tags(&namespace.arn, &current, &wanted)
+            .await?;
     }
     Ok(())
 }
@@ -323,13 +493,22 @@ async fn find_or_create_namespace(
         if kind != "DNS_PRIVATE" {
             continue;
         }
-        let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else { continue };
-        let from_us = candidate.creator_request_id.as_deref().is_some_and(|r| r.starts_with(&ours));
+        let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
+            continue;
+        };
+        let from_us = candidate
+            .creator_request_id
+            .as_deref()
+            .is_some_and(|r| r.starts_with(&ours));
         if !from_us {
             continue;
         }
         let in_vpc = match &candidate.hosted_zone_id {
-            Some(zone) => gateway.route53.hosted_zone_vpcs(zone).await?.contains(&vpc_id),
+            Some(zone) => gateway
+                .route53
+                .hosted_zone_vpcs(zone)
+                .await?
+                .contains(&vpc_id),
             None => false,
         };
         if in_vpc {
@@ -354,11 +533,18 @@ async fn find_or_create_namespace(
         .await?;
     let id = outcome.namespace_id().to_string();
     gateway.cloudmap.get_namespace(&id).await?.ok_or_else(|| {
-        GatewayError::new(format!("reading Cloud Map namespace {id}"), None, "the namespace was created but cannot be read")
+        GatewayError::new(
+            format!("reading Cloud Map namespace {id}"),
+            None,
+            "the namespace was created but cannot be read",
+        )
     })
 }
 
-async fn existing_namespace(gateway: &Gateway, planned: &InternalModel) -> Result<ObservedNamespace, GatewayError> {
+async fn existing_namespace(
+    gateway: &Gateway,
+    planned: &InternalModel,
+) -> Result<ObservedNamespace, GatewayError> {
     let id = planned.namespace_id.known().cloned().unwrap_or_default();
     gateway.cloudmap.get_namespace(&id).await?.ok_or_else(|| {
         GatewayError::new(
@@ -370,14 +556,27 @@ async fn existing_namespace(gateway: &Gateway, planned: &InternalModel) -> Resul
 }
 
 /// Writes the namespace's facts into the model.
-fn record_namespace(model: &mut InternalModel, namespace: &ObservedNamespace, owned: bool, gateway: &Gateway) {
+fn record_namespace(
+    model: &mut InternalModel,
+    namespace: &ObservedNamespace,
+    owned: bool,
+    gateway: &Gateway,
+) {
     model.id = Attr::Known(namespace.id.clone());
     model.namespace_id = Attr::Known(namespace.id.clone());
     model.namespace_arn = Attr::Known(namespace.arn.clone());
     model.namespace = Attr::Known(namespace.name.clone());
-    model.hosted_zone_id = namespace.hosted_zone_id.clone().map(Attr::Known).unwrap_or(Attr::Null);
+    model.hosted_zone_id = namespace
+        .hosted_zone_id
+        .clone()
+        .map(Attr::Known)
+        .unwrap_or(Attr::Null);
     model.namespace_owned = Attr::Known(owned);
-    model.tags_all = if owned { attr_map(&wanted_tags(model, gateway)) } else { attr_map(&BTreeMap::new()) };
+    model.tags_all = if owned {
+        attr_map(&wanted_tags(model, gateway))
+    } else {
+        attr_map(&BTreeMap::new())
+    };
     if model.vpc_id.is_unknown() {
         model.vpc_id = Attr::Null;
     }
@@ -410,12 +609,17 @@ fn cloud_map_service(name: &str, arn: &str) -> CloudMapService {
 
 /// The request-id prefix of this cluster's namespaces.
 fn cluster_prefix(cluster: &str) -> String {
-    format!("{REQUEST_ID_PREFIX}{:016x}-", stable_hash(cluster_name(cluster)))
+    format!(
+        "{REQUEST_ID_PREFIX}{:016x}-",
+        stable_hash(cluster_name(cluster))
+    )
 }
 
 /// A fresh CreatorRequestId: the cluster's prefix and a random part (≤ 64 chars).
 fn new_request_id(cluster: &str) -> String {
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -425,7 +629,9 @@ fn new_request_id(cluster: &str) -> String {
 
 /// FNV-1a: stable across processes and releases, unlike std's hasher.
 fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

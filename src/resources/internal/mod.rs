@@ -1,18 +1,19 @@
 //! `servicemesh_internal`: one resource for the whole mesh of a cluster.
 
 mod apply;
-mod wiring;
 mod model;
 mod plan;
 mod read;
 mod schema;
+mod wiring;
 
 use std::sync::Arc;
 
 use crate::aws::gateway::Gateway;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::provider::{
-    ApplyRequest, ApplyResponse, CallContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, ResourceHandler,
+    ApplyRequest, ApplyResponse, CallContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
+    ResourceHandler,
 };
 use crate::protocol::schema::Schema;
 use crate::protocol::value::{Type, Value, from_value, to_value};

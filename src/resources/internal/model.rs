@@ -167,9 +167,18 @@ impl ServiceModel {
             discovery_name: Attr::Known(spec.discovery_name.clone()),
             dns_name: Attr::Known(spec.dns_name.clone()),
             port: spec.port.map(Attr::Known).unwrap_or(Attr::Null),
-            ingress_port_override: spec.ingress_port_override.map(Attr::Known).unwrap_or(Attr::Null),
-            idle_timeout_seconds: spec.idle_timeout_seconds.map(Attr::Known).unwrap_or(Attr::Null),
-            per_request_timeout_seconds: spec.per_request_timeout_seconds.map(Attr::Known).unwrap_or(Attr::Null),
+            ingress_port_override: spec
+                .ingress_port_override
+                .map(Attr::Known)
+                .unwrap_or(Attr::Null),
+            idle_timeout_seconds: spec
+                .idle_timeout_seconds
+                .map(Attr::Known)
+                .unwrap_or(Attr::Null),
+            per_request_timeout_seconds: spec
+                .per_request_timeout_seconds
+                .map(Attr::Known)
+                .unwrap_or(Attr::Null),
         }
     }
 
@@ -181,7 +190,9 @@ impl ServiceModel {
         }
         if self.dns_name.is_null() {
             self.dns_name = match (&self.discovery_name, namespace) {
-                (Attr::Known(discovery), Attr::Known(namespace)) => Attr::Known(default_dns_name(discovery, namespace)),
+                (Attr::Known(discovery), Attr::Known(namespace)) => {
+                    Attr::Known(default_dns_name(discovery, namespace))
+                }
                 _ => Attr::Unknown,
             };
         }
@@ -190,7 +201,9 @@ impl ServiceModel {
 }
 
 /// `dns:port` per server, unknown where either part is.
-pub fn endpoints_of(services: &Attr<BTreeMap<String, ServiceModel>>) -> Attr<BTreeMap<String, Attr<String>>> {
+pub fn endpoints_of(
+    services: &Attr<BTreeMap<String, ServiceModel>>,
+) -> Attr<BTreeMap<String, Attr<String>>> {
     match services {
         Attr::Unknown => Attr::Unknown,
         Attr::Null => Attr::Known(BTreeMap::new()),
@@ -199,7 +212,9 @@ pub fn endpoints_of(services: &Attr<BTreeMap<String, ServiceModel>>) -> Attr<BTr
                 .iter()
                 .map(|(name, service)| {
                     let endpoint = match (&service.dns_name, &service.port) {
-                        (Attr::Known(dns), Attr::Known(port)) => Attr::Known(format!("{dns}:{port}")),
+                        (Attr::Known(dns), Attr::Known(port)) => {
+                            Attr::Known(format!("{dns}:{port}"))
+                        }
                         _ => Attr::Unknown,
                     };
                     (name.clone(), endpoint)
@@ -210,12 +225,17 @@ pub fn endpoints_of(services: &Attr<BTreeMap<String, ServiceModel>>) -> Attr<BTr
 }
 
 /// `default_tags` merged under the resource's own tags (the resource's win).
-pub fn merged_tags(defaults: &BTreeMap<String, String>, tags: &Attr<BTreeMap<String, Attr<String>>>) -> Attr<BTreeMap<String, Attr<String>>> {
+pub fn merged_tags(
+    defaults: &BTreeMap<String, String>,
+    tags: &Attr<BTreeMap<String, Attr<String>>>,
+) -> Attr<BTreeMap<String, Attr<String>>> {
     match tags {
         Attr::Unknown => Attr::Unknown,
         _ => {
-            let mut all: BTreeMap<String, Attr<String>> =
-                defaults.iter().map(|(k, v)| (k.clone(), Attr::Known(v.clone()))).collect();
+            let mut all: BTreeMap<String, Attr<String>> = defaults
+                .iter()
+                .map(|(k, v)| (k.clone(), Attr::Known(v.clone())))
+                .collect();
             if let Attr::Known(own) = tags {
                 all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
@@ -226,12 +246,20 @@ pub fn merged_tags(defaults: &BTreeMap<String, String>, tags: &Attr<BTreeMap<Str
 
 pub fn plain_map(map: &Attr<BTreeMap<String, Attr<String>>>) -> BTreeMap<String, String> {
     map.known()
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.known()?.clone()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.known()?.clone())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 pub fn attr_map(map: &BTreeMap<String, String>) -> Attr<BTreeMap<String, Attr<String>>> {
-    Attr::Known(map.iter().map(|(k, v)| (k.clone(), Attr::Known(v.clone()))).collect())
+    Attr::Known(
+        map.iter()
+            .map(|(k, v)| (k.clone(), Attr::Known(v.clone())))
+            .collect(),
+    )
 }
 
 /// What the provider keeps beside the state: the idempotency token of the namespace

@@ -8,7 +8,11 @@ use crate::protocol::provider::{CallContext, PlanRequest, PlanResponse};
 use crate::protocol::value::Attr;
 use crate::provider::Configured;
 
-pub(super) async fn plan(resource: &InternalResource, request: PlanRequest, _ctx: &CallContext) -> PlanResponse {
+pub(super) async fn plan(
+    resource: &InternalResource,
+    request: PlanRequest,
+    _ctx: &CallContext,
+) -> PlanResponse {
     match plan_model(resource, &request) {
         Ok(planned) => match resource.encode(&planned) {
             Ok(planned_state) => PlanResponse {
@@ -31,7 +35,10 @@ fn failed(request: PlanRequest, diagnostics: Diagnostics) -> PlanResponse {
     }
 }
 
-fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<InternalModel, Diagnostics> {
+fn plan_model(
+    resource: &InternalResource,
+    request: &PlanRequest,
+) -> Result<InternalModel, Diagnostics> {
     let Some(mut planned) = resource.decode(&request.proposed_new_state)? else {
         return Ok(InternalModel::default());
     };
@@ -79,10 +86,11 @@ fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<Inte
         _ => Attr::Unknown,
     };
     // Unchanged parts keep their prior values exactly: no perpetual diffs.
-    if let Some(prior) = &prior {
-        if prior.endpoints == planned.endpoints || planned.endpoints.is_unknown() && prior.services == planned.services {
-            planned.endpoints = prior.endpoints.clone();
-        }
+    if let Some(prior) = &prior
+        && (prior.endpoints == planned.endpoints
+            || planned.endpoints.is_unknown() && prior.services == planned.services)
+    {
+        planned.endpoints = prior.endpoints.clone();
     }
     Ok(planned)
 }

@@ -18,7 +18,11 @@ use crate::protocol::provider::{CallContext, ReadRequest, ReadResponse, Stored};
 use crate::protocol::value::Attr;
 use crate::provider::Configured;
 
-pub(super) async fn read(resource: &InternalResource, request: ReadRequest, _ctx: &CallContext) -> ReadResponse {
+pub(super) async fn read(
+    resource: &InternalResource,
+    request: ReadRequest,
+    _ctx: &CallContext,
+) -> ReadResponse {
     let current = request.current;
     let model = match resource.decode(&current.state) {
         Ok(Some(model)) => model,
@@ -44,7 +48,10 @@ pub(super) async fn read(resource: &InternalResource, request: ReadRequest, _ctx
             diagnostics,
             deferred: None,
         },
-        Err(err) => unchanged(current, Diagnostics::error("Reading the service mesh failed", err.to_string())),
+        Err(err) => unchanged(
+            current,
+            Diagnostics::error("Reading the service mesh failed", err.to_string()),
+        ),
     }
 }
 
@@ -77,7 +84,9 @@ pub(super) async fn refresh(
                 None => Ok(None),
             }
         },
-        gateway.ecs.describe_services(cluster_name(&cluster), &names),
+        gateway
+            .ecs
+            .describe_services(cluster_name(&cluster), &names),
     );
     let Some(namespace) = namespace? else {
         diagnostics.push(Diagnostic::warning(
@@ -107,10 +116,18 @@ fn apply_namespace(
     model.namespace_id = Attr::Known(namespace.id.clone());
     model.namespace_arn = Attr::Known(namespace.arn.clone());
     model.namespace = Attr::Known(namespace.name.clone());
-    model.hosted_zone_id = namespace.hosted_zone_id.clone().map(Attr::Known).unwrap_or(Attr::Null);
+    model.hosted_zone_id = namespace
+        .hosted_zone_id
+        .clone()
+        .map(Attr::Known)
+        .unwrap_or(Attr::Null);
     let owned = model.namespace_owned.known().copied().unwrap_or(false);
     if owned {
-        model.description = namespace.description.clone().map(Attr::Known).unwrap_or(Attr::Null);
+        model.description = namespace
+            .description
+            .clone()
+            .map(Attr::Known)
+            .unwrap_or(Attr::Null);
     }
     if let Some(all) = tags {
         // Like terraform-provider-aws: `tags` is what is not a matching default tag.
@@ -119,7 +136,11 @@ fn apply_namespace(
             .filter(|(k, v)| default_tags.get(*k) != Some(v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        model.tags = if own.is_empty() && model.tags.is_null() { Attr::Null } else { attr_map(&own) };
+        model.tags = if own.is_empty() && model.tags.is_null() {
+            Attr::Null
+        } else {
+            attr_map(&own)
+        };
         model.tags_all = attr_map(&all);
     }
 }

@@ -27,9 +27,12 @@ pub fn resource_schema() -> Schema {
             .description("The longest a request may take. `0` disables the timeout. Default: AWS's (15 s for HTTP)."),
     ];
     let timeouts = vec![
-        Attribute::optional("create", Type::String).description("How long a create may take, e.g. `30m`. Default: `20m`."),
-        Attribute::optional("update", Type::String).description("How long an update may take. Default: `20m`."),
-        Attribute::optional("delete", Type::String).description("How long a destroy may take. Default: `20m`."),
+        Attribute::optional("create", Type::String)
+            .description("How long a create may take, e.g. `30m`. Default: `20m`."),
+        Attribute::optional("update", Type::String)
+            .description("How long an update may take. Default: `20m`."),
+        Attribute::optional("delete", Type::String)
+            .description("How long a destroy may take. Default: `20m`."),
     ];
     let block = Block::new(
         "Wires Amazon ECS services together inside a VPC: creates a private AWS Cloud Map DNS namespace (or uses an existing one) \

@@ -35,7 +35,13 @@ pub async fn wire(
     previously_managed: &BTreeSet<String>,
     namespace: &NamespaceRef,
 ) -> Result<WiringOutcome, GatewayError> {
-    let names: Vec<String> = desired.keys().chain(previously_managed.iter()).cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let names: Vec<String> = desired
+        .keys()
+        .chain(previously_managed.iter())
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let observed = gateway.ecs.describe_services(cluster, &names).await?;
     let mut outcome = WiringOutcome::default();
 
@@ -58,7 +64,14 @@ pub async fn wire(
 
     let current: BTreeMap<String, _> = observed
         .iter()
-        .map(|(name, service)| (name.clone(), service.as_ref().and_then(|s| s.observed.service_connect.clone())))
+        .map(|(name, service)| {
+            (
+                name.clone(),
+                service
+                    .as_ref()
+                    .and_then(|s| s.observed.service_connect.clone()),
+            )
+        })
         .collect();
     for (name, service_connect) in &current {
         if let Some(wiring) = observed_wiring(service_connect.as_ref(), namespace) {
@@ -66,7 +79,11 @@ pub async fn wire(
         }
     }
     let plan = plan_changes(&desired, &current, previously_managed, namespace);
-    tracing::info!(cluster, changes = plan.len() as u64, "wiring Service Connect");
+    tracing::info!(
+        cluster,
+        changes = plan.len() as u64,
+        "wiring Service Connect"
+    );
     for phase in plan.phases() {
         let results = join_all(phase.iter().map(|change| {
             let raw = observed
@@ -77,7 +94,9 @@ pub async fn wire(
                 Change::Wire { wiring, .. } => Some(wiring),
                 Change::Unwire { .. } => None,
             };
-            gateway.ecs.set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
+            gateway
+                .ecs
+                .set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
         }))
         .await;
         for (change, result) in phase.iter().zip(results) {
@@ -122,14 +141,21 @@ async fn resolve_ports(
     let mappings: BTreeMap<&String, _> = needed.iter().zip(lookups).collect();
     let mut failed = Vec::new();
     for (name, wiring) in desired.iter_mut() {
-        let Wiring::Server(spec) = wiring else { continue };
+        let Wiring::Server(spec) = wiring else {
+            continue;
+        };
         if spec.port.is_some() {
             continue;
         }
         let action = format!("enabling Service Connect on ECS service {cluster}/{name}");
-        let Some(task_definition) = task_definition_of(name) else { continue };
+        let Some(task_definition) = task_definition_of(name) else {
+            continue;
+        };
         match mappings.get(&task_definition) {
-            Some(Ok(ports)) => match ports.iter().find(|(port_name, _)| *port_name == spec.port_name) {
+            Some(Ok(ports)) => match ports
+                .iter()
+                .find(|(port_name, _)| *port_name == spec.port_name)
+            {
                 Some((_, Some(port))) => spec.port = Some(*port),
                 _ => {
                     let known: Vec<&str> = ports.iter().map(|(n, _)| n.as_str()).collect();

@@ -1,0 +1,149 @@
+//! The seed scenario's world, made directly with the AWS API in the emulator: an ECS
+//! cluster, backend services whose task definitions name their ports, and a
+//! client-only caller. Plus readers that check what the provider did.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{ContainerDefinition, PortMapping, Service};
+
+use super::emulator::Emulator;
+use super::terraform::{Install, Workdir};
+
+pub const CLUSTER: &str = "prod";
+
+/// (service, port alias, container port) of the seed's servers.
+pub const SERVERS: &[(&str, &str, i32)] = &[
+    ("backend", "backend-8080-tcp", 8080),
+    ("orders", "orders-9090-tcp", 9090),
+    ("payments", "payments-7070-tcp", 7070),
+];
+/// The client-only caller.
+pub const CLIENT: (&str, &str, i32) = ("frontend", "frontend-3000-tcp", 3000);
+
+pub struct World {
+    pub vpc_id: String,
+}
+
+/// Creates the cluster, task definitions and services.
+pub async fn seed(emulator: &Emulator) -> World {
+    let ecs = emulator.ecs();
+    ecs.create_cluster()
+        .cluster_name(CLUSTER)
+        .send()
+        .await
+        .expect("creating the cluster");
+    for (service, port_name, port) in SERVERS.iter().chain(std::iter::once(&CLIENT)) {
+        create_service(&ecs, service, port_name, *port).await;
+    }
+    World {
+        vpc_id: emulator.network().await.vpc_id,
+    }
+}
+
+pub async fn create_service(ecs: &aws_sdk_ecs::Client, service: &str, port_name: &str, port: i32) {
+    let container = ContainerDefinition::builder()
+        .name("app")
+        .image("public.ecr.aws/nginx/nginx:latest")
+        .memory(256)
+        .port_mappings(
+            PortMapping::builder()
+                .name(port_name)
+                .container_port(port)
+                .build(),
+        )
+        .build();
+    let registered = ecs
+        .register_task_definition()
+        .family(service)
+        .container_definitions(container)
+        .send()
+        .await
+        .expect("registering a task definition");
+    let arn = registered
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .expect("task definition ARN")
+        .to_string();
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name(service)
+        .task_definition(arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("creating a service");
+}
+
+/// A Terraform working directory whose provider talks to the emulator.
+pub fn workdir(emulator: &Emulator) -> Workdir {
+    let mut dir = Workdir::new(Install::DevOverrides);
+    dir.set_env("AWS_ACCESS_KEY_ID", "AKIDTESTTESTTEST")
+        .set_env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .set_env("AWS_REGION", "us-east-1")
+        .set_env("AWS_EC2_METADATA_DISABLED", "true")
+        .set_env("AWS_ENDPOINT_URL", emulator.endpoint());
+    dir
+}
+
+/// The ECS service as DescribeServices shows it.
+pub async fn describe(emulator: &Emulator, service: &str) -> Service {
+    emulator
+        .ecs()
+        .describe_services()
+        .cluster(CLUSTER)
+        .services(service)
+        .send()
+        .await
+        .expect("describing a service")
+        .services()
+        .first()
+        .cloned()
+        .expect("service exists")
+}
+
+/// The Service Connect configuration of the PRIMARY deployment, if any.
+pub async fn primary_service_connect(
+    emulator: &Emulator,
+    service: &str,
+) -> Option<aws_sdk_ecs::types::ServiceConnectConfiguration> {
+    describe(emulator, service)
+        .await
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.service_connect_configuration())
+        .cloned()
+}
+
+/// Every namespace in the emulator, by name → id.
+pub async fn namespaces(emulator: &Emulator) -> BTreeMap<String, String> {
+    emulator
+        .cloudmap()
+        .list_namespaces()
+        .send()
+        .await
+        .expect("listing namespaces")
+        .namespaces()
+        .iter()
+        .map(|ns| {
+            (
+                ns.name().unwrap_or_default().to_string(),
+                ns.id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every Cloud Map service in the emulator, by name.
+pub async fn cloud_map_services(emulator: &Emulator) -> Vec<String> {
+    emulator
+        .cloudmap()
+        .list_services()
+        .send()
+        .await
+        .expect("listing Cloud Map services")
+        .services()
+        .iter()
+        .map(|s| s.name().unwrap_or_default().to_string())
+        .collect()
+}
