@@ -90,3 +90,171 @@ async fn creates_the_mesh_plans_empty_and_destroys_everything() {
         );
     }
 }
+
+async fn namespace_details(
+    emulator: &Emulator,
+    name: &str,
+) -> (String, Option<String>, Vec<(String, String)>) {
+    let id = namespaces(emulator)
+        .await
+        .get(name)
+        .cloned()
+        .expect("namespace exists");
+    let cloudmap = emulator.cloudmap();
+    let namespace = cloudmap
+        .get_namespace()
+        .id(&id)
+        .send()
+        .await
+        .expect("GetNamespace");
+    let namespace = namespace.namespace().expect("namespace").clone();
+    let mut tags: Vec<(String, String)> = cloudmap
+        .list_tags_for_resource()
+        .resource_arn(namespace.arn().unwrap_or_default())
+        .send()
+        .await
+        .expect("tags")
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    tags.sort();
+    (id, namespace.description().map(str::to_string), tags)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_services_description_and_tags_touching_only_what_changed() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let before = r#"
+  description = "east-west traffic"
+  tags        = { team = "platform" }
+  services = {
+    backend = { port_name = "backend-8080-tcp" }
+    orders  = { port_name = "orders-9090-tcp" }
+  }
+  client_services = ["frontend"]
+"#;
+    dir.write("main.tf", &config(&world, before));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    let after = r#"
+  description = "east-west traffic, v2"
+  tags        = { team = "core", env = "prod" }
+  services = {
+    orders   = { port_name = "orders-9090-tcp", discovery_name = "orders-api" }
+    payments = { port_name = "payments-7070-tcp" }
+  }
+  client_services = ["frontend"]
+"#;
+    dir.write("main.tf", &config(&world, after));
+    emulator.reset_counters().await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        apply.stdout.contains("orders-api.internal.myapp:9090"),
+        "{apply}"
+    );
+    assert!(
+        apply.stdout.contains("payments.internal.myapp:7070"),
+        "{apply}"
+    );
+    // backend turned off, orders changed, payments added; frontend untouched.
+    assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 3);
+    assert_no_changes(&dir);
+
+    let backend = primary_service_connect(&emulator, "backend").await;
+    assert!(
+        backend.is_none_or(|c| !c.enabled()),
+        "removed service still wired"
+    );
+    let orders = primary_service_connect(&emulator, "orders")
+        .await
+        .expect("orders wired");
+    assert_eq!(orders.services()[0].discovery_name(), Some("orders-api"));
+    assert_eq!(
+        orders.services()[0].client_aliases()[0].dns_name(),
+        Some("orders-api.internal.myapp")
+    );
+    let mut discovery = cloud_map_services(&emulator).await;
+    discovery.sort();
+    assert_eq!(
+        discovery,
+        vec!["orders-api", "payments"],
+        "freed Cloud Map services are deleted"
+    );
+    let (_, description, tags) = namespace_details(&emulator, "internal.myapp").await;
+    assert_eq!(description.as_deref(), Some("east-west traffic, v2"));
+    assert_eq!(
+        tags,
+        vec![
+            ("env".into(), "prod".into()),
+            ("team".into(), "core".into())
+        ]
+    );
+
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+    assert!(namespaces(&emulator).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_made_elsewhere_survive_an_update() {
+    use aws_sdk_ecs::types::{LogConfiguration, LogDriver, ServiceConnectConfiguration};
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // Someone adds a log configuration in the console, keeping the rest.
+    let current = primary_service_connect(&emulator, "backend")
+        .await
+        .expect("wired");
+    let with_logs = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .set_namespace(current.namespace().map(str::to_string))
+        .set_services(Some(current.services().to_vec()))
+        .log_configuration(
+            LogConfiguration::builder()
+                .log_driver(LogDriver::Awslogs)
+                .options("awslogs-group", "/ecs/backend-proxy")
+                .build()
+                .expect("log configuration"),
+        )
+        .build();
+    emulator
+        .ecs()
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(with_logs)
+        .send()
+        .await
+        .expect("out-of-band update");
+    assert_no_changes(&dir);
+
+    let changed = SEED_SERVICES.replace(
+        r#"backend = { port_name = "backend-8080-tcp" }"#,
+        r#"backend = { port_name = "backend-8080-tcp", idle_timeout_seconds = 120 }"#,
+    );
+    dir.write("main.tf", &config(&world, &changed));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let backend = primary_service_connect(&emulator, "backend")
+        .await
+        .expect("wired");
+    assert_eq!(
+        backend.services()[0]
+            .timeout()
+            .and_then(|t| t.idle_timeout_seconds()),
+        Some(120)
+    );
+    let logs = backend.log_configuration().expect("log configuration kept");
+    assert_eq!(
+        logs.options()
+            .and_then(|o| o.get("awslogs-group"))
+            .map(String::as_str),
+        Some("/ecs/backend-proxy")
+    );
+    assert_no_changes(&dir);
+}
