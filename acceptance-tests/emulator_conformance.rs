@@ -1,1 +1,2087 @@
 //! Conformance of the local AWS emulator with AWS, checked with the provider's own SDK crates.
+//!
+//! One test per behaviour the emulator adds to moto (see acceptance-tests/emulator/README.md).
+//! Tests borrow emulators from a pool that resets them between tests, so no test sees another's
+//! state, counters or faults.
+
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::types::{
+    ContainerDefinition, Deployment, LogConfiguration, LogDriver, PortMapping, Service,
+    ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
+    ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectIncludeQueryParameters,
+    ServiceConnectService, ServiceConnectTestTrafficHeaderMatchRules,
+    ServiceConnectTestTrafficHeaderRules, ServiceConnectTestTrafficRules,
+    ServiceConnectTlsCertificateAuthority, ServiceConnectTlsConfiguration, TimeoutConfiguration,
+};
+use aws_sdk_servicediscovery::operation::create_private_dns_namespace::CreatePrivateDnsNamespaceError;
+use aws_sdk_servicediscovery::types::{
+    FilterCondition, NamespaceFilter, NamespaceFilterName, OperationStatus, OperationTargetType,
+    PrivateDnsNamespaceChange, PrivateDnsNamespacePropertiesChange,
+    PrivateDnsPropertiesMutableChange, ServiceFilter, ServiceFilterName, SoaChange, Tag,
+};
+use aws_smithy_types::retry::RetryConfig;
+use serde_json::json;
+
+use crate::support::emulator::{ACCOUNT_ID, Emulator, Fault, PooledEmulator};
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+const CLUSTER: &str = "mesh";
+const NAMESPACE: &str = "mesh.local";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// An emulator with a cluster, a task definition "web" (ports "http" and "admin") and a private
+/// DNS namespace created the AWS way (operation polled to SUCCESS).
+struct Mesh {
+    em: PooledEmulator,
+    ecs: aws_sdk_ecs::Client,
+    cloudmap: aws_sdk_servicediscovery::Client,
+    namespace_id: String,
+    namespace_arn: String,
+}
+
+async fn mesh() -> Result<Mesh, Box<dyn Error>> {
+    let em = Emulator::shared().await;
+    let ecs = em.ecs();
+    let cloudmap = em.cloudmap();
+    ecs.create_cluster().cluster_name(CLUSTER).send().await?;
+    register_task_definition(&ecs, "web", &["http", "admin"]).await?;
+    let namespace_id = create_namespace(&em, &cloudmap, NAMESPACE).await?;
+    let namespace_arn = cloudmap
+        .get_namespace()
+        .id(&namespace_id)
+        .send()
+        .await?
+        .namespace()
+        .and_then(|ns| ns.arn())
+        .ok_or("namespace without ARN")?
+        .to_owned();
+    Ok(Mesh {
+        em,
+        ecs,
+        cloudmap,
+        namespace_id,
+        namespace_arn,
+    })
+}
+
+async fn register_task_definition(
+    ecs: &aws_sdk_ecs::Client,
+    family: &str,
+    port_names: &[&str],
+) -> Result<String, Box<dyn Error>> {
+    let mut container = ContainerDefinition::builder()
+        .name("app")
+        .image("public.ecr.aws/nginx/nginx:latest")
+        .memory(128);
+    for (i, name) in port_names.iter().enumerate() {
+        container = container.port_mappings(
+            PortMapping::builder()
+                .name(*name)
+                .container_port(8080 + i as i32)
+                .build(),
+        );
+    }
+    let registered = ecs
+        .register_task_definition()
+        .family(family)
+        .container_definitions(container.build())
+        .send()
+        .await?;
+    Ok(registered
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .ok_or("no task definition ARN")?
+        .to_owned())
+}
+
+/// Creates a private DNS namespace in moto's default VPC and polls its operation to SUCCESS.
+async fn create_namespace(
+    em: &Emulator,
+    cloudmap: &aws_sdk_servicediscovery::Client,
+    name: &str,
+) -> Result<String, Box<dyn Error>> {
+    let vpc = em.network().await.vpc_id;
+    let operation_id = cloudmap
+        .create_private_dns_namespace()
+        .name(name)
+        .vpc(vpc)
+        .send()
+        .await?
+        .operation_id()
+        .ok_or("no operation id")?
+        .to_owned();
+    let (status, namespace_id) = poll_operation(cloudmap, &operation_id).await?;
+    assert_eq!(status, OperationStatus::Success);
+    Ok(namespace_id)
+}
+
+/// Polls GetOperation until the operation finishes; returns its status and NAMESPACE target.
+async fn poll_operation(
+    cloudmap: &aws_sdk_servicediscovery::Client,
+    operation_id: &str,
+) -> Result<(OperationStatus, String), Box<dyn Error>> {
+    for _ in 0..20 {
+        let output = cloudmap
+            .get_operation()
+            .operation_id(operation_id)
+            .send()
+            .await?;
+        let operation = output.operation().ok_or("no operation")?;
+        let status = operation.status().ok_or("no status")?.clone();
+        if matches!(status, OperationStatus::Success | OperationStatus::Fail) {
+            let target = operation
+                .targets()
+                .and_then(|t| t.get(&OperationTargetType::Namespace))
+                .cloned()
+                .unwrap_or_default();
+            return Ok((status, target));
+        }
+    }
+    Err(format!("operation {operation_id} did not finish in 20 polls").into())
+}
+
+fn client_alias(port: i32, dns_name: Option<&str>) -> ServiceConnectClientAlias {
+    ServiceConnectClientAlias::builder()
+        .port(port)
+        .set_dns_name(dns_name.map(str::to_owned))
+        .build()
+        .expect("port is set")
+}
+
+fn sc_service(port_name: &str, discovery_name: Option<&str>, port: i32) -> ServiceConnectService {
+    ServiceConnectService::builder()
+        .port_name(port_name)
+        .set_discovery_name(discovery_name.map(str::to_owned))
+        .client_aliases(client_alias(port, None))
+        .build()
+        .expect("portName is set")
+}
+
+fn sc_config(namespace: &str, services: Vec<ServiceConnectService>) -> ServiceConnectConfiguration {
+    ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(namespace)
+        .set_services(Some(services))
+        .build()
+}
+
+async fn create_service(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+    config: Option<ServiceConnectConfiguration>,
+) -> Result<
+    Service,
+    aws_sdk_ecs::error::SdkError<aws_sdk_ecs::operation::create_service::CreateServiceError>,
+> {
+    let output = ecs
+        .create_service()
+        .cluster(cluster)
+        .service_name(name)
+        .task_definition("web")
+        .desired_count(1)
+        .set_service_connect_configuration(config)
+        .send()
+        .await?;
+    Ok(output
+        .service()
+        .cloned()
+        .expect("CreateService returns the service"))
+}
+
+async fn describe(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+) -> Result<Service, Box<dyn Error>> {
+    let output = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await?;
+    Ok(output
+        .services()
+        .first()
+        .cloned()
+        .ok_or("service not described")?)
+}
+
+fn primary(service: &Service) -> &Deployment {
+    service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .expect("a PRIMARY deployment")
+}
+
+fn statuses(service: &Service) -> Vec<&str> {
+    service
+        .deployments()
+        .iter()
+        .filter_map(|d| d.status())
+        .collect()
+}
+
+/// The error code and message of a failed call.
+fn failure<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, E>,
+) -> (String, String) {
+    let error = result.expect_err("the call should have failed");
+    (
+        error.code().unwrap_or_default().to_owned(),
+        error.message().unwrap_or_default().to_owned(),
+    )
+}
+
+fn no_retry_ecs(em: &Emulator) -> aws_sdk_ecs::Client {
+    let config = aws_sdk_ecs::config::Builder::from(&em.sdk_config())
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_ecs::Client::from_conf(config)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS Service Connect
+
+#[tokio::test]
+async fn service_connect_config_appears_on_primary_deployment() -> TestResult {
+    let m = mesh().await?;
+    let alias = ServiceConnectClientAlias::builder()
+        .port(80)
+        .dns_name("api.mesh.local")
+        .test_traffic_rules(
+            ServiceConnectTestTrafficRules::builder()
+                .header(
+                    ServiceConnectTestTrafficHeaderRules::builder()
+                        .name("x-canary")
+                        .value(
+                            ServiceConnectTestTrafficHeaderMatchRules::builder()
+                                .exact("yes")
+                                .build()?,
+                        )
+                        .build()?,
+                )
+                .build(),
+        )
+        .build()?;
+    let entry = ServiceConnectService::builder()
+        .port_name("http")
+        .discovery_name("api")
+        .client_aliases(alias)
+        .ingress_port_override(9090)
+        .timeout(
+            TimeoutConfiguration::builder()
+                .idle_timeout_seconds(30)
+                .per_request_timeout_seconds(5)
+                .build(),
+        )
+        .tls(
+            ServiceConnectTlsConfiguration::builder()
+                .issuer_certificate_authority(
+                    ServiceConnectTlsCertificateAuthority::builder()
+                        .aws_pca_authority_arn(
+                            "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/ca",
+                        )
+                        .build(),
+                )
+                .kms_key("alias/mesh")
+                .role_arn("arn:aws:iam::123456789012:role/mesh-tls")
+                .build(),
+        )
+        .build()?;
+    let sent = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(NAMESPACE)
+        .services(entry)
+        .log_configuration(
+            LogConfiguration::builder()
+                .log_driver(LogDriver::Awslogs)
+                .options("awslogs-group", "/mesh/envoy")
+                .build()?,
+        )
+        .access_log_configuration(
+            ServiceConnectAccessLogConfiguration::builder()
+                .format(ServiceConnectAccessLoggingFormat::Json)
+                .include_query_parameters(ServiceConnectIncludeQueryParameters::Enabled)
+                .build()?,
+        )
+        .build();
+
+    let created = create_service(&m.ecs, CLUSTER, "backend", Some(sent.clone())).await?;
+    assert_eq!(
+        primary(&created).service_connect_configuration(),
+        Some(&sent)
+    );
+
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    let deployment = primary(&described);
+    assert_eq!(
+        deployment.service_connect_configuration(),
+        Some(&sent),
+        "every field sent comes back"
+    );
+    let resources = deployment.service_connect_resources();
+    assert_eq!(resources.len(), 1);
+    assert_eq!(resources[0].discovery_name(), Some("api"));
+
+    // The discoveryArn is a Cloud Map service named after discoveryName, in the namespace.
+    let arn = resources[0].discovery_arn().ok_or("no discoveryArn")?;
+    let service_id = arn.rsplit('/').next().ok_or("bad ARN")?;
+    let cloud_map = m.cloudmap.get_service().id(service_id).send().await?;
+    let cloud_map = cloud_map.service().ok_or("no service")?;
+    assert_eq!(cloud_map.name(), Some("api"));
+    assert_eq!(cloud_map.namespace_id(), Some(m.namespace_id.as_str()));
+    assert_eq!(cloud_map.arn(), Some(arn));
+    Ok(())
+}
+
+#[tokio::test]
+async fn discovery_name_defaults_to_port_name() -> TestResult {
+    let m = mesh().await?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(sc_config(NAMESPACE, vec![sc_service("admin", None, 81)])),
+    )
+    .await?;
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    let resources = primary(&described).service_connect_resources();
+    assert_eq!(resources.len(), 1);
+    assert_eq!(resources[0].discovery_name(), Some("admin"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn namespace_is_echoed_as_given_name_or_arn() -> TestResult {
+    let m = mesh().await?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "by-name",
+        Some(sc_config(
+            NAMESPACE,
+            vec![sc_service("http", Some("a"), 80)],
+        )),
+    )
+    .await?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "by-arn",
+        Some(sc_config(
+            &m.namespace_arn,
+            vec![sc_service("http", Some("b"), 80)],
+        )),
+    )
+    .await?;
+    let echoed = |service: &Service| {
+        primary(service)
+            .service_connect_configuration()
+            .and_then(|c| c.namespace())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        echoed(&describe(&m.ecs, CLUSTER, "by-name").await?).as_deref(),
+        Some(NAMESPACE)
+    );
+    assert_eq!(
+        echoed(&describe(&m.ecs, CLUSTER, "by-arn").await?).as_deref(),
+        Some(m.namespace_arn.as_str())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_namespace_is_namespace_not_found() -> TestResult {
+    let m = mesh().await?;
+    let by_name = create_service(
+        &m.ecs,
+        CLUSTER,
+        "a",
+        Some(sc_config("nowhere.local", vec![])),
+    )
+    .await;
+    let error = by_name.expect_err("unknown namespace name");
+    assert!(
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_namespace_not_found_exception()),
+        "{error:?}"
+    );
+
+    let missing_arn =
+        format!("arn:aws:servicediscovery:us-east-1:{ACCOUNT_ID}:namespace/ns-doesnotexist00000");
+    let (code, _) =
+        failure(create_service(&m.ecs, CLUSTER, "b", Some(sc_config(&missing_arn, vec![]))).await);
+    assert_eq!(code, "NamespaceNotFoundException");
+
+    create_service(&m.ecs, CLUSTER, "c", None).await?;
+    let update = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("c")
+        .service_connect_configuration(sc_config("nowhere.local", vec![]))
+        .send()
+        .await;
+    assert_eq!(failure(update).0, "NamespaceNotFoundException");
+    Ok(())
+}
+
+#[tokio::test]
+async fn port_name_must_exist_in_task_definition() -> TestResult {
+    let m = mesh().await?;
+    let (code, message) = failure(
+        create_service(
+            &m.ecs,
+            CLUSTER,
+            "a",
+            Some(sc_config(NAMESPACE, vec![sc_service("grpc", None, 80)])),
+        )
+        .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains("grpc"), "{message}");
+
+    // A configuration kept across a task definition change must still find its port there.
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "b",
+        Some(sc_config(NAMESPACE, vec![sc_service("admin", None, 80)])),
+    )
+    .await?;
+    register_task_definition(&m.ecs, "other", &["http"]).await?;
+    let update = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("b")
+        .task_definition("other")
+        .send()
+        .await;
+    assert_eq!(failure(update).0, "InvalidParameterException");
+    Ok(())
+}
+
+#[tokio::test]
+async fn discovery_and_dns_names_follow_documented_rules() -> TestResult {
+    let m = mesh().await?;
+    let too_long = "a".repeat(65);
+    for bad in ["Api", "-api", "api.v1", too_long.as_str()] {
+        let config = sc_config(NAMESPACE, vec![sc_service("http", Some(bad), 80)]);
+        let (code, _) = failure(create_service(&m.ecs, CLUSTER, "bad", Some(config)).await);
+        assert_eq!(code, "InvalidParameterException", "discoveryName {bad:?}");
+    }
+    let longest = "a".repeat(64);
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "ok",
+        Some(sc_config(
+            NAMESPACE,
+            vec![sc_service("http", Some(&longest), 80)],
+        )),
+    )
+    .await?;
+
+    let dns_too_long = "b".repeat(128);
+    for bad in ["-api", "API.mesh", dns_too_long.as_str()] {
+        let entry = ServiceConnectService::builder()
+            .port_name("admin")
+            .client_aliases(client_alias(80, Some(bad)))
+            .build()?;
+        let (code, _) = failure(
+            create_service(
+                &m.ecs,
+                CLUSTER,
+                "bad-dns",
+                Some(sc_config(NAMESPACE, vec![entry])),
+            )
+            .await,
+        );
+        assert_eq!(code, "InvalidParameterException", "dnsName {bad:?}");
+    }
+    let entry = ServiceConnectService::builder()
+        .port_name("admin")
+        .client_aliases(client_alias(80, Some(&"c.".repeat(63))))
+        .build()?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "ok-dns",
+        Some(sc_config(NAMESPACE, vec![entry])),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn exactly_one_client_alias_per_service() -> TestResult {
+    let m = mesh().await?;
+    let none = ServiceConnectService::builder().port_name("http").build()?;
+    let (code, message) =
+        failure(create_service(&m.ecs, CLUSTER, "a", Some(sc_config(NAMESPACE, vec![none]))).await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "InvalidParameterException",
+            "clientAliases must have 1 element."
+        )
+    );
+
+    let two = ServiceConnectService::builder()
+        .port_name("http")
+        .client_aliases(client_alias(80, None))
+        .client_aliases(client_alias(81, Some("other")))
+        .build()?;
+    let (code, _) =
+        failure(create_service(&m.ecs, CLUSTER, "a", Some(sc_config(NAMESPACE, vec![two]))).await);
+    assert_eq!(code, "InvalidParameterException");
+    Ok(())
+}
+
+#[tokio::test]
+async fn ingress_port_override_must_be_above_1024() -> TestResult {
+    let m = mesh().await?;
+    for (port, ok) in [(0, false), (1024, false), (1025, true)] {
+        let entry = ServiceConnectService::builder()
+            .port_name("http")
+            .discovery_name(format!("p{port}"))
+            .client_aliases(client_alias(80 + port, None))
+            .ingress_port_override(port)
+            .build()?;
+        let result = create_service(
+            &m.ecs,
+            CLUSTER,
+            &format!("s{port}"),
+            Some(sc_config(NAMESPACE, vec![entry])),
+        )
+        .await;
+        if ok {
+            result?;
+        } else {
+            let (code, message) = failure(result);
+            assert_eq!(code, "InvalidParameterException");
+            assert_eq!(message, "IngressPortOverride cannot use ports <= 1024.");
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn discovery_names_are_unique_in_namespace_across_services() -> TestResult {
+    let m = mesh().await?;
+    m.ecs.create_cluster().cluster_name("other").send().await?;
+    let api = |port| sc_config(NAMESPACE, vec![sc_service("http", Some("api"), port)]);
+    let first = create_service(&m.ecs, CLUSTER, "first", Some(api(80))).await?;
+
+    // Another service, even in another cluster, cannot take the name in the same namespace.
+    let (code, message) = failure(create_service(&m.ecs, "other", "second", Some(api(81))).await);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains("api"), "{message}");
+
+    // Nor within one configuration.
+    let twice = sc_config(
+        NAMESPACE,
+        vec![
+            sc_service("http", Some("dup"), 80),
+            sc_service("admin", Some("dup"), 81),
+        ],
+    );
+    assert_eq!(
+        failure(create_service(&m.ecs, CLUSTER, "third", Some(twice)).await).0,
+        "InvalidParameterException"
+    );
+
+    // Once the owner is deleted, the name is free again and its Cloud Map service is reused.
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("first")
+        .force(true)
+        .send()
+        .await?;
+    let second = create_service(&m.ecs, "other", "second", Some(api(81))).await?;
+    assert_eq!(
+        primary(&second).service_connect_resources()[0].discovery_arn(),
+        primary(&first).service_connect_resources()[0].discovery_arn()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn existing_cloud_map_service_is_reused() -> TestResult {
+    let m = mesh().await?;
+    let made = m
+        .cloudmap
+        .create_service()
+        .name("api")
+        .namespace_id(&m.namespace_id)
+        .send()
+        .await?;
+    let made_arn = made
+        .service()
+        .and_then(|s| s.arn())
+        .ok_or("no ARN")?
+        .to_owned();
+
+    let created = create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(sc_config(
+            NAMESPACE,
+            vec![sc_service("http", Some("api"), 80)],
+        )),
+    )
+    .await?;
+    assert_eq!(
+        primary(&created).service_connect_resources()[0].discovery_arn(),
+        Some(made_arn.as_str())
+    );
+    let filter = ServiceFilter::builder()
+        .name(ServiceFilterName::NamespaceId)
+        .values(&m.namespace_id)
+        .build()?;
+    let listed = m.cloudmap.list_services().filters(filter).send().await?;
+    assert_eq!(
+        listed.services().len(),
+        1,
+        "no second Cloud Map service named api"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn service_in_one_namespace_at_a_time_releases_names_when_it_moves() -> TestResult {
+    let m = mesh().await?;
+    create_namespace(&m.em, &m.cloudmap, "other.local").await?;
+    let in_ns = |ns: &str, port| sc_config(ns, vec![sc_service("http", Some("api"), port)]);
+    create_service(&m.ecs, CLUSTER, "mover", Some(in_ns(NAMESPACE, 80))).await?;
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("mover")
+        .service_connect_configuration(in_ns("other.local", 80))
+        .send()
+        .await?;
+    let moved = describe(&m.ecs, CLUSTER, "mover").await?;
+    let config = primary(&moved)
+        .service_connect_configuration()
+        .ok_or("no config")?;
+    assert_eq!(config.namespace(), Some("other.local"));
+    // "api" in the first namespace is free now; in the new one it is taken.
+    create_service(&m.ecs, CLUSTER, "newcomer", Some(in_ns(NAMESPACE, 81))).await?;
+    assert_eq!(
+        failure(create_service(&m.ecs, CLUSTER, "late", Some(in_ns("other.local", 82))).await).0,
+        "InvalidParameterException"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS deployments and service life cycle
+
+#[tokio::test]
+async fn update_makes_new_primary_and_old_stays_active_until_drained() -> TestResult {
+    let m = mesh().await?;
+    m.em.set_drain_after_describes(2).await;
+    create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    describe(&m.ecs, CLUSTER, "backend").await?;
+    describe(&m.ecs, CLUSTER, "backend").await?;
+    describe(&m.ecs, CLUSTER, "backend").await?; // the create rollout is done
+
+    let config = sc_config(NAMESPACE, vec![sc_service("http", None, 80)]);
+    let updated = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(config.clone())
+        .send()
+        .await?;
+    let updated = updated.service().ok_or("no service")?;
+    assert_eq!(statuses(updated), ["PRIMARY", "ACTIVE"]);
+    assert_eq!(
+        primary(updated).service_connect_configuration(),
+        Some(&config)
+    );
+    assert_eq!(
+        primary(updated).rollout_state().map(|s| s.as_str()),
+        Some("IN_PROGRESS")
+    );
+    let old = &updated.deployments()[1];
+    assert!(
+        old.service_connect_configuration().is_none(),
+        "the old deployment keeps what it had"
+    );
+
+    for _ in 0..2 {
+        assert_eq!(
+            statuses(&describe(&m.ecs, CLUSTER, "backend").await?),
+            ["PRIMARY", "ACTIVE"]
+        );
+    }
+    let drained = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(statuses(&drained), ["PRIMARY"]);
+    assert_eq!(
+        primary(&drained).rollout_state().map(|s| s.as_str()),
+        Some("COMPLETED")
+    );
+    assert_eq!(
+        primary(&drained).service_connect_configuration(),
+        Some(&config)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn drain_is_instant_by_default() -> TestResult {
+    let m = mesh().await?;
+    create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    let updated = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force_new_deployment(true)
+        .desired_count(3)
+        .send()
+        .await?;
+    assert_eq!(
+        statuses(updated.service().ok_or("no service")?),
+        ["PRIMARY", "ACTIVE"]
+    );
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(statuses(&described), ["PRIMARY"]);
+    assert_eq!(
+        primary(&described).rollout_state().map(|s| s.as_str()),
+        Some("COMPLETED")
+    );
+    assert_eq!(
+        (
+            described.running_count(),
+            primary(&described).running_count()
+        ),
+        (3, 3)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn update_without_config_keeps_it() -> TestResult {
+    let m = mesh().await?;
+    let config = sc_config(NAMESPACE, vec![sc_service("http", Some("api"), 80)]);
+    create_service(&m.ecs, CLUSTER, "backend", Some(config.clone())).await?;
+    let before = primary(&describe(&m.ecs, CLUSTER, "backend").await?)
+        .id()
+        .map(str::to_owned);
+
+    // Scaling alone is no new deployment, and leaves Service Connect as it was.
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .desired_count(2)
+        .send()
+        .await?;
+    let scaled = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(primary(&scaled).id().map(str::to_owned), before);
+    assert_eq!(
+        primary(&scaled).service_connect_configuration(),
+        Some(&config)
+    );
+    assert_eq!(primary(&scaled).desired_count(), 2);
+
+    // A forced deployment carries it to the new PRIMARY.
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force_new_deployment(true)
+        .send()
+        .await?;
+    let forced = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_ne!(primary(&forced).id().map(str::to_owned), before);
+    assert_eq!(
+        primary(&forced).service_connect_configuration(),
+        Some(&config)
+    );
+    assert_eq!(
+        primary(&forced).service_connect_resources()[0].discovery_name(),
+        Some("api")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn enabled_false_removes_service_connect() -> TestResult {
+    let m = mesh().await?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(sc_config(NAMESPACE, vec![sc_service("http", None, 80)])),
+    )
+    .await?;
+    let off = ServiceConnectConfiguration::builder()
+        .enabled(false)
+        .build();
+    let updated = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(off)
+        .send()
+        .await?;
+    let updated = updated.service().ok_or("no service")?;
+    assert_eq!(
+        statuses(updated),
+        ["PRIMARY", "ACTIVE"],
+        "turning it off is a new deployment"
+    );
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert!(
+        primary(&described)
+            .service_connect_configuration()
+            .is_none()
+    );
+    assert!(primary(&described).service_connect_resources().is_empty());
+    // The name is free for others now.
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "other",
+        Some(sc_config(NAMESPACE, vec![sc_service("http", None, 81)])),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn update_resolves_task_definition_to_arn() -> TestResult {
+    let m = mesh().await?;
+    create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    let second = register_task_definition(&m.ecs, "web", &["http", "admin"]).await?;
+    assert!(second.ends_with("task-definition/web:2"), "{second}");
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .task_definition("web:2")
+        .send()
+        .await?;
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(described.task_definition(), Some(second.as_str()));
+    assert_eq!(primary(&described).task_definition(), Some(second.as_str()));
+    Ok(())
+}
+
+#[tokio::test]
+async fn update_of_deleted_service_is_service_not_active() -> TestResult {
+    let m = mesh().await?;
+    create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force(true)
+        .send()
+        .await?;
+    let update = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .desired_count(1)
+        .send()
+        .await;
+    let error = update.expect_err("INACTIVE services cannot be updated");
+    assert!(
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_service_not_active_exception()),
+        "{error:?}"
+    );
+
+    let never = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("never")
+        .desired_count(1)
+        .send()
+        .await;
+    assert_eq!(failure(never).0, "ServiceNotFoundException");
+    Ok(())
+}
+
+#[tokio::test]
+async fn create_of_existing_active_service_is_not_idempotent() -> TestResult {
+    let m = mesh().await?;
+    create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    let (code, message) = failure(create_service(&m.ecs, CLUSTER, "backend", None).await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "InvalidParameterException",
+            "Creation of service was not idempotent."
+        )
+    );
+    // The same name in another cluster, or after deletion, is a new service.
+    m.ecs.create_cluster().cluster_name("other").send().await?;
+    create_service(&m.ecs, "other", "backend", None).await?;
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force(true)
+        .send()
+        .await?;
+    let again = create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    assert_eq!(again.status(), Some("ACTIVE"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn describe_services_rejects_more_than_ten() -> TestResult {
+    let m = mesh().await?;
+    create_service(&m.ecs, CLUSTER, "real", None).await?;
+    let eleven: Vec<String> = (0..11).map(|i| format!("s{i}")).collect();
+    let result = m
+        .ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .set_services(Some(eleven.clone()))
+        .send()
+        .await;
+    let (code, message) = failure(result);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "InvalidParameterException",
+            "service names can have at most 10 items."
+        )
+    );
+
+    let mut ten = eleven[..9].to_vec();
+    ten.push("real".to_owned());
+    let described = m
+        .ecs
+        .describe_services()
+        .cluster(CLUSTER)
+        .set_services(Some(ten))
+        .send()
+        .await?;
+    assert_eq!(described.services().len(), 1);
+    assert_eq!(described.failures().len(), 9);
+    let missing = &described.failures()[0];
+    assert_eq!(missing.reason(), Some("MISSING"));
+    assert_eq!(
+        missing.arn(),
+        Some(format!("arn:aws:ecs:us-east-1:{ACCOUNT_ID}:service/s0").as_str())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_services_pages_with_max_results() -> TestResult {
+    let m = mesh().await?;
+    for i in 0..5 {
+        create_service(&m.ecs, CLUSTER, &format!("svc{i}"), None).await?;
+    }
+    create_service(&m.ecs, CLUSTER, "gone", None).await?;
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("gone")
+        .force(true)
+        .send()
+        .await?;
+
+    let mut pages = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = m
+            .ecs
+            .list_services()
+            .cluster(CLUSTER)
+            .max_results(2)
+            .set_next_token(token.clone())
+            .send()
+            .await?;
+        pages.push(page.service_arns().to_vec());
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+    let mut all: Vec<String> = pages.concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        all.len(),
+        5,
+        "every ACTIVE service once, the deleted one not at all"
+    );
+    assert!(all.iter().all(|arn| !arn.ends_with("/gone")));
+
+    let default_page = m.ecs.list_services().cluster(CLUSTER).send().await?;
+    assert_eq!(default_page.service_arns().len(), 5);
+    assert!(default_page.next_token().is_none());
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cloud Map
+
+#[tokio::test]
+async fn several_private_namespaces_share_a_vpc_each_with_its_hosted_zone() -> TestResult {
+    let em = Emulator::shared().await;
+    let (cloudmap, route53) = (em.cloudmap(), em.route53());
+    let vpc = em.network().await.vpc_id;
+    let mut zones = Vec::new();
+    for name in ["one.local", "two.local"] {
+        let id = create_namespace(&em, &cloudmap, name).await?;
+        let namespace = cloudmap.get_namespace().id(&id).send().await?;
+        let namespace = namespace.namespace().ok_or("no namespace")?;
+        let properties = namespace.properties().ok_or("no properties")?;
+        let zone_id = properties
+            .dns_properties()
+            .and_then(|d| d.hosted_zone_id())
+            .ok_or("no HostedZoneId")?;
+        assert!(
+            !zone_id.contains('/'),
+            "a bare zone id, as AWS returns: {zone_id}"
+        );
+        assert_eq!(
+            properties.http_properties().and_then(|h| h.http_name()),
+            Some(name)
+        );
+
+        let zone = route53.get_hosted_zone().id(zone_id).send().await?;
+        let hosted = zone.hosted_zone().ok_or("no zone")?;
+        assert_eq!(hosted.name(), format!("{name}."));
+        assert_eq!(hosted.config().map(|c| c.private_zone()), Some(true));
+        let vpcs: Vec<_> = zone.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
+        assert_eq!(vpcs, [vpc.as_str()]);
+        zones.push(zone_id.to_owned());
+    }
+    assert_ne!(zones[0], zones[1]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn same_namespace_name_twice_in_one_vpc_already_exists() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let id = create_namespace(&em, &cloudmap, "dup.local").await?;
+    let vpc = em.network().await.vpc_id;
+    let again = cloudmap
+        .create_private_dns_namespace()
+        .name("dup.local")
+        .vpc(&vpc)
+        .send()
+        .await;
+    let error = again.expect_err("same name, same VPC").into_service_error();
+    match error {
+        CreatePrivateDnsNamespaceError::NamespaceAlreadyExists(e) => {
+            assert_eq!(e.namespace_id(), Some(id.as_str()))
+        }
+        other => panic!("expected NamespaceAlreadyExists, got {other:?}"),
+    }
+    // Another VPC may use the name.
+    let elsewhere = cloudmap
+        .create_private_dns_namespace()
+        .name("dup.local")
+        .vpc("vpc-0another")
+        .send()
+        .await?;
+    let (status, _) = poll_operation(&cloudmap, elsewhere.operation_id().ok_or("no id")?).await?;
+    assert_eq!(status, OperationStatus::Success);
+    Ok(())
+}
+
+#[tokio::test]
+async fn namespace_operation_goes_submitted_pending_success() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let vpc = em.network().await.vpc_id;
+    let created = cloudmap
+        .create_private_dns_namespace()
+        .name("slow.local")
+        .vpc(&vpc)
+        .send()
+        .await?;
+    let operation_id = created.operation_id().ok_or("no operation id")?;
+
+    let mut seen = Vec::new();
+    let mut namespace_id = String::new();
+    for _ in 0..5 {
+        let output = cloudmap
+            .get_operation()
+            .operation_id(operation_id)
+            .send()
+            .await?;
+        let operation = output.operation().ok_or("no operation")?;
+        let status = operation.status().ok_or("no status")?.clone();
+        namespace_id = operation
+            .targets()
+            .and_then(|t| t.get(&OperationTargetType::Namespace))
+            .cloned()
+            .ok_or("no NAMESPACE target")?;
+        if status != OperationStatus::Success {
+            // Not there until the operation succeeds.
+            let early = cloudmap.get_namespace().id(&namespace_id).send().await;
+            assert!(
+                early
+                    .expect_err("not yet")
+                    .into_service_error()
+                    .is_namespace_not_found()
+            );
+            assert!(
+                cloudmap
+                    .list_namespaces()
+                    .send()
+                    .await?
+                    .namespaces()
+                    .is_empty()
+            );
+        }
+        seen.push(status);
+    }
+    use OperationStatus::{Pending, Submitted, Success};
+    assert_eq!(seen, [Submitted, Submitted, Pending, Pending, Success]);
+    let namespace = cloudmap.get_namespace().id(&namespace_id).send().await?;
+    assert_eq!(
+        namespace.namespace().and_then(|n| n.name()),
+        Some("slow.local")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn operation_polls_per_stage_is_configurable() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let statuses_of = |name: &'static str, polls: usize| {
+        let cloudmap = cloudmap.clone();
+        async move {
+            let created = cloudmap.create_http_namespace().name(name).send().await?;
+            let id = created.operation_id().ok_or("no id")?.to_owned();
+            let mut seen = Vec::new();
+            for _ in 0..polls {
+                let output = cloudmap.get_operation().operation_id(&id).send().await?;
+                seen.push(
+                    output
+                        .operation()
+                        .and_then(|o| o.status())
+                        .ok_or("no status")?
+                        .clone(),
+                );
+            }
+            Ok::<_, Box<dyn Error>>(seen)
+        }
+    };
+    use OperationStatus::{Pending, Submitted, Success};
+    em.set_operation_polls_per_stage(1).await;
+    assert_eq!(statuses_of("one", 3).await?, [Submitted, Pending, Success]);
+    em.set_operation_polls_per_stage(0).await;
+    assert_eq!(statuses_of("instant", 1).await?, [Success]);
+
+    // finish-operations completes what was never polled.
+    em.set_operation_polls_per_stage(2).await;
+    cloudmap
+        .create_http_namespace()
+        .name("unpolled")
+        .send()
+        .await?;
+    assert_eq!(em.finish_cloudmap_operations().await.len(), 1);
+    let listed = cloudmap.list_namespaces().send().await?;
+    assert!(
+        listed
+            .namespaces()
+            .iter()
+            .any(|n| n.name() == Some("unpolled"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn namespace_operation_can_be_made_to_fail() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let vpc = em.network().await.vpc_id;
+    em.fail_next_namespace_operation(
+        "CANNOT_CREATE_HOSTED_ZONE",
+        "Injected: no hosted zone today",
+    )
+    .await;
+    let created = cloudmap
+        .create_private_dns_namespace()
+        .name("doomed.local")
+        .vpc(&vpc)
+        .creator_request_id("req-1")
+        .send()
+        .await?;
+    let operation_id = created.operation_id().ok_or("no id")?.to_owned();
+    let (status, namespace_id) = poll_operation(&cloudmap, &operation_id).await?;
+    assert_eq!(status, OperationStatus::Fail);
+    let output = cloudmap
+        .get_operation()
+        .operation_id(&operation_id)
+        .send()
+        .await?;
+    let operation = output.operation().ok_or("no operation")?;
+    assert_eq!(operation.error_code(), Some("CANNOT_CREATE_HOSTED_ZONE"));
+    assert_eq!(
+        operation.error_message(),
+        Some("Injected: no hosted zone today")
+    );
+    assert!(
+        cloudmap
+            .get_namespace()
+            .id(&namespace_id)
+            .send()
+            .await
+            .is_err(),
+        "a failed create leaves nothing"
+    );
+    assert!(
+        em.route53()
+            .list_hosted_zones()
+            .send()
+            .await?
+            .hosted_zones()
+            .is_empty()
+    );
+
+    // The failure is one-shot, and a failed request may be retried with its CreatorRequestId.
+    let retried = cloudmap
+        .create_private_dns_namespace()
+        .name("doomed.local")
+        .vpc(&vpc)
+        .creator_request_id("req-1")
+        .send()
+        .await?;
+    let (status, _) = poll_operation(&cloudmap, retried.operation_id().ok_or("no id")?).await?;
+    assert_eq!(status, OperationStatus::Success);
+    Ok(())
+}
+
+#[tokio::test]
+async fn repeated_creator_request_id_gives_documented_errors() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let vpc = em.network().await.vpc_id;
+    let create = || {
+        cloudmap
+            .create_private_dns_namespace()
+            .name("idem.local")
+            .vpc(&vpc)
+            .creator_request_id("req-42")
+    };
+    let first = create().send().await?;
+    let operation_id = first.operation_id().ok_or("no id")?.to_owned();
+
+    let pending = create().send().await.expect_err("while the first runs");
+    assert_eq!(
+        pending.raw_response().map(|r| r.status().as_u16()),
+        Some(409)
+    );
+    match pending.into_service_error() {
+        CreatePrivateDnsNamespaceError::DuplicateRequest(e) => {
+            assert_eq!(e.duplicate_operation_id(), Some(operation_id.as_str()))
+        }
+        other => panic!("expected DuplicateRequest, got {other:?}"),
+    }
+
+    let (_, namespace_id) = poll_operation(&cloudmap, &operation_id).await?;
+    let after = create().send().await.expect_err("after it succeeded");
+    match after.into_service_error() {
+        CreatePrivateDnsNamespaceError::NamespaceAlreadyExists(e) => {
+            assert_eq!(e.namespace_id(), Some(namespace_id.as_str()));
+            assert_eq!(e.creator_request_id(), Some("req-42"));
+        }
+        other => panic!("expected NamespaceAlreadyExists, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn delete_namespace_with_services_is_resource_in_use() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let namespace_id = create_namespace(&em, &cloudmap, "busy.local").await?;
+    let service = cloudmap
+        .create_service()
+        .name("api")
+        .namespace_id(&namespace_id)
+        .send()
+        .await?;
+    let service_id = service
+        .service()
+        .and_then(|s| s.id())
+        .ok_or("no id")?
+        .to_owned();
+
+    let refused = cloudmap
+        .delete_namespace()
+        .id(&namespace_id)
+        .send()
+        .await
+        .expect_err("services inside");
+    assert_eq!(
+        refused.raw_response().map(|r| r.status().as_u16()),
+        Some(409)
+    );
+    assert!(refused.into_service_error().is_resource_in_use());
+
+    cloudmap.delete_service().id(&service_id).send().await?;
+    let deleted = cloudmap.delete_namespace().id(&namespace_id).send().await?;
+    let (status, _) = poll_operation(&cloudmap, deleted.operation_id().ok_or("no id")?).await?;
+    assert_eq!(status, OperationStatus::Success);
+    assert!(
+        cloudmap
+            .get_namespace()
+            .id(&namespace_id)
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        em.route53()
+            .list_hosted_zones()
+            .send()
+            .await?
+            .hosted_zones()
+            .is_empty(),
+        "its zone went with it"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn delete_service_with_instances_is_resource_in_use() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let namespace_id = create_namespace(&em, &cloudmap, "inst.local").await?;
+    let service = cloudmap
+        .create_service()
+        .name("api")
+        .namespace_id(&namespace_id)
+        .send()
+        .await?;
+    let service_id = service
+        .service()
+        .and_then(|s| s.id())
+        .ok_or("no id")?
+        .to_owned();
+    cloudmap
+        .register_instance()
+        .service_id(&service_id)
+        .instance_id("i-1")
+        .attributes("AWS_INSTANCE_IPV4", "10.0.0.1")
+        .send()
+        .await?;
+    let refused = cloudmap
+        .delete_service()
+        .id(&service_id)
+        .send()
+        .await
+        .expect_err("an instance is registered");
+    assert!(refused.into_service_error().is_resource_in_use());
+    cloudmap
+        .deregister_instance()
+        .service_id(&service_id)
+        .instance_id("i-1")
+        .send()
+        .await?;
+    cloudmap.delete_service().id(&service_id).send().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_cloud_map_ids_are_not_found() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let service = cloudmap
+        .delete_service()
+        .id("srv-doesnotexist")
+        .send()
+        .await
+        .expect_err("unknown service");
+    assert_eq!(
+        service.raw_response().map(|r| r.status().as_u16()),
+        Some(404)
+    );
+    assert!(service.into_service_error().is_service_not_found());
+    let namespace = cloudmap
+        .get_namespace()
+        .id("ns-doesnotexist")
+        .send()
+        .await
+        .expect_err("unknown namespace");
+    assert_eq!(
+        namespace.raw_response().map(|r| r.status().as_u16()),
+        Some(404)
+    );
+    assert!(namespace.into_service_error().is_namespace_not_found());
+    let in_missing = cloudmap
+        .create_service()
+        .name("api")
+        .namespace_id("ns-doesnotexist")
+        .send()
+        .await;
+    assert_eq!(failure(in_missing).0, "NamespaceNotFound");
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_namespaces_filters_and_pages() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    create_namespace(&em, &cloudmap, "alpha.local").await?;
+    create_namespace(&em, &cloudmap, "beta.local").await?;
+    em.set_operation_polls_per_stage(0).await;
+    cloudmap
+        .create_http_namespace()
+        .name("alpha-http")
+        .send()
+        .await?;
+
+    let filter = |name, condition, values: &[&str]| {
+        NamespaceFilter::builder()
+            .name(name)
+            .condition(condition)
+            .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+            .build()
+    };
+    let names =
+        |output: &aws_sdk_servicediscovery::operation::list_namespaces::ListNamespacesOutput| {
+            let mut names: Vec<String> = output
+                .namespaces()
+                .iter()
+                .filter_map(|n| n.name().map(str::to_owned))
+                .collect();
+            names.sort();
+            names
+        };
+    let private = cloudmap
+        .list_namespaces()
+        .filters(filter(
+            NamespaceFilterName::Type,
+            FilterCondition::Eq,
+            &["DNS_PRIVATE"],
+        )?)
+        .send()
+        .await?;
+    assert_eq!(names(&private), ["alpha.local", "beta.local"]);
+    let typed = cloudmap
+        .list_namespaces()
+        .filters(filter(
+            NamespaceFilterName::Type,
+            FilterCondition::In,
+            &["HTTP", "DNS_PUBLIC"],
+        )?)
+        .send()
+        .await?;
+    assert_eq!(names(&typed), ["alpha-http"]);
+    let prefixed = cloudmap
+        .list_namespaces()
+        .filters(filter(
+            NamespaceFilterName::Name,
+            FilterCondition::BeginsWith,
+            &["alpha"],
+        )?)
+        .send()
+        .await?;
+    assert_eq!(names(&prefixed), ["alpha-http", "alpha.local"]);
+    let exact = cloudmap
+        .list_namespaces()
+        .filters(filter(
+            NamespaceFilterName::HttpName,
+            FilterCondition::Eq,
+            &["beta.local"],
+        )?)
+        .send()
+        .await?;
+    assert_eq!(names(&exact), ["beta.local"]);
+    let bad = cloudmap
+        .list_namespaces()
+        .filters(filter(
+            NamespaceFilterName::Name,
+            FilterCondition::In,
+            &["a", "b"],
+        )?)
+        .send()
+        .await;
+    assert_eq!(failure(bad).0, "InvalidInput");
+
+    let first = cloudmap.list_namespaces().max_results(2).send().await?;
+    assert_eq!(first.namespaces().len(), 2);
+    let token = first.next_token().ok_or("a second page")?;
+    let second = cloudmap
+        .list_namespaces()
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await?;
+    assert_eq!(second.namespaces().len(), 1);
+    assert!(second.next_token().is_none());
+    let summary = &second.namespaces()[0];
+    assert!(
+        summary.service_count().is_some()
+            && summary.arn().is_some()
+            && summary.create_date().is_some()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_services_filters_by_namespace_and_pages() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let one = create_namespace(&em, &cloudmap, "one.local").await?;
+    let two = create_namespace(&em, &cloudmap, "two.local").await?;
+    for name in ["a", "b", "c"] {
+        cloudmap
+            .create_service()
+            .name(name)
+            .namespace_id(&one)
+            .send()
+            .await?;
+    }
+    cloudmap
+        .create_service()
+        .name("z")
+        .namespace_id(&two)
+        .send()
+        .await?;
+    let in_one = ServiceFilter::builder()
+        .name(ServiceFilterName::NamespaceId)
+        .values(&one)
+        .build()?;
+
+    let first = cloudmap
+        .list_services()
+        .filters(in_one.clone())
+        .max_results(2)
+        .send()
+        .await?;
+    let token = first.next_token().ok_or("a second page")?.to_owned();
+    let second = cloudmap
+        .list_services()
+        .filters(in_one)
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await?;
+    let mut names: Vec<&str> = first
+        .services()
+        .iter()
+        .chain(second.services())
+        .filter_map(|s| s.name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert!(second.next_token().is_none());
+    let summary = &first.services()[0];
+    assert_eq!(summary.instance_count(), Some(0));
+    assert!(summary.arn().is_some() && summary.id().is_some() && summary.create_date().is_some());
+    assert_eq!(cloudmap.list_services().send().await?.services().len(), 4);
+    Ok(())
+}
+
+#[tokio::test]
+async fn update_private_dns_namespace_is_async_and_keeps_hosted_zone() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let id = create_namespace(&em, &cloudmap, "upd.local").await?;
+    let zone_of =
+        |output: &aws_sdk_servicediscovery::operation::get_namespace::GetNamespaceOutput| {
+            output
+                .namespace()
+                .and_then(|n| n.properties())
+                .and_then(|p| p.dns_properties())
+                .and_then(|d| d.hosted_zone_id())
+                .map(str::to_owned)
+        };
+    let before = zone_of(&cloudmap.get_namespace().id(&id).send().await?);
+    assert!(before.is_some());
+
+    let change = PrivateDnsNamespaceChange::builder()
+        .description("updated")
+        .properties(
+            PrivateDnsNamespacePropertiesChange::builder()
+                .dns_properties(
+                    PrivateDnsPropertiesMutableChange::builder()
+                        .soa(SoaChange::builder().ttl(60).build()?)
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    let updated = cloudmap
+        .update_private_dns_namespace()
+        .id(&id)
+        .namespace(change)
+        .send()
+        .await?;
+    let operation_id = updated.operation_id().ok_or("no id")?.to_owned();
+    let pending = cloudmap.get_namespace().id(&id).send().await?;
+    assert_eq!(
+        pending.namespace().and_then(|n| n.description()),
+        None,
+        "not applied before SUCCESS"
+    );
+
+    let (status, _) = poll_operation(&cloudmap, &operation_id).await?;
+    assert_eq!(status, OperationStatus::Success);
+    let after = cloudmap.get_namespace().id(&id).send().await?;
+    assert_eq!(
+        after.namespace().and_then(|n| n.description()),
+        Some("updated")
+    );
+    assert_eq!(zone_of(&after), before, "HostedZoneId survives the update");
+    let soa_ttl = after
+        .namespace()
+        .and_then(|n| n.properties())
+        .and_then(|p| p.dns_properties())
+        .and_then(|d| d.soa())
+        .map(|s| s.ttl());
+    assert_eq!(soa_ttl, Some(60));
+    Ok(())
+}
+
+#[tokio::test]
+async fn tags_on_unknown_arns_are_resource_not_found() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let unknown = format!("arn:aws:servicediscovery:us-east-1:{ACCOUNT_ID}:namespace/ns-unknown");
+    let tag = Tag::builder().key("team").value("mesh").build()?;
+    let listed = cloudmap
+        .list_tags_for_resource()
+        .resource_arn(&unknown)
+        .send()
+        .await
+        .expect_err("unknown ARN");
+    assert!(
+        listed
+            .into_service_error()
+            .is_resource_not_found_exception()
+    );
+    let tagged = cloudmap
+        .tag_resource()
+        .resource_arn(&unknown)
+        .tags(tag.clone())
+        .send()
+        .await
+        .expect_err("unknown ARN");
+    assert!(
+        tagged
+            .into_service_error()
+            .is_resource_not_found_exception()
+    );
+    let untagged = cloudmap
+        .untag_resource()
+        .resource_arn(&unknown)
+        .tag_keys("team")
+        .send()
+        .await
+        .expect_err("unknown ARN");
+    assert!(
+        untagged
+            .into_service_error()
+            .is_resource_not_found_exception()
+    );
+
+    let id = create_namespace(&em, &cloudmap, "tags.local").await?;
+    let arn = cloudmap
+        .get_namespace()
+        .id(&id)
+        .send()
+        .await?
+        .namespace()
+        .and_then(|n| n.arn())
+        .ok_or("no ARN")?
+        .to_owned();
+    cloudmap
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag.clone())
+        .send()
+        .await?;
+    let tags = cloudmap
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await?;
+    assert_eq!(tags.tags(), [tag]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn discover_instances_works_without_data_host_prefix() -> TestResult {
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    em.set_operation_polls_per_stage(0).await;
+    let created = cloudmap.create_http_namespace().name("disc").send().await?;
+    let (_, namespace_id) =
+        poll_operation(&cloudmap, created.operation_id().ok_or("no id")?).await?;
+    let service = cloudmap
+        .create_service()
+        .name("api")
+        .namespace_id(&namespace_id)
+        .send()
+        .await?;
+    let service_id = service.service().and_then(|s| s.id()).ok_or("no id")?;
+    cloudmap
+        .register_instance()
+        .service_id(service_id)
+        .instance_id("i-1")
+        .attributes("AWS_INSTANCE_IPV4", "10.0.0.7")
+        .send()
+        .await?;
+
+    // The SDK client (its "data-" prefix stripped for loopback) reaches the emulator.
+    let found = cloudmap
+        .discover_instances()
+        .namespace_name("disc")
+        .service_name("api")
+        .send()
+        .await?;
+    let ids: Vec<_> = found
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id())
+        .collect();
+    assert_eq!(ids, ["i-1"]);
+
+    // The emulator routes by the signed service name, so a data- Host header is fine too.
+    let host = format!("data-127.0.0.1:{}", em.port());
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIAEMULATORTEST/20240101/us-east-1/servicediscovery/aws4_request, SignedHeaders=host, Signature=0";
+    let raw = em
+        .http(
+            "POST",
+            "/",
+            &[
+                ("Host", host.as_str()),
+                ("Content-Type", "application/x-amz-json-1.1"),
+                (
+                    "X-Amz-Target",
+                    "Route53AutoNaming_v20170314.DiscoverInstances",
+                ),
+                ("Authorization", auth),
+            ],
+            br#"{"NamespaceName": "disc", "ServiceName": "api"}"#,
+        )
+        .await;
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    assert_eq!(raw.json()["Instances"][0]["InstanceId"], "i-1");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control API: counters, faults, latency, reset
+
+#[tokio::test]
+async fn counters_count_every_call_including_failures_and_reset() -> TestResult {
+    let em = Emulator::shared().await;
+    let (ecs, cloudmap) = (em.ecs(), em.cloudmap());
+    ecs.create_cluster().cluster_name(CLUSTER).send().await?;
+    ecs.list_clusters().send().await?;
+    ecs.list_clusters().send().await?;
+    let _ = ecs
+        .describe_services()
+        .cluster("missing-cluster")
+        .services("x")
+        .send()
+        .await;
+    cloudmap.list_namespaces().send().await?;
+    em.route53().list_hosted_zones().send().await?;
+
+    let counters = em.counters().await;
+    assert_eq!(counters.calls("ecs:CreateCluster"), 1);
+    assert_eq!(counters.calls("ecs:ListClusters"), 2);
+    assert_eq!(counters.calls("ecs:DescribeServices"), 1);
+    assert_eq!(
+        counters.errors("ecs:DescribeServices"),
+        1,
+        "the failed call is counted as an error"
+    );
+    assert_eq!(counters.calls("servicediscovery:ListNamespaces"), 1);
+    assert_eq!(counters.calls("route53:ListHostedZones"), 1);
+    assert_eq!(counters.errors("ecs:ListClusters"), 0);
+
+    em.reset_counters().await;
+    assert!(em.counters().await.calls.is_empty());
+    ecs.list_clusters().send().await?;
+    assert_eq!(em.counters().await.calls("ecs:ListClusters"), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn throttling_fault_has_each_protocol_shape_and_sdk_retries_it() -> TestResult {
+    let em = Emulator::shared().await;
+    em.inject_fault(Fault::throttle("ecs:ListClusters").count(1))
+        .await;
+    em.inject_fault(Fault::throttle("route53:ListHostedZones").count(1))
+        .await;
+    em.inject_fault(Fault::throttle("servicediscovery:ListNamespaces").count(1))
+        .await;
+
+    let (code, message) = failure(no_retry_ecs(&em).list_clusters().send().await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("ThrottlingException", "Rate exceeded")
+    );
+    let route53 = aws_sdk_route53::Client::from_conf(
+        aws_sdk_route53::config::Builder::from(&em.sdk_config())
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    );
+    assert_eq!(
+        failure(route53.list_hosted_zones().send().await).0,
+        "Throttling"
+    );
+    let cloudmap = aws_sdk_servicediscovery::Client::from_conf(
+        aws_sdk_servicediscovery::config::Builder::from(&em.sdk_config())
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    );
+    assert_eq!(
+        failure(cloudmap.list_namespaces().send().await).0,
+        "ThrottlingException"
+    );
+
+    // The SDK's standard retry recognises it as throttling and tries again.
+    em.inject_fault(Fault::throttle("ecs:ListClusters").count(2))
+        .await;
+    em.reset_counters().await;
+    em.ecs().list_clusters().send().await?;
+    let counters = em.counters().await;
+    assert_eq!(
+        (
+            counters.calls("ecs:ListClusters"),
+            counters.errors("ecs:ListClusters")
+        ),
+        (3, 2)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn fault_matched_on_request_field_fails_one_service_only() -> TestResult {
+    let m = mesh().await?;
+    create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    create_service(&m.ecs, CLUSTER, "frontend", None).await?;
+    m.em.inject_fault(Fault::server_error("ecs:UpdateService").matching("service", "backend"))
+        .await;
+    let ecs = no_retry_ecs(&m.em);
+
+    let failed = ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .desired_count(2)
+        .send()
+        .await;
+    let error = failed.expect_err("backend's update fails");
+    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
+    assert!(error.into_service_error().is_server_exception());
+    let by_arn = format!("arn:aws:ecs:us-east-1:{ACCOUNT_ID}:service/{CLUSTER}/backend");
+    assert_eq!(
+        failure(
+            ecs.update_service()
+                .cluster(CLUSTER)
+                .service(by_arn)
+                .send()
+                .await
+        )
+        .0,
+        "ServerException"
+    );
+
+    ecs.update_service()
+        .cluster(CLUSTER)
+        .service("frontend")
+        .desired_count(2)
+        .send()
+        .await?;
+    let rules = m.em.faults().await;
+    assert_eq!(rules[0]["fired"], 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn outage_fails_every_call_after_the_first_k() -> TestResult {
+    let em = Emulator::shared().await;
+    let id = em.inject_fault(Fault::server_error("ecs:*").after(2)).await;
+    let ecs = no_retry_ecs(&em);
+    ecs.list_clusters().send().await?;
+    ecs.create_cluster().cluster_name("c").send().await?;
+    for _ in 0..3 {
+        assert_eq!(
+            failure(ecs.list_clusters().send().await).0,
+            "ServerException"
+        );
+    }
+    // Other services are not in the outage.
+    em.cloudmap().list_namespaces().send().await?;
+    em.remove_fault(id).await;
+    ecs.list_clusters().send().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn rate_fault_fails_a_seeded_share_of_calls() -> TestResult {
+    let em = Emulator::shared().await;
+    em.inject_fault(
+        Fault::error(
+            "ecs:ListClusters",
+            "ServiceUnavailableException",
+            503,
+            "try later",
+        )
+        .rate(0.5, 7),
+    )
+    .await;
+    let ecs = no_retry_ecs(&em);
+    let mut failed = 0;
+    for _ in 0..20 {
+        if let Err(error) = ecs.list_clusters().send().await {
+            assert_eq!(error.code(), Some("ServiceUnavailableException"));
+            failed += 1;
+        }
+    }
+    assert!(
+        (1..20).contains(&failed),
+        "a share, not all or none: {failed}"
+    );
+    assert_eq!(em.counters().await.errors("ecs:ListClusters"), failed);
+    assert_eq!(em.faults().await[0]["fired"], failed);
+    Ok(())
+}
+
+#[tokio::test]
+async fn latency_is_added_per_operation_and_globally() -> TestResult {
+    let em = Emulator::shared().await;
+    let ecs = em.ecs();
+    ecs.list_clusters().send().await?; // warm the client's connection
+    em.set_latency("ecs:ListClusters", 400).await;
+    let started = Instant::now();
+    ecs.list_clusters().send().await?;
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+
+    em.clear_latency().await;
+    em.set_latency("*", 300).await;
+    let started = Instant::now();
+    em.cloudmap().list_namespaces().send().await?;
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn reset_clears_all_state() -> TestResult {
+    let m = mesh().await?;
+    m.em.set_drain_after_describes(3).await;
+    m.em.inject_fault(Fault::throttle("ecs:DescribeClusters"))
+        .await;
+    m.em.set_latency("ecs:*", 10).await;
+    m.em.reset().await;
+
+    assert!(
+        m.ecs
+            .list_clusters()
+            .send()
+            .await?
+            .cluster_arns()
+            .is_empty()
+    );
+    assert!(
+        m.cloudmap
+            .list_namespaces()
+            .send()
+            .await?
+            .namespaces()
+            .is_empty()
+    );
+    assert!(m.em.faults().await.is_empty());
+    let settings = m.em.update_settings(json!({})).await;
+    assert_eq!(
+        settings,
+        json!({"drain_after_describes": 0, "operation_polls_per_stage": 2})
+    );
+    let counters = m.em.counters().await;
+    let expected = [
+        ("ecs:ListClusters".to_owned(), 1),
+        ("servicediscovery:ListNamespaces".to_owned(), 1),
+    ];
+    assert_eq!(
+        counters.calls,
+        expected.into_iter().collect(),
+        "only the calls since the reset"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn control_api_rejects_bad_input() -> TestResult {
+    let em = Emulator::shared().await;
+    let unknown_setting = em
+        .control_raw("POST", "settings", Some(json!({"drain_after": 1})))
+        .await;
+    assert_eq!(unknown_setting.status, 400, "{}", unknown_setting.body);
+    let bad_kind = em
+        .control_raw(
+            "POST",
+            "faults",
+            Some(json!({"operation": "ecs:*", "kind": "explode"})),
+        )
+        .await;
+    assert_eq!(bad_kind.status, 400, "{}", bad_kind.body);
+    let no_route = em.control_raw("GET", "nothing-here", None).await;
+    assert_eq!(no_route.status, 404);
+    assert_eq!(em.control("GET", "health", None).await["status"], "ok");
+    Ok(())
+}
+
+#[tokio::test]
+async fn dropping_the_emulator_stops_its_process_group() -> TestResult {
+    let em = Emulator::start().await;
+    let (pid, port) = (em.pid(), em.port());
+    assert_eq!(em.control("GET", "health", None).await["status"], "ok");
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    drop(em);
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "process {pid} is gone"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "nothing listens on {port}"
+    );
+    Ok(())
+}

@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run", description="Local AWS emulator for the acceptance tests.")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--stop-on-stdin-eof",
+        action="store_true",
+        help="also stop when stdin closes, so a parent that dies without signalling leaves no orphan",
+    )
     args = parser.parse_args(argv)
 
     ready_out = sys.stdout
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     serving = threading.Thread(target=server.serve_forever, name="emulator-http", daemon=True)
     serving.start()
+    if args.stop_on_stdin_eof:
+        threading.Thread(target=_stop_on_eof, args=(stop,), name="stdin-watch", daemon=True).start()
     print(f"READY {server.server_port}", file=ready_out, flush=True)
     while not stop.wait(0.5):
         pass
@@ -59,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     server.server_close()
     serving.join(timeout=5)
     return 0
+
+
+def _stop_on_eof(stop: threading.Event) -> None:
+    while sys.stdin.buffer.read(4096):
+        pass
+    stop.set()
 
 
 def _warm_up(app: EmulatorApp) -> None:

@@ -110,11 +110,16 @@ def throttling_error(call: AwsCall) -> tuple[str, int, str]:
 
 def server_error(call: AwsCall) -> tuple[str, int, str]:
     """(code, status, message) of a 5xx: the service's own fault shape if its model has one."""
-    model = _service_model(call.service)
+    return _server_error(call.service)
+
+
+@lru_cache(maxsize=None)
+def _server_error(service: str) -> tuple[str, int, str]:
+    model = _service_model(service)
     if model is not None:
         for shape_name in model.shape_names:
-            shape = model.shape_for(shape_name)
-            if shape.metadata.get("fault") and shape.metadata.get("exception"):
+            raw = model.shape_for(shape_name)._shape_model  # "fault" is not in botocore's Shape.metadata
+            if raw.get("fault") and raw.get("exception"):
                 return shape_name, 500, "Service Unavailable. Please try again later."
     return "InternalFailure", 500, "The request processing has failed because of an unknown error."
 
