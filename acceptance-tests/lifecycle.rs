@@ -258,3 +258,268 @@ async fn settings_made_elsewhere_survive_an_update() {
     );
     assert_no_changes(&dir);
 }
+
+/// `terraform plan -detailed-exitcode` must propose changes (exit 2).
+fn assert_changes(dir: &crate::support::terraform::Workdir) -> crate::support::terraform::Outcome {
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "expected a plan with changes:\n{plan}");
+    plan
+}
+
+async fn set_backend_service_connect(
+    emulator: &Emulator,
+    edit: impl FnOnce(
+        aws_sdk_ecs::types::ServiceConnectService,
+    ) -> aws_sdk_ecs::types::ServiceConnectService,
+) {
+    use aws_sdk_ecs::types::ServiceConnectConfiguration;
+    let current = primary_service_connect(emulator, "backend")
+        .await
+        .expect("wired");
+    let service = edit(current.services()[0].clone());
+    let config = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .set_namespace(current.namespace().map(str::to_string))
+        .services(service)
+        .build();
+    emulator
+        .ecs()
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(config)
+        .send()
+        .await
+        .expect("out-of-band update");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
+    use aws_sdk_ecs::types::{ServiceConnectClientAlias, ServiceConnectConfiguration};
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // Discovery name changed in the console.
+    set_backend_service_connect(&emulator, |mut s| {
+        s.discovery_name = Some("renamed".into());
+        s
+    })
+    .await;
+    let plan = assert_changes(&dir);
+    assert!(plan.stdout.contains("renamed"), "{plan}");
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_no_changes(&dir);
+
+    // Port changed.
+    set_backend_service_connect(&emulator, |mut s| {
+        s.client_aliases = Some(vec![
+            ServiceConnectClientAlias::builder()
+                .port(9999)
+                .dns_name("backend.internal.myapp")
+                .build()
+                .expect("alias"),
+        ]);
+        s
+    })
+    .await;
+    let plan = assert_changes(&dir);
+    assert!(plan.stdout.contains("9999"), "{plan}");
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_no_changes(&dir);
+
+    // Service Connect turned off.
+    emulator
+        .ecs()
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(
+            ServiceConnectConfiguration::builder()
+                .enabled(false)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("disabling out of band");
+    assert_changes(&dir);
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_no_changes(&dir);
+    let backend = primary_service_connect(&emulator, "backend")
+        .await
+        .expect("wired again");
+    assert!(backend.enabled());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_namespace_is_created_again() {
+    use aws_sdk_ecs::types::ServiceConnectConfiguration;
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // Someone tears the mesh down by hand: services off, Cloud Map services and namespace deleted.
+    for service in ["backend", "orders", "frontend"] {
+        emulator
+            .ecs()
+            .update_service()
+            .cluster(CLUSTER)
+            .service(service)
+            .service_connect_configuration(
+                ServiceConnectConfiguration::builder()
+                    .enabled(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("disabling");
+    }
+    let cloudmap = emulator.cloudmap();
+    for service in cloudmap
+        .list_services()
+        .send()
+        .await
+        .expect("list")
+        .services()
+    {
+        cloudmap
+            .delete_service()
+            .id(service.id().unwrap_or_default())
+            .send()
+            .await
+            .expect("delete service");
+    }
+    let id = namespaces(&emulator).await["internal.myapp"].clone();
+    cloudmap
+        .delete_namespace()
+        .id(&id)
+        .send()
+        .await
+        .expect("delete namespace");
+    emulator.finish_cloudmap_operations().await;
+
+    let plan = assert_changes(&dir);
+    assert!(plan.output().contains("will be created"), "{plan}");
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_no_changes(&dir);
+    assert!(
+        primary_service_connect(&emulator, "backend")
+            .await
+            .is_some_and(|c| c.enabled())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_ecs_service_is_dropped_with_a_warning() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    emulator
+        .ecs()
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("orders")
+        .force(true)
+        .send()
+        .await
+        .expect("deleting the ECS service");
+    let plan = assert_changes(&dir);
+    assert!(
+        plan.output().contains("ECS service no longer exists"),
+        "{plan}"
+    );
+    assert!(plan.output().contains("prod/orders"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wires_onto_an_existing_namespace_and_leaves_it_on_destroy() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let cloudmap = emulator.cloudmap();
+    let operation = cloudmap
+        .create_private_dns_namespace()
+        .name("shared.myapp")
+        .vpc(&world.vpc_id)
+        .send()
+        .await
+        .expect("creating a namespace by hand");
+    let _ = operation;
+    emulator.finish_cloudmap_operations().await;
+    let namespace_id = namespaces(&emulator).await["shared.myapp"].clone();
+
+    let dir = world::workdir(&emulator);
+    let config = format!(
+        "{}\nprovider \"servicemesh\" {{}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster      = \"{CLUSTER}\"\n  namespace_id = \"{namespace_id}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
+        required_providers()
+    );
+    dir.write("main.tf", &config);
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(apply.stdout.contains("Apply complete"), "{apply}");
+    assert_no_changes(&dir);
+    let backend = primary_service_connect(&emulator, "backend")
+        .await
+        .expect("wired");
+    assert_eq!(
+        backend.services()[0].client_aliases()[0].dns_name(),
+        Some("backend.shared.myapp")
+    );
+
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+    assert_eq!(
+        namespaces(&emulator).await.get("shared.myapp"),
+        Some(&namespace_id),
+        "namespace must stay"
+    );
+    assert!(
+        cloud_map_services(&emulator).await.is_empty(),
+        "what ECS made for our services is cleaned"
+    );
+    assert!(
+        primary_service_connect(&emulator, "backend")
+            .await
+            .is_none_or(|c| !c.enabled())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_costs_one_namespace_read_one_tag_read_and_a_describe_per_ten_services() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let ecs = emulator.ecs();
+    let mut services = String::from("  services = {\n");
+    for i in 0..12 {
+        let name = format!("svc{i:02}");
+        world::create_service(&ecs, &name, &format!("{name}-80-tcp"), 80).await;
+        services.push_str(&format!(
+            "    {name} = {{ port_name = \"{name}-80-tcp\" }}\n"
+        ));
+    }
+    services.push_str("  }\n  tags = { team = \"platform\" }\n");
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, &services));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    emulator.reset_counters().await;
+    dir.run(&["plan", "-no-color"]).success();
+    let counters = emulator.counters().await;
+    assert_eq!(counters.calls("servicediscovery:GetNamespace"), 1);
+    assert_eq!(counters.calls("servicediscovery:ListTagsForResource"), 1);
+    assert_eq!(
+        counters.calls("ecs:DescribeServices"),
+        2,
+        "12 services: two batches of at most 10"
+    );
+    assert_eq!(
+        counters.calls("ecs:UpdateService"),
+        0,
+        "a plan changes nothing"
+    );
+}
