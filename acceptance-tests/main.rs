@@ -5,4 +5,5 @@ mod support;
 
 mod emulator_conformance;
 mod lifecycle;
+mod partial_failure;
 mod plugin_transport;

@@ -1,0 +1,167 @@
+//! Failing halfway without losing anything: the state records exactly what was
+//! applied, errors name each failed service with AWS's message, and the next apply
+//! finishes the job without touching what already succeeded.
+
+use crate::support::emulator::{Emulator, Fault};
+use crate::support::terraform::{Workdir, required_providers};
+use crate::support::world::{self, CLUSTER, World, primary_service_connect, seed};
+
+fn config(world: &World, extra: &str) -> String {
+    format!(
+        "{}\nprovider \"servicemesh\" {{\n  max_retries = 0\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n    orders  = {{ port_name = \"orders-9090-tcp\" }}\n{extra}  }}\n  client_services = [\"frontend\"]\n}}\n",
+        required_providers(),
+        world.vpc_id
+    )
+}
+
+fn state_services(dir: &Workdir) -> (Vec<String>, Vec<String>) {
+    let state = dir.state();
+    let resource = &state["values"]["root_module"]["resources"][0]["values"];
+    let servers = resource["services"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let clients = resource["client_services"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (servers, clients)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_create_keeps_what_was_wired_and_untaint_then_apply_finishes_it() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, ""));
+    emulator
+        .inject_fault(
+            Fault::error(
+                "ecs:UpdateService",
+                "InvalidParameterException",
+                400,
+                "orders is having a bad day",
+            )
+            .matching("service", "orders")
+            .count(1),
+        )
+        .await;
+
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    let output = apply.output();
+    assert!(
+        output.contains("enabling Service Connect on ECS service prod/orders:"),
+        "the error names the verb, object and id:\n{output}"
+    );
+    assert!(
+        output.contains("orders is having a bad day"),
+        "AWS's message:\n{output}"
+    );
+    assert!(
+        output.contains("terraform untaint"),
+        "the cheap way out:\n{output}"
+    );
+    let (servers, clients) = state_services(&dir);
+    assert_eq!(
+        servers,
+        vec!["backend"],
+        "state holds exactly what was wired"
+    );
+    assert_eq!(clients, vec!["frontend"]);
+
+    dir.run(&["untaint", "-no-color", "servicemesh_internal.mesh"])
+        .success();
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let counters = emulator.counters().await;
+    assert_eq!(
+        counters.calls("ecs:UpdateService"),
+        1,
+        "only orders is wired again"
+    );
+    assert_eq!(
+        counters.calls("servicediscovery:CreatePrivateDnsNamespace"),
+        0,
+        "no second namespace"
+    );
+    assert!(
+        primary_service_connect(&emulator, "orders")
+            .await
+            .is_some_and(|c| c.enabled())
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_update_saves_what_succeeded_and_the_next_apply_finishes() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, ""));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // Add payments and change backend; payments fails once.
+    let changed = config(
+        &world,
+        "    payments = { port_name = \"payments-7070-tcp\" }\n",
+    )
+    .replace(
+        "backend = { port_name = \"backend-8080-tcp\" }",
+        "backend = { port_name = \"backend-8080-tcp\", idle_timeout_seconds = 60 }",
+    );
+    dir.write("main.tf", &changed);
+    emulator
+        .inject_fault(
+            Fault::error(
+                "ecs:UpdateService",
+                "ServerException",
+                500,
+                "payments: internal failure",
+            )
+            .matching("service", "payments")
+            .count(1),
+        )
+        .await;
+    emulator.reset_counters().await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    assert!(
+        apply
+            .output()
+            .contains("enabling Service Connect on ECS service prod/payments:"),
+        "{apply}"
+    );
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        2,
+        "backend and payments tried"
+    );
+    let (servers, _) = state_services(&dir);
+    assert_eq!(
+        servers,
+        vec!["backend", "orders"],
+        "payments is not recorded as wired"
+    );
+    let state = dir.state();
+    let backend = &state["values"]["root_module"]["resources"][0]["values"]["services"]["backend"];
+    assert_eq!(
+        backend["idle_timeout_seconds"], 60,
+        "the change that succeeded is saved"
+    );
+
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        1,
+        "only payments is retried; backend is not redeployed again"
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+}
