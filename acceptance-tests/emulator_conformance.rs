@@ -2085,3 +2085,68 @@ async fn dropping_the_emulator_stops_its_process_group() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn list_operations_filters_pages_and_keeps_deleted_namespaces() -> TestResult {
+    use aws_sdk_servicediscovery::types::{OperationFilter, OperationFilterName};
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    em.set_operation_polls_per_stage(0).await;
+    let created = cloudmap.create_http_namespace().name("ops").send().await?;
+    let (_, namespace_id) =
+        poll_operation(&cloudmap, created.operation_id().ok_or("no id")?).await?;
+    let updated = cloudmap
+        .update_http_namespace()
+        .id(&namespace_id)
+        .namespace(
+            aws_sdk_servicediscovery::types::HttpNamespaceChange::builder()
+                .description("d")
+                .build()?,
+        )
+        .send()
+        .await?;
+    let update_id = updated
+        .operation_id()
+        .ok_or("UpdateHttpNamespace answers OperationId")?
+        .to_owned();
+    cloudmap.delete_namespace().id(&namespace_id).send().await?;
+
+    let of_type = |kind: &str| {
+        OperationFilter::builder()
+            .name(OperationFilterName::Type)
+            .values(kind)
+            .build()
+    };
+    let updates = cloudmap
+        .list_operations()
+        .filters(of_type("UPDATE_NAMESPACE")?)
+        .send()
+        .await?;
+    let ids: Vec<_> = updates.operations().iter().filter_map(|o| o.id()).collect();
+    assert_eq!(ids, [update_id.as_str()]);
+
+    let in_namespace = OperationFilter::builder()
+        .name(OperationFilterName::NamespaceId)
+        .values(&namespace_id)
+        .build()?;
+    let first = cloudmap
+        .list_operations()
+        .filters(in_namespace.clone())
+        .max_results(2)
+        .send()
+        .await?;
+    let token = first.next_token().ok_or("a second page")?.to_owned();
+    let second = cloudmap
+        .list_operations()
+        .filters(in_namespace)
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await?;
+    assert_eq!(
+        first.operations().len() + second.operations().len(),
+        3,
+        "create, update and delete, though the namespace is gone"
+    );
+    Ok(())
+}

@@ -45,7 +45,11 @@ _PRIVATE_NAME = re.compile(r"^(?!arn:)[!-~]{1,253}$")
 _PUBLIC_NAME = re.compile(
     r"^([a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?$"
 )
-_REQUEST_TYPE = {"HTTP": "CreateHttpNamespace", "DNS_PRIVATE": "CreatePrivateDnsNamespace", "DNS_PUBLIC": "CreatePublicDnsNamespace"}
+_REQUEST_TYPE = {
+    "HTTP": "CreateHttpNamespace",
+    "DNS_PRIVATE": "CreatePrivateDnsNamespace",
+    "DNS_PUBLIC": "CreatePublicDnsNamespace",
+}
 
 
 def _resource_id(id_or_arn: str | None, kind: str) -> str:
@@ -310,7 +314,9 @@ def update_public_dns_namespace(
 # Backend: services and tags
 
 
-def create_service(self: ServiceDiscoveryBackend, name: str, namespace_id: str, creator_request_id: str, **kwargs: Any) -> Service:
+def create_service(
+    self: ServiceDiscoveryBackend, name: str, namespace_id: str, creator_request_id: str, **kwargs: Any
+) -> Service:
     dns_config = kwargs.get("dns_config")
     namespace_id = namespace_id or (dns_config or {}).get("NamespaceId")
     namespace = get_namespace(self, namespace_id)
@@ -421,7 +427,9 @@ def _params(response: ServiceDiscoveryResponse) -> dict[str, Any]:
 
 
 def _listed(items: list[Any], params: dict[str, Any], spec: FilterSpec) -> tuple[list[Any], str | None]:
-    return paginate(apply_filters(items, params.get("Filters"), spec), params.get("MaxResults"), params.get("NextToken"))
+    return paginate(
+        apply_filters(items, params.get("Filters"), spec), params.get("MaxResults"), params.get("NextToken")
+    )
 
 
 def _with_token(body: dict[str, Any], token: str | None) -> str:

@@ -183,7 +183,9 @@ def update_service(self: EC2ContainerServiceBackend, request: dict[str, Any]) ->
     current = service_connect.of(service)
     sc = current
     if "serviceConnectConfiguration" in request:  # absent means "no change", as on AWS
-        sc = service_connect.resolve(self, cluster, request["serviceConnectConfiguration"], task_definition, service.name)
+        sc = service_connect.resolve(
+            self, cluster, request["serviceConnectConfiguration"], task_definition, service.name
+        )
         changed |= (sc.configuration if sc else None) != (current.configuration if current else None)
     elif current is not None and task_definition_arn != service.task_definition:
         service_connect.check_ports(current.configuration, task_definition)

@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -35,7 +35,7 @@ class AwsCall:
         return f"{self.service}:{self.operation}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _service_model(service: str) -> Any:
     try:
         return botocore.session.get_session().get_service_model(service)
@@ -56,7 +56,7 @@ def _rest_routes(model: Any) -> list[tuple[str, re.Pattern[str], str]]:
     return routes
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
     model = _service_model(service)
     return _rest_routes(model) if model is not None else []
@@ -113,7 +113,7 @@ def server_error(call: AwsCall) -> tuple[str, int, str]:
     return _server_error(call.service)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _server_error(service: str) -> tuple[str, int, str]:
     model = _service_model(service)
     if model is not None:

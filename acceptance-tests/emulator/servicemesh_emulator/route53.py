@@ -16,9 +16,7 @@ def _backend(account_id: str, region: str):  # type: ignore[no-untyped-def]
     return route53_backends[account_id][get_partition(region)]
 
 
-def create_namespace_zone(
-    account_id: str, region: str, name: str, namespace_arn: str, vpc: str | None
-) -> FakeZone:
+def create_namespace_zone(account_id: str, region: str, name: str, namespace_arn: str, vpc: str | None) -> FakeZone:
     """A zone for a DNS namespace: private and associated with `vpc` when one is given."""
     zone = _backend(account_id, region).create_hosted_zone(
         name=name if name.endswith(".") else f"{name}.",
