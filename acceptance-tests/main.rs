@@ -4,6 +4,7 @@
 mod support;
 
 mod emulator_conformance;
+mod import;
 mod lifecycle;
 mod partial_failure;
 mod plugin_transport;

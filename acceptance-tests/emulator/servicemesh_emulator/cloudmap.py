@@ -476,8 +476,25 @@ def update_http_namespace_response(self: ServiceDiscoveryResponse) -> str:
     return json.dumps({"OperationId": operation_id})  # moto answers "operationId"
 
 
+def _aws_shaped_id(prefix: str) -> str:
+    """Cloud Map ids are a prefix and 16 lowercase alphanumerics (moto makes 20 or 8):
+    code that recognises ids by their form must see the real form."""
+    return prefix + "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(16))
+
+
+def _with_aws_shaped_id(cls: type, prefix: str) -> None:
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(cls, "__init__")(self, *args, **kwargs)
+        self.id = _aws_shaped_id(prefix)
+        self.arn = self.arn.rsplit("/", 1)[0] + "/" + self.id
+
+    patch(cls, "__init__", init)
+
+
 def install() -> None:
     backend = ServiceDiscoveryBackend
+    _with_aws_shaped_id(Namespace, "ns-")
+    _with_aws_shaped_id(Service, "srv-")
     patch(backend, "_create_operation", create_operation)
     patch(backend, "get_operation", get_operation)
     patch(backend, "list_operations", list_operations)

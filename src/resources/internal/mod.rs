@@ -1,6 +1,7 @@
 //! `servicemesh_internal`: one resource for the whole mesh of a cluster.
 
 mod apply;
+mod import;
 mod model;
 mod plan;
 mod read;
@@ -12,8 +13,8 @@ use std::sync::Arc;
 use crate::aws::gateway::Gateway;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::provider::{
-    ApplyRequest, ApplyResponse, CallContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
-    ResourceHandler,
+    ApplyRequest, ApplyResponse, CallContext, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, ResourceHandler,
 };
 use crate::protocol::schema::Schema;
 use crate::protocol::value::{Type, Value, from_value, to_value};
@@ -93,5 +94,9 @@ impl ResourceHandler for InternalResource {
 
     async fn apply(&self, request: ApplyRequest, ctx: &CallContext) -> ApplyResponse {
         apply::apply(self, request, ctx).await
+    }
+
+    async fn import(&self, request: ImportRequest, ctx: &CallContext) -> ImportResponse {
+        import::import(self, request, ctx).await
     }
 }

@@ -3,9 +3,10 @@
 
 use super::InternalResource;
 use super::model::{InternalModel, endpoints_of, merged_tags};
+use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::provider::{CallContext, PlanRequest, PlanResponse};
-use crate::protocol::value::Attr;
+use crate::protocol::value::{Attr, AttributePath};
 use crate::provider::Configured;
 
 pub(super) async fn plan(
@@ -14,10 +15,11 @@ pub(super) async fn plan(
     _ctx: &CallContext,
 ) -> PlanResponse {
     match plan_model(resource, &request) {
-        Ok(planned) => match resource.encode(&planned) {
+        Ok((planned, requires_replace)) => match resource.encode(&planned) {
             Ok(planned_state) => PlanResponse {
                 planned_state,
                 planned_private: request.prior_private,
+                requires_replace,
                 ..PlanResponse::default()
             },
             Err(diagnostics) => failed(request, diagnostics),
@@ -38,9 +40,9 @@ fn failed(request: PlanRequest, diagnostics: Diagnostics) -> PlanResponse {
 fn plan_model(
     resource: &InternalResource,
     request: &PlanRequest,
-) -> Result<InternalModel, Diagnostics> {
+) -> Result<(InternalModel, Vec<AttributePath>), Diagnostics> {
     let Some(mut planned) = resource.decode(&request.proposed_new_state)? else {
-        return Ok(InternalModel::default());
+        return Ok((InternalModel::default(), Vec::new()));
     };
     let prior = resource.decode(&request.prior_state)?;
     let config = resource.decode(&request.config)?.unwrap_or_default();
@@ -92,5 +94,19 @@ fn plan_model(
     {
         planned.endpoints = prior.endpoints.clone();
     }
-    Ok(planned)
+    let mut requires_replace = Vec::new();
+    if let Some(prior) = &prior {
+        let other_cluster = match (&prior.cluster, &planned.cluster) {
+            (Attr::Known(before), Attr::Known(after)) => {
+                cluster_name(before) != cluster_name(after)
+            }
+            // Not known until apply: it may be another cluster.
+            (Attr::Known(_), Attr::Unknown) => true,
+            _ => false,
+        };
+        if other_cluster {
+            requires_replace.push(AttributePath::root().attribute("cluster"));
+        }
+    }
+    Ok((planned, requires_replace))
 }

@@ -40,9 +40,10 @@ pub fn resource_schema() -> Schema {
          and east-west traffic stays in the VPC.",
     )
     .attribute(
+        // Replacement is decided in plan, on the normalised name: a name and the ARN
+        // of the same cluster are the same cluster.
         Attribute::required("cluster", Type::String)
-            .requires_replace()
-            .description("The ECS cluster of the services, as a name or an ARN. Changing it replaces the resource."),
+            .description("The ECS cluster of the services, as a name or an ARN. Changing it to another cluster replaces the resource."),
     )
     .attribute(
         Attribute::optional_computed("namespace", Type::String)

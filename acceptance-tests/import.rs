@@ -1,0 +1,254 @@
+//! Importing a mesh built by hand, and retrying a create that died halfway.
+
+use aws_sdk_ecs::types::{
+    ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+};
+
+use crate::support::emulator::{Emulator, Fault};
+use crate::support::terraform::required_providers;
+use crate::support::world::{self, CLUSTER, World, namespaces, seed};
+
+/// Builds what a console user builds: a namespace and Service Connect on two servers
+/// and one client, straight through the AWS API. Returns the namespace id.
+async fn console_built_mesh(emulator: &Emulator, world: &World) -> String {
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name("internal.myapp")
+        .vpc(&world.vpc_id)
+        .send()
+        .await
+        .expect("creating the namespace");
+    emulator.finish_cloudmap_operations().await;
+    let namespace_id = namespaces(emulator).await["internal.myapp"].clone();
+    let server = |port_name: &str, discovery: &str, port: i32| {
+        ServiceConnectService::builder()
+            .port_name(port_name)
+            .discovery_name(discovery)
+            .client_aliases(
+                ServiceConnectClientAlias::builder()
+                    .port(port)
+                    .dns_name(format!("{discovery}.internal.myapp"))
+                    .build()
+                    .expect("alias"),
+            )
+            .build()
+            .expect("service")
+    };
+    let wirings = [
+        ("backend", Some(server("backend-8080-tcp", "backend", 8080))),
+        ("orders", Some(server("orders-9090-tcp", "orders", 9090))),
+        ("frontend", None),
+    ];
+    for (service, entry) in wirings {
+        let config = ServiceConnectConfiguration::builder()
+            .enabled(true)
+            .namespace("internal.myapp")
+            .set_services(entry.map(|e| vec![e]))
+            .build();
+        emulator
+            .ecs()
+            .update_service()
+            .cluster(CLUSTER)
+            .service(service)
+            .service_connect_configuration(config)
+            .send()
+            .await
+            .expect("enabling Service Connect by hand");
+    }
+    namespace_id
+}
+
+fn matching_config(world: &World, import_block: &str) -> String {
+    format!(
+        "{}\nprovider \"servicemesh\" {{}}\n{import_block}\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n    orders  = {{ port_name = \"orders-9090-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
+        required_providers(),
+        world.vpc_id
+    )
+}
+
+const MUTATING: &[&str] = &[
+    "ecs:UpdateService",
+    "ecs:CreateService",
+    "ecs:DeleteService",
+    "servicediscovery:CreatePrivateDnsNamespace",
+    "servicediscovery:UpdatePrivateDnsNamespace",
+    "servicediscovery:DeleteNamespace",
+    "servicediscovery:DeleteService",
+    "servicediscovery:TagResource",
+    "servicediscovery:UntagResource",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn imports_by_cli_with_no_mutating_call_and_plans_empty() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    console_built_mesh(&emulator, &world).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &matching_config(&world, ""));
+
+    emulator.reset_counters().await;
+    let import = dir.run(&[
+        "import",
+        "-no-color",
+        "servicemesh_internal.mesh",
+        "prod/internal.myapp",
+    ]);
+    assert_eq!(import.code, 0, "{import}");
+    let counters = emulator.counters().await;
+    for operation in MUTATING {
+        assert_eq!(counters.calls(operation), 0, "{operation} during import");
+    }
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.code, 0,
+        "a config matching the console-built mesh plans no changes:\n{plan}"
+    );
+    let state = dir.state();
+    let values = &state["values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(
+        values["vpc_id"],
+        world.vpc_id.as_str(),
+        "VPC found through the hosted zone"
+    );
+    assert_eq!(values["namespace_owned"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let namespace_id = console_built_mesh(&emulator, &world).await;
+    let cluster_arn = emulator
+        .ecs()
+        .describe_clusters()
+        .clusters(CLUSTER)
+        .send()
+        .await
+        .expect("describing the cluster")
+        .clusters()[0]
+        .cluster_arn()
+        .expect("cluster ARN")
+        .to_string();
+    let import_block = format!(
+        "\nimport {{\n  to = servicemesh_internal.mesh\n  id = \"{cluster_arn}/{namespace_id}\"\n}}\n"
+    );
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &matching_config(&world, &import_block));
+    let plan = dir.run(&["plan", "-no-color"]).success();
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        0,
+        "adopting redeploys nothing"
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_ids_that_match_nothing_or_several_namespaces_are_refused_clearly() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    console_built_mesh(&emulator, &world).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &matching_config(&world, ""));
+
+    let missing = dir.run(&[
+        "import",
+        "-no-color",
+        "servicemesh_internal.mesh",
+        "prod/nothing.myapp",
+    ]);
+    assert_eq!(missing.code, 1, "{missing}");
+    assert!(
+        missing
+            .output()
+            .contains("No Cloud Map namespace is named \"nothing.myapp\""),
+        "{missing}"
+    );
+
+    let malformed = dir.run(&[
+        "import",
+        "-no-color",
+        "servicemesh_internal.mesh",
+        "internal.myapp",
+    ]);
+    assert_eq!(malformed.code, 1, "{malformed}");
+    assert!(
+        malformed.output().contains("<cluster>/<namespace>"),
+        "{malformed}"
+    );
+
+    // An HTTP namespace of the same name makes the name ambiguous.
+    emulator
+        .cloudmap()
+        .create_http_namespace()
+        .name("internal.myapp")
+        .send()
+        .await
+        .expect("creating an HTTP namespace");
+    emulator.finish_cloudmap_operations().await;
+    let ambiguous = dir.run(&[
+        "import",
+        "-no-color",
+        "servicemesh_internal.mesh",
+        "prod/internal.myapp",
+    ]);
+    assert_eq!(ambiguous.code, 1, "{ambiguous}");
+    let output = ambiguous.output();
+    assert!(
+        output.contains("2 namespaces are named \"internal.myapp\""),
+        "{output}"
+    );
+    assert!(
+        output.contains("DNS_PRIVATE") && output.contains("HTTP"),
+        "{output}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let config = matching_config(&world, "").replace(
+        "provider \"servicemesh\" {}",
+        "provider \"servicemesh\" {\n  max_retries = 0\n}",
+    );
+    dir.write("main.tf", &config);
+    // The network drops right after CreatePrivateDnsNamespace: polling fails.
+    let fault = emulator
+        .inject_fault(Fault::server_error("servicediscovery:GetOperation").after(0))
+        .await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    emulator.remove_fault(fault).await;
+    // AWS finishes the operation on its own.
+    emulator.finish_cloudmap_operations().await;
+    assert_eq!(namespaces(&emulator).await.len(), 1);
+
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_eq!(
+        emulator
+            .counters()
+            .await
+            .calls("servicediscovery:CreatePrivateDnsNamespace"),
+        0,
+        "the retry adopts the first try's namespace"
+    );
+    assert_eq!(
+        namespaces(&emulator).await.len(),
+        1,
+        "never a second namespace"
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+}

@@ -1,0 +1,295 @@
+//! Import: adopt a mesh built by hand, by `<cluster>/<namespace>`. Reads only: the
+//! namespace, its VPC (from its hosted zone, so nobody has to look it up), its tags, and
+//! every service of the cluster wired to it.
+
+use std::collections::BTreeMap;
+
+use super::InternalResource;
+use super::model::{InternalModel, ServiceModel, attr_map, endpoints_of};
+use crate::aws::error::GatewayError;
+use crate::aws::gateway::Gateway;
+use crate::mesh::model::{ObservedNamespace, Wiring};
+use crate::mesh::names::{cluster_name, is_namespace_id};
+use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
+use crate::protocol::diagnostics::Diagnostics;
+use crate::protocol::provider::{CallContext, ImportRequest, ImportResponse, Stored};
+use crate::protocol::value::Attr;
+
+/// How to write an import id, for error messages.
+const ID_FORMAT: &str = "`<cluster>/<namespace>`, where the cluster is a name or an ARN and the namespace an id (`ns-…`) or a name, e.g. `prod/internal.myapp`";
+
+/// An import id, split at its last `/`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ImportId {
+    pub cluster: String,
+    pub namespace: String,
+}
+
+impl ImportId {
+    pub fn parse(id: &str) -> Result<Self, String> {
+        let (cluster, namespace) = id
+            .rsplit_once('/')
+            .ok_or_else(|| format!("{id:?} has no `/`. Write it as {ID_FORMAT}."))?;
+        if cluster.is_empty() || namespace.is_empty() {
+            return Err(format!(
+                "{id:?} lacks a cluster or a namespace. Write it as {ID_FORMAT}."
+            ));
+        }
+        Ok(Self {
+            cluster: cluster.to_string(),
+            namespace: namespace.to_string(),
+        })
+    }
+}
+
+pub(super) async fn import(
+    resource: &InternalResource,
+    request: ImportRequest,
+    _ctx: &CallContext,
+) -> ImportResponse {
+    let id = match ImportId::parse(&request.id) {
+        Ok(id) => id,
+        Err(detail) => return failed(Diagnostics::error("Invalid import id", detail)),
+    };
+    let gateway = match resource.gateway() {
+        Ok(gateway) => gateway,
+        Err(diagnostics) => return failed(diagnostics),
+    };
+    let model = match read_mesh(&gateway, &id).await {
+        Ok(model) => model,
+        Err(ImportError::NotFound(detail)) => {
+            return failed(Diagnostics::error(
+                "Cannot import: no such namespace",
+                detail,
+            ));
+        }
+        Err(ImportError::Ambiguous(detail)) => {
+            return failed(Diagnostics::error(
+                "Cannot import: ambiguous namespace",
+                detail,
+            ));
+        }
+        Err(ImportError::Aws(err)) => {
+            return failed(Diagnostics::error(
+                "Importing the service mesh failed",
+                err.to_string(),
+            ));
+        }
+    };
+    match resource.encode(&model) {
+        Ok(state) => ImportResponse {
+            imported: vec![Stored {
+                state,
+                private: Vec::new(),
+                identity: None,
+            }],
+            diagnostics: Diagnostics::default(),
+            deferred: None,
+        },
+        Err(diagnostics) => failed(diagnostics),
+    }
+}
+
+fn failed(diagnostics: Diagnostics) -> ImportResponse {
+    ImportResponse {
+        imported: Vec::new(),
+        diagnostics,
+        deferred: None,
+    }
+}
+
+#[derive(Debug)]
+pub enum ImportError {
+    NotFound(String),
+    Ambiguous(String),
+    Aws(GatewayError),
+}
+
+impl From<GatewayError> for ImportError {
+    fn from(err: GatewayError) -> Self {
+        ImportError::Aws(err)
+    }
+}
+
+/// Everything import records, read without a single mutating call.
+pub async fn read_mesh(gateway: &Gateway, id: &ImportId) -> Result<InternalModel, ImportError> {
+    let namespace = find_namespace(gateway, &id.namespace).await?;
+    let vpc_id = match &namespace.hosted_zone_id {
+        Some(zone) => gateway
+            .route53
+            .hosted_zone_vpcs(zone)
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let tags = gateway.cloudmap.tags(&namespace.arn).await?;
+    let wired = wired_services(gateway, cluster_name(&id.cluster), &namespace).await?;
+    Ok(model_from(
+        id,
+        &namespace,
+        vpc_id,
+        &tags,
+        &wired,
+        &gateway.default_tags,
+    ))
+}
+
+async fn find_namespace(
+    gateway: &Gateway,
+    reference: &str,
+) -> Result<ObservedNamespace, ImportError> {
+    let id = if is_namespace_id(reference) {
+        reference.to_string()
+    } else {
+        let matches = gateway.cloudmap.find_namespaces_by_name(reference).await?;
+        match matches.as_slice() {
+            [] => {
+                return Err(ImportError::NotFound(format!(
+                    "No Cloud Map namespace is named {reference:?} in this account and region."
+                )));
+            }
+            [(id, _, _)] => id.clone(),
+            several => {
+                let listed: Vec<String> = several
+                    .iter()
+                    .map(|(id, _, kind)| format!("{id} ({kind})"))
+                    .collect();
+                return Err(ImportError::Ambiguous(format!(
+                    "{} namespaces are named {reference:?}: {}. Import by id instead, e.g. `<cluster>/{}`.",
+                    several.len(),
+                    listed.join(", "),
+                    several[0].0
+                )));
+            }
+        }
+    };
+    gateway.cloudmap.get_namespace(&id).await?.ok_or_else(|| {
+        ImportError::NotFound(format!(
+            "No Cloud Map namespace has the id {id:?} in this account and region."
+        ))
+    })
+}
+
+/// Every service of the cluster whose PRIMARY deployment uses the namespace.
+pub async fn wired_services(
+    gateway: &Gateway,
+    cluster: &str,
+    namespace: &ObservedNamespace,
+) -> Result<BTreeMap<String, Wiring>, GatewayError> {
+    let names = gateway.ecs.list_service_names(cluster).await?;
+    let described = gateway.ecs.describe_services(cluster, &names).await?;
+    let reference = NamespaceRef {
+        id: namespace.id.clone(),
+        arn: namespace.arn.clone(),
+        name: namespace.name.clone(),
+    };
+    Ok(described
+        .into_iter()
+        .filter_map(|(name, service)| {
+            let service = service?;
+            let wiring = observed_wiring(service.observed.service_connect.as_ref(), &reference)?;
+            Some((name, wiring))
+        })
+        .collect())
+}
+
+fn model_from(
+    id: &ImportId,
+    namespace: &ObservedNamespace,
+    vpc_id: Option<String>,
+    tags: &BTreeMap<String, String>,
+    wired: &BTreeMap<String, Wiring>,
+    default_tags: &BTreeMap<String, String>,
+) -> InternalModel {
+    let servers: BTreeMap<String, ServiceModel> = wired
+        .iter()
+        .filter_map(|(name, wiring)| match wiring {
+            Wiring::Server(spec) => Some((name.clone(), ServiceModel::from_spec(spec))),
+            Wiring::Client => None,
+        })
+        .collect();
+    let clients: Vec<Attr<String>> = wired
+        .iter()
+        .filter(|(_, wiring)| matches!(wiring, Wiring::Client))
+        .map(|(name, _)| Attr::Known(name.clone()))
+        .collect();
+    let own_tags: BTreeMap<String, String> = tags
+        .iter()
+        .filter(|(k, v)| default_tags.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let services = if servers.is_empty() {
+        Attr::Null
+    } else {
+        Attr::Known(servers)
+    };
+    InternalModel {
+        // The name, whichever form the id used: configurations and identities use names.
+        cluster: Attr::Known(cluster_name(&id.cluster).to_string()),
+        namespace: Attr::Known(namespace.name.clone()),
+        vpc_id: vpc_id.map(Attr::Known).unwrap_or(Attr::Null),
+        namespace_id: Attr::Known(namespace.id.clone()),
+        description: namespace
+            .description
+            .clone()
+            .map(Attr::Known)
+            .unwrap_or(Attr::Null),
+        tags: if own_tags.is_empty() {
+            Attr::Null
+        } else {
+            attr_map(&own_tags)
+        },
+        tags_all: attr_map(tags),
+        endpoints: endpoints_of(&services),
+        services,
+        client_services: if clients.is_empty() {
+            Attr::Null
+        } else {
+            Attr::Known(clients)
+        },
+        wait_for_steady_state: Attr::Null,
+        timeouts: Attr::Null,
+        id: Attr::Known(namespace.id.clone()),
+        namespace_arn: Attr::Known(namespace.arn.clone()),
+        hosted_zone_id: namespace
+            .hosted_zone_id
+            .clone()
+            .map(Attr::Known)
+            .unwrap_or(Attr::Null),
+        // Importing means "manage this": destroy will delete it.
+        namespace_owned: Attr::Known(true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_the_last_slash() {
+        assert_eq!(
+            ImportId::parse("prod/internal.myapp").unwrap(),
+            ImportId {
+                cluster: "prod".into(),
+                namespace: "internal.myapp".into()
+            }
+        );
+        assert_eq!(
+            ImportId::parse("arn:aws:ecs:eu-west-1:123456789012:cluster/prod/ns-abcdefghijklmnop")
+                .unwrap(),
+            ImportId {
+                cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/prod".into(),
+                namespace: "ns-abcdefghijklmnop".into()
+            }
+        );
+    }
+
+    #[test]
+    fn explains_malformed_ids() {
+        for bad in ["prod", "/internal.myapp", "prod/"] {
+            let err = ImportId::parse(bad).unwrap_err();
+            assert!(err.contains("<cluster>/<namespace>"), "{bad}: {err}");
+        }
+    }
+}
