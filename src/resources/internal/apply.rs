@@ -608,7 +608,7 @@ fn cloud_map_service(name: &str, arn: &str) -> CloudMapService {
 }
 
 /// The request-id prefix of this cluster's namespaces.
-fn cluster_prefix(cluster: &str) -> String {
+pub(super) fn cluster_prefix(cluster: &str) -> String {
     format!(
         "{REQUEST_ID_PREFIX}{:016x}-",
         stable_hash(cluster_name(cluster))

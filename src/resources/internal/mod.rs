@@ -4,8 +4,10 @@ mod apply;
 mod import;
 mod model;
 mod plan;
+mod plan_checks;
 mod read;
 mod schema;
+mod validate;
 mod wiring;
 
 use std::sync::Arc;
@@ -82,6 +84,10 @@ impl ResourceHandler for InternalResource {
 
     fn schema(&self) -> Schema {
         schema::resource_schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        validate::validate(config)
     }
 
     async fn read(&self, request: ReadRequest, ctx: &CallContext) -> ReadResponse {

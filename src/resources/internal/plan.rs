@@ -1,8 +1,8 @@
 //! Plan: fill in what the configuration decides (defaults, endpoints, merged tags) so
 //! the plan shows real values, and leave the rest "known after apply".
 
-use super::InternalResource;
 use super::model::{InternalModel, endpoints_of, merged_tags};
+use super::{InternalResource, plan_checks};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::provider::{CallContext, PlanRequest, PlanResponse};
@@ -14,15 +14,30 @@ pub(super) async fn plan(
     request: PlanRequest,
     _ctx: &CallContext,
 ) -> PlanResponse {
-    match plan_model(resource, &request) {
-        Ok((planned, requires_replace)) => match resource.encode(&planned) {
-            Ok(planned_state) => PlanResponse {
-                planned_state,
-                planned_private: request.prior_private,
-                requires_replace,
-                ..PlanResponse::default()
-            },
-            Err(diagnostics) => failed(request, diagnostics),
+    let (mut planned, requires_replace) = match plan_model(resource, &request) {
+        Ok(planned) => planned,
+        Err(diagnostics) => return failed(request, diagnostics),
+    };
+    if let Configured::Ready(gateway) = resource.provider.get() {
+        let prior = resource.decode(&request.prior_state).ok().flatten();
+        let checks = plan_checks::check(&gateway, prior.as_ref(), &mut planned).await;
+        if checks.has_errors() {
+            return failed(request, checks);
+        }
+        // Ports found in task definitions make endpoints known.
+        planned.endpoints = endpoints_of(&planned.services);
+        if let Some(prior) = &prior
+            && prior.services == planned.services
+        {
+            planned.endpoints = prior.endpoints.clone();
+        }
+    }
+    match resource.encode(&planned) {
+        Ok(planned_state) => PlanResponse {
+            planned_state,
+            planned_private: request.prior_private,
+            requires_replace,
+            ..PlanResponse::default()
         },
         Err(diagnostics) => failed(request, diagnostics),
     }
