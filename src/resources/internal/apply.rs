@@ -44,6 +44,7 @@ pub(super) async fn apply(
         (Some(prior), None) => delete(&gateway, prior, private, ctx).await,
         (None, None) => (None, private, Diagnostics::default()),
     };
+    let new_identity = state.as_ref().and_then(|model| resource.identity(model));
     let new_state = match state.map(|model| resource.encode(&model)).transpose() {
         Ok(state) => state.unwrap_or(Value::Null),
         Err(errors) => return unchanged(&request, errors),
@@ -51,7 +52,7 @@ pub(super) async fn apply(
     ApplyResponse {
         new_state,
         private: private.encode(),
-        new_identity: None,
+        new_identity,
         diagnostics,
     }
 }
@@ -60,7 +61,7 @@ fn unchanged(request: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse 
     ApplyResponse {
         new_state: request.prior_state.clone(),
         private: request.planned_private.clone(),
-        new_identity: None,
+        new_identity: request.planned_identity.clone(),
         diagnostics,
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::InternalResource;
+use super::identity::{identity_of, parse_identity};
 use super::model::{InternalModel, ServiceModel, attr_map, endpoints_of};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
@@ -47,13 +48,34 @@ pub(super) async fn import(
     request: ImportRequest,
     _ctx: &CallContext,
 ) -> ImportResponse {
-    let id = match ImportId::parse(&request.id) {
-        Ok(id) => id,
-        Err(detail) => return failed(Diagnostics::error("Invalid import id", detail)),
-    };
     let gateway = match resource.gateway() {
         Ok(gateway) => gateway,
         Err(diagnostics) => return failed(diagnostics),
+    };
+    let id = match &request.identity {
+        Some(identity) => match parse_identity(identity) {
+            Ok(parts) => {
+                if let Some(region) = parts.region.as_deref().filter(|r| *r != gateway.region) {
+                    return failed(Diagnostics::error(
+                        "Identity in another region",
+                        format!(
+                            "The identity names region {region:?}, but this provider is configured for {:?}. \
+                             Use a provider configured for {region:?}.",
+                            gateway.region
+                        ),
+                    ));
+                }
+                ImportId {
+                    cluster: parts.cluster,
+                    namespace: parts.namespace_id,
+                }
+            }
+            Err(detail) => return failed(Diagnostics::error("Invalid import identity", detail)),
+        },
+        None => match ImportId::parse(&request.id) {
+            Ok(id) => id,
+            Err(detail) => return failed(Diagnostics::error("Invalid import id", detail)),
+        },
     };
     let model = match read_mesh(&gateway, &id).await {
         Ok(model) => model,
@@ -81,7 +103,7 @@ pub(super) async fn import(
             imported: vec![Stored {
                 state,
                 private: Vec::new(),
-                identity: None,
+                identity: identity_of(&model, &gateway.region),
             }],
             diagnostics: Diagnostics::default(),
             deferred: None,

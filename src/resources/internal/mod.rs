@@ -1,6 +1,7 @@
 //! `servicemesh_internal`: one resource for the whole mesh of a cluster.
 
 mod apply;
+mod identity;
 mod import;
 mod model;
 mod plan;
@@ -66,6 +67,14 @@ impl InternalResource {
         })
     }
 
+    /// The identity of a stored or planned model, when its namespace is known.
+    fn identity(&self, model: &InternalModel) -> Option<Value> {
+        match self.provider.get() {
+            Configured::Ready(gateway) => identity::identity_of(model, &gateway.region),
+            _ => None,
+        }
+    }
+
     fn encode(&self, model: &InternalModel) -> Result<Value, Diagnostics> {
         to_value(model, &self.value_type).map_err(|err| {
             Diagnostics::error(
@@ -84,6 +93,10 @@ impl ResourceHandler for InternalResource {
 
     fn schema(&self) -> Schema {
         schema::resource_schema()
+    }
+
+    fn identity_schema(&self) -> Option<crate::protocol::schema::IdentitySchema> {
+        Some(identity::identity_schema())
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {

@@ -32,10 +32,18 @@ pub(super) async fn plan(
             planned.endpoints = prior.endpoints.clone();
         }
     }
+    let planned_identity = if request.prior_state.is_null() || !requires_replace.is_empty() {
+        None
+    } else {
+        resource
+            .identity(&planned)
+            .or(request.prior_identity.clone())
+    };
     match resource.encode(&planned) {
         Ok(planned_state) => PlanResponse {
             planned_state,
             planned_private: request.prior_private,
+            planned_identity,
             requires_replace,
             ..PlanResponse::default()
         },

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::InternalResource;
+use super::identity::identity_of;
 use super::model::{InternalModel, ServiceModel, attr_map, endpoints_of};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::GatewayError;
@@ -37,7 +38,11 @@ pub(super) async fn read(
     match refresh(&gateway, model, &mut diagnostics).await {
         Ok(Some(model)) => match resource.encode(&model) {
             Ok(state) => ReadResponse {
-                new: Some(Stored { state, ..current }),
+                new: Some(Stored {
+                    state,
+                    identity: identity_of(&model, &gateway.region).or(current.identity),
+                    private: current.private,
+                }),
                 diagnostics,
                 deferred: None,
             },
