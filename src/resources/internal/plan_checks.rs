@@ -13,7 +13,9 @@ use super::apply::cluster_prefix;
 use super::model::InternalModel;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
+use crate::mesh::model::Wiring;
 use crate::mesh::names::cluster_name;
+use crate::mesh::reconcile::{NamespaceRef, is_in_place};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::value::{Attr, AttributePath};
 
@@ -118,10 +120,15 @@ async fn check_services(
                 )
                 .at(path),
             ),
-            Some(service) if servers.contains(name) => {
-                task_definitions.insert(service.observed.task_definition.clone());
+            Some(service) => {
+                if servers.contains(name) {
+                    task_definitions.insert(service.observed.task_definition.clone());
+                }
+                let new_to_us = prior.is_none_or(|p| !p.service_names().contains(name));
+                if new_to_us && let Some(warning) = foreign_settings(cluster, name, service, planned) {
+                    diagnostics.push(warning.at(path));
+                }
             }
-            Some(_) => {}
         }
     }
     let lookups = join_all(
@@ -228,4 +235,44 @@ async fn check_namespace_free(
         }
     }
     Ok(())
+}
+
+/// Service Connect this resource did not set, on a service it is about to wire: say so
+/// plainly, since applying replaces it (and another tool may put it back).
+fn foreign_settings(
+    cluster: &str,
+    name: &str,
+    service: &crate::aws::ecs::EcsService,
+    planned: &InternalModel,
+) -> Option<Diagnostic> {
+    let current = service
+        .observed
+        .service_connect
+        .as_ref()
+        .filter(|sc| sc.enabled)?;
+    let namespace = NamespaceRef {
+        id: planned.id.known().cloned().unwrap_or_default(),
+        arn: planned.namespace_arn.known().cloned().unwrap_or_default(),
+        name: planned.namespace.known().cloned().unwrap_or_default(),
+    };
+    let desired = match planned.services.known().and_then(|s| s.get(name)) {
+        Some(server) => server.server_spec().map(Wiring::Server),
+        None => Some(Wiring::Client),
+    };
+    if desired.is_some_and(|d| is_in_place(&d, Some(current), &namespace)) {
+        return None; // adopting exactly what is there: nothing changes
+    }
+    let elsewhere = current
+        .namespace
+        .as_deref()
+        .unwrap_or("an unnamed namespace");
+    Some(Diagnostic::warning(
+        "Service Connect set outside this resource",
+        format!(
+            "ECS service {cluster}/{name} already has Service Connect (namespace {elsewhere}) that this resource did \
+             not set. Applying replaces it with this configuration and redeploys the service. If an aws_ecs_service \
+             resource also manages it, add `lifecycle {{ ignore_changes = [service_connect_configuration] }}` there \
+             so the two do not undo each other."
+        ),
+    ))
 }
