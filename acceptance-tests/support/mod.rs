@@ -2,6 +2,7 @@
 //! launches it, and the real-Terraform harness.
 
 pub mod emulator;
+pub mod fake_provider;
 pub mod plugin;
 pub mod terraform;
 pub mod world;

@@ -161,25 +161,20 @@ pub trait ResourceHandler: Send + Sync + 'static {
         Diagnostics::default()
     }
 
-    /// Rewrites a stored state (as JSON) written by schema version `stored_version` into
-    /// the current version's shape. Called on every state load, even when the versions
-    /// match. The default accepts the current version as is and refuses newer ones.
-    fn upgrade_state(
-        &self,
-        stored_version: i64,
-        state: serde_json::Value,
-    ) -> Result<serde_json::Value, Diagnostics> {
-        let current = self.schema().version;
-        if stored_version > current {
-            return Err(Diagnostics::error(
-                "State written by a newer provider",
-                format!(
-                    "The state of this {} was written by schema version {stored_version}, but this \
-                     provider knows versions up to {current}. Upgrade the provider.",
-                    self.type_name()
-                ),
-            ));
-        }
+    /// Rewrites a state stored by an older schema version (`stored_version` is below
+    /// the current `schema().version`) into the current version's shape, applying every
+    /// step from `stored_version` up. See docs/state-upgrades.md for the policy.
+    ///
+    /// `state` is the stored JSON read without a schema, so nothing is lost: objects
+    /// are [`Value::Object`], arrays [`Value::Tuple`], numbers keep every digit. The
+    /// answer is read with the current schema: attributes it no longer has are dropped,
+    /// attributes it lacks start as null.
+    ///
+    /// Not called for a state at the current version (read as it is, on every state
+    /// load) nor for one written by a newer provider (refused by the protocol layer).
+    /// The default keeps the state as it is, which suits only added or removed
+    /// attributes.
+    fn upgrade_state(&self, _stored_version: i64, state: Value) -> Result<Value, Diagnostics> {
         Ok(state)
     }
 

@@ -154,6 +154,17 @@ impl Attribute {
         )
     }
 
+    /// True when this attribute or one nested in it is sensitive.
+    pub fn has_sensitive(&self) -> bool {
+        self.sensitive
+            || match &self.kind {
+                AttributeKind::Simple(_) => false,
+                AttributeKind::Nested(_, attributes) => {
+                    attributes.iter().any(Attribute::has_sensitive)
+                }
+            }
+    }
+
     /// The value type this attribute holds.
     pub fn value_type(&self) -> Type {
         match &self.kind {
@@ -182,15 +193,20 @@ pub struct NestedBlock {
 }
 
 impl NestedBlock {
-    /// A block that appears at most once.
-    pub fn single(type_name: &str, block: Block) -> Self {
+    /// A block nested as `nesting`, with no item limits.
+    pub fn new(type_name: &str, nesting: Nesting, block: Block) -> Self {
         Self {
             type_name: type_name.to_string(),
-            nesting: Nesting::Single,
+            nesting,
             block,
             min_items: 0,
             max_items: 0,
         }
+    }
+
+    /// A block that appears at most once.
+    pub fn single(type_name: &str, block: Block) -> Self {
+        Self::new(type_name, Nesting::Single, block)
     }
 
     pub fn value_type(&self) -> Type {
@@ -242,6 +258,16 @@ impl Block {
     pub fn find_attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
+
+    /// True when any attribute, however deeply nested, is sensitive: values of such a
+    /// block must never be logged.
+    pub fn has_sensitive(&self) -> bool {
+        self.attributes.iter().any(Attribute::has_sensitive)
+            || self
+                .blocks
+                .iter()
+                .any(|nested| nested.block.has_sensitive())
+    }
 }
 
 impl Schema {
@@ -251,6 +277,11 @@ impl Schema {
 
     pub fn value_type(&self) -> Type {
         self.block.value_type()
+    }
+
+    /// See [`Block::has_sensitive`].
+    pub fn has_sensitive(&self) -> bool {
+        self.block.has_sensitive()
     }
 }
 

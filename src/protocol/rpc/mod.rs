@@ -34,6 +34,8 @@ struct RegisteredResource {
     schema: Schema,
     value_type: Type,
     identity: Option<(IdentitySchema, Type)>,
+    /// No attribute is sensitive: raw values may go to TRACE logs.
+    loggable: bool,
 }
 
 /// Serves one provider over tfplugin6.
@@ -62,6 +64,7 @@ impl ProviderService {
                 });
                 let registered = RegisteredResource {
                     value_type: schema.value_type(),
+                    loggable: !schema.has_sensitive(),
                     schema,
                     identity,
                     handler: resource.clone(),

@@ -1,14 +1,21 @@
 //! PlanResourceChange: the schema's plan behaviours first (defaults, unknowns for
 //! computed values, keep-prior-value, requires-replace), then the resource's own plan.
+//!
+//! The behaviours apply at every depth: to nested attributes (single, list, set, map)
+//! and nested blocks as well as to top-level attributes. A nested object with no prior
+//! counterpart (a new map entry, list element or set element) is planned as a create.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::{ProviderService, codec};
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::proto::tfplugin6 as pb;
 use crate::protocol::provider::PlanRequest;
-use crate::protocol::schema::Block;
+use crate::protocol::schema::{Attribute, AttributeKind, Block, NestedBlock, Nesting};
 use crate::protocol::value::{AttributePath, Value};
+
+static NULL: Value = Value::Null;
 
 pub(super) async fn plan(
     service: &ProviderService,
@@ -28,6 +35,18 @@ async fn try_plan(
     request: &pb::plan_resource_change::Request,
 ) -> Result<pb::plan_resource_change::Response, Diagnostics> {
     let resource = service.resource(&request.type_name)?;
+    // The raw bytes, for codec conformance checks against real Terraform (refined
+    // unknowns). Never for a schema with a sensitive attribute, however nested.
+    if resource.loggable
+        && tracing::enabled!(tracing::Level::TRACE)
+        && let Some(config) = request.config.as_ref().filter(|c| !c.msgpack.is_empty())
+    {
+        tracing::trace!(
+            type_name = %request.type_name,
+            config_msgpack = %hex(&config.msgpack),
+            "plan: raw configuration from Terraform"
+        );
+    }
     let ty = &resource.value_type;
     let identity_type = resource.identity.as_ref().map(|(_, ty)| ty);
     let prior_state = codec::decode(request.prior_state.as_ref(), ty, "prior state")?;
@@ -72,65 +91,297 @@ async fn try_plan(
     })
 }
 
+/// Lowercase hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
 /// Fills in what the schema decides for attributes the configuration leaves null:
 /// defaults, "(known after apply)" for computed values on create, and the prior value
-/// for computed values marked as never changing after create.
+/// for computed values marked as never changing after create. Nested attributes and
+/// blocks get the same treatment, element by element.
 pub fn apply_schema_behaviours(
     block: &Block,
     prior_state: &Value,
     proposed: Value,
     config: &Value,
 ) -> Value {
-    let Value::Object(mut attributes) = proposed else {
+    plan_object(
+        &block.attributes,
+        &block.blocks,
+        prior_state,
+        proposed,
+        config,
+    )
+}
+
+/// One object (a resource, a nested attribute's object or a block's body).
+fn plan_object(
+    attributes: &[Attribute],
+    blocks: &[NestedBlock],
+    prior: &Value,
+    proposed: Value,
+    config: &Value,
+) -> Value {
+    // Null and unknown objects stay as Terraform proposed them.
+    let Value::Object(mut planned) = proposed else {
         return proposed;
     };
-    let creating = prior_state.is_null();
-    for attribute in &block.attributes {
-        let configured = config
-            .get_attr(&attribute.name)
-            .is_some_and(|value| !value.is_null());
-        if configured {
-            continue;
-        }
-        let planned = if let Some(default) = &attribute.default {
+    let creating = prior.is_null();
+    for attribute in attributes {
+        let current = planned.remove(&attribute.name).unwrap_or(Value::Null);
+        let prior_value = prior.get_attr(&attribute.name).unwrap_or(&NULL);
+        let config_value = config.get_attr(&attribute.name).unwrap_or(&NULL);
+        let value = if !config_value.is_null() {
+            match &attribute.kind {
+                AttributeKind::Nested(nesting, nested) => plan_nested(
+                    *nesting,
+                    &|prior, proposed, config| plan_object(nested, &[], prior, proposed, config),
+                    prior_value,
+                    current,
+                    config_value,
+                ),
+                AttributeKind::Simple(_) => current,
+            }
+        } else if let Some(default) = &attribute.default {
             default.clone()
         } else if !attribute.is_computed() {
-            continue;
+            current
         } else if creating {
             Value::unknown()
         } else if attribute.use_state_for_unknown {
-            prior_state
-                .get_attr(&attribute.name)
-                .cloned()
-                .unwrap_or(Value::Null)
+            prior_value.clone()
         } else {
-            continue;
+            current
         };
-        attributes.insert(attribute.name.clone(), planned);
+        planned.insert(attribute.name.clone(), value);
     }
-    Value::Object(attributes)
+    for nested in blocks {
+        let current = planned.remove(&nested.type_name).unwrap_or(Value::Null);
+        let value = plan_nested(
+            nested.nesting,
+            &|prior, proposed, config| {
+                plan_object(
+                    &nested.block.attributes,
+                    &nested.block.blocks,
+                    prior,
+                    proposed,
+                    config,
+                )
+            },
+            prior.get_attr(&nested.type_name).unwrap_or(&NULL),
+            current,
+            config.get_attr(&nested.type_name).unwrap_or(&NULL),
+        );
+        planned.insert(nested.type_name.clone(), value);
+    }
+    Value::Object(planned)
 }
 
-/// The schema's requires-replace attributes whose planned value differs from the prior
-/// state's. Nothing is replaced on create.
+type PlanElement<'a> = dyn Fn(&Value, Value, &Value) -> Value + 'a;
+
+/// Plans each object of a nested attribute or block against its prior and configured
+/// counterparts: by position in lists, by key in maps. Set elements have no identity
+/// but their value: an element equal to a prior one is unchanged (Terraform copied the
+/// prior's computed values into it), any other is new; its configuration is the first
+/// configured element that agrees with it on every configured attribute.
+fn plan_nested(
+    nesting: Nesting,
+    plan_element: &PlanElement<'_>,
+    prior: &Value,
+    proposed: Value,
+    config: &Value,
+) -> Value {
+    match (nesting, proposed) {
+        (Nesting::Single, proposed) => plan_element(prior, proposed, config),
+        (Nesting::List, Value::List(items)) => Value::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    plan_element(
+                        prior.get_index(index).unwrap_or(&NULL),
+                        item,
+                        config.get_index(index).unwrap_or(&NULL),
+                    )
+                })
+                .collect(),
+        ),
+        (Nesting::Map, Value::Map(entries)) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(key, item)| {
+                    let planned = plan_element(
+                        prior.get_key(&key).unwrap_or(&NULL),
+                        item,
+                        config.get_key(&key).unwrap_or(&NULL),
+                    );
+                    (key, planned)
+                })
+                .collect(),
+        ),
+        (Nesting::Set, Value::Set(items)) => {
+            let prior_items = prior.as_elements().unwrap_or(&[]);
+            let config_items = config.as_elements().unwrap_or(&[]);
+            let mut used = vec![false; config_items.len()];
+            Value::Set(
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let prior_item = prior_items.iter().find(|p| **p == item).unwrap_or(&NULL);
+                        let config_item = config_items
+                            .iter()
+                            .enumerate()
+                            .find(|(index, c)| !used[*index] && configured_part_of(c, &item))
+                            .map(|(index, c)| {
+                                used[index] = true;
+                                c
+                            })
+                            .unwrap_or(&NULL);
+                        plan_element(prior_item, item, config_item)
+                    })
+                    .collect(),
+            )
+        }
+        // Null, unknown, or a shape the schema does not describe: leave it alone.
+        (_, proposed) => proposed,
+    }
+}
+
+/// True when every non-null attribute of `config` equals `candidate`'s.
+fn configured_part_of(config: &Value, candidate: &Value) -> bool {
+    match config.as_entries() {
+        Some(attributes) => attributes
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .all(|(name, value)| candidate.get_attr(name) == Some(value)),
+        None => false,
+    }
+}
+
+/// The schema's requires-replace attributes, at any depth, whose planned value differs
+/// from the prior state's. Nothing is replaced on create. Inside a nested object that is
+/// wholly unknown every requires-replace attribute is reported; Terraform compares the
+/// values at the paths again and keeps only real changes. Set elements have no path a
+/// diagnostic could name, so attributes inside sets are not looked at.
 pub fn replaced_attributes(
     block: &Block,
     prior_state: &Value,
     planned: &Value,
 ) -> Vec<AttributePath> {
+    let mut replaced = Vec::new();
     if prior_state.is_null() || planned.is_null() {
-        return Vec::new();
+        return replaced;
     }
-    let empty = BTreeMap::new();
-    let (prior, next) = match (prior_state, planned) {
-        (Value::Object(prior), Value::Object(next)) => (prior, next),
-        _ => (&empty, &empty),
-    };
-    block
-        .attributes
-        .iter()
-        .filter(|attribute| attribute.requires_replace)
-        .filter(|attribute| prior.get(&attribute.name) != next.get(&attribute.name))
-        .map(|attribute| AttributePath::root().attribute(attribute.name.as_str()))
-        .collect()
+    replaced_in(
+        &block.attributes,
+        &block.blocks,
+        prior_state,
+        planned,
+        &AttributePath::root(),
+        &mut replaced,
+    );
+    replaced
+}
+
+fn replaced_in(
+    attributes: &[Attribute],
+    blocks: &[NestedBlock],
+    prior: &Value,
+    planned: &Value,
+    path: &AttributePath,
+    replaced: &mut Vec<AttributePath>,
+) {
+    for attribute in attributes {
+        let here = path.clone().attribute(attribute.name.as_str());
+        let prior_value = prior.get_attr(&attribute.name).unwrap_or(&NULL);
+        let planned_value = part(planned, |v| v.get_attr(&attribute.name));
+        if attribute.requires_replace {
+            if *prior_value != planned_value {
+                replaced.push(here);
+            }
+        } else if let AttributeKind::Nested(nesting, nested) = &attribute.kind {
+            replaced_in_nested(
+                *nesting,
+                &|prior, planned, path, replaced| {
+                    replaced_in(nested, &[], prior, planned, path, replaced)
+                },
+                prior_value,
+                &planned_value,
+                here,
+                replaced,
+            );
+        }
+    }
+    for nested in blocks {
+        replaced_in_nested(
+            nested.nesting,
+            &|prior, planned, path, replaced| {
+                replaced_in(
+                    &nested.block.attributes,
+                    &nested.block.blocks,
+                    prior,
+                    planned,
+                    path,
+                    replaced,
+                )
+            },
+            prior.get_attr(&nested.type_name).unwrap_or(&NULL),
+            &part(planned, |v| v.get_attr(&nested.type_name)),
+            path.clone().attribute(nested.type_name.as_str()),
+            replaced,
+        );
+    }
+}
+
+type ReplacedElement<'a> = dyn Fn(&Value, &Value, &AttributePath, &mut Vec<AttributePath>) + 'a;
+
+/// Walks the objects that exist both before and after: a new or removed element of a
+/// collection replaces nothing by itself.
+fn replaced_in_nested(
+    nesting: Nesting,
+    replaced_element: &ReplacedElement<'_>,
+    prior: &Value,
+    planned: &Value,
+    path: AttributePath,
+    replaced: &mut Vec<AttributePath>,
+) {
+    if prior.is_null() || planned.is_null() {
+        return;
+    }
+    match nesting {
+        Nesting::Single => replaced_element(prior, planned, &path, replaced),
+        Nesting::List => {
+            for (index, prior_item) in prior.as_elements().unwrap_or(&[]).iter().enumerate() {
+                let planned_item = part(planned, |v| v.get_index(index));
+                if !planned_item.is_null() {
+                    let here = path.clone().index(index as i64);
+                    replaced_element(prior_item, &planned_item, &here, replaced);
+                }
+            }
+        }
+        Nesting::Map => {
+            let empty = BTreeMap::new();
+            for (key, prior_item) in prior.as_entries().unwrap_or(&empty) {
+                let planned_item = part(planned, |v| v.get_key(key));
+                if !planned_item.is_null() {
+                    let here = path.clone().key(key.as_str());
+                    replaced_element(prior_item, &planned_item, &here, replaced);
+                }
+            }
+        }
+        Nesting::Set => {}
+    }
+}
+
+/// A part of a planned value: unknown inside an unknown value, null where absent.
+fn part<'a>(value: &'a Value, get: impl FnOnce(&'a Value) -> Option<&'a Value>) -> Value {
+    if !value.is_known() {
+        return Value::unknown();
+    }
+    get(value).cloned().unwrap_or(Value::Null)
 }

@@ -152,17 +152,17 @@ pub(super) fn read_state_bytes(
     Box::pin(futures::stream::iter([Ok(response)]))
 }
 
-/// Drains the upload (the client waits for our answer after its last chunk), then
-/// refuses it, naming the store from the first chunk's metadata.
+/// Refuses the upload as soon as its first chunk names the store, without waiting for
+/// the rest: a gRPC client that is still sending then learns the answer from the
+/// call's status (Go's `Send` returns EOF and `CloseAndRecv` gives our response), and a
+/// client that holds the stream open cannot make this call hang.
 pub(super) async fn write_state_bytes(
     mut chunks: Streaming<pb::write_state_bytes::RequestChunk>,
 ) -> pb::write_state_bytes::Response {
-    let mut type_name = String::new();
-    while let Some(Ok(chunk)) = chunks.next().await {
-        if let Some(meta) = chunk.meta {
-            type_name = meta.type_name;
-        }
-    }
+    let type_name = match chunks.next().await {
+        Some(Ok(chunk)) => chunk.meta.map(|meta| meta.type_name).unwrap_or_default(),
+        _ => String::new(),
+    };
     pb::write_state_bytes::Response {
         diagnostics: no_such("state store", &type_name),
     }
