@@ -8,5 +8,4 @@ mod import;
 mod lifecycle;
 mod partial_failure;
 mod plugin_transport;
-mod provider_config;
 mod protocol_rpcs;
