@@ -9,3 +9,4 @@ mod lifecycle;
 mod partial_failure;
 mod plugin_transport;
 mod protocol_rpcs;
+mod provider_config;

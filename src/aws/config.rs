@@ -622,7 +622,27 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         }
         next = e.source();
     }
-    parts.join(": ")
+    tidy_service_error(&parts.join(": "))
+}
+
+/// An unmodelled service error displays as `unhandled error (Code): Error { code:
+/// "Code", message: "…", aws_request_id: "…" }`; people need only "Code: message".
+fn tidy_service_error(text: &str) -> String {
+    let Some(start) = text.find("unhandled error (") else {
+        return text.to_string();
+    };
+    let rest = &text[start + "unhandled error (".len()..];
+    let Some((code, after)) = rest.split_once(')') else {
+        return text.to_string();
+    };
+    let message = after
+        .split_once("message: \"")
+        .and_then(|(_, m)| m.split_once('"'))
+        .map(|(m, _)| m);
+    match message {
+        Some(message) => format!("{}{code}: {message}", &text[..start]),
+        None => text.to_string(),
+    }
 }
 
 /// Error texts from aws-config can span lines (one per provider tried); a
@@ -644,3 +664,18 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tidy_tests {
+    use super::tidy_service_error;
+
+    #[test]
+    fn service_errors_read_as_code_and_message() {
+        let raw = "service error: unhandled error (AccessDenied): Error { code: \"AccessDenied\", message: \"User: x is not authorized\", aws_request_id: \"1\" }";
+        assert_eq!(
+            tidy_service_error(raw),
+            "service error: AccessDenied: User: x is not authorized"
+        );
+        assert_eq!(tidy_service_error("plain text"), "plain text");
+    }
+}

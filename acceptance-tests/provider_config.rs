@@ -1,0 +1,209 @@
+//! The provider block on the standard AWS chain, through real Terraform: every source
+//! of settings, a clear diagnostic for each bad configuration, no secret in the logs,
+//! and a configuration not known until apply.
+
+use crate::support::emulator::{Emulator, Fault};
+use crate::support::terraform::{Outcome, Workdir, required_providers};
+use crate::support::world::{self, CLUSTER, seed};
+
+const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETKEY";
+const SESSION_TOKEN: &str = "FwoGZXIvYXdzEXAMPLESESSIONTOKENzzz";
+
+fn config(provider_body: &str, vpc_id: &str) -> String {
+    format!(
+        "{}\nprovider \"servicemesh\" {{\n{provider_body}\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{vpc_id}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n  }}\n}}\n",
+        required_providers()
+    )
+}
+
+/// A working directory with no AWS settings in its environment at all.
+fn bare_workdir() -> Workdir {
+    let mut dir = Workdir::new(crate::support::terraform::Install::DevOverrides);
+    dir.set_env("AWS_EC2_METADATA_DISABLED", "true");
+    dir
+}
+
+/// Terraform wraps diagnostic text at 76 columns: compare with whitespace collapsed.
+fn flat(outcome: &Outcome) -> String {
+    outcome
+        .output()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn plan(dir: &Workdir) -> Outcome {
+    dir.run(&["plan", "-no-color"])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configures_from_attributes_env_and_profile_files() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let endpoint = emulator.endpoint();
+
+    // Everything from the provider block, credentials from the environment.
+    let mut dir = bare_workdir();
+    dir.set_env("AWS_ACCESS_KEY_ID", "AKIDATTRIBUTES")
+        .set_env("AWS_SECRET_ACCESS_KEY", "secret");
+    let body = format!(
+        "  region = \"us-east-1\"\n  endpoints {{\n    ecs              = \"{endpoint}\"\n    servicediscovery = \"{endpoint}\"\n    route53          = \"{endpoint}\"\n  }}"
+    );
+    dir.write("main.tf", &config(&body, &world.vpc_id));
+    plan(&dir).success();
+
+    // Everything from the environment.
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config("", &world.vpc_id));
+    plan(&dir).success();
+
+    // A named profile in shared files under the test's HOME.
+    let mut dir = bare_workdir();
+    let home = dir.path().parent().expect("root").join("home");
+    std::fs::create_dir_all(home.join(".aws")).expect(".aws");
+    std::fs::write(
+        home.join(".aws/config"),
+        format!("[profile mesh]\nregion = us-east-1\nendpoint_url = {endpoint}\n"),
+    )
+    .expect("config file");
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[mesh]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = secret\n",
+    )
+    .expect("credentials file");
+    dir.set_env(
+        "AWS_CONFIG_FILE",
+        home.join(".aws/config").display().to_string(),
+    )
+    .set_env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        home.join(".aws/credentials").display().to_string(),
+    );
+    dir.write("main.tf", &config("  profile = \"mesh\"", &world.vpc_id));
+    plan(&dir).success();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_bad_configuration_gets_a_clear_diagnostic() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let endpoint = emulator.endpoint();
+
+    // No region anywhere.
+    let mut dir = bare_workdir();
+    dir.set_env("AWS_ACCESS_KEY_ID", "AKID")
+        .set_env("AWS_SECRET_ACCESS_KEY", "secret");
+    dir.write("main.tf", &config("", &world.vpc_id));
+    let out = plan(&dir);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(flat(&out).contains("no AWS region configured"), "{out}");
+
+    // A profile that does not exist.
+    dir.set_env("AWS_REGION", "us-east-1");
+    dir.write("main.tf", &config("  profile = \"nope\"", &world.vpc_id));
+    let out = plan(&dir);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        flat(&out).contains("\"nope\"") && flat(&out).contains("not found"),
+        "{out}"
+    );
+    assert!(
+        flat(&out).contains("on main.tf line"),
+        "points at the provider block:\n{out}"
+    );
+
+    // An unreadable credentials file.
+    let root = dir.path().parent().expect("root").to_path_buf();
+    let unreadable = root.join("credentials-dir");
+    std::fs::create_dir_all(&unreadable).expect("a directory where a file should be");
+    dir.set_env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        unreadable.display().to_string(),
+    );
+    dir.write("main.tf", &config("", &world.vpc_id));
+    let out = plan(&dir);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(flat(&out).contains("cannot be read"), "{out}");
+    dir.set_env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        root.join("absent").display().to_string(),
+    );
+
+    // An endpoint that is not a URL.
+    dir.write(
+        "main.tf",
+        &config("  endpoints {\n    ecs = \"ecs.local\"\n  }", &world.vpc_id),
+    );
+    let out = plan(&dir);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(flat(&out).contains("not an absolute URL"), "{out}");
+
+    // A role that cannot be assumed: AWS's own message comes through.
+    let dir = world::workdir(&emulator);
+    emulator
+        .inject_fault(Fault::error(
+            "sts:AssumeRole",
+            "AccessDenied",
+            403,
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole",
+        ))
+        .await;
+    let body = format!(
+        "  assume_role {{\n    role_arn = \"arn:aws:iam::123456789012:role/mesh-admin\"\n  }}\n  endpoints {{\n    sts = \"{endpoint}\"\n  }}"
+    );
+    dir.write("main.tf", &config(&body, &world.vpc_id));
+    let out = plan(&dir);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(flat(&out).contains("AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole"), "{out}");
+    assert!(
+        !flat(&out).contains("aws_request_id"),
+        "no SDK debug dump:\n{out}"
+    );
+    assert!(flat(&out).contains("mesh-admin"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_reaches_the_logs_at_trace() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let mut dir = world::workdir(&emulator);
+    dir.set_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .set_env("AWS_SESSION_TOKEN", SESSION_TOKEN)
+        .set_env("TF_LOG", "TRACE");
+    dir.write("main.tf", &config("", &world.vpc_id));
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        apply
+            .stderr
+            .contains("provider.terraform-provider-servicemesh"),
+        "provider logs expected"
+    );
+    for secret in [SECRET_KEY, SESSION_TOKEN] {
+        assert!(
+            !apply.stdout.contains(secret) && !apply.stderr.contains(secret),
+            "a secret leaked into the logs"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_configuration_unknown_until_apply_does_not_fail_the_plan() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let body = "  region = terraform_data.region.output";
+    let text = format!(
+        "{}\nresource \"terraform_data\" \"region\" {{\n  input = \"us-east-1\"\n}}\n",
+        config(body, &world.vpc_id)
+    );
+    dir.write("main.tf", &text);
+    let plan = plan(&dir).success();
+    assert!(
+        plan.stdout
+            .contains("servicemesh_internal.mesh will be created"),
+        "{plan}"
+    );
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let check = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(check.code, 0, "{check}");
+}
