@@ -531,3 +531,45 @@ async fn refresh_costs_one_namespace_read_one_tag_read_and_a_describe_per_ten_se
         "a plan changes nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn waits_for_steady_state_when_asked() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    // A rollout finishes after 3 DescribeServices calls.
+    emulator.set_drain_after_describes(3).await;
+    let dir = world::workdir(&emulator);
+    let body = format!(
+        "{SEED_SERVICES}\n  wait_for_steady_state = true\n  timeouts = {{ create = \"2m\" }}\n"
+    );
+    dir.write("main.tf", &config(&world, &body));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    for service in ["backend", "orders", "frontend"] {
+        let deployments = world::describe(&emulator, service)
+            .await
+            .deployments()
+            .len();
+        assert_eq!(
+            deployments, 1,
+            "{service}: the old deployment must be gone when apply returns"
+        );
+    }
+
+    // Without waiting, apply returns while the old deployment still runs.
+    let changed = body
+        .replace(
+            "wait_for_steady_state = true",
+            "wait_for_steady_state = false",
+        )
+        .replace(
+            r#"backend = { port_name = "backend-8080-tcp" }"#,
+            r#"backend = { port_name = "backend-8080-tcp", idle_timeout_seconds = 30 }"#,
+        );
+    dir.write("main.tf", &config(&world, &changed));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let deployments = world::describe(&emulator, "backend")
+        .await
+        .deployments()
+        .len();
+    assert_eq!(deployments, 2, "the previous deployment is still draining");
+}
