@@ -385,3 +385,140 @@ fn part<'a>(value: &'a Value, get: impl FnOnce(&'a Value) -> Option<&'a Value>) 
     }
     get(value).cloned().unwrap_or(Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+    use crate::protocol::logging::HclogLayer;
+    use crate::protocol::provider::{
+        ApplyRequest, ApplyResponse, CallContext, PlanResponse, ProviderHandler, ReadRequest,
+        ReadResponse, ResourceHandler,
+    };
+    use crate::protocol::schema::{Presence, Schema};
+    use crate::protocol::value::{Type, encode_msgpack};
+
+    /// A resource whose one nested attribute is sensitive or not.
+    struct Thing {
+        sensitive: bool,
+    }
+
+    #[tonic::async_trait]
+    impl ResourceHandler for Thing {
+        fn type_name(&self) -> &'static str {
+            if self.sensitive {
+                "t_secret"
+            } else {
+                "t_plain"
+            }
+        }
+
+        fn schema(&self) -> Schema {
+            let mut value = Attribute::optional("v", Type::String);
+            if self.sensitive {
+                value = value.sensitive();
+            }
+            let inner =
+                Attribute::nested("inner", Nesting::Single, Presence::Optional, vec![value]);
+            Schema::new(0, Block::new("").attribute(inner))
+        }
+
+        async fn read(&self, _request: ReadRequest, _ctx: &CallContext) -> ReadResponse {
+            ReadResponse::default()
+        }
+
+        async fn plan(&self, request: PlanRequest, _ctx: &CallContext) -> PlanResponse {
+            PlanResponse {
+                planned_state: request.proposed_new_state,
+                ..PlanResponse::default()
+            }
+        }
+
+        async fn apply(&self, _request: ApplyRequest, _ctx: &CallContext) -> ApplyResponse {
+            ApplyResponse::default()
+        }
+    }
+
+    struct Provider;
+
+    #[tonic::async_trait]
+    impl ProviderHandler for Provider {
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new(""))
+        }
+
+        fn resources(&self) -> Vec<Arc<dyn ResourceHandler>> {
+            vec![
+                Arc::new(Thing { sensitive: false }),
+                Arc::new(Thing { sensitive: true }),
+            ]
+        }
+
+        async fn configure(&self, _config: &Value, _ctx: &CallContext) -> Diagnostics {
+            Diagnostics::default()
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn raw_configurations_are_traced_only_for_schemas_without_sensitive_attributes() {
+        let service = ProviderService::new(Arc::new(Provider));
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(HclogLayer::new(LevelFilter::TRACE, move || writer.clone()));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let ty = Type::object([("inner", Type::object([("v", Type::String)]))]);
+        let config = Value::object([("inner", Value::object([("v", Value::from("hunter2"))]))]);
+        let msgpack = encode_msgpack(&config, &ty).expect("msgpack");
+        tracing::subscriber::with_default(subscriber, || {
+            for type_name in ["t_plain", "t_secret"] {
+                let dynamic = Some(pb::DynamicValue {
+                    msgpack: msgpack.clone(),
+                    json: Vec::new(),
+                });
+                let request = pb::plan_resource_change::Request {
+                    type_name: type_name.into(),
+                    proposed_new_state: dynamic.clone(),
+                    config: dynamic,
+                    ..Default::default()
+                };
+                let response = runtime.block_on(plan(&service, request));
+                assert!(
+                    response.diagnostics.is_empty(),
+                    "{:?}",
+                    response.diagnostics
+                );
+            }
+        });
+        let log = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("UTF-8");
+        assert!(log.contains(&hex(&msgpack)), "{log}");
+        assert!(log.contains("t_plain"), "{log}");
+        assert!(!log.contains("t_secret"), "{log}");
+        assert_eq!(log.matches(&hex(b"hunter2")).count(), 1, "{log}");
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0c, 0xab, 0xff]), "000cabff");
+    }
+}

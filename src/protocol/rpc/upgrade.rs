@@ -229,3 +229,52 @@ fn write_string(text: &str, out: &mut String) {
         Err(_) => out.push_str("\"\""),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::value::{Number, TypedValue};
+
+    #[test]
+    fn schemaless_json_round_trips_with_every_digit() {
+        let json =
+            r#"{"a":[1,"x",null,{"b":true}],"big":123456789012345678901234567890.5,"s":"q\"\n"}"#;
+        let value = schemaless(json.as_bytes(), "state").expect("readable");
+        let big: Number = "123456789012345678901234567890.5".parse().expect("number");
+        assert_eq!(value.get_attr("big").and_then(Value::as_number), Some(&big));
+        assert_eq!(
+            value.get_attr("a").and_then(|a| a.get_index(3)),
+            Some(&Value::object([("b", Value::Bool(true))]))
+        );
+        assert_eq!(to_json(&value, "state").expect("writable"), json);
+    }
+
+    #[test]
+    fn typed_values_are_written_in_cty_form_and_unknowns_refused() {
+        let typed = Value::from(TypedValue {
+            ty: Type::list(Type::String),
+            value: Value::List(vec!["a".into()]),
+        });
+        assert_eq!(
+            to_json(&Value::object([("d", typed)]), "state").expect("writable"),
+            r#"{"d":{"value":["a"],"type":["list","string"]}}"#
+        );
+        let refused = to_json(&Value::object([("u", Value::unknown())]), "state");
+        let diagnostics = refused.expect_err("unknowns cannot be stored");
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.detail.contains("an unknown value"))
+        );
+    }
+
+    #[test]
+    fn invalid_json_is_reported_not_guessed() {
+        let diagnostics = schemaless(b"{\"a\":", "state").expect_err("invalid JSON");
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.summary == "Unreadable stored state")
+        );
+    }
+}
