@@ -3,6 +3,7 @@
 
 mod support;
 
+mod adoption;
 mod emulator_conformance;
 mod import;
 mod lifecycle;
@@ -10,3 +11,4 @@ mod partial_failure;
 mod plugin_transport;
 mod protocol_rpcs;
 mod provider_config;
+mod validation_catalogue;

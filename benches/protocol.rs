@@ -17,6 +17,12 @@ const HANDSHAKE_RUNS: usize = 200;
 const SCHEMA_CALLS: usize = 20_000;
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too, without `--bench`: benchmarks
+    // belong to `make bench`, not to the test suite.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        println!("benchmarks run with `make bench` (cargo bench); skipped under cargo test");
+        return;
+    }
     let client_cert = host_certificate_pem();
     handshake_latency(&client_cert);
     schema_latency();
@@ -49,7 +55,10 @@ fn handshake_latency(client_cert: &str) {
             .read_line(&mut line)
             .expect("handshake line");
         samples.push(started.elapsed());
-        assert!(line.starts_with("1|6|unix|"), "unexpected handshake: {line}");
+        assert!(
+            line.starts_with("1|6|unix|"),
+            "unexpected handshake: {line}"
+        );
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -73,7 +82,10 @@ fn schema_latency() {
             std::hint::black_box(response);
         }
     });
-    report("GetProviderSchema (in process, without transport)", &mut samples);
+    report(
+        "GetProviderSchema (in process, without transport)",
+        &mut samples,
+    );
 }
 
 fn report(name: &str, samples: &mut [Duration]) {

@@ -24,10 +24,15 @@ pub struct HostCertificate {
 impl HostCertificate {
     pub fn generate() -> Self {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.distinguished_name.push(rcgen::DnType::OrganizationName, "HashiCorp");
-        params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "HashiCorp");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::DigitalSignature,
             rcgen::KeyUsagePurpose::KeyEncipherment,
@@ -109,7 +114,10 @@ impl Drop for LaunchedProvider {
 
 /// TLS settings for a test client: trust the server's certificate as go-plugin does,
 /// and present `client` (or no certificate).
-pub fn client_tls(server_cert: CertificateDer<'static>, client: Option<&HostCertificate>) -> rustls::ClientConfig {
+pub fn client_tls(
+    server_cert: CertificateDer<'static>,
+    client: Option<&HostCertificate>,
+) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.add(server_cert).expect("server cert as root");
@@ -128,7 +136,10 @@ pub fn client_tls(server_cert: CertificateDer<'static>, client: Option<&HostCert
 }
 
 /// A gRPC channel over the provider's unix socket, in TLS when `tls` is given.
-pub async fn connect(socket: PathBuf, tls: Option<rustls::ClientConfig>) -> Result<Channel, tonic::transport::Error> {
+pub async fn connect(
+    socket: PathBuf,
+    tls: Option<rustls::ClientConfig>,
+) -> Result<Channel, tonic::transport::Error> {
     let tls = tls.map(Arc::new);
     Endpoint::try_from("http://localhost")?
         .connect_with_connector(tower::service_fn(move |_| {
@@ -139,8 +150,13 @@ pub async fn connect(socket: PathBuf, tls: Option<rustls::ClientConfig>) -> Resu
                 let io: Box<dyn ReadWrite> = match tls {
                     None => Box::new(stream),
                     Some(config) => {
-                        let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
-                        Box::new(tokio_rustls::TlsConnector::from(config).connect(name, stream).await?)
+                        let name =
+                            ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+                        Box::new(
+                            tokio_rustls::TlsConnector::from(config)
+                                .connect(name, stream)
+                                .await?,
+                        )
                     }
                 };
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(io))

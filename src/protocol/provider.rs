@@ -193,4 +193,99 @@ pub trait ResourceHandler: Send + Sync + 'static {
             ..ImportResponse::default()
         }
     }
+
+    /// The `config { }` of a `list` block (protocol 6.10), if this resource can be
+    /// listed with `terraform query`.
+    fn list_schema(&self) -> Option<Schema> {
+        None
+    }
+
+    async fn list(&self, _request: ListRequest, _ctx: &CallContext) -> ListResponse {
+        ListResponse::failed(Diagnostics::error(
+            "Listing not supported",
+            format!("{} cannot be listed.", self.type_name()),
+        ))
+    }
+
+    /// Turns a state into the configuration that produces it (for
+    /// `-generate-config-out`): computed-only attributes null, defaults left out.
+    /// `None`: Terraform generates the configuration itself.
+    fn generate_config(&self, _state: &Value) -> Option<Result<Value, Diagnostics>> {
+        None
+    }
+
+    /// Whether `moved` blocks from other resource types can target this one.
+    fn accepts_moves(&self) -> bool {
+        false
+    }
+
+    fn move_state(&self, request: MoveRequest) -> MoveResponse {
+        MoveResponse::failed(Diagnostics::error(
+            "Move not supported",
+            format!(
+                "{} cannot take over {} of {}.",
+                self.type_name(),
+                request.source_type_name,
+                request.source_provider_address
+            ),
+        ))
+    }
+}
+
+/// A `terraform query` request for one list block.
+pub struct ListRequest {
+    pub config: Value,
+    pub include_resource: bool,
+    /// At most this many results; 0 means no limit.
+    pub limit: i64,
+}
+
+/// One object found.
+pub struct ListedResource {
+    pub identity: Value,
+    pub display_name: String,
+    /// The whole resource object, when the request asked for it.
+    pub resource: Option<Value>,
+}
+
+pub struct ListResponse {
+    pub results: Vec<ListedResource>,
+    pub diagnostics: Diagnostics,
+}
+
+impl ListResponse {
+    pub fn failed(diagnostics: Diagnostics) -> Self {
+        Self {
+            results: Vec::new(),
+            diagnostics,
+        }
+    }
+}
+
+/// A `moved` block's source, as stored by the source resource's provider.
+pub struct MoveRequest {
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    /// The source state's JSON, read without a schema.
+    pub source_state: serde_json::Value,
+    pub source_private: Vec<u8>,
+}
+
+pub struct MoveResponse {
+    pub target_state: Value,
+    pub target_private: Vec<u8>,
+    pub target_identity: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+impl MoveResponse {
+    pub fn failed(diagnostics: Diagnostics) -> Self {
+        Self {
+            target_state: Value::Null,
+            target_private: Vec::new(),
+            target_identity: None,
+            diagnostics,
+        }
+    }
 }

@@ -1136,6 +1136,7 @@ fn secrets_never_reach_the_logs() {
     // The capture works and saw the interesting parts at TRACE.
     assert!(logs.contains("configured AWS clients"), "{logs}");
     assert!(logs.contains("assuming IAM role"), "{logs}");
-    assert!(logs.contains("\"@level\":\"trace\""), "{logs}");
+    // At TF_LOG=TRACE the SDK's own events arrive at DEBUG (see protocol::logging).
+    assert!(logs.contains("\"@level\":\"debug\""), "{logs}");
     assert_no_secrets(&logs);
 }

@@ -6,14 +6,18 @@ use super::RegisteredResource;
 use crate::protocol::proto::tfplugin6 as pb;
 use crate::protocol::schema::Schema;
 
-fn capabilities() -> pb::ServerCapabilities {
+fn capabilities(resources: &BTreeMap<String, RegisteredResource>) -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         // Destroy needs no provider-side plan: Terraform plans it alone.
         plan_destroy: false,
         // Terraform may skip GetProviderSchema on later calls and use its cache.
         get_provider_schema_optional: true,
-        move_resource_state: false,
-        generate_resource_config: false,
+        move_resource_state: resources.values().any(|r| r.handler.accepts_moves()),
+        generate_resource_config: resources.values().any(|r| {
+            r.handler
+                .generate_config(&crate::protocol::value::Value::Null)
+                .is_some()
+        }),
     }
 }
 
@@ -21,10 +25,17 @@ pub(super) fn metadata_response(
     resources: &BTreeMap<String, RegisteredResource>,
 ) -> pb::get_metadata::Response {
     pb::get_metadata::Response {
-        server_capabilities: Some(capabilities()),
+        server_capabilities: Some(capabilities(resources)),
         resources: resources
             .keys()
             .map(|type_name| pb::get_metadata::ResourceMetadata {
+                type_name: type_name.clone(),
+            })
+            .collect(),
+        list_resources: resources
+            .iter()
+            .filter(|(_, r)| r.list.is_some())
+            .map(|(type_name, _)| pb::get_metadata::ListResourceMetadata {
                 type_name: type_name.clone(),
             })
             .collect(),
@@ -38,11 +49,15 @@ pub(super) fn schema_response(
 ) -> pb::get_provider_schema::Response {
     pb::get_provider_schema::Response {
         provider: Some(provider.into()),
+        list_resource_schemas: resources
+            .iter()
+            .filter_map(|(name, r)| Some((name.clone(), (&r.list.as_ref()?.0).into())))
+            .collect(),
         resource_schemas: resources
             .iter()
             .map(|(name, resource)| (name.clone(), (&resource.schema).into()))
             .collect(),
-        server_capabilities: Some(capabilities()),
+        server_capabilities: Some(capabilities(resources)),
         ..Default::default()
     }
 }

@@ -6,8 +6,11 @@
 mod apply;
 mod codec;
 mod configure;
+mod generate;
 mod import;
+mod list;
 mod metadata;
+mod moved;
 mod plan;
 mod read;
 mod unsupported;
@@ -36,6 +39,8 @@ struct RegisteredResource {
     identity: Option<(IdentitySchema, Type)>,
     /// No attribute is sensitive: raw values may go to TRACE logs.
     loggable: bool,
+    /// The `list` block's config schema and its type, if the resource can be listed.
+    list: Option<(Schema, Type)>,
 }
 
 /// Serves one provider over tfplugin6.
@@ -62,7 +67,12 @@ impl ProviderService {
                     let ty = identity.value_type();
                     (identity, ty)
                 });
+                let list = resource.list_schema().map(|list| {
+                    let ty = list.value_type();
+                    (list, ty)
+                });
                 let registered = RegisteredResource {
+                    list,
                     value_type: schema.value_type(),
                     loggable: !schema.has_sensitive(),
                     schema,
@@ -210,7 +220,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
-        ok(unsupported::move_resource_state(request.into_inner()))
+        ok(moved::move_state(self, request.into_inner()))
     }
 
     async fn read_data_source(
@@ -224,7 +234,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::generate_resource_config::Request>,
     ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
-        ok(unsupported::generate_resource_config(request.into_inner()))
+        ok(generate::generate_config(self, request.into_inner()))
     }
 
     async fn validate_ephemeral_resource_config(
@@ -261,14 +271,14 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::list_resource::Request>,
     ) -> Result<Response<Self::ListResourceStream>, Status> {
-        ok(unsupported::list_resource(request.into_inner()))
+        ok(list::list(self, request.into_inner()).await)
     }
 
     async fn validate_list_resource_config(
         &self,
         request: Request<pb::validate_list_resource_config::Request>,
     ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
-        ok(unsupported::validate_list_resource(request.into_inner()))
+        ok(list::validate(self, request.into_inner()))
     }
 
     async fn get_functions(

@@ -1,9 +1,12 @@
 //! `servicemesh_internal`: one resource for the whole mesh of a cluster.
 
 mod apply;
+mod generate;
 mod identity;
 mod import;
+mod list;
 mod model;
+mod moved;
 mod plan;
 mod plan_checks;
 mod read;
@@ -16,8 +19,9 @@ use std::sync::Arc;
 use crate::aws::gateway::Gateway;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::provider::{
-    ApplyRequest, ApplyResponse, CallContext, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, ResourceHandler,
+    ApplyRequest, ApplyResponse, CallContext, ImportRequest, ImportResponse, ListRequest,
+    ListResponse, MoveRequest, MoveResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
+    ResourceHandler,
 };
 use crate::protocol::schema::Schema;
 use crate::protocol::value::{Type, Value, from_value, to_value};
@@ -117,5 +121,31 @@ impl ResourceHandler for InternalResource {
 
     async fn import(&self, request: ImportRequest, ctx: &CallContext) -> ImportResponse {
         import::import(self, request, ctx).await
+    }
+
+    fn list_schema(&self) -> Option<Schema> {
+        Some(list::list_schema())
+    }
+
+    async fn list(&self, request: ListRequest, ctx: &CallContext) -> ListResponse {
+        list::list(self, request, ctx).await
+    }
+
+    fn accepts_moves(&self) -> bool {
+        true
+    }
+
+    fn generate_config(&self, state: &Value) -> Option<Result<Value, Diagnostics>> {
+        let model = match self.decode(state) {
+            Ok(Some(model)) => model,
+            // Asked with no state: this resource does generate configuration.
+            Ok(None) => return Some(Ok(Value::Null)),
+            Err(diagnostics) => return Some(Err(diagnostics)),
+        };
+        Some(self.encode(&generate::config_from_state(&model)))
+    }
+
+    fn move_state(&self, request: MoveRequest) -> MoveResponse {
+        moved::move_state(self, request)
     }
 }

@@ -1,0 +1,284 @@
+//! Bringing a console-built mesh under Terraform without recreating or redeploying
+//! anything: import by identity, `terraform query` with generated configuration, and a
+//! `moved` block from hashicorp/aws's namespace resource.
+
+use aws_sdk_ecs::types::{
+    ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+};
+
+use crate::support::emulator::Emulator;
+use crate::support::terraform::{provider_binary, required_providers};
+use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
+
+/// The seed document's console work: a namespace, Service Connect on the three
+/// servers with the console's defaults, and the client-only caller.
+async fn console_mesh(emulator: &Emulator, world: &World) -> String {
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name("internal.myapp")
+        .vpc(&world.vpc_id)
+        .send()
+        .await
+        .expect("creating the namespace");
+    emulator.finish_cloudmap_operations().await;
+    let namespace_id = namespaces(emulator).await["internal.myapp"].clone();
+    for (service, port_name, port) in SERVERS {
+        let entry = ServiceConnectService::builder()
+            .port_name(*port_name)
+            .discovery_name(*service)
+            .client_aliases(
+                ServiceConnectClientAlias::builder()
+                    .port(*port)
+                    .dns_name(format!("{service}.internal.myapp"))
+                    .build()
+                    .expect("alias"),
+            )
+            .build()
+            .expect("entry");
+        enable(emulator, service, Some(entry)).await;
+    }
+    enable(emulator, "frontend", None).await;
+    namespace_id
+}
+
+async fn enable(emulator: &Emulator, service: &str, entry: Option<ServiceConnectService>) {
+    let config = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace("internal.myapp")
+        .set_services(entry.map(|e| vec![e]))
+        .build();
+    emulator
+        .ecs()
+        .update_service()
+        .cluster(CLUSTER)
+        .service(service)
+        .service_connect_configuration(config)
+        .send()
+        .await
+        .expect("enabling Service Connect");
+}
+
+fn resource_block(world: &World) -> String {
+    format!(
+        "resource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend  = {{ port_name = \"backend-8080-tcp\" }}\n    orders   = {{ port_name = \"orders-9090-tcp\" }}\n    payments = {{ port_name = \"payments-7070-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
+        world.vpc_id
+    )
+}
+
+fn header() -> String {
+    format!("{}\nprovider \"servicemesh\" {{}}\n", required_providers())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let namespace_id = console_mesh(&emulator, &world).await;
+    let dir = world::workdir(&emulator);
+    let import = format!(
+        "import {{\n  to       = servicemesh_internal.mesh\n  identity = {{ cluster = \"{CLUSTER}\", namespace_id = \"{namespace_id}\" }}\n}}\n"
+    );
+    dir.write(
+        "main.tf",
+        &format!("{}\n{import}\n{}", header(), resource_block(&world)),
+    );
+    emulator.reset_counters().await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        apply
+            .stdout
+            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{apply}"
+    );
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        0,
+        "nothing redeployed"
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let namespace_id = console_mesh(&emulator, &world).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &header());
+    dir.write(
+        "mesh.tfquery.hcl",
+        &format!(
+            "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{CLUSTER}\"\n  }}\n}}\n"
+        ),
+    );
+    let query = dir.run(&["query", "-no-color"]).success();
+    assert!(
+        query.stdout.contains(&namespace_id),
+        "the result names the namespace:\n{query}"
+    );
+    assert!(
+        query.stdout.contains("3 client-and-server, 1 client-only"),
+        "{query}"
+    );
+
+    dir.run(&["query", "-no-color", "-generate-config-out=generated.tf"])
+        .success();
+    let generated = std::fs::read_to_string(dir.path().join("generated.tf")).expect("generated.tf");
+    assert!(
+        generated.contains("import {") && generated.contains("servicemesh_internal"),
+        "{generated}"
+    );
+    emulator.reset_counters().await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        apply
+            .stdout
+            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{apply}\n{generated}"
+    );
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        0,
+        "nothing redeployed"
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}\n{generated}");
+}
+
+/// A state as hashicorp/aws leaves it for `aws_service_discovery_private_dns_namespace`.
+fn aws_provider_state(namespace_id: &str, arn: &str, hosted_zone: &str, vpc_id: &str) -> String {
+    serde_json::json!({
+        "version": 4,
+        "terraform_version": "1.15.5",
+        "serial": 1,
+        "lineage": "6a1d9a52-5a5e-4d53-9b7e-0e0c6a2c9f01",
+        "outputs": {},
+        "resources": [{
+            "mode": "managed",
+            "type": "aws_service_discovery_private_dns_namespace",
+            "name": "internal",
+            "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+            "instances": [{
+                "schema_version": 0,
+                "attributes": {
+                    "arn": arn,
+                    "description": "",
+                    "hosted_zone": hosted_zone,
+                    "id": namespace_id,
+                    "name": "internal.myapp",
+                    "tags": {"team": "platform"},
+                    "tags_all": {"team": "platform"},
+                    "vpc": vpc_id
+                },
+                "sensitive_attributes": [],
+                "private": "bnVsbA=="
+            }]
+        }],
+        "check_results": null
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moved_block_takes_over_the_aws_providers_namespace_without_recreating_it() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name("internal.myapp")
+        .vpc(&world.vpc_id)
+        .tags(
+            aws_sdk_servicediscovery::types::Tag::builder()
+                .key("team")
+                .value("platform")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("creating the namespace");
+    emulator.finish_cloudmap_operations().await;
+    let namespace_id = namespaces(&emulator).await["internal.myapp"].clone();
+    let namespace = emulator
+        .cloudmap()
+        .get_namespace()
+        .id(&namespace_id)
+        .send()
+        .await
+        .expect("GetNamespace")
+        .namespace()
+        .cloned()
+        .expect("namespace");
+    let hosted_zone = namespace
+        .properties()
+        .and_then(|p| p.dns_properties())
+        .and_then(|d| d.hosted_zone_id())
+        .unwrap_or_default()
+        .to_string();
+
+    let mut dir = world::workdir(&emulator);
+    // hashicorp/aws cannot be installed here, and Terraform wants a binary for every
+    // provider in the state. A stand-in (our own binary under the AWS provider's name)
+    // satisfies that; Terraform hands the moved state to servicemesh's
+    // MoveResourceState and never asks the stand-in about it.
+    let stand_in = dir.path().parent().expect("root").join("aws-stand-in");
+    std::fs::create_dir_all(&stand_in).expect("stand-in dir");
+    std::os::unix::fs::symlink(provider_binary(), stand_in.join("terraform-provider-aws"))
+        .expect("symlink");
+    let cli_config = dir.path().parent().expect("root").join("moved.rc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"servicemesh/servicemesh\" = \"{}\"\n    \"hashicorp/aws\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_binary().parent().expect("bin dir").display(),
+            stand_in.display()
+        ),
+    )
+    .expect("CLI config");
+    dir.set_env("TF_CLI_CONFIG_FILE", cli_config.display().to_string());
+    dir.write(
+        "terraform.tfstate",
+        &aws_provider_state(
+            &namespace_id,
+            namespace.arn().unwrap_or_default(),
+            &hosted_zone,
+            &world.vpc_id,
+        ),
+    );
+    let moved = "moved {\n  from = aws_service_discovery_private_dns_namespace.internal\n  to   = servicemesh_internal.mesh\n}\n";
+    let resource = resource_block(&world).replace(
+        "  client_services",
+        "  tags = { team = \"platform\" }\n  client_services",
+    );
+    dir.write("main.tf", &format!("{}\n{moved}\n{resource}", header()));
+
+    let plan = dir.run(&["plan", "-no-color"]).success();
+    assert!(
+        plan.stdout
+            .contains("(moved from aws_service_discovery_private_dns_namespace.internal)"),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let counters = emulator.counters().await;
+    assert_eq!(
+        counters.calls("servicediscovery:CreatePrivateDnsNamespace"),
+        0,
+        "not recreated"
+    );
+    assert_eq!(
+        counters.calls("servicediscovery:DeleteNamespace"),
+        0,
+        "not deleted"
+    );
+    assert_eq!(namespaces(&emulator).await["internal.myapp"], namespace_id);
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+}
