@@ -1,0 +1,1346 @@
+//! Issue 8's catalogue: invalid configurations through real Terraform against the local
+//! AWS. Each case must fail with its own diagnostic (summary, a distinctive part of the
+//! detail, and the line of main.tf Terraform points at) and must not have made a single
+//! mutating AWS call. Config-only rules are checked with `terraform validate` (some also
+//! with `terraform plan`, which validates first); the plan-time checks against AWS
+//! (services exist, port aliases are in task definitions, the namespace name is free)
+//! with `terraform plan`.
+//!
+//! Also: values not known until apply do not fail the plan, and a port left out is
+//! filled from the task definition in the plan.
+
+use aws_sdk_ecs::types::{ContainerDefinition, PortMapping};
+
+use crate::support::emulator::{Counters, Emulator};
+use crate::support::terraform::{Outcome, Workdir, required_providers};
+use crate::support::world::{self, CLUSTER, World, seed};
+
+const NAMESPACE: &str = "internal.myapp";
+/// The resource block's first line: where Terraform points when the attribute at fault
+/// is absent from the configuration (a missing `vpc_id`, say).
+const RESOURCE_LINE: &str = "resource \"servicemesh_internal\" \"mesh\" {";
+
+/// Every AWS operation that changes something, as the emulator counts them.
+const MUTATING: &[&str] = &[
+    "ecs:UpdateService",
+    "ecs:CreateService",
+    "ecs:DeleteService",
+    "ecs:TagResource",
+    "ecs:UntagResource",
+    "servicediscovery:CreatePrivateDnsNamespace",
+    "servicediscovery:UpdatePrivateDnsNamespace",
+    "servicediscovery:DeleteNamespace",
+    "servicediscovery:DeleteService",
+    "servicediscovery:TagResource",
+    "servicediscovery:UntagResource",
+];
+
+/// Verbs of AWS operations that change something: a mutating call missing from
+/// [`MUTATING`] is caught too.
+const MUTATING_VERBS: &[&str] = &[
+    "Create",
+    "Update",
+    "Delete",
+    "Tag",
+    "Untag",
+    "Register",
+    "Deregister",
+    "Put",
+    "Change",
+    "Associate",
+    "Disassociate",
+];
+
+// ---------------------------------------------------------------------------------------
+// Configurations
+// ---------------------------------------------------------------------------------------
+
+/// main.tf: the provider (unconfigured: credentials and endpoint come from the
+/// environment) and one `servicemesh_internal` with `body` inside.
+fn config(body: &str) -> String {
+    format!(
+        "{}\nprovider \"servicemesh\" {{}}\n\n{RESOURCE_LINE}\n{body}}}\n",
+        required_providers()
+    )
+}
+
+/// `  name = "value"` lines.
+fn attrs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("  {name} = \"{value}\"\n"))
+        .collect()
+}
+
+/// cluster, namespace and vpc_id of a namespace this resource creates.
+fn owned(world: &World) -> String {
+    attrs(&[
+        ("cluster", CLUSTER),
+        ("namespace", NAMESPACE),
+        ("vpc_id", &world.vpc_id),
+    ])
+}
+
+/// A `services` map with one entry a line.
+fn services(entries: &[&str]) -> String {
+    let lines: String = entries.iter().map(|e| format!("    {e}\n")).collect();
+    format!("  services = {{\n{lines}  }}\n")
+}
+
+/// A `timeouts` attribute with one entry.
+fn timeouts(name: &str, value: &str) -> String {
+    format!("  timeouts = {{\n    {name} = \"{value}\"\n  }}\n")
+}
+
+const BACKEND: &str = r#"backend = { port_name = "backend-8080-tcp" }"#;
+
+/// The 1-based number of the one line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    let found: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(needle))
+        .map(|(index, _)| index + 1)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{needle:?} must be on exactly one line of the configuration:\n{text}"
+    );
+    found[0]
+}
+
+// ---------------------------------------------------------------------------------------
+// What Terraform printed
+// ---------------------------------------------------------------------------------------
+
+/// One diagnostic as Terraform prints it with -no-color.
+#[derive(Debug)]
+struct Printed {
+    severity: &'static str,
+    summary: String,
+    /// From `on main.tf line N, in …`.
+    line: Option<usize>,
+    /// The text after the source snippet, with whitespace runs as single spaces
+    /// (Terraform wraps at 78 columns).
+    detail: String,
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn heading(line: &str) -> Option<(&'static str, &str)> {
+    if let Some(summary) = line.strip_prefix("Error: ") {
+        Some(("Error", summary))
+    } else {
+        line.strip_prefix("Warning: ")
+            .map(|summary| ("Warning", summary))
+    }
+}
+
+/// The diagnostics of one output stream.
+fn parse_diagnostics(stream: &str) -> Vec<Printed> {
+    let lines: Vec<&str> = stream.lines().collect();
+    let mut printed = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((severity, summary)) = heading(lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let mut end = i + 1;
+        while end < lines.len() && heading(lines[end]).is_none() {
+            end += 1;
+        }
+        let block = &lines[i + 1..end];
+        let mut line = None;
+        let mut detail_from = 0;
+        if let Some(at) = block
+            .iter()
+            .position(|l| l.trim_start().starts_with("on main.tf line "))
+        {
+            line = block[at]
+                .trim_start()
+                .trim_start_matches("on main.tf line ")
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse().ok());
+            // The source snippet runs to the next blank line.
+            detail_from = at + 1;
+            while detail_from < block.len() && !block[detail_from].trim().is_empty() {
+                detail_from += 1;
+            }
+        }
+        printed.push(Printed {
+            severity,
+            summary: summary.trim().to_string(),
+            line,
+            detail: squash(&block[detail_from..].join("\n")),
+        });
+        i = end;
+    }
+    printed
+}
+
+fn diagnostics(outcome: &Outcome) -> Vec<Printed> {
+    let mut all = parse_diagnostics(&outcome.stdout);
+    all.extend(parse_diagnostics(&outcome.stderr));
+    all
+}
+
+/// The mutating calls among the counters (by name and by verb).
+fn mutating_calls(counters: &Counters) -> Vec<String> {
+    let mut found: Vec<String> = counters
+        .calls
+        .iter()
+        .filter(|(operation, count)| {
+            let verb = operation.split_once(':').map_or("", |(_, verb)| verb);
+            **count > 0
+                && (MUTATING.contains(&operation.as_str())
+                    || MUTATING_VERBS.iter().any(|v| verb.starts_with(v)))
+        })
+        .map(|(operation, count)| format!("{operation} ×{count}"))
+        .collect();
+    found.sort();
+    found
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    /// A config-only rule: `terraform validate`.
+    Validate,
+    /// A config-only rule, also through `terraform plan`.
+    ValidateAndPlan,
+    /// A plan-time check against AWS: `terraform plan`.
+    Plan,
+}
+
+struct Case {
+    name: &'static str,
+    run: Run,
+    body: String,
+    summary: &'static str,
+    /// Distinctive parts of the detail, each of which it must contain.
+    details: Vec<String>,
+    /// Text on the line Terraform must point at.
+    at: String,
+}
+
+impl Case {
+    fn new(
+        name: &'static str,
+        run: Run,
+        body: impl Into<String>,
+        summary: &'static str,
+        detail: impl Into<String>,
+        at: impl Into<String>,
+    ) -> Self {
+        Case {
+            name,
+            run,
+            body: body.into(),
+            summary,
+            details: vec![detail.into()],
+            at: at.into(),
+        }
+    }
+
+    /// Another part the detail must contain.
+    fn and_detail(mut self, detail: impl Into<String>) -> Self {
+        self.details.push(detail.into());
+        self
+    }
+}
+
+fn validate(
+    name: &'static str,
+    body: impl Into<String>,
+    summary: &'static str,
+    detail: impl Into<String>,
+    at: impl Into<String>,
+) -> Case {
+    Case::new(name, Run::Validate, body, summary, detail, at)
+}
+
+/// Runs one case; every command of it fails with exactly its diagnostic and changes
+/// nothing in AWS.
+async fn run_case(emulator: &Emulator, dir: &Workdir, case: &Case) -> Result<(), String> {
+    let text = config(&case.body);
+    let expected_line = line_of(&text, &case.at);
+    dir.write("main.tf", &text);
+    let commands: &[&str] = match case.run {
+        Run::Validate => &["validate"],
+        Run::ValidateAndPlan => &["validate", "plan"],
+        Run::Plan => &["plan"],
+    };
+    let mut problems = Vec::new();
+    for command in commands {
+        emulator.reset_counters().await;
+        let outcome = dir.run(&[command, "-no-color"]);
+        let counters = emulator.counters().await;
+        let mut wrong = Vec::new();
+        if outcome.code != 1 {
+            wrong.push(format!("exit code {} instead of 1", outcome.code));
+        }
+        let printed = diagnostics(&outcome);
+        let errors: Vec<&Printed> = printed.iter().filter(|d| d.severity == "Error").collect();
+        match errors.as_slice() {
+            [error] => {
+                if error.summary != case.summary {
+                    wrong.push(format!(
+                        "summary {:?} instead of {:?}",
+                        error.summary, case.summary
+                    ));
+                }
+                for detail in &case.details {
+                    if !error.detail.contains(&squash(detail)) {
+                        wrong.push(format!("detail {:?} lacks {detail:?}", error.detail));
+                    }
+                }
+                if error.line != Some(expected_line) {
+                    wrong.push(format!(
+                        "points at line {:?} instead of line {expected_line} ({:?})",
+                        error.line,
+                        text.lines().nth(expected_line - 1).unwrap_or_default()
+                    ));
+                }
+            }
+            _ => wrong.push(format!(
+                "{} errors instead of one: {:?}",
+                errors.len(),
+                errors.iter().map(|e| &e.summary).collect::<Vec<_>>()
+            )),
+        }
+        let mutating = mutating_calls(&counters);
+        if !mutating.is_empty() {
+            wrong.push(format!("mutating AWS calls: {mutating:?}"));
+        }
+        // A configuration that breaks a config-only rule never gets as far as AWS.
+        if case.run != Run::Plan && !counters.calls.is_empty() {
+            wrong.push(format!(
+                "AWS calls for a config-only rule: {:?}",
+                counters.calls
+            ));
+        }
+        if !wrong.is_empty() {
+            problems.push(format!(
+                "terraform {command}: {}\n{outcome}",
+                wrong.join("; ")
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "case {:?}:\n{}\n--- main.tf ---\n{text}",
+            case.name,
+            problems.join("\n")
+        ))
+    }
+}
+
+/// The rules of docs/validation.md that configuration can break.
+fn config_cases(world: &World) -> Vec<Case> {
+    let vpc = world.vpc_id.as_str();
+    let with_backend = |head: String| format!("{head}{}", services(&[BACKEND]));
+    let backend_entry = |attributes: &str| {
+        format!("backend = {{ port_name = \"backend-8080-tcp\", {attributes} }}")
+    };
+    let one_backend = |attributes: &str| {
+        let entry = backend_entry(attributes);
+        (format!("{}{}", owned(world), services(&[&entry])), entry)
+    };
+    let long_tag_key = "k".repeat(129);
+    let many_tags: String = (1..=51).map(|i| format!("    t{i} = \"v\"\n")).collect();
+    let long_discovery = "b".repeat(65);
+    let max_discovery = "b".repeat(64);
+    let single_label_namespace = "n".repeat(63);
+    // 128 characters, in labels of at most 63.
+    let long_dns = format!("{}.{}.internal", "a".repeat(59), "b".repeat(59));
+    assert_eq!(long_dns.len(), 128);
+    let long_label = format!("{}.internal.myapp", "c".repeat(64));
+    let arn_id = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abcdefghijklmnop";
+
+    let mut cases = vec![
+        // --- cluster -------------------------------------------------------------------
+        Case::new(
+            "cluster name with a space",
+            Run::ValidateAndPlan,
+            with_backend(attrs(&[
+                ("cluster", "prod cluster"),
+                ("namespace", NAMESPACE),
+                ("vpc_id", vpc),
+            ])),
+            "Invalid ECS cluster",
+            "cluster is \"prod cluster\": it contains ' ', which is not allowed. Use the \
+             cluster's name",
+            "\"prod cluster\"",
+        ),
+        validate(
+            "cluster ARN of a service",
+            with_backend(attrs(&[
+                (
+                    "cluster",
+                    "arn:aws:ecs:us-east-1:123456789012:service/prod/backend",
+                ),
+                ("namespace", NAMESPACE),
+                ("vpc_id", vpc),
+            ])),
+            "Invalid ECS cluster",
+            "its resource \"service/prod/backend\" is not \"cluster/NAME\"",
+            "service/prod/backend",
+        ),
+        // --- namespace name ------------------------------------------------------------
+        Case::new(
+            "namespace name with uppercase letters",
+            Run::ValidateAndPlan,
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", "Internal.MyApp"),
+                ("vpc_id", vpc),
+            ])),
+            "Invalid namespace name",
+            "namespace is \"Internal.MyApp\": it contains the uppercase letter 'I'",
+            "Internal.MyApp",
+        ),
+        validate(
+            "namespace label of 64 characters",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", &format!("{}.myapp", "n".repeat(64))),
+                ("vpc_id", vpc),
+            ])),
+            "Invalid namespace name",
+            "is 64 characters long, over the DNS limit of 63",
+            "namespace =",
+        ),
+        validate(
+            "namespace label ending in a hyphen",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", "internal-.myapp"),
+                ("vpc_id", vpc),
+            ])),
+            "Invalid namespace name",
+            "its label \"internal-\" starts or ends with a hyphen",
+            "internal-.myapp",
+        ),
+        validate(
+            "namespace name with a trailing dot",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", "internal.myapp."),
+                ("vpc_id", vpc),
+            ])),
+            "Invalid namespace name",
+            "it ends with a dot; leave the trailing dot out",
+            "internal.myapp.",
+        ),
+        // --- vpc_id --------------------------------------------------------------------
+        validate(
+            "vpc id too short",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", NAMESPACE),
+                ("vpc_id", "vpc-0abc123"),
+            ])),
+            "Invalid VPC id",
+            "vpc_id is \"vpc-0abc123\": it has 7 characters after \"vpc-\" instead of 8 or 17",
+            "vpc-0abc123",
+        ),
+        validate(
+            "subnet id as vpc id",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", NAMESPACE),
+                ("vpc_id", "subnet-0abc1234"),
+            ])),
+            "Invalid VPC id",
+            "it does not start with \"vpc-\"",
+            "subnet-0abc1234",
+        ),
+        validate(
+            "vpc id in uppercase",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", NAMESPACE),
+                ("vpc_id", "vpc-0ABC1234"),
+            ])),
+            "Invalid VPC id",
+            "it contains 'A', which is not a lowercase hexadecimal digit",
+            "vpc-0ABC1234",
+        ),
+        // --- namespace_id --------------------------------------------------------------
+        validate(
+            "namespace name as namespace id",
+            with_backend(attrs(&[("cluster", CLUSTER), ("namespace_id", NAMESPACE)])),
+            "Invalid namespace id",
+            "namespace_id is \"internal.myapp\": it is not \"ns-\" followed by 16 lowercase \
+             letters or digits",
+            "namespace_id =",
+        ),
+        validate(
+            "namespace ARN as namespace id",
+            with_backend(attrs(&[("cluster", CLUSTER), ("namespace_id", arn_id)])),
+            "Invalid namespace id",
+            "it is an ARN; use the id \"ns-abcdefghijklmnop\" from it",
+            "namespace_id =",
+        ),
+        // --- which namespace -----------------------------------------------------------
+        Case::new(
+            "namespace and namespace id together",
+            Run::ValidateAndPlan,
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace", NAMESPACE),
+                ("vpc_id", vpc),
+                ("namespace_id", "ns-abcdefghijklmnop"),
+            ])),
+            "Conflicting namespace settings",
+            "namespace_id is set together with namespace and vpc_id. namespace_id wires \
+             services onto an existing namespace",
+            "namespace_id =",
+        ),
+        validate(
+            "vpc id with a namespace id",
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("vpc_id", vpc),
+                ("namespace_id", "ns-abcdefghijklmnop"),
+            ])),
+            "Conflicting namespace settings",
+            "namespace_id is set together with vpc_id.",
+            "namespace_id =",
+        ),
+        validate(
+            "no namespace at all",
+            with_backend(attrs(&[("cluster", CLUSTER)])),
+            "No namespace",
+            "Neither namespace nor namespace_id is set.",
+            RESOURCE_LINE,
+        ),
+        Case::new(
+            "namespace without vpc id",
+            Run::ValidateAndPlan,
+            with_backend(attrs(&[("cluster", CLUSTER), ("namespace", NAMESPACE)])),
+            "Missing vpc_id",
+            "namespace is \"internal.myapp\" but vpc_id is not set. A private DNS namespace \
+             belongs to a VPC",
+            RESOURCE_LINE,
+        ),
+        // --- description and tags ------------------------------------------------------
+        validate(
+            "description of 1025 characters",
+            with_backend(format!(
+                "{}{}",
+                owned(world),
+                attrs(&[("description", &"d".repeat(1025))])
+            )),
+            "Description too long",
+            "description is 1025 characters long, over the Cloud Map limit of 1024. Shorten it.",
+            "description =",
+        ),
+        validate(
+            "51 tags",
+            with_backend(format!("{}  tags = {{\n{many_tags}  }}\n", owned(world))),
+            "Too many tags",
+            "tags has 51 entries, over the Cloud Map limit of 50 per resource. Remove 1 of them.",
+            "tags = {",
+        ),
+        validate(
+            "empty tag key",
+            with_backend(format!(
+                "{}  tags = {{\n    team = \"core\"\n    \"\" = \"empty\"\n  }}\n",
+                owned(world)
+            )),
+            "Invalid tag key length",
+            "The tag key \"\" is not valid: it is empty.",
+            "\"\" = \"empty\"",
+        ),
+        validate(
+            "tag key of 129 characters",
+            with_backend(format!(
+                "{}  tags = {{\n    team = \"core\"\n    {long_tag_key} = \"v\"\n  }}\n",
+                owned(world)
+            )),
+            "Invalid tag key length",
+            "is not valid: it is 129 characters long, over the limit of 128",
+            long_tag_key.as_str(),
+        ),
+        Case::new(
+            "tag key with the aws: prefix",
+            Run::ValidateAndPlan,
+            with_backend(format!(
+                "{}  tags = {{\n    team = \"core\"\n    \"AWS:team\" = \"core\"\n  }}\n",
+                owned(world)
+            )),
+            "Reserved tag key",
+            "The tag key \"AWS:team\" starts with \"aws:\", a prefix AWS reserves",
+            "\"AWS:team\"",
+        ),
+        validate(
+            "tag value of 257 characters",
+            with_backend(format!(
+                "{}  tags = {{\n    team = \"{}\"\n  }}\n",
+                owned(world),
+                "v".repeat(257)
+            )),
+            "Tag value too long",
+            "The value of tag \"team\" is 257 characters long, over the limit of 256.",
+            "team =",
+        ),
+        // --- service names -------------------------------------------------------------
+        validate(
+            "services key with a space",
+            format!(
+                "{}{}",
+                owned(world),
+                services(&[BACKEND, r#""my service" = { port_name = "my-80-tcp" }"#])
+            ),
+            "Invalid ECS service name",
+            "The services key \"my service\" is not an ECS service name: it contains ' '",
+            "\"my service\" = {",
+        ),
+        validate(
+            "services key of 256 characters",
+            format!(
+                "{}{}",
+                owned(world),
+                services(&[
+                    BACKEND,
+                    &format!("{} = {{ port_name = \"s-80-tcp\" }}", "s".repeat(256))
+                ])
+            ),
+            "Invalid ECS service name",
+            "is not an ECS service name: it is 256 characters long, over the limit of 255",
+            "s-80-tcp",
+        ),
+        validate(
+            "client_services entry with a space",
+            format!(
+                "{}{}  client_services = [\"web frontend\"]\n",
+                owned(world),
+                services(&[BACKEND])
+            ),
+            "Invalid ECS service name",
+            "The client_services entry \"web frontend\" is not an ECS service name",
+            "client_services =",
+        ),
+        // --- port_name -----------------------------------------------------------------
+        validate(
+            "port name with an uppercase letter",
+            format!(
+                "{}{}",
+                owned(world),
+                services(&[r#"backend = { port_name = "Backend-8080" }"#])
+            ),
+            "Invalid port name",
+            "services[\"backend\"].port_name is \"Backend-8080\": it contains 'B', which is \
+             not allowed",
+            "backend = {",
+        ),
+        validate(
+            "empty port name",
+            format!(
+                "{}{}",
+                owned(world),
+                services(&[r#"backend = { port_name = "" }"#])
+            ),
+            "Invalid port name",
+            "services[\"backend\"].port_name is \"\": it is empty.",
+            "backend = {",
+        ),
+    ];
+
+    // --- discovery_name ------------------------------------------------------------------
+    let (body, at) = one_backend("discovery_name = \"-backend\"");
+    cases.push(Case::new(
+        "discovery name starting with a hyphen",
+        Run::ValidateAndPlan,
+        body,
+        "Invalid discovery name",
+        "services[\"backend\"].discovery_name is \"-backend\": it starts with a hyphen.",
+        at,
+    ));
+    let (body, at) = one_backend("discovery_name = \"back.end\"");
+    cases.push(validate(
+        "discovery name with a dot",
+        body,
+        "Invalid discovery name",
+        "discovery_name is \"back.end\": it contains '.', which is not allowed",
+        at,
+    ));
+    let (body, at) = one_backend(&format!("discovery_name = \"{long_discovery}\""));
+    cases.push(validate(
+        "discovery name of 65 characters",
+        body,
+        "Invalid discovery name",
+        "it is 65 characters long, over the limit of 64",
+        at,
+    ));
+    cases.push(validate(
+        "service name that is no discovery name",
+        format!(
+            "{}{}",
+            owned(world),
+            services(&[r#"Orders_API = { port_name = "orders-9090-tcp" }"#])
+        ),
+        "Invalid default discovery name",
+        "services[\"Orders_API\"] has no discovery_name, so it defaults to the service name \
+         \"Orders_API\", which is not a valid discovery name: it contains 'O', which is not \
+         allowed. Set discovery_name to 1 to 64 lowercase letters, digits, underscores and \
+         hyphens, such as \"orders_api\".",
+        "Orders_API = {",
+    ));
+
+    // --- dns_name --------------------------------------------------------------------------
+    let (body, at) = one_backend("dns_name = \"backend..internal\"");
+    cases.push(validate(
+        "dns name with an empty label",
+        body,
+        "Invalid DNS name",
+        "dns_name is \"backend..internal\": it has an empty label (two dots in a row)",
+        at,
+    ));
+    let (body, at) = one_backend("dns_name = \"-backend.internal.myapp\"");
+    cases.push(validate(
+        "dns name starting with a hyphen",
+        body,
+        "Invalid DNS name",
+        "dns_name is \"-backend.internal.myapp\": it starts with a hyphen",
+        at,
+    ));
+    let (body, at) = one_backend(&format!("dns_name = \"{long_dns}\""));
+    cases.push(validate(
+        "dns name of 128 characters",
+        body,
+        "Invalid DNS name",
+        ": it is 128 characters long, over the limit of 127",
+        at,
+    ));
+    let (body, at) = one_backend(&format!("dns_name = \"{long_label}\""));
+    cases.push(validate(
+        "dns name with a label of 64 characters",
+        body,
+        "Invalid DNS name",
+        "is 64 characters long, over the DNS limit of 63",
+        at,
+    ));
+    let entry = backend_entry(&format!("discovery_name = \"{max_discovery}\""));
+    cases.push(
+        validate(
+            "default dns name of 128 characters",
+            format!(
+                "{}{}",
+                attrs(&[
+                    ("cluster", CLUSTER),
+                    ("namespace", &single_label_namespace),
+                    ("vpc_id", vpc),
+                ]),
+                services(&[&entry])
+            ),
+            "Invalid default DNS name",
+            "services[\"backend\"] has no dns_name, so it defaults to",
+            entry.as_str(),
+        )
+        .and_detail(
+            "which is not a valid DNS name: it is 128 characters long, over the limit of 127. \
+             Set a shorter dns_name, or shorten discovery_name or namespace.",
+        ),
+    );
+
+    // --- ports and timeouts ------------------------------------------------------------------
+    let (body, at) = one_backend("port = 0");
+    cases.push(validate(
+        "port 0",
+        body,
+        "Port out of range",
+        "services[\"backend\"].port is 0: port 0 gives clients no port to connect to",
+        at,
+    ));
+    let (body, at) = one_backend("port = 65536");
+    cases.push(Case::new(
+        "port 65536",
+        Run::ValidateAndPlan,
+        body,
+        "Port out of range",
+        "services[\"backend\"].port is 65536: it is outside 1 to 65535",
+        at,
+    ));
+    let (body, at) = one_backend("ingress_port_override = 80");
+    cases.push(validate(
+        "ingress port override 80",
+        body,
+        "Ingress port override out of range",
+        "services[\"backend\"].ingress_port_override is 80: ECS rejects ingress ports of 1024 \
+         and below",
+        at,
+    ));
+    let (body, at) = one_backend("ingress_port_override = 1024");
+    cases.push(validate(
+        "ingress port override 1024",
+        body,
+        "Ingress port override out of range",
+        "ingress_port_override is 1024: ECS rejects ingress ports of 1024 and below",
+        at,
+    ));
+    let (body, at) = one_backend("ingress_port_override = 65536");
+    cases.push(validate(
+        "ingress port override 65536",
+        body,
+        "Ingress port override out of range",
+        "ingress_port_override is 65536: it is outside 1025 to 65535",
+        at,
+    ));
+    let (body, at) = one_backend("idle_timeout_seconds = -1");
+    cases.push(validate(
+        "negative idle timeout",
+        body,
+        "Timeout out of range",
+        "services[\"backend\"].idle_timeout_seconds is -1: it is negative",
+        at,
+    ));
+    let (body, at) = one_backend("per_request_timeout_seconds = 2147483648");
+    cases.push(validate(
+        "per-request timeout over 2147483647 seconds",
+        body,
+        "Timeout out of range",
+        "services[\"backend\"].per_request_timeout_seconds is 2147483648: it is over the ECS \
+         limit of 2147483647",
+        at,
+    ));
+
+    // --- across services ---------------------------------------------------------------------
+    let orders = r#"orders = { port_name = "orders-9090-tcp", discovery_name = "api" }"#;
+    cases.push(validate(
+        "two services with one discovery name",
+        format!(
+            "{}{}",
+            owned(world),
+            services(&[
+                r#"backend = { port_name = "backend-8080-tcp", discovery_name = "api" }"#,
+                orders
+            ])
+        ),
+        "Duplicate discovery name",
+        "services[\"orders\"] and services[\"backend\"] both use the discovery name \"api\"",
+        orders,
+    ));
+    let orders = r#"orders = { port_name = "orders-9090-tcp", discovery_name = "backend" }"#;
+    cases.push(validate(
+        "a discovery name that is another service's default",
+        format!("{}{}", owned(world), services(&[BACKEND, orders])),
+        "Duplicate discovery name",
+        "services[\"orders\"] and services[\"backend\"] both use the discovery name \"backend\"",
+        orders,
+    ));
+    let orders = r#"orders = { port_name = "orders-9090-tcp", dns_name = "api.internal.myapp", port = 8080 }"#;
+    cases.push(Case::new(
+        "two services with one endpoint",
+        Run::ValidateAndPlan,
+        format!(
+            "{}{}",
+            owned(world),
+            services(&[
+                r#"backend = { port_name = "backend-8080-tcp", dns_name = "api.internal.myapp", port = 8080 }"#,
+                orders
+            ])
+        ),
+        "Duplicate endpoint",
+        "services[\"orders\"] and services[\"backend\"] both use the endpoint \
+         api.internal.myapp:8080, but each DNS name and port must be unique in the namespace",
+        orders,
+    ));
+    let orders = r#"orders = { port_name = "orders-9090-tcp", dns_name = "backend.internal.myapp", port = 8080 }"#;
+    cases.push(validate(
+        "an endpoint that is another service's default",
+        format!(
+            "{}{}",
+            owned(world),
+            services(&[
+                r#"backend = { port_name = "backend-8080-tcp", port = 8080 }"#,
+                orders
+            ])
+        ),
+        "Duplicate endpoint",
+        "both use the endpoint backend.internal.myapp:8080",
+        orders,
+    ));
+    cases.push(Case::new(
+        "a server also listed as a client",
+        Run::ValidateAndPlan,
+        format!(
+            "{}{}  client_services = [\"frontend\", \"backend\"]\n",
+            owned(world),
+            services(&[BACKEND])
+        ),
+        "Service listed twice",
+        "\"backend\" is in both services and client_services. A service in services already \
+         calls the others",
+        "client_services =",
+    ));
+    cases.push(validate(
+        "only clients in a new namespace",
+        format!("{}  client_services = [\"frontend\"]\n", owned(world)),
+        "Client-only service in a new namespace",
+        "client_services lists \"frontend\" but services is empty, and this resource creates \
+         the namespace",
+        "client_services =",
+    ));
+    cases.push(validate(
+        "only clients and empty services in a new namespace",
+        format!(
+            "{}  services        = {{}}\n  client_services = [\"frontend\"]\n",
+            owned(world)
+        ),
+        "Client-only service in a new namespace",
+        "A client-only service cannot be the first in an empty namespace",
+        "client_services =",
+    ));
+
+    // --- timeouts ------------------------------------------------------------------------------
+    cases.push(Case::new(
+        "timeout in words",
+        Run::ValidateAndPlan,
+        with_backend(format!(
+            "{}{}",
+            owned(world),
+            timeouts("create", "20 minutes")
+        )),
+        "Invalid duration",
+        "timeouts.create is \"20 minutes\": \" minutes\" is not a unit. Use a Go duration",
+        "timeouts = {",
+    ));
+    cases.push(validate(
+        "timeout without a unit",
+        with_backend(format!("{}{}", owned(world), timeouts("update", "20"))),
+        "Invalid duration",
+        "timeouts.update is \"20\": the number \"20\" has no unit",
+        "timeouts = {",
+    ));
+    cases.push(validate(
+        "zero timeout",
+        with_backend(format!("{}{}", owned(world), timeouts("delete", "0s"))),
+        "Duration not positive",
+        "timeouts.delete is \"0s\": it is zero. Use a positive duration",
+        "timeouts = {",
+    ));
+    cases.push(validate(
+        "negative timeout",
+        with_backend(format!("{}{}", owned(world), timeouts("create", "-5m"))),
+        "Duration not positive",
+        "timeouts.create is \"-5m\": it is negative",
+        "timeouts = {",
+    ));
+    cases
+}
+
+/// What the world has for the plan-time cases, beyond the seed.
+struct PlanWorld {
+    /// A hand-made namespace named "taken.myapp" in the world's VPC.
+    taken_namespace_id: String,
+    /// The task definition of the seed's backend service.
+    backend_task_definition: String,
+}
+
+/// Registers a task definition with these (name, container port) mappings (a `None`
+/// name is an unnamed mapping) and creates an ECS service on it.
+async fn create_service(emulator: &Emulator, service: &str, ports: &[(Option<&str>, i32)]) {
+    let ecs = emulator.ecs();
+    let mut container = ContainerDefinition::builder()
+        .name("app")
+        .image("public.ecr.aws/nginx/nginx:latest")
+        .memory(256);
+    for (name, port) in ports {
+        container = container.port_mappings(
+            PortMapping::builder()
+                .set_name(name.map(str::to_string))
+                .container_port(*port)
+                .build(),
+        );
+    }
+    let registered = ecs
+        .register_task_definition()
+        .family(service)
+        .container_definitions(container.build())
+        .send()
+        .await
+        .expect("registering a task definition");
+    let arn = registered
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .expect("task definition ARN")
+        .to_string();
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name(service)
+        .task_definition(arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("creating a service");
+}
+
+async fn prepare_plan_world(emulator: &Emulator, world: &World) -> PlanWorld {
+    create_service(
+        emulator,
+        "admin",
+        &[(Some("web-8080-tcp"), 8080), (Some("admin-9000-tcp"), 9000)],
+    )
+    .await;
+    create_service(emulator, "legacy", &[(None, 8000)]).await;
+    create_service(emulator, "retired", &[(Some("retired-80-tcp"), 80)]).await;
+    emulator
+        .ecs()
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("retired")
+        .force(true)
+        .send()
+        .await
+        .expect("deleting the retired service");
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name("taken.myapp")
+        .vpc(&world.vpc_id)
+        .send()
+        .await
+        .expect("creating a namespace by hand");
+    emulator.finish_cloudmap_operations().await;
+    let taken_namespace_id = world::namespaces(emulator)
+        .await
+        .get("taken.myapp")
+        .cloned()
+        .expect("the hand-made namespace exists");
+    let backend_task_definition = world::describe(emulator, "backend")
+        .await
+        .task_definition()
+        .expect("backend has a task definition")
+        .to_string();
+    PlanWorld {
+        taken_namespace_id,
+        backend_task_definition,
+    }
+}
+
+/// The checks that need AWS: `terraform plan`.
+fn plan_cases(world: &World, plan_world: &PlanWorld) -> Vec<Case> {
+    let vpc = world.vpc_id.as_str();
+    let id = plan_world.taken_namespace_id.as_str();
+    let ghost = r#"ghost = { port_name = "ghost-80-tcp" }"#;
+    let retired = r#"retired = { port_name = "retired-80-tcp" }"#;
+    let admin = r#"admin = { port_name = "admin-80-tcp" }"#;
+    let typo = r#"backend = { port_name = "backend-8080" }"#;
+    let legacy = r#"legacy = { port_name = "legacy-8000-tcp" }"#;
+    let backend_task_definition = plan_world.backend_task_definition.as_str();
+    vec![
+        Case::new(
+            "a service that does not exist",
+            Run::Plan,
+            format!("{}{}", owned(world), services(&[BACKEND, ghost])),
+            "ECS service not found",
+            "ECS service prod/ghost does not exist (or is no longer ACTIVE). Create it first, \
+             or fix the name",
+            ghost,
+        ),
+        Case::new(
+            "a client that does not exist",
+            Run::Plan,
+            format!(
+                "{}{}  client_services = [\"phantom\"]\n",
+                owned(world),
+                services(&[BACKEND])
+            ),
+            "ECS service not found",
+            "ECS service prod/phantom does not exist",
+            "client_services =",
+        ),
+        Case::new(
+            "a deleted (INACTIVE) service",
+            Run::Plan,
+            format!("{}{}", owned(world), services(&[BACKEND, retired])),
+            "ECS service not found",
+            "ECS service prod/retired does not exist (or is no longer ACTIVE)",
+            retired,
+        ),
+        Case::new(
+            "a port name the task definition does not have",
+            Run::Plan,
+            format!("{}{}", owned(world), services(&[BACKEND, admin])),
+            "Port name not in the task definition",
+            "of ECS service prod/admin has no port mapping of that name. It has: web-8080-tcp, \
+             admin-9000-tcp.",
+            admin,
+        ),
+        Case::new(
+            "a typo in a port name",
+            Run::Plan,
+            format!("{}{}", owned(world), services(&[typo])),
+            "Port name not in the task definition",
+            format!(
+                "services[\"backend\"].port_name is \"backend-8080\", but task definition \
+                 {backend_task_definition} of ECS service prod/backend has no port mapping of \
+                 that name. It has: backend-8080-tcp."
+            ),
+            typo,
+        ),
+        Case::new(
+            "a task definition without named ports",
+            Run::Plan,
+            format!("{}{}", owned(world), services(&[legacy])),
+            "Port name not in the task definition",
+            "It has no named port mappings: add `name` to a port mapping first.",
+            legacy,
+        ),
+        Case::new(
+            "a namespace name taken in the VPC by a hand-made namespace",
+            Run::Plan,
+            format!(
+                "{}{}",
+                attrs(&[
+                    ("cluster", CLUSTER),
+                    ("namespace", "taken.myapp"),
+                    ("vpc_id", vpc)
+                ]),
+                services(&[BACKEND])
+            ),
+            "Namespace already exists",
+            format!(
+                "A private DNS namespace named \"taken.myapp\" already exists in {vpc} ({id}), \
+                 and this resource did not create it. Import it with `terraform import \
+                 <address> prod/{id}`, or wire onto it with `namespace_id = \"{id}\"`"
+            ),
+            "taken.myapp",
+        ),
+        // FINDING (reported): a cluster that does not exist is reported as a failed check
+        // on the whole resource, with AWS's exception name, rather than on `cluster`.
+        Case::new(
+            "a cluster that does not exist",
+            Run::Plan,
+            with_cluster("staging", world),
+            "Checking the ECS services failed",
+            "reading ECS services backend in cluster staging: ClusterNotFoundException",
+            RESOURCE_LINE,
+        ),
+    ]
+}
+
+fn with_cluster(cluster: &str, world: &World) -> String {
+    format!(
+        "{}{}",
+        attrs(&[
+            ("cluster", cluster),
+            ("namespace", NAMESPACE),
+            ("vpc_id", &world.vpc_id)
+        ]),
+        services(&[BACKEND])
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_invalid_configuration_fails_on_its_line_with_its_message_and_changes_nothing() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let plan_world = prepare_plan_world(&emulator, &world).await;
+    let dir = world::workdir(&emulator);
+
+    let mut cases = config_cases(&world);
+    cases.extend(plan_cases(&world, &plan_world));
+    let mut names = std::collections::BTreeSet::new();
+    for case in &cases {
+        assert!(names.insert(case.name), "two cases named {:?}", case.name);
+    }
+
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(failure) = run_case(&emulator, &dir, case).await {
+            failures.push(failure);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+    // Nothing was created along the way: the only namespace is the hand-made one.
+    assert_eq!(
+        world::namespaces(&emulator)
+            .await
+            .into_keys()
+            .collect::<Vec<_>>(),
+        vec!["taken.myapp".to_string()]
+    );
+}
+
+/// `terraform plan` of a configuration whose `port_name` and `discovery_name` come from
+/// `terraform_data` outputs, unknown until apply.
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_values_in_the_config_must_not_fail_the_plan() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let names = "resource \"terraform_data\" \"names\" {\n  input = {\n    port_name      = \"backend-8080-tcp\"\n    discovery_name = \"api\"\n  }\n}\n";
+    let body = format!(
+        "{}{}",
+        owned(&world),
+        services(&[
+            "backend = { port_name = terraform_data.names.output.port_name }",
+            "orders  = { port_name = \"orders-9090-tcp\", discovery_name = terraform_data.names.output.discovery_name }",
+        ])
+    );
+    let text = format!(
+        "{names}\n{}\noutput \"endpoints\" {{\n  value = servicemesh_internal.mesh.endpoints\n}}\n",
+        config(&body)
+    );
+    dir.write("main.tf", &text);
+
+    dir.run(&["validate", "-no-color"]).success();
+    emulator.reset_counters().await;
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert!(
+        plan.code == 0 || plan.code == 2,
+        "the plan must not fail:\n{plan}"
+    );
+    assert_eq!(plan.code, 2, "the plan creates both resources:\n{plan}");
+    let shown = squash(&plan.output());
+    for unknown in [
+        "port_name = (known after apply)",
+        "discovery_name = (known after apply)",
+    ] {
+        assert!(shown.contains(unknown), "{unknown:?} in the plan:\n{plan}");
+    }
+    assert!(
+        !plan.output().contains("Error:"),
+        "no diagnostics for values not known yet:\n{plan}"
+    );
+    let mutating = mutating_calls(&emulator.counters().await);
+    assert!(mutating.is_empty(), "plan changed AWS: {mutating:?}");
+
+    emulator.reset_counters().await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    // The detector the catalogue relies on sees a real apply's changes.
+    let mutating = mutating_calls(&emulator.counters().await);
+    for call in [
+        "ecs:UpdateService ×2",
+        "servicediscovery:CreatePrivateDnsNamespace ×1",
+    ] {
+        assert!(mutating.iter().any(|m| m == call), "{call} in {mutating:?}");
+    }
+    assert!(
+        apply.stdout.contains("backend.internal.myapp:8080"),
+        "{apply}"
+    );
+    assert!(apply.stdout.contains("api.internal.myapp:9090"), "{apply}");
+    let backend = world::primary_service_connect(&emulator, "backend")
+        .await
+        .expect("backend wired");
+    assert_eq!(backend.services()[0].port_name(), "backend-8080-tcp");
+    let orders = world::primary_service_connect(&emulator, "orders")
+        .await
+        .expect("orders wired");
+    assert_eq!(orders.services()[0].discovery_name(), Some("api"));
+    let replan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(
+        replan.code, 0,
+        "expected an empty plan after apply:\n{replan}"
+    );
+}
+
+/// The plan shows the endpoint of a service whose port is left out, with the container
+/// port of its port alias, before anything is applied.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_port_left_unset_is_filled_from_the_task_definition_at_plan_time() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write(
+        "main.tf",
+        &config(&format!("{}{}", owned(&world), services(&[BACKEND]))),
+    );
+    assert!(!BACKEND.contains("port ="), "the port is left out");
+
+    emulator.reset_counters().await;
+    let plan = dir.run(&["plan", "-no-color", "-out", "tfplan"]).success();
+    let shown = squash(&plan.stdout);
+    assert!(
+        shown.contains("+ endpoints = { + \"backend\" = \"backend.internal.myapp:8080\" }"),
+        "the endpoint is known in the plan:\n{plan}"
+    );
+    assert!(shown.contains("+ port = 8080"), "{plan}");
+    let counters = emulator.counters().await;
+    assert_eq!(
+        counters.calls("ecs:DescribeTaskDefinition"),
+        1,
+        "the port comes from the task definition: {counters:?}"
+    );
+    let mutating = mutating_calls(&counters);
+    assert!(mutating.is_empty(), "plan changed AWS: {mutating:?}");
+
+    let saved = dir.run(&["show", "-json", "tfplan"]).success();
+    let saved: serde_json::Value = serde_json::from_str(&saved.stdout).expect("plan JSON");
+    let planned = &saved["planned_values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(
+        planned["endpoints"]["backend"], "backend.internal.myapp:8080",
+        "{saved}"
+    );
+    assert_eq!(planned["services"]["backend"]["port"], 8080, "{saved}");
+    assert!(
+        world::namespaces(&emulator).await.is_empty(),
+        "nothing applied"
+    );
+}
+
+/// The reader of Terraform's output that the catalogue's assertions rest on.
+#[test]
+fn diagnostics_are_read_with_their_line_and_unwrapped_detail() {
+    let stderr = "\nError: Invalid discovery name\n\n  with servicemesh_internal.mesh,\n  on main.tf line 17, in resource \"servicemesh_internal\" \"mesh\":\n  17:     backend = {\n  18:       discovery_name = \"-backend\"\n  19:     }\n\nservices[\"backend\"].discovery_name is \"-backend\": it starts with a hyphen.\nUse 1 to 64 lowercase letters.\n\nError: No namespace\n\n  with servicemesh_internal.mesh,\n  on main.tf line 11, in resource \"servicemesh_internal\" \"mesh\":\n  11: resource \"servicemesh_internal\" \"mesh\" {\n\nNeither namespace nor namespace_id is set.\n";
+    let stdout = "\nWarning: Provider development overrides are in effect\n\nThe following provider development overrides are set.\n";
+    let outcome = Outcome {
+        code: 1,
+        stdout: stdout.to_string(),
+        stderr: stderr.to_string(),
+        elapsed: std::time::Duration::ZERO,
+        leftover_processes: Vec::new(),
+    };
+    let printed = diagnostics(&outcome);
+    let seen: Vec<(&str, &str, Option<usize>, &str)> = printed
+        .iter()
+        .map(|d| (d.severity, d.summary.as_str(), d.line, d.detail.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "Warning",
+                "Provider development overrides are in effect",
+                None,
+                "The following provider development overrides are set."
+            ),
+            (
+                "Error",
+                "Invalid discovery name",
+                Some(17),
+                "services[\"backend\"].discovery_name is \"-backend\": it starts with a hyphen. \
+                 Use 1 to 64 lowercase letters."
+            ),
+            (
+                "Error",
+                "No namespace",
+                Some(11),
+                "Neither namespace nor namespace_id is set."
+            ),
+        ]
+    );
+    let config = config(&attrs(&[("cluster", CLUSTER)]));
+    assert_eq!(line_of(&config, RESOURCE_LINE), 11);
+    assert_eq!(line_of(&config, "cluster ="), 12);
+}
