@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Renders the registry docs (docs/index.md, docs/resources/<name>.md) from the
+"""Renders the registry docs (docs/index.md, docs/resources/<name>.md,
+docs/list-resources/<name>.md) from the
 provider's schema as real Terraform reports it (`terraform providers schema -json`),
 the templates in tools/docs/templates and the examples in examples/.
 
@@ -232,6 +233,23 @@ def render(schema_json, root):
         body = fill(template, root, values, identity is not None)
         pages[f"resources/{short}.md"] = (
             front_matter(f"{type_name_} Resource - {PROVIDER_NAME}", block.get("description", ""))
+            + "\n"
+            + GENERATED
+            + "\n\n"
+            + body
+        )
+    for type_name_, listed in sorted(provider.get("list_resource_schemas", {}).items()):
+        short = type_name_.removeprefix(PROVIDER_NAME + "_")
+        template_path = os.path.join(templates, "list-resources", f"{short}.md.tmpl")
+        if not os.path.exists(template_path):
+            raise FileNotFoundError(f"no template for the list resource {type_name_}: {template_path}")
+        with open(template_path, encoding="utf-8") as f:
+            template = f.read()
+        block = listed["block"]
+        values = {"Description": block.get("description", ""), "SchemaMarkdown": Renderer().schema(block)}
+        body = fill(template, root, values, False)
+        pages[f"list-resources/{short}.md"] = (
+            front_matter(f"{type_name_} List Resource - {PROVIDER_NAME}", block.get("description", ""))
             + "\n"
             + GENERATED
             + "\n\n"
