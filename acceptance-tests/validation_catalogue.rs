@@ -536,6 +536,19 @@ fn config_cases(world: &World) -> Vec<Case> {
         ),
         // --- description and tags ------------------------------------------------------
         validate(
+            "tags on an existing namespace",
+            with_backend(format!(
+                "{}  tags = {{\n    team = \"core\"\n  }}\n",
+                attrs(&[
+                    ("cluster", CLUSTER),
+                    ("namespace_id", "ns-abcdefghijklmnop")
+                ])
+            )),
+            "Setting for owned namespaces only",
+            "tags is set, but namespace_id names an existing namespace, which this resource never changes.",
+            "tags = {",
+        ),
+        validate(
             "description of 1025 characters",
             with_backend(format!(
                 "{}{}",
@@ -1119,15 +1132,50 @@ fn plan_cases(world: &World, plan_world: &PlanWorld) -> Vec<Case> {
             ),
             "taken.myapp",
         ),
-        // FINDING (reported): a cluster that does not exist is reported as a failed check
-        // on the whole resource, with AWS's exception name, rather than on `cluster`.
         Case::new(
             "a cluster that does not exist",
             Run::Plan,
             with_cluster("staging", world),
-            "Checking the ECS services failed",
-            "reading ECS services backend in cluster staging: ClusterNotFoundException",
-            RESOURCE_LINE,
+            "ECS cluster not found",
+            "ECS cluster staging does not exist in us-east-1.",
+            "cluster",
+        ),
+        Case::new(
+            "a namespace id that does not exist",
+            Run::Plan,
+            format!(
+                "{}{}",
+                attrs(&[
+                    ("cluster", CLUSTER),
+                    ("namespace_id", "ns-abcdefghijklmnop")
+                ]),
+                services(&[BACKEND])
+            ),
+            "Namespace not found",
+            "No Cloud Map namespace has the id \"ns-abcdefghijklmnop\"",
+            "namespace_id =",
+        ),
+        Case::new(
+            "two endpoints that collide once the port comes from the task definition",
+            Run::Plan,
+            format!(
+                "{}  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\", dns_name = \"x.internal.myapp\" }}\n    orders  = {{ port_name = \"orders-9090-tcp\", dns_name = \"x.internal.myapp\", port = 8080 }}\n  }}\n",
+                owned(world)
+            ),
+            "Duplicate endpoint",
+            "x.internal.myapp:8080",
+            "orders  = {",
+        ),
+        Case::new(
+            "a port that is not a whole number",
+            Run::Validate,
+            format!(
+                "{}  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\", port = 8080.5 }}\n  }}\n",
+                owned(world)
+            ),
+            "Invalid number",
+            "services[\"backend\"].port is 8080.5, which is not a whole number.",
+            "backend = {",
         ),
     ]
 }

@@ -31,6 +31,8 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_types::os_shim_internal::{Env, Fs};
 use tokio::sync::Semaphore;
 
+use super::error::error_chain;
+
 pub use error::{ConfigError, SettingOrigin};
 
 /// In-flight AWS calls per provider instance when `max_concurrency` is unset.
@@ -608,74 +610,5 @@ fn validate_assume_role(role: &AssumeRole) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// An error and its causes on one line, "outer: inner: root". Unlike aws-smithy's
-/// `DisplayErrorContext`, it leaves out the Debug dump, which for a service error
-/// holds the whole raw HTTP response.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(error);
-    while let Some(e) = next {
-        let text = one_line(&e.to_string());
-        // Wrappers often repeat their source's text; keep each message once.
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    tidy_service_error(&parts.join(": "))
-}
-
-/// An unmodelled service error displays as `unhandled error (Code): Error { code:
-/// "Code", message: "…", aws_request_id: "…" }`; people need only "Code: message".
-fn tidy_service_error(text: &str) -> String {
-    let Some(start) = text.find("unhandled error (") else {
-        return text.to_string();
-    };
-    let rest = &text[start + "unhandled error (".len()..];
-    let Some((code, after)) = rest.split_once(')') else {
-        return text.to_string();
-    };
-    let message = after
-        .split_once("message: \"")
-        .and_then(|(_, m)| m.split_once('"'))
-        .map(|(m, _)| m);
-    match message {
-        Some(message) => format!("{}{code}: {message}", &text[..start]),
-        None => text.to_string(),
-    }
-}
-
-/// Error texts from aws-config can span lines (one per provider tried); a
-/// diagnostic summary should not, so lines become "; "-separated items.
-fn one_line(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        if line.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(if out.ends_with(':') { " " } else { "; " });
-        }
-        out.push_str(&line);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod tidy_tests {
-    use super::tidy_service_error;
-
-    #[test]
-    fn service_errors_read_as_code_and_message() {
-        let raw = "service error: unhandled error (AccessDenied): Error { code: \"AccessDenied\", message: \"User: x is not authorized\", aws_request_id: \"1\" }";
-        assert_eq!(
-            tidy_service_error(raw),
-            "service error: AccessDenied: User: x is not authorized"
-        );
-        assert_eq!(tidy_service_error("plain text"), "plain text");
-    }
-}

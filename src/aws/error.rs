@@ -4,7 +4,6 @@
 
 use std::fmt;
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// One failed AWS call.
@@ -40,8 +39,9 @@ impl GatewayError {
         let message = match (err.code(), err.message()) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_string(),
-            // No AWS answer (timeout, connection refused): the full cause chain.
-            _ => DisplayErrorContext(err).to_string(),
+            // No AWS answer (timeout, connection refused): the causes, without the
+            // SDK's Debug dump of its internals.
+            _ => error_chain(err),
         };
         Self::new(action, code, message)
     }
@@ -58,3 +58,72 @@ impl fmt::Display for GatewayError {
 }
 
 impl std::error::Error for GatewayError {}
+
+/// An error and its causes on one line, "outer: inner: root". Unlike aws-smithy's
+/// `DisplayErrorContext`, it leaves out the Debug dump, which for a service error
+/// holds the whole raw HTTP response.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = one_line(&e.to_string());
+        // Wrappers often repeat their source's text; keep each message once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    tidy_service_error(&parts.join(": "))
+}
+
+/// An unmodelled service error displays as `unhandled error (Code): Error { code:
+/// "Code", message: "…", aws_request_id: "…" }`; people need only "Code: message".
+fn tidy_service_error(text: &str) -> String {
+    let Some(start) = text.find("unhandled error (") else {
+        return text.to_string();
+    };
+    let rest = &text[start + "unhandled error (".len()..];
+    let Some((code, after)) = rest.split_once(')') else {
+        return text.to_string();
+    };
+    let message = after
+        .split_once("message: \"")
+        .and_then(|(_, m)| m.split_once('"'))
+        .map(|(m, _)| m);
+    match message {
+        Some(message) => format!("{}{code}: {message}", &text[..start]),
+        None => text.to_string(),
+    }
+}
+
+/// Error texts from aws-config can span lines (one per provider tried); a
+/// diagnostic summary should not, so lines become "; "-separated items.
+pub(crate) fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy_service_error;
+
+    #[test]
+    fn service_errors_read_as_code_and_message() {
+        let raw = "service error: unhandled error (AccessDenied): Error { code: \"AccessDenied\", message: \"User: x is not authorized\", aws_request_id: \"1\" }";
+        assert_eq!(
+            tidy_service_error(raw),
+            "service error: AccessDenied: User: x is not authorized"
+        );
+        assert_eq!(tidy_service_error("plain text"), "plain text");
+    }
+}

@@ -160,6 +160,7 @@ pub enum Rule {
     NamespaceConflict,
     NamespaceMissing,
     VpcIdMissing,
+    OwnedNamespaceOnly,
     DescriptionTooLong,
     ServiceNameInvalid,
     PortNameInvalid,
@@ -184,7 +185,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 27] = [
+    pub const ALL: [Rule; 28] = [
         Rule::ClusterInvalid,
         Rule::NamespaceNameInvalid,
         Rule::VpcIdInvalid,
@@ -192,6 +193,7 @@ impl Rule {
         Rule::NamespaceConflict,
         Rule::NamespaceMissing,
         Rule::VpcIdMissing,
+        Rule::OwnedNamespaceOnly,
         Rule::DescriptionTooLong,
         Rule::ServiceNameInvalid,
         Rule::PortNameInvalid,
@@ -224,6 +226,7 @@ impl Rule {
             Rule::NamespaceConflict => "namespace-conflict",
             Rule::NamespaceMissing => "namespace-missing",
             Rule::VpcIdMissing => "vpc-id-missing",
+            Rule::OwnedNamespaceOnly => "owned-namespace-only",
             Rule::DescriptionTooLong => "description-too-long",
             Rule::ServiceNameInvalid => "service-name-invalid",
             Rule::PortNameInvalid => "port-name-invalid",
@@ -257,6 +260,7 @@ impl Rule {
             Rule::NamespaceConflict => "Conflicting namespace settings",
             Rule::NamespaceMissing => "No namespace",
             Rule::VpcIdMissing => "Missing vpc_id",
+            Rule::OwnedNamespaceOnly => "Setting for owned namespaces only",
             Rule::DescriptionTooLong => "Description too long",
             Rule::ServiceNameInvalid => "Invalid ECS service name",
             Rule::PortNameInvalid => "Invalid port name",
@@ -305,6 +309,9 @@ impl Rule {
             }
             Rule::NamespaceMissing => {
                 "Exactly one of `namespace` (with `vpc_id`) or `namespace_id` is set."
+            }
+            Rule::OwnedNamespaceOnly => {
+                "`description` and `tags` belong to a namespace this resource creates, not to one given by `namespace_id`."
             }
             Rule::VpcIdMissing => {
                 "`namespace` needs `vpc_id`: a private DNS namespace belongs to a VPC (Cloud Map CreatePrivateDnsNamespace)."
@@ -863,6 +870,25 @@ fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
             ),
         ));
     }
+    if set(&config.namespace_id) {
+        let owned_only = [
+            ("description", config.description.is_some()),
+            ("tags", config.tags.is_some()),
+        ];
+        for (attribute, present) in owned_only {
+            if present {
+                out.push(Violation::new(
+                    Rule::OwnedNamespaceOnly,
+                    Field::Attribute(attribute),
+                    format!(
+                        "{attribute} is set, but namespace_id names an existing namespace, which this \
+                         resource never changes. Set {attribute} on that namespace where it is managed, \
+                         or remove {attribute} here."
+                    ),
+                ));
+            }
+        }
+    }
     if unset(&config.namespace_id) && unset(&config.namespace) {
         out.push(Violation::new(
             Rule::NamespaceMissing,
@@ -1344,6 +1370,12 @@ fn example(rule: Rule) -> ConfigView {
             config.vpc_id = None;
         }
         Rule::VpcIdMissing => config.vpc_id = None,
+        Rule::OwnedNamespaceOnly => {
+            config.namespace = None;
+            config.vpc_id = None;
+            config.namespace_id = text("ns-abcdefghijklmnop");
+            config.description = text("east-west traffic");
+        }
         Rule::DescriptionTooLong => config.description = text(&"x".repeat(1025)),
         Rule::ServiceNameInvalid => {
             config.client_services = Some(vec![Known::Value("web frontend".to_string())].into());

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use aws_credential_types::provider::ProvideCredentials;
 
 use super::*;
+use crate::aws::error::one_line;
 
 // ---------------------------------------------------------------------------------
 // Support: child processes, a loopback AWS stand-in, log capture.

@@ -2,7 +2,7 @@
 //! the plan shows real values, and leave the rest "known after apply".
 
 use super::model::{InternalModel, endpoints_of, merged_tags};
-use super::{InternalResource, plan_checks};
+use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::provider::{CallContext, PlanRequest, PlanResponse};
@@ -20,7 +20,9 @@ pub(super) async fn plan(
     };
     if let Configured::Ready(gateway) = resource.provider.get() {
         let prior = resource.decode(&request.prior_state).ok().flatten();
-        let checks = plan_checks::check(&gateway, prior.as_ref(), &mut planned).await;
+        let mut checks = plan_checks::check(&gateway, prior.as_ref(), &mut planned).await;
+        // Ports just read from task definitions can make two endpoints collide.
+        checks.extend(validate::endpoint_violations(&planned));
         if checks.has_errors() {
             return failed(request, checks);
         }

@@ -33,14 +33,23 @@ pub(super) async fn check(
         return diagnostics;
     };
     let cluster = cluster_name(&cluster).to_string();
-    if let Err(err) = check_services(gateway, &cluster, prior, planned, &mut diagnostics).await {
-        diagnostics.push(Diagnostic::error(
-            "Checking the ECS services failed",
-            err.to_string(),
-        ));
+    match check_services(gateway, &cluster, prior, planned, &mut diagnostics).await {
+        Err(err) if err.has_code("ClusterNotFoundException") => diagnostics.push(
+            Diagnostic::error(
+                "ECS cluster not found",
+                format!(
+                    "ECS cluster {cluster} does not exist in {}. Check the name, and that the provider's \
+                     region and account are the cluster's.",
+                    gateway.region
+                ),
+            )
+            .at(AttributePath::root().attribute("cluster")),
+        ),
+        Err(err) => diagnostics.push(Diagnostic::error("Checking the ECS services failed", err.to_string())),
+        Ok(()) => {}
     }
     if prior.is_none()
-        && let Err(err) = check_namespace_free(gateway, &cluster, planned, &mut diagnostics).await
+        && let Err(err) = check_namespace(gateway, &cluster, planned, &mut diagnostics).await
     {
         diagnostics.push(Diagnostic::error(
             "Checking the namespace failed",
@@ -183,14 +192,31 @@ async fn check_services(
     Ok(())
 }
 
-/// A new owned namespace must not collide with one this resource does not own.
-async fn check_namespace_free(
+/// A new owned namespace must not collide with one this resource does not own; an
+/// existing one must exist.
+async fn check_namespace(
     gateway: &Gateway,
     cluster: &str,
     planned: &InternalModel,
     diagnostics: &mut Diagnostics,
 ) -> Result<(), GatewayError> {
     let owned = planned.namespace_owned.known().copied().unwrap_or(false);
+    if !owned
+        && let Attr::Known(id) = &planned.namespace_id
+        && gateway.cloudmap.get_namespace(id).await?.is_none()
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                "Namespace not found",
+                format!(
+                    "No Cloud Map namespace has the id {id:?} in {}. Check the id, and that the provider's \
+                     region and account are the namespace's.",
+                    gateway.region
+                ),
+            )
+            .at(AttributePath::root().attribute("namespace_id")),
+        );
+    }
     let (Attr::Known(name), Attr::Known(vpc_id)) = (&planned.namespace, &planned.vpc_id) else {
         return Ok(());
     };

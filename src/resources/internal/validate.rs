@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::mesh::validate::{ConfigView, Field, Known, ServiceView, TimeoutsView, validate_config};
+use super::model::InternalModel;
+use crate::mesh::validate::{
+    ConfigView, Field, Known, Rule, ServiceView, TimeoutsView, validate_config,
+};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
-use crate::protocol::value::{Attr, AttributePath, Value, from_value};
+use crate::protocol::value::{Attr, AttributePath, Number, Value, from_value};
 
 /// The configuration with numbers as wide integers, so out-of-range values reach the
 /// range rules instead of failing to decode.
@@ -44,13 +47,13 @@ struct RawService {
     #[serde(default)]
     dns_name: Attr<String>,
     #[serde(default)]
-    port: Attr<i64>,
+    port: Attr<Number>,
     #[serde(default)]
-    ingress_port_override: Attr<i64>,
+    ingress_port_override: Attr<Number>,
     #[serde(default)]
-    idle_timeout_seconds: Attr<i64>,
+    idle_timeout_seconds: Attr<Number>,
     #[serde(default)]
-    per_request_timeout_seconds: Attr<i64>,
+    per_request_timeout_seconds: Attr<Number>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,42 +79,40 @@ fn same<T>(attr: Attr<T>) -> Option<Known<T>> {
     view(attr, |v| v)
 }
 
-impl From<RawConfig> for ConfigView {
-    fn from(raw: RawConfig) -> Self {
-        ConfigView {
-            cluster: same(raw.cluster),
-            namespace: same(raw.namespace),
-            vpc_id: same(raw.vpc_id),
-            namespace_id: same(raw.namespace_id),
-            description: same(raw.description),
-            tags: view(raw.tags, |tags| {
-                tags.into_iter()
-                    .map(|(k, v)| (k, known_or_unknown(v)))
-                    .collect()
-            }),
-            services: view(raw.services, |services| {
-                services
-                    .into_iter()
-                    .map(|(key, service)| {
-                        let service = match service {
-                            Attr::Known(s) => Known::Value(ServiceView::from(s)),
-                            // A null entry is refused by Terraform; treat it as unknown.
-                            _ => Known::Unknown,
-                        };
-                        (key, service)
-                    })
-                    .collect()
-            }),
-            client_services: view(raw.client_services, |clients| {
-                clients.into_iter().map(known_or_unknown).collect()
-            }),
-            wait_for_steady_state: same(raw.wait_for_steady_state),
-            timeouts: view(raw.timeouts, |t| TimeoutsView {
-                create: same(t.create),
-                update: same(t.update),
-                delete: same(t.delete),
-            }),
-        }
+fn config_view(raw: RawConfig, diagnostics: &mut Diagnostics) -> ConfigView {
+    ConfigView {
+        cluster: same(raw.cluster),
+        namespace: same(raw.namespace),
+        vpc_id: same(raw.vpc_id),
+        namespace_id: same(raw.namespace_id),
+        description: same(raw.description),
+        tags: view(raw.tags, |tags| {
+            tags.into_iter()
+                .map(|(k, v)| (k, known_or_unknown(v)))
+                .collect()
+        }),
+        services: view(raw.services, |services| {
+            services
+                .into_iter()
+                .map(|(key, service)| {
+                    let service = match service {
+                        Attr::Known(s) => Known::Value(service_view(&key, s, diagnostics)),
+                        // A null entry is refused by Terraform; treat it as unknown.
+                        _ => Known::Unknown,
+                    };
+                    (key, service)
+                })
+                .collect()
+        }),
+        client_services: view(raw.client_services, |clients| {
+            clients.into_iter().map(known_or_unknown).collect()
+        }),
+        wait_for_steady_state: same(raw.wait_for_steady_state),
+        timeouts: view(raw.timeouts, |t| TimeoutsView {
+            create: same(t.create),
+            update: same(t.update),
+            delete: same(t.delete),
+        }),
     }
 }
 
@@ -122,17 +123,62 @@ fn known_or_unknown(attr: Attr<String>) -> Known<String> {
     }
 }
 
-impl From<RawService> for ServiceView {
-    fn from(raw: RawService) -> Self {
-        ServiceView {
-            port_name: same(raw.port_name),
-            discovery_name: same(raw.discovery_name),
-            dns_name: same(raw.dns_name),
-            port: same(raw.port),
-            ingress_port_override: same(raw.ingress_port_override),
-            idle_timeout_seconds: same(raw.idle_timeout_seconds),
-            per_request_timeout_seconds: same(raw.per_request_timeout_seconds),
-        }
+/// A whole number for the range rules, or a diagnostic when it is not one.
+fn whole_number(
+    key: &str,
+    attribute: &str,
+    number: Attr<Number>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Known<i64>> {
+    match number {
+        Attr::Null => None,
+        Attr::Unknown => Some(Known::Unknown),
+        Attr::Known(number) => match number.to_i64() {
+            Some(value) => Some(Known::Value(value)),
+            None => {
+                let why = if number.is_integer() {
+                    "far outside any valid range"
+                } else {
+                    "not a whole number"
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        "Invalid number",
+                        format!("services[\"{key}\"].{attribute} is {number}, which is {why}. Write a whole number."),
+                    )
+                    .at(AttributePath::root().attribute("services").key(key)),
+                );
+                // Checked here; the range rules have nothing left to say.
+                None
+            }
+        },
+    }
+}
+
+fn service_view(key: &str, raw: RawService, diagnostics: &mut Diagnostics) -> ServiceView {
+    ServiceView {
+        port_name: same(raw.port_name),
+        discovery_name: same(raw.discovery_name),
+        dns_name: same(raw.dns_name),
+        port: whole_number(key, "port", raw.port, diagnostics),
+        ingress_port_override: whole_number(
+            key,
+            "ingress_port_override",
+            raw.ingress_port_override,
+            diagnostics,
+        ),
+        idle_timeout_seconds: whole_number(
+            key,
+            "idle_timeout_seconds",
+            raw.idle_timeout_seconds,
+            diagnostics,
+        ),
+        per_request_timeout_seconds: whole_number(
+            key,
+            "per_request_timeout_seconds",
+            raw.per_request_timeout_seconds,
+            diagnostics,
+        ),
     }
 }
 
@@ -149,6 +195,37 @@ pub fn field_path(field: &Field) -> AttributePath {
     }
 }
 
+/// The duplicate-endpoint rule on a planned model, whose ports may have been filled
+/// from task definitions after the configuration was validated.
+pub(super) fn endpoint_violations(planned: &InternalModel) -> Diagnostics {
+    let Some(services) = planned.services.known() else {
+        return Diagnostics::default();
+    };
+    let view = ConfigView {
+        services: Some(Known::Value(
+            services
+                .iter()
+                .map(|(key, service)| {
+                    let view = ServiceView {
+                        dns_name: same(service.dns_name.clone()),
+                        port: same(service.port.clone().map(i64::from)),
+                        ..ServiceView::default()
+                    };
+                    (key.clone(), Known::Value(view))
+                })
+                .collect(),
+        )),
+        ..ConfigView::default()
+    };
+    validate_config(&view)
+        .into_iter()
+        .filter(|violation| violation.rule == Rule::DuplicateEndpoint)
+        .map(|violation| {
+            Diagnostic::error(violation.summary, violation.detail).at(field_path(&violation.field))
+        })
+        .collect()
+}
+
 pub(super) fn validate(config: &Value) -> Diagnostics {
     let raw: RawConfig = match from_value(config) {
         Ok(raw) => raw,
@@ -160,10 +237,14 @@ pub(super) fn validate(config: &Value) -> Diagnostics {
             );
         }
     };
-    validate_config(&ConfigView::from(raw))
+    let mut diagnostics = Diagnostics::default();
+    let view = config_view(raw, &mut diagnostics);
+    let violations: Diagnostics = validate_config(&view)
         .into_iter()
         .map(|violation| {
             Diagnostic::error(violation.summary, violation.detail).at(field_path(&violation.field))
         })
-        .collect()
+        .collect();
+    diagnostics.extend(violations);
+    diagnostics
 }
