@@ -282,3 +282,62 @@ async fn a_moved_block_takes_over_the_aws_providers_namespace_without_recreating
     let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{plan}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plan_says_plainly_when_service_connect_was_set_elsewhere() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    // Someone wired backend by hand into another namespace.
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name("legacy.myapp")
+        .vpc(&world.vpc_id)
+        .send()
+        .await
+        .expect("creating the other namespace");
+    emulator.finish_cloudmap_operations().await;
+    let config = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace("legacy.myapp")
+        .build();
+    emulator
+        .ecs()
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(config)
+        .send()
+        .await
+        .expect("enabling Service Connect by hand");
+
+    let dir = world::workdir(&emulator);
+    dir.write(
+        "main.tf",
+        &format!("{}\n{}", header(), resource_block(&world)),
+    );
+    let plan = dir.run(&["plan", "-no-color"]).success();
+    let text = plan
+        .output()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Warning: Service Connect set outside this resource"),
+        "{plan}"
+    );
+    assert!(
+        text.contains(
+            "ECS service prod/backend already has Service Connect (namespace legacy.myapp)"
+        ),
+        "{plan}"
+    );
+    assert!(
+        text.contains("ignore_changes = [service_connect_configuration]"),
+        "{plan}"
+    );
+    assert!(
+        !text.contains("prod/orders already has"),
+        "untouched services are not flagged:\n{plan}"
+    );
+}

@@ -207,3 +207,47 @@ async fn a_provider_configuration_unknown_until_apply_does_not_fail_the_plan() {
     let check = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
     assert_eq!(check.code, 0, "{check}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn default_tags_merge_under_resource_tags() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let text = config(
+        "  default_tags {\n    tags = {\n      env  = \"prod\"\n      team = \"default\"\n    }\n  }",
+        &world.vpc_id,
+    )
+    .replace("  services = {", "  tags = { team = \"platform\" }\n  services = {");
+    dir.write("main.tf", &text);
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let state = dir.state();
+    let values = &state["values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(values["tags_all"]["env"], "prod", "{values}");
+    assert_eq!(
+        values["tags_all"]["team"], "platform",
+        "the resource's own tag wins: {values}"
+    );
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan}");
+    let arn = values["namespace_arn"].as_str().expect("namespace ARN");
+    let tags = emulator
+        .cloudmap()
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("tags");
+    let mut tags: Vec<(String, String)> = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        vec![
+            ("env".into(), "prod".into()),
+            ("team".into(), "platform".into())
+        ]
+    );
+}

@@ -18,6 +18,8 @@ pub(super) async fn plan(
         Ok(planned) => planned,
         Err(diagnostics) => return failed(request, diagnostics),
     };
+    // Warnings from the checks (e.g. settings made elsewhere) go out with the plan.
+    let mut warnings = Diagnostics::default();
     if let Configured::Ready(gateway) = resource.provider.get() {
         let prior = resource.decode(&request.prior_state).ok().flatten();
         let mut checks = plan_checks::check(&gateway, prior.as_ref(), &mut planned).await;
@@ -26,6 +28,7 @@ pub(super) async fn plan(
         if checks.has_errors() {
             return failed(request, checks);
         }
+        warnings = checks;
         // Ports found in task definitions make endpoints known.
         planned.endpoints = endpoints_of(&planned.services);
         if let Some(prior) = &prior
@@ -47,6 +50,7 @@ pub(super) async fn plan(
             planned_private: request.prior_private,
             planned_identity,
             requires_replace,
+            diagnostics: warnings,
             ..PlanResponse::default()
         },
         Err(diagnostics) => failed(request, diagnostics),
