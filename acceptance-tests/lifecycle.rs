@@ -573,3 +573,77 @@ async fn waits_for_steady_state_when_asked() {
         .len();
     assert_eq!(deployments, 2, "the previous deployment is still draining");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_later() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // An old backend task is still registered in its Cloud Map service.
+    let cloudmap = emulator.cloudmap();
+    let listed = cloudmap.list_services().send().await.expect("services");
+    let backend_id = listed
+        .services()
+        .iter()
+        .find(|s| s.name() == Some("backend"))
+        .and_then(|s| s.id())
+        .expect("ECS made a Cloud Map service for backend")
+        .to_string();
+    cloudmap
+        .register_instance()
+        .service_id(&backend_id)
+        .instance_id("old-task")
+        .attributes("AWS_INSTANCE_IPV4", "10.0.0.10")
+        .send()
+        .await
+        .expect("registering an instance");
+    emulator.finish_cloudmap_operations().await;
+
+    // Remove backend, with little time to wait for ECS to let go.
+    let without_backend =
+        SEED_SERVICES.replace("    backend = { port_name = \"backend-8080-tcp\" }\n", "");
+    let body = format!("{without_backend}\n  timeouts = {{ update = \"2s\" }}\n");
+    dir.write("main.tf", &config(&world, &body));
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let text = apply
+        .output()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Warning: Cloud Map service left behind"),
+        "{apply}"
+    );
+    assert!(
+        text.contains("ResourceInUse"),
+        "AWS's reason is given:\n{apply}"
+    );
+    assert!(
+        cloud_map_services(&emulator)
+            .await
+            .contains(&"backend".to_string())
+    );
+
+    // ECS lets go; the next apply that changes anything finishes the job.
+    cloudmap
+        .deregister_instance()
+        .service_id(&backend_id)
+        .instance_id("old-task")
+        .send()
+        .await
+        .expect("deregistering");
+    emulator.finish_cloudmap_operations().await;
+    let body = format!("{body}\n  description = \"east-west\"\n");
+    dir.write("main.tf", &config(&world, &body));
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(!apply.output().contains("left behind"), "{apply}");
+    assert!(
+        !cloud_map_services(&emulator)
+            .await
+            .contains(&"backend".to_string()),
+        "the leftover is deleted by the next apply"
+    );
+}

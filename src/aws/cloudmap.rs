@@ -416,34 +416,22 @@ impl CloudMap {
             "deleting Cloud Map service {} ({})",
             service.name, service.id
         );
-        let mut waiter = Waiter::for_retry(timeout, cancel.clone());
-        loop {
-            let result = {
-                let _permit = self.permit().await;
-                self.client.delete_service().id(&service.id).send().await
-            };
-            match result {
-                Ok(_) => return Ok(()),
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_service_not_found()) =>
-                {
-                    return Ok(());
-                }
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_resource_in_use()) =>
-                {
-                    let error = GatewayError::from_sdk(action.clone(), &err);
-                    if waiter.pause().await.is_err() {
-                        return Err(error);
+        let action = action.as_str();
+        retry_while_in_use(timeout, cancel, move || async move {
+            let _permit = self.permit().await;
+            match self.client.delete_service().id(&service.id).send().await {
+                Ok(_) => Attempt::Done(()),
+                Err(err) => match err.as_service_error() {
+                    Some(e) if e.is_service_not_found() => Attempt::Gone,
+                    Some(e) if e.is_resource_in_use() => {
+                        Attempt::InUse(GatewayError::from_sdk(action, &err))
                     }
-                }
-                Err(err) => return Err(GatewayError::from_sdk(action, &err)),
+                    _ => Attempt::Failed(GatewayError::from_sdk(action, &err)),
+                },
             }
-        }
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Deletes a namespace and waits for the operation; retries while services remain.
@@ -454,38 +442,60 @@ impl CloudMap {
         cancel: &CancellationToken,
     ) -> Result<(), GatewayError> {
         let action = format!("deleting Cloud Map namespace {id}");
-        let mut waiter = Waiter::for_retry(timeout, cancel.clone());
-        loop {
-            let result = {
-                let _permit = self.permit().await;
-                self.client.delete_namespace().id(id).send().await
-            };
-            match result {
-                Ok(output) => {
-                    if let Some(operation) = output.operation_id() {
-                        self.wait_for_operation(operation, &action, timeout, cancel)
-                            .await?;
+        let action_ref = action.as_str();
+        let operation = retry_while_in_use(timeout, cancel, move || async move {
+            let _permit = self.permit().await;
+            match self.client.delete_namespace().id(id).send().await {
+                Ok(output) => Attempt::Done(output.operation_id().map(str::to_string)),
+                Err(err) => match err.as_service_error() {
+                    Some(e) if e.is_namespace_not_found() => Attempt::Gone,
+                    Some(e) if e.is_resource_in_use() => {
+                        Attempt::InUse(GatewayError::from_sdk(action_ref, &err))
                     }
-                    return Ok(());
+                    _ => Attempt::Failed(GatewayError::from_sdk(action_ref, &err)),
+                },
+            }
+        })
+        .await?;
+        if let Some(Some(operation)) = operation {
+            self.wait_for_operation(&operation, &action, timeout, cancel)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// How one try of a delete went.
+enum Attempt<T> {
+    Done(T),
+    /// Already deleted: nothing to do.
+    Gone,
+    /// Something still uses it: try again after a pause.
+    InUse(GatewayError),
+    Failed(GatewayError),
+}
+
+/// Repeats `attempt` while the thing is in use, with backoff, until the timeout or a
+/// stop. `Ok(None)` when it was already gone.
+async fn retry_while_in_use<T, F, Fut>(
+    timeout: Duration,
+    cancel: &CancellationToken,
+    mut attempt: F,
+) -> Result<Option<T>, GatewayError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Attempt<T>>,
+{
+    let mut waiter = Waiter::for_retry(timeout, cancel.clone());
+    loop {
+        match attempt().await {
+            Attempt::Done(value) => return Ok(Some(value)),
+            Attempt::Gone => return Ok(None),
+            Attempt::Failed(err) => return Err(err),
+            Attempt::InUse(err) => {
+                if waiter.pause().await.is_err() {
+                    return Err(err);
                 }
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_namespace_not_found()) =>
-                {
-                    return Ok(());
-                }
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_resource_in_use()) =>
-                {
-                    let error = GatewayError::from_sdk(action.clone(), &err);
-                    if waiter.pause().await.is_err() {
-                        return Err(error);
-                    }
-                }
-                Err(err) => return Err(GatewayError::from_sdk(action, &err)),
             }
         }
     }

@@ -104,6 +104,7 @@ async fn create(
         &BTreeSet::new(),
         &namespace,
         ctx,
+        &mut private,
         &mut diagnostics,
     )
     .await;
@@ -164,12 +165,14 @@ async fn update(
         }
     }
     record_namespace(&mut planned, &namespace, owned, gateway);
+    let mut private = private;
     let state = wire_and_record(
         gateway,
         planned,
         &prior.service_names(),
         &namespace,
         ctx,
+        &mut private,
         &mut diagnostics,
     )
     .await;
@@ -225,6 +228,7 @@ async fn delete(
     let mut leftovers: Vec<CloudMapService> = outcome
         .freed_discovery
         .iter()
+        .chain(private.pending_cleanup.iter())
         .map(|(name, arn)| cloud_map_service(name, arn))
         .collect();
     if owned {
@@ -276,6 +280,7 @@ async fn wire_and_record(
     previously_managed: &BTreeSet<String>,
     namespace: &ObservedNamespace,
     ctx: &CallContext,
+    private: &mut PrivateState,
     diagnostics: &mut Diagnostics,
 ) -> InternalModel {
     let cluster = model.cluster.known().cloned().unwrap_or_default();
@@ -308,7 +313,7 @@ async fn wire_and_record(
     };
     diagnostics.extend(failures_to_diagnostics(&outcome));
     let timeout = model.timeout(Operation::Update);
-    clean_freed_discovery(gateway, &outcome, timeout, ctx, diagnostics).await;
+    clean_freed_discovery(gateway, &outcome, private, timeout, ctx, diagnostics).await;
     if model.wait_for_steady_state()
         && !outcome.changed.is_empty()
         && let Err(err) =
@@ -374,12 +379,20 @@ fn failures_to_diagnostics(outcome: &WiringOutcome) -> Diagnostics {
 async fn clean_freed_discovery(
     gateway: &Gateway,
     outcome: &WiringOutcome,
+    private: &mut PrivateState,
     timeout: std::time::Duration,
     ctx: &CallContext,
     diagnostics: &mut Diagnostics,
 ) {
-    for (name, arn) in &outcome.freed_discovery {
-        let service = cloud_map_service(name, arn);
+    // This pass's leftovers, and those earlier passes could not delete yet.
+    let mut candidates = std::mem::take(&mut private.pending_cleanup);
+    for freed in &outcome.freed_discovery {
+        if !candidates.contains(freed) {
+            candidates.push(freed.clone());
+        }
+    }
+    for (name, arn) in candidates {
+        let service = cloud_map_service(&name, &arn);
         if let Err(err) = gateway
             .cloudmap
             .delete_service(&service, timeout, &ctx.cancel)
@@ -389,6 +402,7 @@ async fn clean_freed_discovery(
                 "Cloud Map service left behind",
                 format!("{err}. A later apply or destroy deletes it once ECS lets go of it."),
             ));
+            private.pending_cleanup.push((name, arn));
         }
     }
 }

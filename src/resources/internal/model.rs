@@ -263,11 +263,16 @@ pub fn attr_map(map: &BTreeMap<String, String>) -> Attr<BTreeMap<String, Attr<St
 }
 
 /// What the provider keeps beside the state: the idempotency token of the namespace
-/// create, so a retried apply adopts the first try's namespace.
+/// create, so a retried apply adopts the first try's namespace, and the Cloud Map
+/// services still to delete.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrivateState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_request_id: Option<String>,
+    /// Cloud Map services (name, ARN) ECS still held when we tried to delete them:
+    /// the next apply or destroy tries again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_cleanup: Vec<(String, String)>,
 }
 
 impl PrivateState {
