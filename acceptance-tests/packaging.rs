@@ -118,6 +118,14 @@ fn quickstart_example_is_valid() {
 }
 
 #[test]
+fn provider_example_is_valid() {
+    let dir = Workdir::new(Install::Mirror);
+    dir.copy_from(&examples().join("provider"));
+    dir.run(&["init", "-no-color"]).success();
+    dir.run(&["validate", "-no-color"]).success();
+}
+
+#[test]
 fn resource_examples_are_valid() {
     let source = examples().join("resources/servicemesh_internal");
     let dir = Workdir::new(Install::Mirror);
