@@ -2,62 +2,11 @@
 //! anything: import by identity, `terraform query` with generated configuration, and a
 //! `moved` block from hashicorp/aws's namespace resource.
 
-use aws_sdk_ecs::types::{
-    ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
-};
+use aws_sdk_ecs::types::ServiceConnectConfiguration;
 
 use crate::support::emulator::Emulator;
 use crate::support::terraform::{provider_binary, required_providers};
 use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
-
-/// The seed document's console work: a namespace, Service Connect on the three
-/// servers with the console's defaults, and the client-only caller.
-async fn console_mesh(emulator: &Emulator, world: &World) -> String {
-    emulator
-        .cloudmap()
-        .create_private_dns_namespace()
-        .name("internal.myapp")
-        .vpc(&world.vpc_id)
-        .send()
-        .await
-        .expect("creating the namespace");
-    emulator.finish_cloudmap_operations().await;
-    let namespace_id = namespaces(emulator).await["internal.myapp"].clone();
-    for (service, port_name, port) in SERVERS {
-        let entry = ServiceConnectService::builder()
-            .port_name(*port_name)
-            .discovery_name(*service)
-            .client_aliases(
-                ServiceConnectClientAlias::builder()
-                    .port(*port)
-                    .dns_name(format!("{service}.internal.myapp"))
-                    .build()
-                    .expect("alias"),
-            )
-            .build()
-            .expect("entry");
-        enable(emulator, service, Some(entry)).await;
-    }
-    enable(emulator, "frontend", None).await;
-    namespace_id
-}
-
-async fn enable(emulator: &Emulator, service: &str, entry: Option<ServiceConnectService>) {
-    let config = ServiceConnectConfiguration::builder()
-        .enabled(true)
-        .namespace("internal.myapp")
-        .set_services(entry.map(|e| vec![e]))
-        .build();
-    emulator
-        .ecs()
-        .update_service()
-        .cluster(CLUSTER)
-        .service(service)
-        .service_connect_configuration(config)
-        .send()
-        .await
-        .expect("enabling Service Connect");
-}
 
 fn resource_block(world: &World) -> String {
     format!(
@@ -74,7 +23,7 @@ fn header() -> String {
 async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
-    let namespace_id = console_mesh(&emulator, &world).await;
+    let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
     let dir = world::workdir(&emulator);
     let import = format!(
         "import {{\n  to       = servicemesh_internal.mesh\n  identity = {{ cluster = \"{CLUSTER}\", namespace_id = \"{namespace_id}\" }}\n}}\n"
@@ -104,7 +53,7 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
 async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
-    let namespace_id = console_mesh(&emulator, &world).await;
+    let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &header());
     dir.write(

@@ -1,63 +1,8 @@
 //! Importing a mesh built by hand, and retrying a create that died halfway.
 
-use aws_sdk_ecs::types::{
-    ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
-};
-
 use crate::support::emulator::{Emulator, Fault};
 use crate::support::terraform::required_providers;
-use crate::support::world::{self, CLUSTER, World, namespaces, seed};
-
-/// Builds what a console user builds: a namespace and Service Connect on two servers
-/// and one client, straight through the AWS API. Returns the namespace id.
-async fn console_built_mesh(emulator: &Emulator, world: &World) -> String {
-    emulator
-        .cloudmap()
-        .create_private_dns_namespace()
-        .name("internal.myapp")
-        .vpc(&world.vpc_id)
-        .send()
-        .await
-        .expect("creating the namespace");
-    emulator.finish_cloudmap_operations().await;
-    let namespace_id = namespaces(emulator).await["internal.myapp"].clone();
-    let server = |port_name: &str, discovery: &str, port: i32| {
-        ServiceConnectService::builder()
-            .port_name(port_name)
-            .discovery_name(discovery)
-            .client_aliases(
-                ServiceConnectClientAlias::builder()
-                    .port(port)
-                    .dns_name(format!("{discovery}.internal.myapp"))
-                    .build()
-                    .expect("alias"),
-            )
-            .build()
-            .expect("service")
-    };
-    let wirings = [
-        ("backend", Some(server("backend-8080-tcp", "backend", 8080))),
-        ("orders", Some(server("orders-9090-tcp", "orders", 9090))),
-        ("frontend", None),
-    ];
-    for (service, entry) in wirings {
-        let config = ServiceConnectConfiguration::builder()
-            .enabled(true)
-            .namespace("internal.myapp")
-            .set_services(entry.map(|e| vec![e]))
-            .build();
-        emulator
-            .ecs()
-            .update_service()
-            .cluster(CLUSTER)
-            .service(service)
-            .service_connect_configuration(config)
-            .send()
-            .await
-            .expect("enabling Service Connect by hand");
-    }
-    namespace_id
-}
+use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
 
 fn matching_config(world: &World, import_block: &str) -> String {
     format!(
@@ -83,7 +28,7 @@ const MUTATING: &[&str] = &[
 async fn imports_by_cli_with_no_mutating_call_and_plans_empty() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
-    console_built_mesh(&emulator, &world).await;
+    world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &matching_config(&world, ""));
 
@@ -118,7 +63,7 @@ async fn imports_by_cli_with_no_mutating_call_and_plans_empty() {
 async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
-    let namespace_id = console_built_mesh(&emulator, &world).await;
+    let namespace_id = world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
     let cluster_arn = emulator
         .ecs()
         .describe_clusters()
@@ -156,7 +101,7 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
 async fn import_ids_that_match_nothing_or_several_namespaces_are_refused_clearly() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
-    console_built_mesh(&emulator, &world).await;
+    world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &matching_config(&world, ""));
 
@@ -257,7 +202,7 @@ async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
 async fn imports_by_identity_and_plans_empty() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
-    let namespace_id = console_built_mesh(&emulator, &world).await;
+    let namespace_id = world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
     let import_block = format!(
         "\nimport {{\n  to = servicemesh_internal.mesh\n  identity = {{\n    cluster      = \"{CLUSTER}\"\n    namespace_id = \"{namespace_id}\"\n  }}\n}}\n"
     );

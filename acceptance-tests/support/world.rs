@@ -147,3 +147,62 @@ pub async fn cloud_map_services(emulator: &Emulator) -> Vec<String> {
         .map(|s| s.name().unwrap_or_default().to_string())
         .collect()
 }
+
+/// What a console user builds: the namespace `internal.myapp` in the world's VPC, and
+/// Service Connect with the console's defaults (discovery name = service, DNS name =
+/// `<service>.internal.myapp`, the container port) on `servers`, plus the client-only
+/// caller. Made straight through the AWS API. Returns the namespace id.
+pub async fn console_built_mesh(
+    emulator: &Emulator,
+    world: &World,
+    servers: &[(&str, &str, i32)],
+) -> String {
+    use aws_sdk_ecs::types::{
+        ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+    };
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name("internal.myapp")
+        .vpc(&world.vpc_id)
+        .send()
+        .await
+        .expect("creating the namespace");
+    emulator.finish_cloudmap_operations().await;
+    let namespace_id = namespaces(emulator).await["internal.myapp"].clone();
+    let entry = |service: &str, port_name: &str, port: i32| {
+        ServiceConnectService::builder()
+            .port_name(port_name)
+            .discovery_name(service)
+            .client_aliases(
+                ServiceConnectClientAlias::builder()
+                    .port(port)
+                    .dns_name(format!("{service}.internal.myapp"))
+                    .build()
+                    .expect("alias"),
+            )
+            .build()
+            .expect("entry")
+    };
+    let wirings = servers
+        .iter()
+        .map(|(service, port_name, port)| (*service, Some(entry(service, port_name, *port))))
+        .chain(std::iter::once((CLIENT.0, None)));
+    for (service, entry) in wirings {
+        let config = ServiceConnectConfiguration::builder()
+            .enabled(true)
+            .namespace("internal.myapp")
+            .set_services(entry.map(|e| vec![e]))
+            .build();
+        emulator
+            .ecs()
+            .update_service()
+            .cluster(CLUSTER)
+            .service(service)
+            .service_connect_configuration(config)
+            .send()
+            .await
+            .expect("enabling Service Connect by hand");
+    }
+    namespace_id
+}
