@@ -228,3 +228,69 @@ fn provider_logs_reach_terraform_and_it_exits_cleanly() {
         plan.leftover_processes
     );
 }
+
+#[test]
+fn falls_back_to_tcp_within_the_hosts_port_range() {
+    use std::io::{BufRead, BufReader};
+    // A socket directory that cannot be created: the provider must use TCP.
+    let mut child = Command::new(provider_binary())
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_UNIX_SOCKET_DIR", "/proc/no-such-dir")
+        .env("PLUGIN_MIN_PORT", "23100")
+        .env("PLUGIN_MAX_PORT", "23199")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting the provider");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("handshake line");
+    let _ = child.kill();
+    let _ = child.wait();
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(&fields[..3], &["1", "6", "tcp"], "{line}");
+    let addr: std::net::SocketAddr = fields[3].parse().expect("an address");
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!((23100..=23199).contains(&addr.port()), "{addr}");
+}
+
+#[test]
+fn exits_by_itself_when_terraform_is_gone() {
+    // sh starts the provider, lives a moment (as Terraform does while it works), then
+    // goes away without a word, as a killed Terraform would.
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "\"$0\" >/dev/null 2>&1 & echo $!; sleep 0.5",
+            &provider_binary().display().to_string(),
+        ])
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .output()
+        .expect("running sh");
+    let pid: u32 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("a pid");
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while proc_dir.exists() {
+        let zombie = std::fs::read_to_string(proc_dir.join("stat"))
+            .map(|stat| {
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true);
+        if zombie {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "provider {pid} still running 3 s after its parent left"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
