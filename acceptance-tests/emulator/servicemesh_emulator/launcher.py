@@ -7,6 +7,7 @@ lazily loaded parts are warm; everything else (moto, werkzeug, bootstrap) goes t
 import argparse
 import io
 import logging
+import os
 import signal
 import sys
 import threading
@@ -69,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stop_on_eof(stop: threading.Event) -> None:
-    while sys.stdin.buffer.read(4096):
+    # Raw reads on fd 0: a daemon thread blocked inside the buffered sys.stdin holds
+    # its lock, and the interpreter then aborts at exit ("_enter_buffered_busy").
+    while os.read(0, 4096):
         pass
     stop.set()
 
