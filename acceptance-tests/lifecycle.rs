@@ -647,3 +647,39 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
         "the leftover is deleted by the next apply"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_namespace_operation_reports_awss_code_and_message() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    emulator
+        .fail_next_namespace_operation(
+            "CANNOT_CREATE_HOSTED_ZONE",
+            "The VPC has no DNS support enabled",
+        )
+        .await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    let text = apply
+        .output()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("creating Cloud Map private DNS namespace internal.myapp in"),
+        "verb, object and identifier:\n{apply}"
+    );
+    assert!(
+        text.contains("CANNOT_CREATE_HOSTED_ZONE: The VPC has no DNS support enabled"),
+        "AWS's code and message:\n{apply}"
+    );
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        0,
+        "no service touched"
+    );
+    let state = dir.run(&["state", "list", "-no-color"]);
+    assert!(state.stdout.trim().is_empty(), "nothing recorded: {state}");
+}
