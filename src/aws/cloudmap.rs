@@ -239,42 +239,39 @@ impl CloudMap {
                     err.to_string(),
                 )
             })?;
-        let mut found = Vec::new();
-        let mut token = None;
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                self.client
-                    .list_namespaces()
-                    .filters(filter.clone())
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|err| {
-                        GatewayError::from_sdk(
-                            format!("listing Cloud Map namespaces named {name}"),
-                            &err,
-                        )
-                    })?
-            };
-            for summary in page.namespaces() {
-                // Filters are advisory in some implementations: check the name ourselves.
-                if summary.name() == Some(name) {
-                    found.push((
-                        summary.id().unwrap_or_default().to_string(),
-                        summary.arn().unwrap_or_default().to_string(),
-                        summary
-                            .r#type()
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                    ));
-                }
-            }
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(found);
-            }
-        }
+        let pages = {
+            // One permit for the whole listing: its pages come one after another.
+            let _permit = self.permit().await;
+            self.client
+                .list_namespaces()
+                .filters(filter)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|err| {
+                    GatewayError::from_sdk(
+                        format!("listing Cloud Map namespaces named {name}"),
+                        &err,
+                    )
+                })?
+        };
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.namespaces())
+            // Filters are advisory in some implementations: check the name ourselves.
+            .filter(|summary| summary.name() == Some(name))
+            .map(|summary| {
+                (
+                    summary.id().unwrap_or_default().to_string(),
+                    summary.arn().unwrap_or_default().to_string(),
+                    summary
+                        .r#type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect())
     }
 
     /// Changes a namespace's description (an asynchronous operation) and waits.
@@ -379,29 +376,26 @@ impl CloudMap {
             .condition(FilterCondition::Eq)
             .build()
             .map_err(|err| GatewayError::new(action.clone(), None, err.to_string()))?;
-        let mut found = Vec::new();
-        let mut token = None;
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                self.client
-                    .list_services()
-                    .filters(filter.clone())
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
-            };
-            found.extend(page.services().iter().map(|s| CloudMapService {
+        let pages = {
+            let _permit = self.permit().await;
+            self.client
+                .list_services()
+                .filters(filter)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
+        };
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.services())
+            .map(|s| CloudMapService {
                 id: s.id().unwrap_or_default().to_string(),
                 name: s.name().unwrap_or_default().to_string(),
                 arn: s.arn().unwrap_or_default().to_string(),
-            }));
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(found);
-            }
-        }
+            })
+            .collect())
     }
 
     /// Deletes a Cloud Map service, retrying while it is still in use (ECS lets go of

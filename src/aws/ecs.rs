@@ -129,35 +129,25 @@ impl Ecs {
 
     /// Every service name in a cluster, following ListServices' pages.
     pub async fn list_service_names(&self, cluster: &str) -> Result<Vec<String>, GatewayError> {
-        let mut names = Vec::new();
-        let mut token = None;
-        loop {
-            let page = {
-                let _permit = self.permit().await;
-                self.client
-                    .list_services()
-                    .cluster(cluster)
-                    .set_next_token(token)
-                    .max_results(100)
-                    .send()
-                    .await
-                    .map_err(|err| {
-                        GatewayError::from_sdk(
-                            format!("listing ECS services in cluster {cluster}"),
-                            &err,
-                        )
-                    })?
-            };
-            names.extend(
-                page.service_arns()
-                    .iter()
-                    .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string()),
-            );
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(names);
-            }
-        }
+        // One permit for the whole listing: its pages are requested one after another.
+        let _permit = self.permit().await;
+        let arns = self
+            .client
+            .list_services()
+            .cluster(cluster)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| {
+                GatewayError::from_sdk(format!("listing ECS services in cluster {cluster}"), &err)
+            })?;
+        Ok(arns
+            .iter()
+            .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string())
+            .collect())
     }
 
     /// The named port mappings of a task definition: (name, container port).

@@ -577,15 +577,7 @@ fn record_namespace(
     owned: bool,
     gateway: &Gateway,
 ) {
-    model.id = Attr::Known(namespace.id.clone());
-    model.namespace_id = Attr::Known(namespace.id.clone());
-    model.namespace_arn = Attr::Known(namespace.arn.clone());
-    model.namespace = Attr::Known(namespace.name.clone());
-    model.hosted_zone_id = namespace
-        .hosted_zone_id
-        .clone()
-        .map(Attr::Known)
-        .unwrap_or(Attr::Null);
+    model.set_namespace_facts(namespace);
     model.namespace_owned = Attr::Known(owned);
     model.tags_all = if owned {
         attr_map(&wanted_tags(model, gateway))

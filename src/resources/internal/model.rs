@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mesh::model::{ServerSpec, Wiring};
+use crate::mesh::model::{ObservedNamespace, ServerSpec, Wiring};
 use crate::mesh::names::default_dns_name;
 use crate::mesh::validate::parse_duration;
 use crate::protocol::value::Attr;
@@ -135,6 +135,20 @@ impl InternalModel {
             wiring.entry(client).or_insert(Wiring::Client);
         }
         wiring
+    }
+
+    /// Records what AWS says of the namespace: its id (also the resource's), ARN,
+    /// name and hosted zone.
+    pub fn set_namespace_facts(&mut self, namespace: &ObservedNamespace) {
+        self.id = Attr::Known(namespace.id.clone());
+        self.namespace_id = Attr::Known(namespace.id.clone());
+        self.namespace_arn = Attr::Known(namespace.arn.clone());
+        self.namespace = Attr::Known(namespace.name.clone());
+        self.hosted_zone_id = namespace
+            .hosted_zone_id
+            .clone()
+            .map(Attr::Known)
+            .unwrap_or(Attr::Null);
     }
 
     pub fn plain_tags(&self) -> BTreeMap<String, String> {

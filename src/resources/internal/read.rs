@@ -117,15 +117,7 @@ fn apply_namespace(
     tags: Option<BTreeMap<String, String>>,
     default_tags: &BTreeMap<String, String>,
 ) {
-    model.id = Attr::Known(namespace.id.clone());
-    model.namespace_id = Attr::Known(namespace.id.clone());
-    model.namespace_arn = Attr::Known(namespace.arn.clone());
-    model.namespace = Attr::Known(namespace.name.clone());
-    model.hosted_zone_id = namespace
-        .hosted_zone_id
-        .clone()
-        .map(Attr::Known)
-        .unwrap_or(Attr::Null);
+    model.set_namespace_facts(namespace);
     let owned = model.namespace_owned.known().copied().unwrap_or(false);
     if owned {
         model.description = namespace
