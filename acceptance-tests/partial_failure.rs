@@ -165,3 +165,42 @@ async fn a_failed_update_saves_what_succeeded_and_the_next_apply_finishes() {
     let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{plan}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_that_cannot_read_ecs_keeps_the_services_recorded() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, ""));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // ECS is unreachable during the update: nothing can be wired or read.
+    dir.write(
+        "main.tf",
+        &config(
+            &world,
+            "    payments = { port_name = \"payments-7070-tcp\", port = 7070 }\n",
+        ),
+    );
+    let fault = emulator
+        .inject_fault(Fault::server_error("ecs:DescribeServices").after(0))
+        .await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color", "-refresh=false"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    emulator.remove_fault(fault).await;
+    let (servers, clients) = state_services(&dir);
+    assert_eq!(
+        servers,
+        vec!["backend", "orders"],
+        "what was wired before stays recorded"
+    );
+    assert_eq!(clients, vec!["frontend"]);
+
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        1,
+        "only payments is wired"
+    );
+}

@@ -101,7 +101,7 @@ async fn create(
     let state = wire_and_record(
         gateway,
         planned,
-        &BTreeSet::new(),
+        None,
         &namespace,
         ctx,
         &mut private,
@@ -169,7 +169,7 @@ async fn update(
     let state = wire_and_record(
         gateway,
         planned,
-        &prior.service_names(),
+        Some(&prior),
         &namespace,
         ctx,
         &mut private,
@@ -277,7 +277,7 @@ async fn delete(
 async fn wire_and_record(
     gateway: &Gateway,
     mut model: InternalModel,
-    previously_managed: &BTreeSet<String>,
+    prior: Option<&InternalModel>,
     namespace: &ObservedNamespace,
     ctx: &CallContext,
     private: &mut PrivateState,
@@ -285,6 +285,7 @@ async fn wire_and_record(
 ) -> InternalModel {
     let cluster = model.cluster.known().cloned().unwrap_or_default();
     let reference = namespace_ref(namespace);
+    let previously_managed = &prior.map(InternalModel::service_names).unwrap_or_default();
     let desired = model.desired_wiring();
     let managed: BTreeSet<String> = desired
         .keys()
@@ -302,12 +303,19 @@ async fn wire_and_record(
     {
         Ok(outcome) => outcome,
         Err(err) => {
-            // Nothing was changed: record the services as they were before.
+            // Nothing was changed: the services are as they were before.
             diagnostics.push(Diagnostic::error(
                 "Wiring Service Connect failed",
                 err.to_string(),
             ));
-            record_services(&mut model, &BTreeMap::new(), previously_managed);
+            match prior {
+                Some(prior) => {
+                    model.services = prior.services.clone();
+                    model.client_services = prior.client_services.clone();
+                    model.endpoints = prior.endpoints.clone();
+                }
+                None => record_services(&mut model, &BTreeMap::new()),
+            }
             return model;
         }
     };
@@ -329,17 +337,13 @@ async fn wire_and_record(
         .into_iter()
         .filter(|(name, _)| managed.contains(name))
         .collect();
-    record_services(&mut model, &in_place, previously_managed);
+    record_services(&mut model, &in_place);
     model
 }
 
 /// Writes the services that are in place into the model's `services` and
 /// `client_services`, keeping a null attribute null when nothing is in it.
-fn record_services(
-    model: &mut InternalModel,
-    in_place: &BTreeMap<String, Wiring>,
-    _previously_managed: &BTreeSet<String>,
-) {
+fn record_services(model: &mut InternalModel, in_place: &BTreeMap<String, Wiring>) {
     let servers: BTreeMap<String, ServiceModel> = in_place
         .iter()
         .filter_map(|(name, wiring)| match wiring {
