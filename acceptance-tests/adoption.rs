@@ -47,6 +47,11 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
     );
     let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{plan}");
+    let state = dir.state();
+    let identity = &state["values"]["root_module"]["resources"][0]["identity"];
+    assert_eq!(identity["cluster"], CLUSTER, "{state}");
+    assert_eq!(identity["namespace_id"], namespace_id.as_str(), "{state}");
+    assert_eq!(identity["region"], "us-east-1", "{state}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

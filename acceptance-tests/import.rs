@@ -197,31 +197,3 @@ async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
     let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{plan}");
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn imports_by_identity_and_plans_empty() {
-    let emulator = Emulator::shared().await;
-    let world = seed(&emulator).await;
-    let namespace_id = world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
-    let import_block = format!(
-        "\nimport {{\n  to = servicemesh_internal.mesh\n  identity = {{\n    cluster      = \"{CLUSTER}\"\n    namespace_id = \"{namespace_id}\"\n  }}\n}}\n"
-    );
-    let dir = world::workdir(&emulator);
-    dir.write("main.tf", &matching_config(&world, &import_block));
-    let plan = dir.run(&["plan", "-no-color"]).success();
-    assert!(
-        plan.stdout
-            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
-        "{plan}"
-    );
-    emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 0);
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{plan}");
-    let state = dir.state();
-    let identity = &state["values"]["root_module"]["resources"][0]["identity"];
-    assert_eq!(identity["cluster"], CLUSTER, "{state}");
-    assert_eq!(identity["namespace_id"], namespace_id.as_str(), "{state}");
-    assert_eq!(identity["region"], "us-east-1", "{state}");
-}
