@@ -255,15 +255,7 @@ async fn the_plan_says_plainly_when_service_connect_was_set_elsewhere() {
         .enabled(true)
         .namespace("legacy.myapp")
         .build();
-    emulator
-        .ecs()
-        .update_service()
-        .cluster(CLUSTER)
-        .service("backend")
-        .service_connect_configuration(config)
-        .send()
-        .await
-        .expect("enabling Service Connect by hand");
+    world::set_service_connect(&emulator, "backend", config).await;
 
     let dir = world::workdir(&emulator);
     dir.write(

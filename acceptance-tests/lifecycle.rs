@@ -223,15 +223,7 @@ async fn settings_made_elsewhere_survive_an_update() {
                 .expect("log configuration"),
         )
         .build();
-    emulator
-        .ecs()
-        .update_service()
-        .cluster(CLUSTER)
-        .service("backend")
-        .service_connect_configuration(with_logs)
-        .send()
-        .await
-        .expect("out-of-band update");
+    world::set_service_connect(&emulator, "backend", with_logs).await;
     assert_no_changes(&dir);
 
     let changed = SEED_SERVICES.replace(
@@ -282,15 +274,7 @@ async fn set_backend_service_connect(
         .set_namespace(current.namespace().map(str::to_string))
         .services(service)
         .build();
-    emulator
-        .ecs()
-        .update_service()
-        .cluster(CLUSTER)
-        .service("backend")
-        .service_connect_configuration(config)
-        .send()
-        .await
-        .expect("out-of-band update");
+    world::set_service_connect(emulator, "backend", config).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -331,19 +315,14 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     assert_no_changes(&dir);
 
     // Service Connect turned off.
-    emulator
-        .ecs()
-        .update_service()
-        .cluster(CLUSTER)
-        .service("backend")
-        .service_connect_configuration(
-            ServiceConnectConfiguration::builder()
-                .enabled(false)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("disabling out of band");
+    world::set_service_connect(
+        &emulator,
+        "backend",
+        ServiceConnectConfiguration::builder()
+            .enabled(false)
+            .build(),
+    )
+    .await;
     assert_changes(&dir);
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert_no_changes(&dir);
@@ -364,19 +343,14 @@ async fn a_deleted_namespace_is_created_again() {
 
     // Someone tears the mesh down by hand: services off, Cloud Map services and namespace deleted.
     for service in ["backend", "orders", "frontend"] {
-        emulator
-            .ecs()
-            .update_service()
-            .cluster(CLUSTER)
-            .service(service)
-            .service_connect_configuration(
-                ServiceConnectConfiguration::builder()
-                    .enabled(false)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("disabling");
+        world::set_service_connect(
+            &emulator,
+            service,
+            ServiceConnectConfiguration::builder()
+                .enabled(false)
+                .build(),
+        )
+        .await;
     }
     let cloudmap = emulator.cloudmap();
     for service in cloudmap

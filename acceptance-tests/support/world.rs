@@ -85,6 +85,24 @@ pub fn workdir(emulator: &Emulator) -> Workdir {
     dir
 }
 
+/// Changes a service's Service Connect straight through the API, as someone in the
+/// console would.
+pub async fn set_service_connect(
+    emulator: &Emulator,
+    service: &str,
+    config: aws_sdk_ecs::types::ServiceConnectConfiguration,
+) {
+    emulator
+        .ecs()
+        .update_service()
+        .cluster(CLUSTER)
+        .service(service)
+        .service_connect_configuration(config)
+        .send()
+        .await
+        .expect("changing Service Connect out of band");
+}
+
 /// The ECS service as DescribeServices shows it.
 pub async fn describe(emulator: &Emulator, service: &str) -> Service {
     emulator
@@ -194,15 +212,7 @@ pub async fn console_built_mesh(
             .namespace("internal.myapp")
             .set_services(entry.map(|e| vec![e]))
             .build();
-        emulator
-            .ecs()
-            .update_service()
-            .cluster(CLUSTER)
-            .service(service)
-            .service_connect_configuration(config)
-            .send()
-            .await
-            .expect("enabling Service Connect by hand");
+        set_service_connect(emulator, service, config).await;
     }
     namespace_id
 }
