@@ -1,0 +1,553 @@
+//! Rules on the whole configuration: presence, conflicts, duplicates, defaults.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------
+// The whole configuration
+// ---------------------------------------------------------------------------------------
+
+/// Everything wrong with a configuration, in a stable order. Checks whose inputs are
+/// unknown are skipped: they run again at plan time, when the values are known.
+pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
+    let mut out = Vec::new();
+    check_cluster(config, &mut out);
+    check_namespace(config, &mut out);
+    check_tags(config, &mut out);
+    check_services(config, &mut out);
+    check_client_services(config, &mut out);
+    check_timeouts(config, &mut out);
+    out
+}
+
+pub(super) fn check_cluster(config: &ConfigView, out: &mut Vec<Violation>) {
+    if let Some(cluster) = known(&config.cluster)
+        && let Err(reason) = validate_cluster(cluster)
+    {
+        out.push(Violation::new(
+            Rule::ClusterInvalid,
+            Field::Attribute("cluster"),
+            format!(
+                "cluster is {cluster:?}: {reason}. Use the cluster's name (1 to 255 letters, \
+                 digits, hyphens and underscores) or its ARN, such as \
+                 \"arn:aws:ecs:eu-west-1:123456789012:cluster/prod\"."
+            ),
+        ));
+    }
+}
+
+pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
+    if let Some(name) = known(&config.namespace)
+        && let Err(reason) = validate_namespace_name(name)
+    {
+        out.push(Violation::new(
+            Rule::NamespaceNameInvalid,
+            Field::Attribute("namespace"),
+            format!(
+                "namespace is {}: {reason}. Use a lowercase DNS name of at most 253 \
+                 characters made of dot-separated labels of 1 to 63 letters, digits, hyphens \
+                 or underscores, such as \"internal.myapp\".",
+                quote(name)
+            ),
+        ));
+    }
+    if let Some(vpc_id) = known(&config.vpc_id)
+        && let Err(reason) = validate_vpc_id(vpc_id)
+    {
+        out.push(Violation::new(
+            Rule::VpcIdInvalid,
+            Field::Attribute("vpc_id"),
+            format!(
+                "vpc_id is {vpc_id:?}: {reason}. Use the VPC's id, \"vpc-\" followed by 8 or 17 \
+                 lowercase hexadecimal digits, such as \"vpc-0abc1234def567890\"."
+            ),
+        ));
+    }
+    if let Some(id) = known(&config.namespace_id)
+        && let Err(reason) = validate_namespace_id(id)
+    {
+        out.push(Violation::new(
+            Rule::NamespaceIdInvalid,
+            Field::Attribute("namespace_id"),
+            format!(
+                "namespace_id is {id:?}: {reason}. Use the namespace's id, \"ns-\" followed by \
+                 16 lowercase letters or digits, such as \"ns-abcdefghijklmnop\"."
+            ),
+        ));
+    }
+    if let Some(description) = known(&config.description) {
+        let length = description.chars().count();
+        if length > MAX_DESCRIPTION {
+            out.push(Violation::new(
+                Rule::DescriptionTooLong,
+                Field::Attribute("description"),
+                format!(
+                    "description is {length} characters long, over the Cloud Map limit of \
+                     {MAX_DESCRIPTION}. Shorten it."
+                ),
+            ));
+        }
+    }
+
+    // Presence. An unknown value may still turn out null, so only known values (`Some`
+    // with a value) count as set, and only nulls (`None`) as unset.
+    let set = |a: &Option<Known<String>>| matches!(a, Some(Known::Value(_)));
+    let unset = |a: &Option<Known<String>>| a.is_none();
+    if set(&config.namespace_id) && (set(&config.namespace) || set(&config.vpc_id)) {
+        let others: Vec<&str> = [("namespace", &config.namespace), ("vpc_id", &config.vpc_id)]
+            .into_iter()
+            .filter(|(_, a)| set(a))
+            .map(|(name, _)| name)
+            .collect();
+        out.push(Violation::new(
+            Rule::NamespaceConflict,
+            Field::Attribute("namespace_id"),
+            format!(
+                "namespace_id is set together with {}. namespace_id wires services onto an \
+                 existing namespace; namespace and vpc_id create a new one. Remove \
+                 namespace_id, or remove namespace and vpc_id.",
+                others.join(" and ")
+            ),
+        ));
+    }
+    if set(&config.namespace_id) {
+        let owned_only = [
+            ("description", config.description.is_some()),
+            ("tags", config.tags.is_some()),
+        ];
+        for (attribute, present) in owned_only {
+            if present {
+                out.push(Violation::new(
+                    Rule::OwnedNamespaceOnly,
+                    Field::Attribute(attribute),
+                    format!(
+                        "{attribute} is set, but namespace_id names an existing namespace, which this \
+                         resource never changes. Set {attribute} on that namespace where it is managed, \
+                         or remove {attribute} here."
+                    ),
+                ));
+            }
+        }
+    }
+    if unset(&config.namespace_id) && unset(&config.namespace) {
+        out.push(Violation::new(
+            Rule::NamespaceMissing,
+            Field::Attribute("namespace"),
+            "Neither namespace nor namespace_id is set. Set namespace and vpc_id to create a \
+             private DNS namespace, or namespace_id to use an existing one."
+                .to_string(),
+        ));
+    }
+    if unset(&config.namespace_id)
+        && let Some(name) = known(&config.namespace)
+        && unset(&config.vpc_id)
+    {
+        out.push(Violation::new(
+            Rule::VpcIdMissing,
+            Field::Attribute("vpc_id"),
+            format!(
+                "namespace is {} but vpc_id is not set. A private DNS namespace belongs \
+                 to a VPC: set vpc_id, or use namespace_id for an existing namespace.",
+                quote(name)
+            ),
+        ));
+    }
+}
+
+pub(super) fn check_tags(config: &ConfigView, out: &mut Vec<Violation>) {
+    let Some(tags) = known(&config.tags) else {
+        return;
+    };
+    if tags.len() > MAX_TAGS {
+        out.push(Violation::new(
+            Rule::TooManyTags,
+            Field::Attribute("tags"),
+            format!(
+                "tags has {} entries, over the Cloud Map limit of {MAX_TAGS} per resource. \
+                 Remove {} of them.",
+                tags.len(),
+                tags.len() - MAX_TAGS
+            ),
+        ));
+    }
+    for (key, value) in tags {
+        if let Err(reason) = validate_tag_key(key) {
+            out.push(Violation::new(
+                Rule::TagKeyLength,
+                Field::Tag(key.clone()),
+                format!(
+                    "The tag key {} is not valid: {reason}. Use a key of 1 to {MAX_TAG_KEY} \
+                     characters.",
+                    quote(key)
+                ),
+            ));
+        }
+        if is_reserved_tag_key(key) {
+            out.push(Violation::new(
+                Rule::TagKeyReserved,
+                Field::Tag(key.clone()),
+                format!(
+                    "The tag key {} starts with \"aws:\", a prefix AWS reserves for its \
+                     own tags. Rename the key.",
+                    quote(key)
+                ),
+            ));
+        }
+        if let Known::Value(value) = value {
+            let length = value.chars().count();
+            if length > MAX_TAG_VALUE {
+                out.push(Violation::new(
+                    Rule::TagValueTooLong,
+                    Field::Tag(key.clone()),
+                    format!(
+                        "The value of tag {} is {length} characters long, over the limit \
+                         of {MAX_TAG_VALUE}. Shorten it.",
+                        quote(key)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The namespace name when this resource creates it and the name is known: the base of
+/// default DNS names. An existing namespace's name is not known before apply.
+pub(super) fn owned_namespace_name(config: &ConfigView) -> Option<&String> {
+    if config.namespace_id.is_some() {
+        return None;
+    }
+    known(&config.namespace)
+}
+
+pub(super) fn service_field(key: &str, attribute: &'static str) -> Field {
+    Field::Service {
+        key: key.to_string(),
+        attribute: Some(attribute),
+    }
+}
+
+/// A discovery name derived from a service name: lowercase, invalid characters as
+/// hyphens, no leading hyphens, cut to the limit. `None` when nothing usable is left.
+pub(super) fn suggest_discovery_name(service: &str) -> Option<String> {
+    let suggestion: String = service
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if is_lower_label_char(c) { c } else { '-' })
+        .skip_while(|&c| c == '-')
+        .take(MAX_DISCOVERY_NAME)
+        .collect();
+    validate_discovery_name(&suggestion)
+        .is_ok()
+        .then_some(suggestion)
+}
+
+pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
+    let Some(services) = known(&config.services) else {
+        return;
+    };
+    let namespace = owned_namespace_name(config);
+    // Discovery name → first key using it; (DNS name, port) → first key using it.
+    let mut discovery_names: BTreeMap<String, &str> = BTreeMap::new();
+    let mut endpoints: BTreeMap<(String, i64), &str> = BTreeMap::new();
+
+    for (key, entry) in services {
+        if let Err(reason) = validate_ecs_name(key) {
+            out.push(Violation::new(
+                Rule::ServiceNameInvalid,
+                Field::Service {
+                    key: key.clone(),
+                    attribute: None,
+                },
+                format!(
+                    "The services key {} is not an ECS service name: {reason}. Use the \
+                     ECS service's name: 1 to 255 letters, digits, hyphens and underscores.",
+                    quote(key)
+                ),
+            ));
+        }
+        let Known::Value(service) = entry else {
+            continue;
+        };
+
+        if let Some(port_name) = known(&service.port_name)
+            && let Err(reason) = validate_port_name(port_name)
+        {
+            out.push(Violation::new(
+                Rule::PortNameInvalid,
+                service_field(key, "port_name"),
+                format!(
+                    "services[{key:?}].port_name is {port_name:?}: {reason}. Use the name of a \
+                     portMappings entry of the service's task definition: 1 to 64 lowercase \
+                     letters, digits, underscores and hyphens, not starting with a hyphen."
+                ),
+            ));
+        }
+
+        let discovery = match &service.discovery_name {
+            Some(Known::Value(name)) => {
+                if let Err(reason) = validate_discovery_name(name) {
+                    out.push(Violation::new(
+                        Rule::DiscoveryNameInvalid,
+                        service_field(key, "discovery_name"),
+                        format!(
+                            "services[{key:?}].discovery_name is {name:?}: {reason}. Use 1 to \
+                             64 lowercase letters, digits, underscores and hyphens, not \
+                             starting with a hyphen."
+                        ),
+                    ));
+                }
+                Some(name.as_str())
+            }
+            Some(Known::Unknown) => None,
+            None => {
+                if validate_ecs_name(key).is_ok()
+                    && let Err(reason) = validate_discovery_name(key)
+                {
+                    let example = suggest_discovery_name(key)
+                        .map(|s| format!(", such as {s:?}"))
+                        .unwrap_or_default();
+                    out.push(Violation::new(
+                        Rule::DefaultDiscoveryNameInvalid,
+                        Field::Service {
+                            key: key.clone(),
+                            attribute: None,
+                        },
+                        format!(
+                            "services[{key:?}] has no discovery_name, so it defaults to the \
+                             service name {key:?}, which is not a valid discovery name: \
+                             {reason}. Set discovery_name to 1 to 64 lowercase letters, \
+                             digits, underscores and hyphens{example}."
+                        ),
+                    ));
+                }
+                Some(key.as_str())
+            }
+        };
+
+        if let Some(name) = discovery {
+            match discovery_names.get(name) {
+                Some(first) => out.push(Violation::new(
+                    Rule::DuplicateDiscoveryName,
+                    service_field(key, "discovery_name"),
+                    format!(
+                        "services[{key:?}] and services[{first:?}] both use the discovery name \
+                         {name:?}, but each discovery name is one Cloud Map service in the \
+                         namespace. Set a different discovery_name on one of them."
+                    ),
+                )),
+                None => {
+                    discovery_names.insert(name.to_string(), key);
+                }
+            }
+        }
+
+        let dns = match &service.dns_name {
+            Some(Known::Value(dns)) => {
+                if let Err(reason) = validate_dns_name(dns) {
+                    out.push(Violation::new(
+                        Rule::DnsNameInvalid,
+                        service_field(key, "dns_name"),
+                        format!(
+                            "services[{key:?}].dns_name is {}: {reason}. Use at most 127 \
+                             lowercase letters, digits, underscores, hyphens and dots, not \
+                             starting with a hyphen, such as \"backend.internal.myapp\".",
+                            quote(dns)
+                        ),
+                    ));
+                }
+                Some(dns.clone())
+            }
+            Some(Known::Unknown) => None,
+            None => match (discovery, namespace) {
+                (Some(discovery), Some(namespace)) => {
+                    let dns = names::default_dns_name(discovery, namespace);
+                    // Only what the namespace and discovery rules do not already report.
+                    if validate_namespace_name(namespace).is_ok()
+                        && validate_discovery_name(discovery).is_ok()
+                        && let Err(reason) = validate_dns_name(&dns)
+                    {
+                        out.push(Violation::new(
+                            Rule::DefaultDnsNameInvalid,
+                            Field::Service {
+                                key: key.clone(),
+                                attribute: None,
+                            },
+                            format!(
+                                "services[{key:?}] has no dns_name, so it defaults to {} \
+                                 (discovery name, then namespace), which is not a valid DNS \
+                                 name: {reason}. Set a shorter dns_name, or shorten \
+                                 discovery_name or namespace.",
+                                quote(&dns)
+                            ),
+                        ));
+                    }
+                    Some(dns)
+                }
+                _ => None,
+            },
+        };
+
+        if let Some(port) = known(&service.port) {
+            if let Err(reason) = validate_port(*port) {
+                out.push(Violation::new(
+                    Rule::PortOutOfRange,
+                    service_field(key, "port"),
+                    format!(
+                        "services[{key:?}].port is {port}: {reason}. Use a port from 1 to \
+                         65535, or leave port out to use the container port of port_name."
+                    ),
+                ));
+            }
+            if let Some(dns) = dns {
+                match endpoints.get(&(dns.clone(), *port)) {
+                    Some(first) => out.push(Violation::new(
+                        Rule::DuplicateEndpoint,
+                        service_field(key, "dns_name"),
+                        format!(
+                            "services[{key:?}] and services[{first:?}] both use the endpoint \
+                             {dns}:{port}, but each DNS name and port must be unique in the \
+                             namespace. Change dns_name or port on one of them."
+                        ),
+                    )),
+                    None => {
+                        endpoints.insert((dns, *port), key);
+                    }
+                }
+            }
+        }
+
+        if let Some(port) = known(&service.ingress_port_override)
+            && let Err(reason) = validate_ingress_port_override(*port)
+        {
+            out.push(Violation::new(
+                Rule::IngressPortOverrideOutOfRange,
+                service_field(key, "ingress_port_override"),
+                format!(
+                    "services[{key:?}].ingress_port_override is {port}: {reason}. Use a port \
+                     from 1025 to 65535, or leave ingress_port_override out."
+                ),
+            ));
+        }
+
+        for (attribute, value) in [
+            ("idle_timeout_seconds", &service.idle_timeout_seconds),
+            (
+                "per_request_timeout_seconds",
+                &service.per_request_timeout_seconds,
+            ),
+        ] {
+            if let Some(seconds) = known(value)
+                && let Err(reason) = validate_timeout_seconds(*seconds)
+            {
+                out.push(Violation::new(
+                    Rule::TimeoutSecondsOutOfRange,
+                    service_field(key, attribute),
+                    format!(
+                        "services[{key:?}].{attribute} is {seconds}: {reason}. Use 0 (no \
+                         timeout) to {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the \
+                         ECS default."
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation>) {
+    let Some(clients) = known(&config.client_services) else {
+        return;
+    };
+    let servers = known(&config.services);
+    for name in clients.iter().filter_map(Known::value) {
+        if let Err(reason) = validate_ecs_name(name) {
+            out.push(Violation::new(
+                Rule::ServiceNameInvalid,
+                Field::ClientService(name.clone()),
+                format!(
+                    "The client_services entry {} is not an ECS service name: {reason}. \
+                     Use the ECS service's name: 1 to 255 letters, digits, hyphens and \
+                     underscores.",
+                    quote(name)
+                ),
+            ));
+        }
+        if servers.is_some_and(|servers| servers.contains_key(name)) {
+            out.push(Violation::new(
+                Rule::ServerAlsoClient,
+                Field::ClientService(name.clone()),
+                format!(
+                    "{name:?} is in both services and client_services. A service in services \
+                     already calls the others: remove it from client_services."
+                ),
+            ));
+        }
+    }
+    // An unknown element is still an element, so only the count of known servers matters.
+    let no_servers = match &config.services {
+        None => true,
+        Some(Known::Value(servers)) => servers.is_empty(),
+        Some(Known::Unknown) => false,
+    };
+    if !clients.is_empty()
+        && no_servers
+        && config.namespace_id.is_none()
+        && config.namespace.is_some()
+    {
+        let listed = clients
+            .iter()
+            .filter_map(Known::value)
+            .map(|name| format!("{name:?}"))
+            .collect::<Vec<_>>();
+        let listed = if listed.is_empty() {
+            "services".to_string()
+        } else {
+            listed.join(", ")
+        };
+        out.push(Violation::new(
+            Rule::ClientOnlyNewNamespace,
+            Field::Attribute("client_services"),
+            format!(
+                "client_services lists {listed} but services is empty, and this resource \
+                 creates the namespace. A client-only service cannot be the first in an \
+                 empty namespace (its deployment does not complete). Add at least one entry \
+                 to services, or use namespace_id with a namespace that already has servers."
+            ),
+        ));
+    }
+}
+
+pub(super) fn check_timeouts(config: &ConfigView, out: &mut Vec<Violation>) {
+    let Some(timeouts) = known(&config.timeouts) else {
+        return;
+    };
+    for (name, value) in [
+        ("create", &timeouts.create),
+        ("update", &timeouts.update),
+        ("delete", &timeouts.delete),
+    ] {
+        let Some(text) = known(value) else {
+            continue;
+        };
+        let (rule, reason) = match parse_go_duration(text) {
+            Ok((_, 0)) => (Rule::DurationNotPositive, "it is zero".to_string()),
+            Ok((true, _)) => (Rule::DurationNotPositive, "it is negative".to_string()),
+            Ok(_) => continue,
+            Err(reason) => (Rule::DurationInvalid, reason),
+        };
+        let fix = match rule {
+            Rule::DurationNotPositive => {
+                "Use a positive duration such as \"20m\", or leave it out for the default."
+            }
+            _ => {
+                "Use a Go duration: numbers with units h, m, s, ms, us or ns, such as \"20m\", \
+                 \"1h30m\", \"90s\" or \"1.5h\"."
+            }
+        };
+        out.push(Violation::new(
+            rule,
+            Field::Timeout(name),
+            format!("timeouts.{name} is {text:?}: {reason}. {fix}"),
+        ));
+    }
+}

@@ -1,0 +1,301 @@
+//! The rule catalogue: each rule's id, summary and text, and the violations found.
+
+use std::fmt;
+
+// ---------------------------------------------------------------------------------------
+// Violations
+// ---------------------------------------------------------------------------------------
+
+/// Where a violation is, without protocol types. Terraform can point at a map entry
+/// (`services["backend"]`) but not inside it, so a service keeps its key and attribute
+/// apart and the resource layer picks how deep to point.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    /// A top-level attribute such as `"namespace"`.
+    Attribute(&'static str),
+    /// A `services` entry (`attribute: None` for the entry or its key).
+    Service {
+        key: String,
+        attribute: Option<&'static str>,
+    },
+    /// A `client_services` element, by value (sets have no index).
+    ClientService(String),
+    /// A `tags` entry, by key.
+    Tag(String),
+    /// `timeouts.create`, `timeouts.update` or `timeouts.delete`.
+    Timeout(&'static str),
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Field::Attribute(name) => f.write_str(name),
+            Field::Service {
+                key,
+                attribute: None,
+            } => write!(f, "services[{key:?}]"),
+            Field::Service {
+                key,
+                attribute: Some(attribute),
+            } => write!(f, "services[{key:?}].{attribute}"),
+            Field::ClientService(name) => write!(f, "client_services[{name:?}]"),
+            Field::Tag(key) => write!(f, "tags[{key:?}]"),
+            Field::Timeout(name) => write!(f, "timeouts.{name}"),
+        }
+    }
+}
+
+/// What was broken, as a stable identifier for code and docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    ClusterInvalid,
+    NamespaceNameInvalid,
+    VpcIdInvalid,
+    NamespaceIdInvalid,
+    NamespaceConflict,
+    NamespaceMissing,
+    VpcIdMissing,
+    OwnedNamespaceOnly,
+    DescriptionTooLong,
+    ServiceNameInvalid,
+    PortNameInvalid,
+    DiscoveryNameInvalid,
+    DefaultDiscoveryNameInvalid,
+    DnsNameInvalid,
+    DefaultDnsNameInvalid,
+    PortOutOfRange,
+    IngressPortOverrideOutOfRange,
+    TimeoutSecondsOutOfRange,
+    DuplicateDiscoveryName,
+    DuplicateEndpoint,
+    ServerAlsoClient,
+    ClientOnlyNewNamespace,
+    DurationInvalid,
+    DurationNotPositive,
+    TooManyTags,
+    TagKeyLength,
+    TagKeyReserved,
+    TagValueTooLong,
+}
+
+impl Rule {
+    /// Every rule, in documentation order.
+    pub const ALL: [Rule; 28] = [
+        Rule::ClusterInvalid,
+        Rule::NamespaceNameInvalid,
+        Rule::VpcIdInvalid,
+        Rule::NamespaceIdInvalid,
+        Rule::NamespaceConflict,
+        Rule::NamespaceMissing,
+        Rule::VpcIdMissing,
+        Rule::OwnedNamespaceOnly,
+        Rule::DescriptionTooLong,
+        Rule::ServiceNameInvalid,
+        Rule::PortNameInvalid,
+        Rule::DiscoveryNameInvalid,
+        Rule::DefaultDiscoveryNameInvalid,
+        Rule::DnsNameInvalid,
+        Rule::DefaultDnsNameInvalid,
+        Rule::PortOutOfRange,
+        Rule::IngressPortOverrideOutOfRange,
+        Rule::TimeoutSecondsOutOfRange,
+        Rule::DuplicateDiscoveryName,
+        Rule::DuplicateEndpoint,
+        Rule::ServerAlsoClient,
+        Rule::ClientOnlyNewNamespace,
+        Rule::DurationInvalid,
+        Rule::DurationNotPositive,
+        Rule::TooManyTags,
+        Rule::TagKeyLength,
+        Rule::TagKeyReserved,
+        Rule::TagValueTooLong,
+    ];
+
+    /// A stable kebab-case identifier, for logs, tests and docs.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::ClusterInvalid => "cluster-invalid",
+            Rule::NamespaceNameInvalid => "namespace-name-invalid",
+            Rule::VpcIdInvalid => "vpc-id-invalid",
+            Rule::NamespaceIdInvalid => "namespace-id-invalid",
+            Rule::NamespaceConflict => "namespace-conflict",
+            Rule::NamespaceMissing => "namespace-missing",
+            Rule::VpcIdMissing => "vpc-id-missing",
+            Rule::OwnedNamespaceOnly => "owned-namespace-only",
+            Rule::DescriptionTooLong => "description-too-long",
+            Rule::ServiceNameInvalid => "service-name-invalid",
+            Rule::PortNameInvalid => "port-name-invalid",
+            Rule::DiscoveryNameInvalid => "discovery-name-invalid",
+            Rule::DefaultDiscoveryNameInvalid => "default-discovery-name-invalid",
+            Rule::DnsNameInvalid => "dns-name-invalid",
+            Rule::DefaultDnsNameInvalid => "default-dns-name-invalid",
+            Rule::PortOutOfRange => "port-out-of-range",
+            Rule::IngressPortOverrideOutOfRange => "ingress-port-override-out-of-range",
+            Rule::TimeoutSecondsOutOfRange => "timeout-seconds-out-of-range",
+            Rule::DuplicateDiscoveryName => "duplicate-discovery-name",
+            Rule::DuplicateEndpoint => "duplicate-endpoint",
+            Rule::ServerAlsoClient => "server-also-client",
+            Rule::ClientOnlyNewNamespace => "client-only-new-namespace",
+            Rule::DurationInvalid => "duration-invalid",
+            Rule::DurationNotPositive => "duration-not-positive",
+            Rule::TooManyTags => "too-many-tags",
+            Rule::TagKeyLength => "tag-key-length",
+            Rule::TagKeyReserved => "tag-key-reserved",
+            Rule::TagValueTooLong => "tag-value-too-long",
+        }
+    }
+
+    /// The one-line summary of every violation of this rule.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::ClusterInvalid => "Invalid ECS cluster",
+            Rule::NamespaceNameInvalid => "Invalid namespace name",
+            Rule::VpcIdInvalid => "Invalid VPC id",
+            Rule::NamespaceIdInvalid => "Invalid namespace id",
+            Rule::NamespaceConflict => "Conflicting namespace settings",
+            Rule::NamespaceMissing => "No namespace",
+            Rule::VpcIdMissing => "Missing vpc_id",
+            Rule::OwnedNamespaceOnly => "Setting for owned namespaces only",
+            Rule::DescriptionTooLong => "Description too long",
+            Rule::ServiceNameInvalid => "Invalid ECS service name",
+            Rule::PortNameInvalid => "Invalid port name",
+            Rule::DiscoveryNameInvalid => "Invalid discovery name",
+            Rule::DefaultDiscoveryNameInvalid => "Invalid default discovery name",
+            Rule::DnsNameInvalid => "Invalid DNS name",
+            Rule::DefaultDnsNameInvalid => "Invalid default DNS name",
+            Rule::PortOutOfRange => "Port out of range",
+            Rule::IngressPortOverrideOutOfRange => "Ingress port override out of range",
+            Rule::TimeoutSecondsOutOfRange => "Timeout out of range",
+            Rule::DuplicateDiscoveryName => "Duplicate discovery name",
+            Rule::DuplicateEndpoint => "Duplicate endpoint",
+            Rule::ServerAlsoClient => "Service listed twice",
+            Rule::ClientOnlyNewNamespace => "Client-only service in a new namespace",
+            Rule::DurationInvalid => "Invalid duration",
+            Rule::DurationNotPositive => "Duration not positive",
+            Rule::TooManyTags => "Too many tags",
+            Rule::TagKeyLength => "Invalid tag key length",
+            Rule::TagKeyReserved => "Reserved tag key",
+            Rule::TagValueTooLong => "Tag value too long",
+        }
+    }
+
+    /// The rule itself, with its limit and where the limit comes from.
+    pub fn text(self) -> &'static str {
+        match self {
+            Rule::ClusterInvalid => {
+                "`cluster` is an ECS cluster name (1-255 letters, digits, hyphens, underscores) \
+                 or a cluster ARN `arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME` (ECS CreateCluster)."
+            }
+            Rule::NamespaceNameInvalid => {
+                "`namespace` is a DNS domain name of at most 253 characters (Cloud Map \
+                 NamespaceNamePrivate); Route 53 needs dot-separated labels of 1-63 characters; \
+                 this provider also requires lowercase letters, digits, hyphens and underscores \
+                 with no hyphen at either end of a label, because endpoint DNS names default to \
+                 `<discovery_name>.<namespace>` and ECS accepts only lowercase DNS names."
+            }
+            Rule::VpcIdInvalid => {
+                "`vpc_id` is `vpc-` followed by 8 or 17 lowercase hexadecimal digits (EC2 resource ids)."
+            }
+            Rule::NamespaceIdInvalid => {
+                "`namespace_id` is `ns-` followed by 16 lowercase letters or digits (Cloud Map namespace ids), not an ARN or a name."
+            }
+            Rule::NamespaceConflict => {
+                "`namespace_id` (an existing namespace) cannot be combined with `namespace` or `vpc_id` (a namespace this resource creates)."
+            }
+            Rule::NamespaceMissing => {
+                "Exactly one of `namespace` (with `vpc_id`) or `namespace_id` is set."
+            }
+            Rule::OwnedNamespaceOnly => {
+                "`description` and `tags` belong to a namespace this resource creates, not to one given by `namespace_id`."
+            }
+            Rule::VpcIdMissing => {
+                "`namespace` needs `vpc_id`: a private DNS namespace belongs to a VPC (Cloud Map CreatePrivateDnsNamespace)."
+            }
+            Rule::DescriptionTooLong => {
+                "`description` is at most 1024 characters (Cloud Map ResourceDescription)."
+            }
+            Rule::ServiceNameInvalid => {
+                "`services` keys and `client_services` entries are ECS service names: 1-255 letters, digits, hyphens and underscores (ECS CreateService)."
+            }
+            Rule::PortNameInvalid => {
+                "`port_name` is a task definition port mapping name: 1-64 lowercase letters, digits, underscores and hyphens, not starting with a hyphen (ECS PortMapping.name)."
+            }
+            Rule::DiscoveryNameInvalid => {
+                "`discovery_name` is 1-64 lowercase letters, digits, underscores and hyphens, not starting with a hyphen (ECS ServiceConnectService.discoveryName)."
+            }
+            Rule::DefaultDiscoveryNameInvalid => {
+                "Without `discovery_name`, the service name (the `services` key) is used, so it must then follow the discovery name rule; otherwise set `discovery_name`."
+            }
+            Rule::DnsNameInvalid => {
+                "`dns_name` is at most 127 lowercase letters, digits, underscores, hyphens and dots, not starting with a hyphen (ECS ServiceConnectClientAlias.dnsName), with no empty label and labels of at most 63 characters (a valid DNS name)."
+            }
+            Rule::DefaultDnsNameInvalid => {
+                "Without `dns_name`, `<discovery_name>.<namespace>` is used, so it must then follow the DNS name rule (at most 127 characters); otherwise set `dns_name`."
+            }
+            Rule::PortOutOfRange => {
+                "`port` is 1-65535. ECS accepts 0-65535, but a client alias on port 0 gives clients no port to call, so this provider rejects 0."
+            }
+            Rule::IngressPortOverrideOutOfRange => {
+                "`ingress_port_override` is 1025-65535 (ECS: \"IngressPortOverride cannot use ports <= 1024\")."
+            }
+            Rule::TimeoutSecondsOutOfRange => {
+                "`idle_timeout_seconds` and `per_request_timeout_seconds` are 0-2147483647; 0 disables the timeout (ECS TimeoutConfiguration)."
+            }
+            Rule::DuplicateDiscoveryName => {
+                "Discovery names (explicit or defaulted) are unique across `services`: each is a Cloud Map service in the namespace."
+            }
+            Rule::DuplicateEndpoint => {
+                "Endpoints (DNS name and port) are unique across `services` (ECS: \"Each name and port mapping must be unique within the namespace\"); checked where both are known at plan time."
+            }
+            Rule::ServerAlsoClient => {
+                "A service is in `services` or in `client_services`, not both: a server service is already a client."
+            }
+            Rule::ClientOnlyNewNamespace => {
+                "When this resource creates the namespace, `client_services` needs at least one entry in `services`: the first service in an empty namespace must not be client-only (ECS developer guide)."
+            }
+            Rule::DurationInvalid => {
+                "`timeouts` values are Go durations: numbers with units h, m, s, ms, us, ns, as in \"20m\", \"1h30m\", \"90s\" or \"1.5h\"."
+            }
+            Rule::DurationNotPositive => "`timeouts` values are longer than zero.",
+            Rule::TooManyTags => "`tags` has at most 50 entries (Cloud Map: 50 tags per resource).",
+            Rule::TagKeyLength => "Tag keys are 1-128 characters (Cloud Map TagKey).",
+            Rule::TagKeyReserved => {
+                "Tag keys do not start with `aws:` in any case: AWS reserves that prefix."
+            }
+            Rule::TagValueTooLong => "Tag values are at most 256 characters (Cloud Map TagValue).",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One broken rule: where, a one-line summary, and a detail that quotes the bad value
+/// and says how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub rule: Rule,
+    pub field: Field,
+    pub summary: String,
+    pub detail: String,
+}
+
+impl Violation {
+    pub(super) fn new(rule: Rule, field: Field, detail: String) -> Self {
+        Violation {
+            rule,
+            field,
+            summary: rule.summary().to_string(),
+            detail,
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.summary, self.detail)
+    }
+}

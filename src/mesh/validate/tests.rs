@@ -1,0 +1,1304 @@
+//! Tests of the validation rules.
+
+use std::time::Duration;
+
+use super::*;
+
+fn text(s: &str) -> Option<Known<String>> {
+    Some(Known::Value(s.to_string()))
+}
+
+fn num(n: i64) -> Option<Known<i64>> {
+    Some(Known::Value(n))
+}
+
+fn server(port_name: &str) -> ServiceView {
+    ServiceView {
+        port_name: text(port_name),
+        ..ServiceView::default()
+    }
+}
+
+/// The example base with `services` replaced.
+fn with_services(entries: Vec<(&str, Known<ServiceView>)>) -> ConfigView {
+    ConfigView {
+        services: Some(Known::Value(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )),
+        ..example_base()
+    }
+}
+
+fn one_service(key: &str, view: ServiceView) -> ConfigView {
+    with_services(vec![(key, Known::Value(view))])
+}
+
+fn rules(config: &ConfigView) -> Vec<Rule> {
+    validate_config(config)
+        .into_iter()
+        .map(|v| v.rule)
+        .collect()
+}
+
+/// The only violation, which must be of `rule`.
+fn only(config: &ConfigView, rule: Rule) -> Violation {
+    let violations = validate_config(config);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    let violation = violations.into_iter().next().expect("one violation");
+    assert_eq!(violation.rule, rule, "{violation:#?}");
+    assert_eq!(violation.summary, rule.summary());
+    violation
+}
+
+fn assert_clean(config: &ConfigView) {
+    let violations = validate_config(config);
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+fn timeouts(create: &str) -> ConfigView {
+    ConfigView {
+        timeouts: Some(Known::Value(TimeoutsView {
+            create: text(create),
+            ..TimeoutsView::default()
+        })),
+        ..example_base()
+    }
+}
+
+fn tagged(tags: Vec<(String, String)>) -> ConfigView {
+    ConfigView {
+        tags: Some(Known::Value(
+            tags.into_iter()
+                .map(|(k, v)| (k, Known::Value(v)))
+                .collect(),
+        )),
+        ..example_base()
+    }
+}
+
+#[test]
+fn the_example_configuration_is_clean() {
+    assert_clean(&example_base());
+    // The schema's own example, with a real-length VPC id.
+    let full = ConfigView {
+        description: text("east-west traffic"),
+        tags: Some(Known::Value(BTreeMap::from([(
+            "team".to_string(),
+            Known::Value("platform".to_string()),
+        )]))),
+        client_services: Some(Known::Value(vec![Known::Value("frontend".to_string())])),
+        wait_for_steady_state: Some(Known::Value(false)),
+        timeouts: Some(Known::Value(TimeoutsView {
+            create: text("20m"),
+            update: text("20m"),
+            delete: text("20m"),
+        })),
+        ..one_service(
+            "backend",
+            ServiceView {
+                port_name: text("backend-8080-tcp"),
+                discovery_name: text("backend"),
+                dns_name: text("backend.internal.myapp"),
+                port: num(8080),
+                ingress_port_override: num(15000),
+                idle_timeout_seconds: num(300),
+                per_request_timeout_seconds: num(60),
+            },
+        )
+    };
+    assert_clean(&full);
+}
+
+// --- cluster ------------------------------------------------------------------------
+
+#[test]
+fn cluster_names_and_arns() {
+    for good in [
+        "prod",
+        "Prod_Cluster-2",
+        &"c".repeat(255),
+        "arn:aws:ecs:eu-west-1:123456789012:cluster/prod",
+        "arn:aws-cn:ecs:cn-north-1:123456789012:cluster/prod",
+        "arn:aws-us-gov:ecs:us-gov-west-1:123456789012:cluster/prod_2",
+    ] {
+        assert_eq!(validate_cluster(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        ("", "it is empty"),
+        ("prod cluster", "it contains ' ', which is not allowed"),
+        (
+            &"c".repeat(256),
+            "it is 256 characters long, over the limit of 255",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:123456789012",
+            "it is an ARN with fewer than six ':'-separated parts",
+        ),
+        (
+            "arn:aws:ec2:eu-west-1:123456789012:cluster/prod",
+            "it is an ARN of the \"ec2\" service, not of \"ecs\"",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:1234:cluster/prod",
+            "its account \"1234\" is not 12 digits",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:123456789012:service/prod/api",
+            "its resource \"service/prod/api\" is not \"cluster/NAME\"",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:123456789012:cluster/a/b",
+            "its cluster name \"a/b\" is invalid: it contains '/', which is not allowed",
+        ),
+        (
+            "arn:AWS:ecs:eu-west-1:123456789012:cluster/prod",
+            "its partition \"AWS\" is not a partition such as \"aws\"",
+        ),
+        (
+            "arn:aws:ecs::123456789012:cluster/prod",
+            "its region \"\" is not a region such as \"eu-west-1\"",
+        ),
+    ] {
+        assert_eq!(validate_cluster(bad), Err(reason.to_string()), "{bad}");
+    }
+    let config = ConfigView {
+        cluster: text("prod cluster"),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::ClusterInvalid);
+    assert_eq!(violation.field, Field::Attribute("cluster"));
+    assert_eq!(
+        violation.detail,
+        "cluster is \"prod cluster\": it contains ' ', which is not allowed. Use the \
+         cluster's name (1 to 255 letters, digits, hyphens and underscores) or its ARN, \
+         such as \"arn:aws:ecs:eu-west-1:123456789012:cluster/prod\"."
+    );
+}
+
+// --- namespace ----------------------------------------------------------------------
+
+#[test]
+fn namespace_names() {
+    for good in [
+        "internal.myapp",
+        "local",
+        "svc_1.my-app.internal",
+        &format!("{}.{}", "a".repeat(63), "b".repeat(63)),
+    ] {
+        assert_eq!(validate_namespace_name(good), Ok(()), "{good}");
+    }
+    let long = vec!["a".repeat(50); 5].join("."); // 254 characters
+    for (bad, reason) in [
+        ("", "it is empty".to_string()),
+        (
+            long.as_str(),
+            "it is 254 characters long, over the limit of 253".to_string(),
+        ),
+        (
+            "Internal.myapp",
+            "it contains the uppercase letter 'I'; DNS names are case-insensitive and ECS \
+             takes endpoint names in lowercase"
+                .to_string(),
+        ),
+        (
+            "internal myapp",
+            "it contains ' ', which is not allowed".to_string(),
+        ),
+        (
+            "internal..myapp",
+            "it has an empty label (two dots in a row)".to_string(),
+        ),
+        (".internal", "it starts with a dot".to_string()),
+        (
+            "internal.myapp.",
+            "it ends with a dot; leave the trailing dot out".to_string(),
+        ),
+        (
+            "-internal.myapp",
+            "its label \"-internal\" starts or ends with a hyphen".to_string(),
+        ),
+        (
+            "internal.myapp-",
+            "its label \"myapp-\" starts or ends with a hyphen".to_string(),
+        ),
+        (
+            &format!("{}.myapp", "a".repeat(64)),
+            format!(
+                "its label \"{}\" is 64 characters long, over the DNS limit of 63",
+                "a".repeat(64)
+            ),
+        ),
+    ] {
+        assert_eq!(validate_namespace_name(bad), Err(reason), "{bad}");
+    }
+    let config = ConfigView {
+        namespace: text("Internal.MyApp"),
+        ..example_base()
+    };
+    let violation = validate_config(&config)
+        .into_iter()
+        .find(|v| v.rule == Rule::NamespaceNameInvalid)
+        .expect("namespace violation");
+    assert_eq!(violation.field, Field::Attribute("namespace"));
+    assert!(
+        violation
+            .detail
+            .starts_with("namespace is \"Internal.MyApp\": it contains the uppercase letter 'I'")
+    );
+    assert!(violation.detail.contains("such as \"internal.myapp\""));
+}
+
+#[test]
+fn vpc_ids() {
+    for good in ["vpc-0abc1234", "vpc-0123456789abcdef0"] {
+        assert_eq!(validate_vpc_id(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        ("0abc1234", "it does not start with \"vpc-\""),
+        (
+            "vpc-0abc123",
+            "it has 7 characters after \"vpc-\" instead of 8 or 17",
+        ),
+        (
+            "vpc-0ABC1234",
+            "it contains 'A', which is not a lowercase hexadecimal digit",
+        ),
+        (
+            "vpc-0abc123g",
+            "it contains 'g', which is not a lowercase hexadecimal digit",
+        ),
+    ] {
+        assert_eq!(validate_vpc_id(bad), Err(reason.to_string()), "{bad}");
+    }
+    let config = ConfigView {
+        vpc_id: text("vpc-0abc123"),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::VpcIdInvalid);
+    assert_eq!(violation.field, Field::Attribute("vpc_id"));
+    assert_eq!(
+        violation.detail,
+        "vpc_id is \"vpc-0abc123\": it has 7 characters after \"vpc-\" instead of 8 or 17. \
+         Use the VPC's id, \"vpc-\" followed by 8 or 17 lowercase hexadecimal digits, such \
+         as \"vpc-0abc1234def567890\"."
+    );
+}
+
+fn existing(id: Option<Known<String>>) -> ConfigView {
+    ConfigView {
+        namespace: None,
+        vpc_id: None,
+        namespace_id: id,
+        ..example_base()
+    }
+}
+
+#[test]
+fn namespace_ids() {
+    assert_clean(&existing(text("ns-abcdefghijklmnop")));
+    assert_eq!(
+        validate_namespace_id(
+            "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-abcdefghijklmnop"
+        ),
+        Err("it is an ARN; use the id \"ns-abcdefghijklmnop\" from it".to_string())
+    );
+    assert_eq!(
+        validate_namespace_id("arn:aws:servicediscovery:eu-west-1:1:namespace/x"),
+        Err("it is an ARN, not a namespace id".to_string())
+    );
+    let violation = only(&existing(text("internal.myapp")), Rule::NamespaceIdInvalid);
+    assert_eq!(violation.field, Field::Attribute("namespace_id"));
+    assert_eq!(
+        violation.detail,
+        "namespace_id is \"internal.myapp\": it is not \"ns-\" followed by 16 lowercase \
+         letters or digits. Use the namespace's id, \"ns-\" followed by 16 lowercase \
+         letters or digits, such as \"ns-abcdefghijklmnop\"."
+    );
+}
+
+#[test]
+fn exactly_one_namespace() {
+    // Both.
+    let both = ConfigView {
+        namespace_id: text("ns-abcdefghijklmnop"),
+        ..example_base()
+    };
+    let violation = only(&both, Rule::NamespaceConflict);
+    assert_eq!(violation.field, Field::Attribute("namespace_id"));
+    assert_eq!(
+        violation.detail,
+        "namespace_id is set together with namespace and vpc_id. namespace_id wires \
+         services onto an existing namespace; namespace and vpc_id create a new one. \
+         Remove namespace_id, or remove namespace and vpc_id."
+    );
+    let with_vpc_only = ConfigView {
+        namespace: None,
+        ..both.clone()
+    };
+    assert!(
+        only(&with_vpc_only, Rule::NamespaceConflict)
+            .detail
+            .starts_with("namespace_id is set together with vpc_id.")
+    );
+    // Neither.
+    let neither = existing(None);
+    let violation = only(&neither, Rule::NamespaceMissing);
+    assert_eq!(violation.field, Field::Attribute("namespace"));
+    assert_eq!(
+        violation.detail,
+        "Neither namespace nor namespace_id is set. Set namespace and vpc_id to create a \
+         private DNS namespace, or namespace_id to use an existing one."
+    );
+    // vpc_id alone is not a namespace either.
+    let vpc_alone = ConfigView {
+        vpc_id: text("vpc-0abc1234"),
+        ..existing(None)
+    };
+    assert_eq!(rules(&vpc_alone), vec![Rule::NamespaceMissing]);
+    // Namespace without VPC.
+    let no_vpc = ConfigView {
+        vpc_id: None,
+        ..example_base()
+    };
+    let violation = only(&no_vpc, Rule::VpcIdMissing);
+    assert_eq!(violation.field, Field::Attribute("vpc_id"));
+    assert_eq!(
+        violation.detail,
+        "namespace is \"internal.myapp\" but vpc_id is not set. A private DNS namespace \
+         belongs to a VPC: set vpc_id, or use namespace_id for an existing namespace."
+    );
+}
+
+#[test]
+fn unknown_namespace_settings_may_still_turn_out_null() {
+    // namespace_id unknown next to a known namespace: it may be null after all.
+    let config = ConfigView {
+        namespace_id: Some(Known::Unknown),
+        ..example_base()
+    };
+    assert_clean(&config);
+    // Unknown namespace and no namespace_id: not "missing".
+    let config = ConfigView {
+        namespace: Some(Known::Unknown),
+        ..example_base()
+    };
+    assert_clean(&config);
+    // Unknown vpc_id: not "missing", not invalid.
+    let config = ConfigView {
+        vpc_id: Some(Known::Unknown),
+        ..example_base()
+    };
+    assert_clean(&config);
+    assert_clean(&existing(Some(Known::Unknown)));
+    // An unknown namespace name with no vpc_id cannot be judged either way.
+    let config = ConfigView {
+        namespace: Some(Known::Unknown),
+        vpc_id: None,
+        ..example_base()
+    };
+    assert_clean(&config);
+}
+
+#[test]
+fn descriptions() {
+    let config = ConfigView {
+        description: text(&"é".repeat(1024)),
+        ..example_base()
+    };
+    assert_clean(&config);
+    let config = ConfigView {
+        description: text(&"x".repeat(1025)),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::DescriptionTooLong);
+    assert_eq!(violation.field, Field::Attribute("description"));
+    assert_eq!(
+        violation.detail,
+        "description is 1025 characters long, over the Cloud Map limit of 1024. Shorten it."
+    );
+}
+
+// --- services -----------------------------------------------------------------------
+
+#[test]
+fn service_names() {
+    assert_clean(&one_service("Orders_API-2", {
+        let mut view = server("orders");
+        view.discovery_name = text("orders");
+        view
+    }));
+    let config = one_service("my backend", server("backend-8080-tcp"));
+    let violation = only(&config, Rule::ServiceNameInvalid);
+    assert_eq!(
+        violation.field,
+        Field::Service {
+            key: "my backend".to_string(),
+            attribute: None
+        }
+    );
+    assert_eq!(
+        violation.detail,
+        "The services key \"my backend\" is not an ECS service name: it contains ' ', \
+         which is not allowed. Use the ECS service's name: 1 to 255 letters, digits, \
+         hyphens and underscores."
+    );
+    // Long keys are cut in the message.
+    let long = "s".repeat(256);
+    let config = one_service(&long, {
+        let mut view = server("backend-8080-tcp");
+        view.discovery_name = text("backend");
+        view
+    });
+    let violation = only(&config, Rule::ServiceNameInvalid);
+    assert!(violation.detail.starts_with(&format!(
+        "The services key \"{}\"… is not an ECS service name: it is 256 characters long",
+        "s".repeat(60)
+    )));
+
+    let config = ConfigView {
+        client_services: Some(Known::Value(vec![Known::Value("web/frontend".to_string())])),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::ServiceNameInvalid);
+    assert_eq!(
+        violation.field,
+        Field::ClientService("web/frontend".to_string())
+    );
+    assert_eq!(
+        violation.detail,
+        "The client_services entry \"web/frontend\" is not an ECS service name: it \
+         contains '/', which is not allowed. Use the ECS service's name: 1 to 255 letters, \
+         digits, hyphens and underscores."
+    );
+}
+
+#[test]
+fn port_names() {
+    for good in ["backend-8080-tcp", "http", "a_1", &"p".repeat(64)] {
+        assert_eq!(validate_port_name(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        ("", "it is empty"),
+        ("Backend", "it contains 'B', which is not allowed"),
+        ("-http", "it starts with a hyphen"),
+        ("http.tcp", "it contains '.', which is not allowed"),
+    ] {
+        assert_eq!(validate_port_name(bad), Err(reason.to_string()), "{bad}");
+    }
+    assert_eq!(
+        validate_port_name(&"p".repeat(65)),
+        Err("it is 65 characters long, over the limit of 64".to_string())
+    );
+    let violation = only(
+        &one_service("backend", server("Backend-8080")),
+        Rule::PortNameInvalid,
+    );
+    assert_eq!(violation.field, service_field("backend", "port_name"));
+    assert_eq!(
+        violation.detail,
+        "services[\"backend\"].port_name is \"Backend-8080\": it contains 'B', which is not \
+         allowed. Use the name of a portMappings entry of the service's task definition: 1 \
+         to 64 lowercase letters, digits, underscores and hyphens, not starting with a \
+         hyphen."
+    );
+}
+
+#[test]
+fn discovery_names() {
+    for good in ["backend", "back_end-2", "0api", &"d".repeat(64)] {
+        assert_eq!(validate_discovery_name(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        ("", "it is empty".to_string()),
+        ("-backend", "it starts with a hyphen".to_string()),
+        (
+            "back.end",
+            "it contains '.', which is not allowed".to_string(),
+        ),
+        (
+            "Backend",
+            "it contains 'B', which is not allowed".to_string(),
+        ),
+        (
+            &"d".repeat(65),
+            "it is 65 characters long, over the limit of 64".to_string(),
+        ),
+    ] {
+        assert_eq!(validate_discovery_name(bad), Err(reason), "{bad}");
+    }
+    let mut view = server("backend-8080-tcp");
+    view.discovery_name = text("-backend");
+    let violation = only(&one_service("backend", view), Rule::DiscoveryNameInvalid);
+    assert_eq!(violation.field, service_field("backend", "discovery_name"));
+    assert_eq!(
+        violation.detail,
+        "services[\"backend\"].discovery_name is \"-backend\": it starts with a hyphen. Use \
+         1 to 64 lowercase letters, digits, underscores and hyphens, not starting with a \
+         hyphen."
+    );
+}
+
+#[test]
+fn default_discovery_names() {
+    let violation = only(
+        &one_service("Orders_API", server("orders-8080")),
+        Rule::DefaultDiscoveryNameInvalid,
+    );
+    assert_eq!(
+        violation.field,
+        Field::Service {
+            key: "Orders_API".to_string(),
+            attribute: None
+        }
+    );
+    assert_eq!(
+        violation.detail,
+        "services[\"Orders_API\"] has no discovery_name, so it defaults to the service name \
+         \"Orders_API\", which is not a valid discovery name: it contains 'O', which is not \
+         allowed. Set discovery_name to 1 to 64 lowercase letters, digits, underscores and \
+         hyphens, such as \"orders_api\"."
+    );
+    // A key too long for a discovery name, but a fine ECS name.
+    let key = format!("-{}", "s".repeat(70));
+    assert_eq!(
+        suggest_discovery_name(&key),
+        Some("s".repeat(64)),
+        "leading hyphens dropped, cut to 64"
+    );
+    assert_eq!(suggest_discovery_name("---"), None);
+    assert_eq!(
+        rules(&one_service(&key, server("p"))),
+        vec![Rule::DefaultDiscoveryNameInvalid]
+    );
+    // An explicit discovery name lifts the requirement; an unknown one defers it.
+    let mut view = server("orders-8080");
+    view.discovery_name = text("orders");
+    assert_clean(&one_service("Orders_API", view.clone()));
+    view.discovery_name = Some(Known::Unknown);
+    assert_clean(&one_service("Orders_API", view));
+    // A key that is not even an ECS name is reported once, as such.
+    assert_eq!(
+        rules(&one_service("Orders API", server("p"))),
+        vec![Rule::ServiceNameInvalid]
+    );
+}
+
+#[test]
+fn dns_names() {
+    for good in [
+        "backend",
+        "backend.internal.myapp",
+        "back_end-1.internal",
+        &format!("{}.{}", "a".repeat(63), "b".repeat(63)),
+    ] {
+        assert_eq!(validate_dns_name(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        ("", "it is empty".to_string()),
+        ("-backend", "it starts with a hyphen".to_string()),
+        (
+            "Backend",
+            "it contains 'B', which is not allowed".to_string(),
+        ),
+        (
+            "back end",
+            "it contains ' ', which is not allowed".to_string(),
+        ),
+        (
+            "backend..internal",
+            "it has an empty label (two dots in a row)".to_string(),
+        ),
+        (".backend", "it starts with a dot".to_string()),
+        (
+            "backend.",
+            "it ends with a dot; leave the trailing dot out".to_string(),
+        ),
+        (
+            &"a".repeat(128),
+            "it is 128 characters long, over the limit of 127".to_string(),
+        ),
+        (
+            &format!("{}.b", "a".repeat(64)),
+            format!(
+                "its label \"{}\" is 64 characters long, over the DNS limit of 63",
+                "a".repeat(64)
+            ),
+        ),
+    ] {
+        assert_eq!(validate_dns_name(bad), Err(reason), "{bad}");
+    }
+    let mut view = server("backend-8080-tcp");
+    view.dns_name = text("backend..internal");
+    let violation = only(&one_service("backend", view), Rule::DnsNameInvalid);
+    assert_eq!(violation.field, service_field("backend", "dns_name"));
+    assert_eq!(
+        violation.detail,
+        "services[\"backend\"].dns_name is \"backend..internal\": it has an empty label \
+         (two dots in a row). Use at most 127 lowercase letters, digits, underscores, \
+         hyphens and dots, not starting with a hyphen, such as \"backend.internal.myapp\"."
+    );
+}
+
+#[test]
+fn default_dns_names() {
+    let namespace = format!("{}.myapp", "a".repeat(60));
+    let mut view = server("backend-8080-tcp");
+    view.discovery_name = text(&"b".repeat(64));
+    let config = ConfigView {
+        namespace: text(&namespace),
+        ..one_service("backend", view.clone())
+    };
+    let violation = only(&config, Rule::DefaultDnsNameInvalid);
+    assert_eq!(
+        violation.field,
+        Field::Service {
+            key: "backend".to_string(),
+            attribute: None
+        }
+    );
+    assert_eq!(
+        violation.detail,
+        format!(
+            "services[\"backend\"] has no dns_name, so it defaults to \"{}\"… (discovery \
+             name, then namespace), which is not a valid DNS name: it is 131 characters \
+             long, over the limit of 127. Set a shorter dns_name, or shorten discovery_name \
+             or namespace.",
+            "b".repeat(60)
+        )
+    );
+    // 63 + 1 + 63 = 127 fits.
+    let mut fits = view.clone();
+    fits.discovery_name = text(&"b".repeat(60));
+    assert_clean(&ConfigView {
+        namespace: text(&namespace),
+        ..one_service("backend", fits)
+    });
+    // An explicit dns_name replaces the default.
+    let mut explicit = view.clone();
+    explicit.dns_name = text("backend.internal");
+    assert_clean(&ConfigView {
+        namespace: text(&namespace),
+        ..one_service("backend", explicit)
+    });
+    // An existing namespace's name is unknown: nothing to derive.
+    assert_clean(&ConfigView {
+        namespace: None,
+        vpc_id: None,
+        namespace_id: text("ns-abcdefghijklmnop"),
+        ..one_service("backend", view.clone())
+    });
+    // An invalid namespace is reported as such, not again through its default names.
+    assert_eq!(
+        rules(&ConfigView {
+            namespace: text("Internal.myapp"),
+            ..example_base()
+        }),
+        vec![Rule::NamespaceNameInvalid]
+    );
+}
+
+#[test]
+fn ports() {
+    for good in [1, 80, 8080, 65535] {
+        assert_eq!(validate_port(good), Ok(()), "{good}");
+    }
+    assert_eq!(
+        validate_port(0),
+        Err("port 0 gives clients no port to connect to".to_string())
+    );
+    assert_eq!(
+        validate_port(-1),
+        Err("it is outside 1 to 65535".to_string())
+    );
+    assert_eq!(
+        validate_port(65536),
+        Err("it is outside 1 to 65535".to_string())
+    );
+    let mut view = server("backend-8080-tcp");
+    view.port = num(0);
+    let violation = only(&one_service("backend", view), Rule::PortOutOfRange);
+    assert_eq!(violation.field, service_field("backend", "port"));
+    assert_eq!(
+        violation.detail,
+        "services[\"backend\"].port is 0: port 0 gives clients no port to connect to. Use a \
+         port from 1 to 65535, or leave port out to use the container port of port_name."
+    );
+}
+
+#[test]
+fn ingress_port_overrides() {
+    for good in [1025, 15000, 65535] {
+        assert_eq!(validate_ingress_port_override(good), Ok(()), "{good}");
+    }
+    for bad in [0, 80, 1024] {
+        assert_eq!(
+            validate_ingress_port_override(bad),
+            Err("ECS rejects ingress ports of 1024 and below".to_string())
+        );
+    }
+    for bad in [-1, 65536] {
+        assert_eq!(
+            validate_ingress_port_override(bad),
+            Err("it is outside 1025 to 65535".to_string())
+        );
+    }
+    let mut view = server("backend-8080-tcp");
+    view.ingress_port_override = num(80);
+    let violation = only(
+        &one_service("backend", view),
+        Rule::IngressPortOverrideOutOfRange,
+    );
+    assert_eq!(
+        violation.field,
+        service_field("backend", "ingress_port_override")
+    );
+    assert_eq!(
+        violation.detail,
+        "services[\"backend\"].ingress_port_override is 80: ECS rejects ingress ports of \
+         1024 and below. Use a port from 1025 to 65535, or leave ingress_port_override out."
+    );
+}
+
+#[test]
+fn timeout_seconds() {
+    for good in [0, 1, 300, MAX_TIMEOUT_SECONDS] {
+        assert_eq!(validate_timeout_seconds(good), Ok(()), "{good}");
+    }
+    assert_eq!(
+        validate_timeout_seconds(-1),
+        Err("it is negative".to_string())
+    );
+    assert_eq!(
+        validate_timeout_seconds(MAX_TIMEOUT_SECONDS + 1),
+        Err("it is over the ECS limit of 2147483647".to_string())
+    );
+    let mut view = server("backend-8080-tcp");
+    view.idle_timeout_seconds = num(-1);
+    view.per_request_timeout_seconds = num(MAX_TIMEOUT_SECONDS + 1);
+    let violations = validate_config(&one_service("backend", view));
+    assert_eq!(violations.len(), 2, "{violations:#?}");
+    assert!(
+        violations
+            .iter()
+            .all(|v| v.rule == Rule::TimeoutSecondsOutOfRange)
+    );
+    assert_eq!(
+        violations[0].field,
+        service_field("backend", "idle_timeout_seconds")
+    );
+    assert_eq!(
+        violations[0].detail,
+        "services[\"backend\"].idle_timeout_seconds is -1: it is negative. Use 0 (no \
+         timeout) to 2147483647 seconds, or leave it out for the ECS default."
+    );
+    assert_eq!(
+        violations[1].field,
+        service_field("backend", "per_request_timeout_seconds")
+    );
+    assert!(violations[1].detail.starts_with(
+        "services[\"backend\"].per_request_timeout_seconds is 2147483648: it is over the \
+         ECS limit of 2147483647."
+    ));
+}
+
+#[test]
+fn discovery_names_are_unique() {
+    let mut v2 = server("backend-8080-tcp");
+    v2.discovery_name = text("backend");
+    let config = with_services(vec![
+        ("backend", Known::Value(server("backend-8080-tcp"))),
+        ("backend-v2", Known::Value(v2.clone())),
+    ]);
+    let violation = only(&config, Rule::DuplicateDiscoveryName);
+    assert_eq!(
+        violation.field,
+        service_field("backend-v2", "discovery_name")
+    );
+    assert_eq!(
+        violation.detail,
+        "services[\"backend-v2\"] and services[\"backend\"] both use the discovery name \
+         \"backend\", but each discovery name is one Cloud Map service in the namespace. \
+         Set a different discovery_name on one of them."
+    );
+    // Distinct names pass; an unknown one is not compared.
+    v2.discovery_name = text("backend-v2");
+    assert_clean(&with_services(vec![
+        ("backend", Known::Value(server("backend-8080-tcp"))),
+        ("backend-v2", Known::Value(v2.clone())),
+    ]));
+    v2.discovery_name = Some(Known::Unknown);
+    assert_clean(&with_services(vec![
+        ("backend", Known::Value(server("backend-8080-tcp"))),
+        ("backend-v2", Known::Value(v2)),
+    ]));
+}
+
+#[test]
+fn endpoints_are_unique() {
+    let mut a = server("backend-8080-tcp");
+    a.port = num(8080);
+    let mut b = server("backend-8080-tcp");
+    b.dns_name = text("backend.internal.myapp");
+    b.port = num(8080);
+    let config = with_services(vec![
+        ("backend", Known::Value(a.clone())),
+        ("backend-v2", Known::Value(b.clone())),
+    ]);
+    let violation = only(&config, Rule::DuplicateEndpoint);
+    assert_eq!(violation.field, service_field("backend-v2", "dns_name"));
+    assert_eq!(
+        violation.detail,
+        "services[\"backend-v2\"] and services[\"backend\"] both use the endpoint \
+         backend.internal.myapp:8080, but each DNS name and port must be unique in the \
+         namespace. Change dns_name or port on one of them."
+    );
+    // Same name, other port: fine.
+    let mut other_port = b.clone();
+    other_port.port = num(9090);
+    assert_clean(&with_services(vec![
+        ("backend", Known::Value(a.clone())),
+        ("backend-v2", Known::Value(other_port)),
+    ]));
+    // A port from the task definition (not set) or unknown cannot be compared.
+    for port in [None, Some(Known::Unknown)] {
+        let mut unknown_port = b.clone();
+        unknown_port.port = port;
+        assert_clean(&with_services(vec![
+            ("backend", Known::Value(a.clone())),
+            ("backend-v2", Known::Value(unknown_port)),
+        ]));
+    }
+    // Nor can an unknown DNS name.
+    let mut unknown_dns = b.clone();
+    unknown_dns.dns_name = Some(Known::Unknown);
+    assert_clean(&with_services(vec![
+        ("backend", Known::Value(a)),
+        ("backend-v2", Known::Value(unknown_dns)),
+    ]));
+}
+
+#[test]
+fn a_service_is_server_or_client() {
+    let config = ConfigView {
+        client_services: Some(Known::Value(vec![
+            Known::Value("backend".to_string()),
+            Known::Value("frontend".to_string()),
+        ])),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::ServerAlsoClient);
+    assert_eq!(violation.field, Field::ClientService("backend".to_string()));
+    assert_eq!(
+        violation.detail,
+        "\"backend\" is in both services and client_services. A service in services \
+         already calls the others: remove it from client_services."
+    );
+    // Unknown services map: cannot tell.
+    let config = ConfigView {
+        services: Some(Known::Unknown),
+        ..config
+    };
+    assert_clean(&config);
+}
+
+#[test]
+fn a_new_namespace_needs_a_server_first() {
+    let clients_only = ConfigView {
+        services: None,
+        client_services: Some(Known::Value(vec![Known::Value("frontend".to_string())])),
+        ..example_base()
+    };
+    let violation = only(&clients_only, Rule::ClientOnlyNewNamespace);
+    assert_eq!(violation.field, Field::Attribute("client_services"));
+    assert_eq!(
+        violation.detail,
+        "client_services lists \"frontend\" but services is empty, and this resource \
+         creates the namespace. A client-only service cannot be the first in an empty \
+         namespace (its deployment does not complete). Add at least one entry to \
+         services, or use namespace_id with a namespace that already has servers."
+    );
+    // An empty map counts as empty; an unknown element still counts as a client.
+    let config = ConfigView {
+        services: Some(Known::Value(BTreeMap::new())),
+        client_services: Some(Known::Value(vec![Known::Unknown])),
+        ..clients_only.clone()
+    };
+    assert!(
+        only(&config, Rule::ClientOnlyNewNamespace)
+            .detail
+            .starts_with("client_services lists services but services is empty")
+    );
+    // An existing namespace may already have servers.
+    let config = ConfigView {
+        namespace: None,
+        vpc_id: None,
+        namespace_id: text("ns-abcdefghijklmnop"),
+        ..clients_only.clone()
+    };
+    assert_clean(&config);
+    // Unknown services, or an unknown (but present) entry: not empty.
+    assert_clean(&ConfigView {
+        services: Some(Known::Unknown),
+        ..clients_only.clone()
+    });
+    assert_clean(&ConfigView {
+        services: Some(Known::Value(BTreeMap::from([(
+            "backend".to_string(),
+            Known::Unknown,
+        )]))),
+        ..clients_only.clone()
+    });
+    // No clients, no servers: just a namespace, which is fine.
+    assert_clean(&ConfigView {
+        client_services: Some(Known::Value(vec![])),
+        ..clients_only
+    });
+}
+
+// --- timeouts -----------------------------------------------------------------------
+
+#[test]
+fn parses_go_durations() {
+    for (text, seconds, nanos) in [
+        ("20m", 1200, 0),
+        ("1h30m", 5400, 0),
+        ("90s", 90, 0),
+        ("1.5h", 5400, 0),
+        (".5s", 0, 500_000_000),
+        ("5.s", 5, 0),
+        ("+2m", 120, 0),
+        ("1h1m1s1ms1us1ns", 3661, 1_001_001),
+        ("1\u{b5}s", 0, 1_000),
+        ("1\u{3bc}s", 0, 1_000),
+        ("0.000000001s", 0, 1),
+        ("2562047h", 2562047 * 3600, 0),
+    ] {
+        assert_eq!(
+            parse_duration(text),
+            Ok(Duration::new(seconds, nanos)),
+            "{text}"
+        );
+    }
+    for (text, reason) in [
+        ("", "it is empty"),
+        ("-", "it is empty"),
+        ("0", "it is zero"),
+        ("0s", "it is zero"),
+        ("0.0h", "it is zero"),
+        ("-5m", "it is negative"),
+        ("20", "the number \"20\" has no unit"),
+        ("1h30", "the number \"30\" has no unit"),
+        ("20 minutes", "\" minutes\" is not a unit"),
+        ("20min", "\"min\" is not a unit"),
+        ("1d", "\"d\" is not a unit"),
+        ("m", "'m' is not where a number should be"),
+        (" 20m", "' ' is not where a number should be"),
+        (".s", "'s' is not where a number should be"),
+        ("1h-5m", "\"h-\" is not a unit"),
+        (
+            "2562048h",
+            "it is longer than Go durations allow (about 292 years)",
+        ),
+        (
+            "99999999999999999999999999999999999999999h",
+            "it is longer than Go durations allow (about 292 years)",
+        ),
+    ] {
+        assert_eq!(parse_duration(text), Err(reason.to_string()), "{text:?}");
+    }
+}
+
+#[test]
+fn timeouts_attribute() {
+    assert_clean(&timeouts("1h30m"));
+    let violation = only(&timeouts("20 minutes"), Rule::DurationInvalid);
+    assert_eq!(violation.field, Field::Timeout("create"));
+    assert_eq!(
+        violation.detail,
+        "timeouts.create is \"20 minutes\": \" minutes\" is not a unit. Use a Go duration: \
+         numbers with units h, m, s, ms, us or ns, such as \"20m\", \"1h30m\", \"90s\" or \
+         \"1.5h\"."
+    );
+    let violation = only(&timeouts("0s"), Rule::DurationNotPositive);
+    assert_eq!(
+        violation.detail,
+        "timeouts.create is \"0s\": it is zero. Use a positive duration such as \"20m\", or \
+         leave it out for the default."
+    );
+    let violation = only(&timeouts("-5m"), Rule::DurationNotPositive);
+    assert_eq!(
+        violation.detail,
+        "timeouts.create is \"-5m\": it is negative. Use a positive duration such as \
+         \"20m\", or leave it out for the default."
+    );
+    let all_bad = ConfigView {
+        timeouts: Some(Known::Value(TimeoutsView {
+            create: text("x"),
+            update: Some(Known::Unknown),
+            delete: text("0"),
+        })),
+        ..example_base()
+    };
+    let fields: Vec<Field> = validate_config(&all_bad)
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        vec![Field::Timeout("create"), Field::Timeout("delete")]
+    );
+    assert_clean(&ConfigView {
+        timeouts: Some(Known::Unknown),
+        ..example_base()
+    });
+}
+
+// --- tags ---------------------------------------------------------------------------
+
+#[test]
+fn tag_counts() {
+    let fifty = (0..50).map(|i| (format!("t{i}"), String::new())).collect();
+    assert_clean(&tagged(fifty));
+    let many = (0..52).map(|i| (format!("t{i}"), String::new())).collect();
+    let violation = only(&tagged(many), Rule::TooManyTags);
+    assert_eq!(violation.field, Field::Attribute("tags"));
+    assert_eq!(
+        violation.detail,
+        "tags has 52 entries, over the Cloud Map limit of 50 per resource. Remove 2 of them."
+    );
+}
+
+#[test]
+fn tag_keys_and_values() {
+    assert_clean(&tagged(vec![
+        ("k".repeat(128), "v".repeat(256)),
+        ("awsome".to_string(), String::new()),
+        ("team:aws:x".to_string(), "aws:ok".to_string()),
+    ]));
+
+    let violation = only(
+        &tagged(vec![(String::new(), "x".to_string())]),
+        Rule::TagKeyLength,
+    );
+    assert_eq!(violation.field, Field::Tag(String::new()));
+    assert_eq!(
+        violation.detail,
+        "The tag key \"\" is not valid: it is empty. Use a key of 1 to 128 characters."
+    );
+    let violation = only(
+        &tagged(vec![("k".repeat(129), String::new())]),
+        Rule::TagKeyLength,
+    );
+    assert_eq!(
+        violation.detail,
+        format!(
+            "The tag key \"{}\"… is not valid: it is 129 characters long, over the limit of \
+             128. Use a key of 1 to 128 characters.",
+            "k".repeat(60)
+        )
+    );
+
+    for key in ["aws:team", "AWS:team", "Aws:x"] {
+        let violation = only(
+            &tagged(vec![(key.to_string(), String::new())]),
+            Rule::TagKeyReserved,
+        );
+        assert_eq!(violation.field, Field::Tag(key.to_string()));
+        assert_eq!(
+            violation.detail,
+            format!(
+                "The tag key {key:?} starts with \"aws:\", a prefix AWS reserves for its own \
+                 tags. Rename the key."
+            )
+        );
+    }
+    assert!(!is_reserved_tag_key("aws"));
+    assert!(!is_reserved_tag_key("éaws:"));
+
+    let violation = only(
+        &tagged(vec![("team".to_string(), "v".repeat(257))]),
+        Rule::TagValueTooLong,
+    );
+    assert_eq!(violation.field, Field::Tag("team".to_string()));
+    assert_eq!(
+        violation.detail,
+        "The value of tag \"team\" is 257 characters long, over the limit of 256. Shorten it."
+    );
+    // Unknown values and unknown maps are skipped.
+    let config = ConfigView {
+        tags: Some(Known::Value(BTreeMap::from([(
+            "team".to_string(),
+            Known::Unknown,
+        )]))),
+        ..example_base()
+    };
+    assert_clean(&config);
+    assert_clean(&ConfigView {
+        tags: Some(Known::Unknown),
+        ..example_base()
+    });
+}
+
+// --- unknowns -----------------------------------------------------------------------
+
+#[test]
+fn unknown_values_skip_their_checks() {
+    let all_unknown = ConfigView {
+        cluster: Some(Known::Unknown),
+        namespace: Some(Known::Unknown),
+        vpc_id: Some(Known::Unknown),
+        namespace_id: None,
+        description: Some(Known::Unknown),
+        tags: Some(Known::Unknown),
+        services: Some(Known::Unknown),
+        client_services: Some(Known::Unknown),
+        wait_for_steady_state: Some(Known::Unknown),
+        timeouts: Some(Known::Unknown),
+    };
+    assert_clean(&all_unknown);
+
+    // An unknown service entry: only its (always known) key is checked.
+    let config = with_services(vec![("backend", Known::Unknown)]);
+    assert_clean(&config);
+    let config = with_services(vec![("bad key", Known::Unknown)]);
+    assert_eq!(rules(&config), vec![Rule::ServiceNameInvalid]);
+
+    // Every attribute of an entry unknown.
+    let view = ServiceView {
+        port_name: Some(Known::Unknown),
+        discovery_name: Some(Known::Unknown),
+        dns_name: Some(Known::Unknown),
+        port: Some(Known::Unknown),
+        ingress_port_override: Some(Known::Unknown),
+        idle_timeout_seconds: Some(Known::Unknown),
+        per_request_timeout_seconds: Some(Known::Unknown),
+    };
+    assert_clean(&one_service("backend", view));
+
+    // Unknown client_services elements are neither validated nor compared.
+    let config = ConfigView {
+        client_services: Some(Known::Value(vec![Known::Unknown])),
+        ..example_base()
+    };
+    assert_clean(&config);
+
+    // With an unknown namespace name, default DNS names are not derived.
+    let mut long = server("p");
+    long.discovery_name = text(&"b".repeat(64));
+    assert_clean(&ConfigView {
+        namespace: Some(Known::Unknown),
+        ..one_service("backend", long)
+    });
+}
+
+#[test]
+fn several_violations_come_in_a_stable_order() {
+    let mut view = server("Bad");
+    view.port = num(0);
+    let config = ConfigView {
+        cluster: text("a b"),
+        vpc_id: text("vpc-1"),
+        tags: Some(Known::Value(BTreeMap::from([(
+            "aws:x".to_string(),
+            Known::Value(String::new()),
+        )]))),
+        timeouts: Some(Known::Value(TimeoutsView {
+            update: text("soon"),
+            ..TimeoutsView::default()
+        })),
+        ..one_service("backend", view)
+    };
+    assert_eq!(
+        rules(&config),
+        vec![
+            Rule::ClusterInvalid,
+            Rule::VpcIdInvalid,
+            Rule::TagKeyReserved,
+            Rule::PortNameInvalid,
+            Rule::PortOutOfRange,
+            Rule::DurationInvalid,
+        ]
+    );
+}
+
+#[test]
+fn fields_display_as_terraform_paths() {
+    assert_eq!(Field::Attribute("vpc_id").to_string(), "vpc_id");
+    assert_eq!(
+        service_field("backend", "dns_name").to_string(),
+        "services[\"backend\"].dns_name"
+    );
+    assert_eq!(
+        Field::Service {
+            key: "backend".to_string(),
+            attribute: None
+        }
+        .to_string(),
+        "services[\"backend\"]"
+    );
+    assert_eq!(
+        Field::ClientService("web".to_string()).to_string(),
+        "client_services[\"web\"]"
+    );
+    assert_eq!(Field::Tag("team".to_string()).to_string(), "tags[\"team\"]");
+    assert_eq!(Field::Timeout("create").to_string(), "timeouts.create");
+}
+
+// --- the rules table and its documentation ------------------------------------------
+
+#[test]
+fn every_rule_has_a_distinct_id_and_an_example_that_breaks_only_it() {
+    let ids: std::collections::BTreeSet<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    assert_eq!(ids.len(), Rule::ALL.len());
+    for rule in Rule::ALL {
+        assert_eq!(rules(&example(rule)), vec![rule], "example of {rule}");
+    }
+    for (rule, text, message) in rules_table() {
+        assert!(!text.is_empty(), "{rule}");
+        assert!(
+            message.starts_with(&format!("{}: ", rule.summary())),
+            "{rule}: {message}"
+        );
+        assert!(!message.contains('\n'), "{rule}: one line");
+    }
+}
+
+const DOCS: &str = include_str!("../../../docs/validation.md");
+const BEGIN: &str = "<!-- rules:begin -->\n";
+const END: &str = "<!-- rules:end -->";
+
+#[test]
+fn docs_list_every_rule_with_its_current_example() {
+    for (rule, _, message) in rules_table() {
+        assert!(
+            DOCS.contains(&format!("`{}`", rule.id())),
+            "docs/validation.md lacks rule {rule}; run `cargo test --lib \
+             mesh::validate::tests::regenerate_docs -- --ignored`"
+        );
+        assert!(
+            DOCS.contains(&message.replace('|', "\\|")),
+            "docs/validation.md lacks the example message of {rule}: {message}; run `cargo \
+             test --lib mesh::validate::tests::regenerate_docs -- --ignored`"
+        );
+    }
+}
+
+/// Rewrites the table between the markers in docs/validation.md.
+#[test]
+#[ignore = "writes docs/validation.md"]
+fn regenerate_docs() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/validation.md");
+    let current = std::fs::read_to_string(path).expect("read docs/validation.md");
+    let start = current.find(BEGIN).expect("begin marker") + BEGIN.len();
+    let end = current.find(END).expect("end marker");
+    let updated = format!(
+        "{}{}{}",
+        &current[..start],
+        rules_markdown(),
+        &current[end..]
+    );
+    std::fs::write(path, updated).expect("write docs/validation.md");
+}
