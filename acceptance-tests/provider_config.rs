@@ -251,3 +251,31 @@ async fn default_tags_merge_under_resource_tags() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configures_from_web_identity() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let endpoint = emulator.endpoint();
+    let mut dir = bare_workdir();
+    let token = dir
+        .path()
+        .parent()
+        .expect("root")
+        .join("web-identity-token");
+    std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.test-token.signature").expect("token file");
+    dir.set_env("AWS_REGION", "us-east-1")
+        .set_env("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci-deployer")
+        .set_env("AWS_ROLE_SESSION_NAME", "ci")
+        .set_env("AWS_WEB_IDENTITY_TOKEN_FILE", token.display().to_string())
+        .set_env("AWS_ENDPOINT_URL", endpoint);
+    dir.write("main.tf", &config("", &world.vpc_id));
+    emulator.reset_counters().await;
+    plan(&dir).success();
+    let counters = emulator.counters().await;
+    assert!(
+        counters.calls("sts:AssumeRoleWithWebIdentity") >= 1,
+        "credentials came from the web identity token: {:?}",
+        counters.calls
+    );
+}

@@ -62,6 +62,9 @@ def _cached_rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
     return _rest_routes(model) if model is not None else []
 
 
+_UNSIGNED_STS_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+
+
 def identify(environ: dict[str, Any], body: bytes) -> AwsCall:
     auth = environ.get("HTTP_AUTHORIZATION", "")
     scope = _CREDENTIAL_SCOPE.search(auth)
@@ -78,7 +81,12 @@ def identify(environ: dict[str, Any], body: bytes) -> AwsCall:
     if content_type.startswith("application/x-www-form-urlencoded"):
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         if "Action" in form:
-            return AwsCall(service, form["Action"], "query", region, form)
+            action = form["Action"]
+            # STS calls made before any credentials exist are unsigned, so no
+            # credential scope names the service; their actions do.
+            if service == "unknown" and action in _UNSIGNED_STS_ACTIONS:
+                service = "sts"
+            return AwsCall(service, action, "query", region, form)
 
     model = _service_model(service)
     protocol = model.metadata.get("protocol", "rest-json") if model is not None else "rest-json"
