@@ -279,3 +279,24 @@ async fn configures_from_web_identity() {
         counters.calls
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configures_from_instance_metadata() {
+    use crate::support::imds::Imds;
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let imds = Imds::start().await;
+    let mut dir = bare_workdir();
+    dir.set_env("AWS_EC2_METADATA_DISABLED", "false")
+        .set_env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint.clone())
+        .set_env("AWS_REGION", "us-east-1")
+        .set_env("AWS_ENDPOINT_URL", emulator.endpoint());
+    dir.write("main.tf", &config("", &world.vpc_id));
+    // Terraform blocks this thread; the IMDS stand-in answers on the runtime's other one.
+    let outcome = tokio::task::block_in_place(|| plan(&dir));
+    outcome.success();
+    assert!(
+        imds.credential_requests() >= 1,
+        "credentials came from instance metadata"
+    );
+}

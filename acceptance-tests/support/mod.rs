@@ -3,6 +3,7 @@
 
 pub mod emulator;
 pub mod fake_provider;
+pub mod imds;
 pub mod plugin;
 pub mod terraform;
 pub mod world;
