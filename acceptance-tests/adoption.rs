@@ -263,11 +263,7 @@ async fn the_plan_says_plainly_when_service_connect_was_set_elsewhere() {
         &format!("{}\n{}", header(), resource_block(&world)),
     );
     let plan = dir.run(&["plan", "-no-color"]).success();
-    let text = plan
-        .output()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = plan.flat_output();
     assert!(
         text.contains("Warning: Service Connect set outside this resource"),
         "{plan}"

@@ -582,11 +582,7 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
     let body = format!("{without_backend}\n  timeouts = {{ update = \"2s\" }}\n");
     dir.write("main.tf", &config(&world, &body));
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    let text = apply
-        .output()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = apply.flat_output();
     assert!(
         text.contains("Warning: Cloud Map service left behind"),
         "{apply}"
@@ -636,11 +632,7 @@ async fn a_failed_namespace_operation_reports_awss_code_and_message() {
     dir.write("main.tf", &config(&world, SEED_SERVICES));
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 1, "{apply}");
-    let text = apply
-        .output()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = apply.flat_output();
     assert!(
         text.contains("creating Cloud Map private DNS namespace internal.myapp in"),
         "verb, object and identifier:\n{apply}"

@@ -23,15 +23,6 @@ fn bare_workdir() -> Workdir {
     dir
 }
 
-/// Terraform wraps diagnostic text at 76 columns: compare with whitespace collapsed.
-fn flat(outcome: &Outcome) -> String {
-    outcome
-        .output()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn plan(dir: &Workdir) -> Outcome {
     dir.run(&["plan", "-no-color"])
 }
@@ -96,7 +87,10 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     dir.write("main.tf", &config("", &world.vpc_id));
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
-    assert!(flat(&out).contains("no AWS region configured"), "{out}");
+    assert!(
+        out.flat_output().contains("no AWS region configured"),
+        "{out}"
+    );
 
     // A profile that does not exist.
     dir.set_env("AWS_REGION", "us-east-1");
@@ -104,11 +98,11 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
     assert!(
-        flat(&out).contains("\"nope\"") && flat(&out).contains("not found"),
+        out.flat_output().contains("\"nope\"") && out.flat_output().contains("not found"),
         "{out}"
     );
     assert!(
-        flat(&out).contains("on main.tf line"),
+        out.flat_output().contains("on main.tf line"),
         "points at the provider block:\n{out}"
     );
 
@@ -123,7 +117,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     dir.write("main.tf", &config("", &world.vpc_id));
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
-    assert!(flat(&out).contains("cannot be read"), "{out}");
+    assert!(out.flat_output().contains("cannot be read"), "{out}");
     dir.set_env(
         "AWS_SHARED_CREDENTIALS_FILE",
         root.join("absent").display().to_string(),
@@ -136,7 +130,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     );
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
-    assert!(flat(&out).contains("not an absolute URL"), "{out}");
+    assert!(out.flat_output().contains("not an absolute URL"), "{out}");
 
     // A role that cannot be assumed: AWS's own message comes through.
     let dir = world::workdir(&emulator);
@@ -154,12 +148,12 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     dir.write("main.tf", &config(&body, &world.vpc_id));
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
-    assert!(flat(&out).contains("AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole"), "{out}");
+    assert!(out.flat_output().contains("AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole"), "{out}");
     assert!(
-        !flat(&out).contains("aws_request_id"),
+        !out.flat_output().contains("aws_request_id"),
         "no SDK debug dump:\n{out}"
     );
-    assert!(flat(&out).contains("mesh-admin"), "{out}");
+    assert!(out.flat_output().contains("mesh-admin"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,8 +9,6 @@
 //! Also: values not known until apply do not fail the plan, and a port left out is
 //! filled from the task definition in the plan.
 
-use aws_sdk_ecs::types::{ContainerDefinition, PortMapping};
-
 use crate::support::emulator::{Counters, Emulator};
 use crate::support::terraform::{Outcome, Workdir, required_providers};
 use crate::support::world::{self, CLUSTER, World, seed};
@@ -962,42 +960,8 @@ struct PlanWorld {
     backend_task_definition: String,
 }
 
-/// Registers a task definition with these (name, container port) mappings (a `None`
-/// name is an unnamed mapping) and creates an ECS service on it.
 async fn create_service(emulator: &Emulator, service: &str, ports: &[(Option<&str>, i32)]) {
-    let ecs = emulator.ecs();
-    let mut container = ContainerDefinition::builder()
-        .name("app")
-        .image("public.ecr.aws/nginx/nginx:latest")
-        .memory(256);
-    for (name, port) in ports {
-        container = container.port_mappings(
-            PortMapping::builder()
-                .set_name(name.map(str::to_string))
-                .container_port(*port)
-                .build(),
-        );
-    }
-    let registered = ecs
-        .register_task_definition()
-        .family(service)
-        .container_definitions(container.build())
-        .send()
-        .await
-        .expect("registering a task definition");
-    let arn = registered
-        .task_definition()
-        .and_then(|td| td.task_definition_arn())
-        .expect("task definition ARN")
-        .to_string();
-    ecs.create_service()
-        .cluster(CLUSTER)
-        .service_name(service)
-        .task_definition(arn)
-        .desired_count(1)
-        .send()
-        .await
-        .expect("creating a service");
+    world::create_service_with_ports(&emulator.ecs(), service, ports).await;
 }
 
 async fn prepare_plan_world(emulator: &Emulator, world: &World) -> PlanWorld {

@@ -37,6 +37,15 @@ impl Outcome {
     pub fn output(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// Both streams with whitespace collapsed: Terraform wraps diagnostic text at 76
+    /// columns, so a sentence is matched here whatever line breaks it got.
+    pub fn flat_output(&self) -> String {
+        self.output()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 impl std::fmt::Display for Outcome {

@@ -41,21 +41,32 @@ pub async fn seed(emulator: &Emulator) -> World {
 }
 
 pub async fn create_service(ecs: &aws_sdk_ecs::Client, service: &str, port_name: &str, port: i32) {
-    let container = ContainerDefinition::builder()
+    create_service_with_ports(ecs, service, &[(Some(port_name), port)]).await;
+}
+
+/// Registers a task definition with these (name, container port) mappings (a `None`
+/// name is an unnamed mapping) and creates an ECS service on it in the cluster.
+pub async fn create_service_with_ports(
+    ecs: &aws_sdk_ecs::Client,
+    service: &str,
+    ports: &[(Option<&str>, i32)],
+) {
+    let mut container = ContainerDefinition::builder()
         .name("app")
         .image("public.ecr.aws/nginx/nginx:latest")
-        .memory(256)
-        .port_mappings(
+        .memory(256);
+    for (name, port) in ports {
+        container = container.port_mappings(
             PortMapping::builder()
-                .name(port_name)
-                .container_port(port)
+                .set_name(name.map(str::to_string))
+                .container_port(*port)
                 .build(),
-        )
-        .build();
+        );
+    }
     let registered = ecs
         .register_task_definition()
         .family(service)
-        .container_definitions(container)
+        .container_definitions(container.build())
         .send()
         .await
         .expect("registering a task definition");
