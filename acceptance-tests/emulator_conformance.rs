@@ -691,6 +691,38 @@ async fn service_in_one_namespace_at_a_time_releases_names_when_it_moves() -> Te
 // ---------------------------------------------------------------------------------------------
 // ECS deployments and service life cycle
 
+/// ECS is eventually consistent after CreateService: for a while DescribeServices reports
+/// the new service under `failures` with reason MISSING, then shows it ACTIVE.
+#[tokio::test]
+async fn a_new_service_reads_as_missing_for_a_while() -> TestResult {
+    let m = mesh().await?;
+    m.em.update_settings(json!({"missing_after_create_describes": 2}))
+        .await;
+    create_service(&m.ecs, CLUSTER, "fresh", None).await?;
+    for _ in 0..2 {
+        let out = m
+            .ecs
+            .describe_services()
+            .cluster(CLUSTER)
+            .services("fresh")
+            .send()
+            .await?;
+        assert!(out.services().is_empty(), "not visible yet");
+        let reasons: Vec<_> = out.failures().iter().filter_map(|f| f.reason()).collect();
+        assert_eq!(reasons, ["MISSING"]);
+    }
+    let visible = describe(&m.ecs, CLUSTER, "fresh").await?;
+    assert_eq!(visible.status(), Some("ACTIVE"));
+    // Services that already existed are not affected.
+    m.em.update_settings(json!({"missing_after_create_describes": 0}))
+        .await;
+    assert_eq!(
+        describe(&m.ecs, CLUSTER, "fresh").await?.status(),
+        Some("ACTIVE")
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn update_makes_new_primary_and_old_stays_active_until_drained() -> TestResult {
     let m = mesh().await?;
@@ -2030,7 +2062,11 @@ async fn reset_clears_all_state() -> TestResult {
     let settings = m.em.update_settings(json!({})).await;
     assert_eq!(
         settings,
-        json!({"drain_after_describes": 0, "operation_polls_per_stage": 2})
+        json!({
+            "drain_after_describes": 0,
+            "missing_after_create_describes": 0,
+            "operation_polls_per_stage": 2
+        })
     );
     let counters = m.em.counters().await;
     let expected = [

@@ -12,4 +12,5 @@ mod partial_failure;
 mod plugin_transport;
 mod protocol_rpcs;
 mod provider_config;
+mod real_configurations;
 mod validation_catalogue;

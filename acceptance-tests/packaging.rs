@@ -117,6 +117,33 @@ fn quickstart_example_is_valid() {
     );
 }
 
+/// The README's opening example is what a new user copies first: it must validate.
+#[test]
+fn readme_first_example_is_valid() {
+    let readme = read(&crate::support::terraform::repo_root().join("README.md"));
+    let start = readme.find("```hcl\n").expect("an hcl block in README.md") + "```hcl\n".len();
+    let end = start + readme[start..].find("```").expect("the block ends");
+    let example = &readme[start..end];
+    assert!(
+        example.contains("resource \"servicemesh_internal\""),
+        "{example}"
+    );
+    let dir = Workdir::new(Install::Mirror);
+    dir.write(
+        "main.tf",
+        &format!(
+            "{}\n{example}",
+            crate::support::terraform::required_providers()
+        ),
+    );
+    dir.run(&["init", "-no-color"]).success();
+    let validate = dir.run(&["validate", "-no-color"]);
+    assert_eq!(
+        validate.code, 0,
+        "README.md's first example:\n{example}\n{validate}"
+    );
+}
+
 #[test]
 fn provider_example_is_valid() {
     let dir = Workdir::new(Install::Mirror);

@@ -189,6 +189,13 @@ impl Workdir {
         }
     }
 
+    /// `terraform plan -detailed-exitcode` must say "No changes" (exit 0).
+    #[track_caller]
+    pub fn assert_no_changes(&self) {
+        let plan = self.run(&["plan", "-no-color", "-detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "expected an empty plan:\n{plan}");
+    }
+
     /// `terraform show -json` of the current state.
     pub fn state(&self) -> serde_json::Value {
         let outcome = self.run(&["show", "-json"]).success();

@@ -51,6 +51,16 @@ pub async fn create_service_with_ports(
     service: &str,
     ports: &[(Option<&str>, i32)],
 ) {
+    create_service_in(ecs, CLUSTER, service, ports).await;
+}
+
+/// [`create_service_with_ports`] in another cluster.
+pub async fn create_service_in(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+    ports: &[(Option<&str>, i32)],
+) {
     let mut container = ContainerDefinition::builder()
         .name("app")
         .image("public.ecr.aws/nginx/nginx:latest")
@@ -76,7 +86,7 @@ pub async fn create_service_with_ports(
         .expect("task definition ARN")
         .to_string();
     ecs.create_service()
-        .cluster(CLUSTER)
+        .cluster(cluster)
         .service_name(service)
         .task_definition(arn)
         .desired_count(1)
@@ -112,6 +122,33 @@ pub async fn set_service_connect(
         .send()
         .await
         .expect("changing Service Connect out of band");
+}
+
+/// A private DNS namespace made straight through the API, as in the console; its id.
+pub async fn hand_made_namespace(emulator: &Emulator, name: &str, vpc_id: &str) -> String {
+    emulator
+        .cloudmap()
+        .create_private_dns_namespace()
+        .name(name)
+        .vpc(vpc_id)
+        .send()
+        .await
+        .expect("creating a namespace by hand");
+    emulator.finish_cloudmap_operations().await;
+    namespaces(emulator).await[name].clone()
+}
+
+/// Deletes an ECS service of the cluster outside Terraform.
+pub async fn delete_service(emulator: &Emulator, service: &str) {
+    emulator
+        .ecs()
+        .delete_service()
+        .cluster(CLUSTER)
+        .service(service)
+        .force(true)
+        .send()
+        .await
+        .expect("deleting the ECS service");
 }
 
 /// The ECS service as DescribeServices shows it.
@@ -189,16 +226,7 @@ pub async fn console_built_mesh(
     use aws_sdk_ecs::types::{
         ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
     };
-    emulator
-        .cloudmap()
-        .create_private_dns_namespace()
-        .name("internal.myapp")
-        .vpc(&world.vpc_id)
-        .send()
-        .await
-        .expect("creating the namespace");
-    emulator.finish_cloudmap_operations().await;
-    let namespace_id = namespaces(emulator).await["internal.myapp"].clone();
+    let namespace_id = hand_made_namespace(emulator, "internal.myapp", &world.vpc_id).await;
     let entry = |service: &str, port_name: &str, port: i32| {
         ServiceConnectService::builder()
             .port_name(port_name)

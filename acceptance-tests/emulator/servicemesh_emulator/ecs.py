@@ -7,7 +7,9 @@ Departures from moto fixed here (README.md lists them for users):
 - UpdateService resolves a new taskDefinition to its ARN; leaving serviceConnectConfiguration out
   changes nothing; an INACTIVE service is ServiceNotActiveException;
 - CreateService of a name that is ACTIVE in the cluster is "not idempotent";
-- DescribeServices takes at most 10 services; ListServices pages and leaves out INACTIVE ones.
+- DescribeServices takes at most 10 services; ListServices pages and leaves out INACTIVE ones;
+- a service just created can read as MISSING for a few DescribeServices calls
+  (settings.missing_after_create_describes), as ECS is eventually consistent.
 Tasks are not run: a rollout "completes" by setting the counts to the desired count.
 """
 
@@ -146,6 +148,7 @@ def create_service(
         self, cluster_str, service_name, desired_count, task_definition_str, *args, **kwargs
     )
     service.service_connect = sc
+    service.missing_describes_left = settings.missing_after_create_describes
     if service.deployments:
         _carry_service_connect(service.deployments[0], sc)
         service.rollout_describes_left = settings.drain_after_describes
@@ -238,9 +241,16 @@ def describe_services(
     services, failures = original(EC2ContainerServiceBackend, "describe_services")(
         self, cluster_str, service_names_or_arns
     )
+    visible = []
     for service in services:
+        left = getattr(service, "missing_describes_left", 0)
+        if left > 0:  # not yet visible after CreateService
+            service.missing_describes_left = left - 1
+            failures.append({"arn": service.arn, "reason": "MISSING"})
+            continue
         _observe(service)
-    return services, failures
+        visible.append(service)
+    return visible, failures
 
 
 def list_services(

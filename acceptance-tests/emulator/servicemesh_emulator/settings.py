@@ -16,6 +16,10 @@ class Settings:
     # GetOperation polls an asynchronous Cloud Map operation spends in SUBMITTED, then in PENDING,
     # before it reaches SUCCESS or FAIL. 0: operations finish (and take effect) at once.
     operation_polls_per_stage: int = 2
+    # DescribeServices calls that do not see a service just created: they report it as a failure
+    # with reason MISSING, as ECS's eventual consistency does right after CreateService.
+    # 0: visible at once.
+    missing_after_create_describes: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}

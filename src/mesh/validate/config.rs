@@ -508,10 +508,11 @@ pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation
             Rule::ClientOnlyNewNamespace,
             Field::Attribute("client_services"),
             format!(
-                "client_services lists {listed} but services is empty, and this resource \
-                 creates the namespace. A client-only service cannot be the first in an \
-                 empty namespace (its deployment does not complete). Add at least one entry \
-                 to services, or use namespace_id with a namespace that already has servers."
+                "client_services lists {listed} but services is empty, and the namespace is \
+                 this resource's own (namespace and vpc_id), so no service in it serves \
+                 anything. A client-only service cannot be the first in an empty namespace \
+                 (its deployment does not complete). Add at least one entry to services, or \
+                 use namespace_id with a namespace that already has servers."
             ),
         ));
     }

@@ -169,7 +169,7 @@ impl Rule {
             Rule::DuplicateDiscoveryName => "Duplicate discovery name",
             Rule::DuplicateEndpoint => "Duplicate endpoint",
             Rule::ServerAlsoClient => "Service listed twice",
-            Rule::ClientOnlyNewNamespace => "Client-only service in a new namespace",
+            Rule::ClientOnlyNewNamespace => "Client-only services with no server",
             Rule::DurationInvalid => "Invalid duration",
             Rule::DurationNotPositive => "Duration not positive",
             Rule::TooManyTags => "Too many tags",
@@ -251,7 +251,7 @@ impl Rule {
                 "A service is in `services` or in `client_services`, not both: a server service is already a client."
             }
             Rule::ClientOnlyNewNamespace => {
-                "When this resource creates the namespace, `client_services` needs at least one entry in `services`: the first service in an empty namespace must not be client-only (ECS developer guide)."
+                "When the namespace is this resource's own (`namespace` and `vpc_id`), `client_services` needs at least one entry in `services`: the first service in an empty namespace must not be client-only (ECS developer guide)."
             }
             Rule::DurationInvalid => {
                 "`timeouts` values are Go durations: numbers with units h, m, s, ms, us, ns, as in \"20m\", \"1h30m\", \"90s\" or \"1.5h\"."

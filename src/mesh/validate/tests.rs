@@ -915,10 +915,11 @@ fn a_new_namespace_needs_a_server_first() {
     assert_eq!(violation.field, Field::Attribute("client_services"));
     assert_eq!(
         violation.detail,
-        "client_services lists \"frontend\" but services is empty, and this resource \
-         creates the namespace. A client-only service cannot be the first in an empty \
-         namespace (its deployment does not complete). Add at least one entry to \
-         services, or use namespace_id with a namespace that already has servers."
+        "client_services lists \"frontend\" but services is empty, and the namespace is \
+         this resource's own (namespace and vpc_id), so no service in it serves anything. \
+         A client-only service cannot be the first in an empty namespace (its deployment \
+         does not complete). Add at least one entry to services, or use namespace_id with \
+         a namespace that already has servers."
     );
     // An empty map counts as empty; an unknown element still counts as a client.
     let config = ConfigView {

@@ -7,7 +7,8 @@ use super::InternalResource;
 use super::model::{
     InternalModel, Operation, PrivateState, ServiceModel, attr_map, endpoints_of, plain_map,
 };
-use super::wiring::{WiringOutcome, wire};
+use super::plan_checks::taken_namespace_detail;
+use super::wiring::{APPEARANCE_WAIT, Patience, WiringOutcome, wire};
 use crate::aws::cloudmap::CloudMapService;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
@@ -37,7 +38,9 @@ pub(super) async fn apply(
         Ok(gateway) => gateway,
         Err(diagnostics) => return unchanged(&request, diagnostics),
     };
-    let private = PrivateState::decode(&request.planned_private);
+    let mut private = PrivateState::decode(&request.planned_private);
+    // Only plans need it; what is stored is the new object's own.
+    private.prior_namespace = None;
     let (state, private, diagnostics) = match (prior, planned) {
         (None, Some(planned)) => create(&gateway, planned, private, ctx).await,
         (Some(prior), Some(planned)) => update(&gateway, prior, planned, private, ctx).await,
@@ -202,12 +205,18 @@ async fn delete(
         }
     };
     let reference = namespace_ref(&namespace);
+    // Nothing to wait for: turning services off needs none to appear.
+    let patience = Patience {
+        appearance: std::time::Duration::ZERO,
+        cancel: ctx.cancel.clone(),
+    };
     let outcome = match wire(
         gateway,
         cluster_name(&cluster),
         BTreeMap::new(),
         &prior.service_names(),
         &reference,
+        &patience,
     )
     .await
     {
@@ -292,12 +301,21 @@ async fn wire_and_record(
         .chain(previously_managed.iter())
         .cloned()
         .collect();
+    let timeout = model.timeout(match prior {
+        Some(_) => Operation::Update,
+        None => Operation::Create,
+    });
+    let patience = Patience {
+        appearance: APPEARANCE_WAIT.min(timeout),
+        cancel: ctx.cancel.clone(),
+    };
     let outcome = match wire(
         gateway,
         cluster_name(&cluster),
         desired,
         previously_managed,
         &reference,
+        &patience,
     )
     .await
     {
@@ -320,7 +338,6 @@ async fn wire_and_record(
         }
     };
     diagnostics.extend(failures_to_diagnostics(&outcome));
-    let timeout = model.timeout(Operation::Update);
     clean_freed_discovery(gateway, &outcome, private, timeout, ctx, diagnostics).await;
     if model.wait_for_steady_state()
         && !outcome.changed.is_empty()
@@ -515,11 +532,13 @@ async fn find_or_create_namespace(
         let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
             continue;
         };
-        let from_us = candidate
-            .creator_request_id
-            .as_deref()
-            .is_some_and(|r| r.starts_with(&ours));
-        if !from_us {
+        let request_id = candidate.creator_request_id.as_deref().unwrap_or_default();
+        let from_us = request_id.starts_with(&ours);
+        // Another cluster's mesh, e.g. the object a cluster change with
+        // create_before_destroy is replacing: AWS would refuse a second namespace of the
+        // name in the VPC, so stop here, before anything changes.
+        let from_another_mesh = !from_us && is_servicemesh_request_id(request_id);
+        if !from_us && !from_another_mesh {
             continue;
         }
         let in_vpc = match &candidate.hosted_zone_id {
@@ -530,6 +549,13 @@ async fn find_or_create_namespace(
                 .contains(&vpc_id),
             None => false,
         };
+        if in_vpc && from_another_mesh {
+            return Err(GatewayError::new(
+                format!("creating Cloud Map private DNS namespace {name} in {vpc_id}"),
+                Some("NamespaceAlreadyExists".into()),
+                taken_namespace_detail(&name, &vpc_id, &candidate.id, cluster_name(cluster), true),
+            ));
+        }
         if in_vpc {
             tracing::info!(namespace = %candidate.id, "adopting the namespace an interrupted create made");
             return Ok(candidate);
@@ -616,6 +642,11 @@ fn cloud_map_service(name: &str, arn: &str) -> CloudMapService {
         name: name.to_string(),
         arn: arn.to_string(),
     }
+}
+
+/// Whether a CreatorRequestId is one this provider made (for any cluster).
+pub(super) fn is_servicemesh_request_id(request_id: &str) -> bool {
+    request_id.starts_with(REQUEST_ID_PREFIX)
 }
 
 /// The request-id prefix of this cluster's namespaces.

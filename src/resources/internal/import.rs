@@ -247,8 +247,9 @@ fn model_from(
         Attr::Known(servers)
     };
     InternalModel {
-        // The name, whichever form the id used: configurations and identities use names.
-        cluster: Attr::Known(cluster_name(&id.cluster).to_string()),
+        // As the id wrote it (name or ARN), so a configuration in the same form plans no
+        // change; the identity holds the name either way.
+        cluster: Attr::Known(id.cluster.clone()),
         namespace: Attr::Known(namespace.name.clone()),
         vpc_id: vpc_id.map(Attr::Known).unwrap_or(Attr::Null),
         namespace_id: Attr::Known(namespace.id.clone()),

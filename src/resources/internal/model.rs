@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mesh::model::{ObservedNamespace, ServerSpec, Wiring};
 use crate::mesh::names::default_dns_name;
+use crate::mesh::reconcile::NamespaceRef;
 use crate::mesh::validate::parse_duration;
 use crate::protocol::value::Attr;
 
@@ -287,6 +288,41 @@ pub struct PrivateState {
     /// the next apply or destroy tries again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_cleanup: Vec<(String, String)>,
+    /// Written by a plan that has a prior object: that object's namespace. Terraform
+    /// plans a replacement with no prior state but hands it this private state, so the
+    /// replacement can tell the namespace it replaces from someone else's. Apply drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_namespace: Option<PriorNamespace>,
+}
+
+/// The namespace of the object a plan starts from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorNamespace {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    /// Whether that object created it (and so would delete it).
+    pub owned: bool,
+}
+
+impl PriorNamespace {
+    /// The namespace of a stored object, once its id is known.
+    pub fn of(model: &InternalModel) -> Option<Self> {
+        Some(Self {
+            id: model.id.known()?.clone(),
+            arn: model.namespace_arn.known().cloned().unwrap_or_default(),
+            name: model.namespace.known().cloned().unwrap_or_default(),
+            owned: model.namespace_owned.known().copied().unwrap_or(false),
+        })
+    }
+
+    pub fn reference(&self) -> NamespaceRef {
+        NamespaceRef {
+            id: self.id.clone(),
+            arn: self.arn.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 impl PrivateState {

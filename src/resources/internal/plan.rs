@@ -1,7 +1,9 @@
 //! Plan: fill in what the configuration decides (defaults, endpoints, merged tags) so
 //! the plan shows real values, and leave the rest "known after apply".
 
-use super::model::{InternalModel, endpoints_of, merged_tags};
+use super::model::{
+    InternalModel, PriorNamespace, PrivateState, attr_map, endpoints_of, merged_tags,
+};
 use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::Diagnostics;
@@ -18,11 +20,24 @@ pub(super) async fn plan(
         Ok(planned) => planned,
         Err(diagnostics) => return failed(request, diagnostics),
     };
+    let prior = resource.decode(&request.prior_state).ok().flatten();
+    let mut private = PrivateState::decode(&request.prior_private);
+    match &prior {
+        // Handed on to the plan of a replacement (see PrivateState::prior_namespace).
+        Some(prior) => private.prior_namespace = PriorNamespace::of(prior),
+        // A first plan of a new object: nothing of an earlier one applies.
+        None if request.prior_private.is_empty() => private.prior_namespace = None,
+        // The replacement's plan: keep what the first plan recorded.
+        None => {}
+    }
     // Warnings from the checks (e.g. settings made elsewhere) go out with the plan.
     let mut warnings = Diagnostics::default();
     if let Configured::Ready(gateway) = resource.provider.get() {
-        let prior = resource.decode(&request.prior_state).ok().flatten();
-        let mut checks = plan_checks::check(&gateway, prior.as_ref(), &mut planned).await;
+        let context = plan_checks::Context {
+            prior: prior.as_ref(),
+            replaced: private.prior_namespace.as_ref(),
+        };
+        let mut checks = plan_checks::check(&gateway, &context, &mut planned).await;
         // Ports just read from task definitions can make two endpoints collide.
         checks.extend(validate::endpoint_violations(&planned));
         if checks.has_errors() {
@@ -47,7 +62,7 @@ pub(super) async fn plan(
     match resource.encode(&planned) {
         Ok(planned_state) => PlanResponse {
             planned_state,
-            planned_private: request.prior_private,
+            planned_private: private.encode(),
             planned_identity,
             requires_replace,
             diagnostics: warnings,
@@ -112,8 +127,11 @@ fn plan_model(
         }
     }
     planned.endpoints = endpoints_of(&planned.services);
-    planned.tags_all = match resource.provider.get() {
-        Configured::Ready(gateway) => merged_tags(&gateway.default_tags, &planned.tags),
+    // As apply records them: a namespace this resource does not own keeps its tags,
+    // and neither `tags` nor the provider's default_tags are put on it.
+    planned.tags_all = match (resource.provider.get(), &planned.namespace_owned) {
+        (_, Attr::Known(false)) => attr_map(&Default::default()),
+        (Configured::Ready(gateway), _) => merged_tags(&gateway.default_tags, &planned.tags),
         _ => Attr::Unknown,
     };
     // Unchanged parts keep their prior values exactly: no perpetual diffs.

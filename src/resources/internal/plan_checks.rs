@@ -1,16 +1,24 @@
-//! Plan-time checks against AWS, read-only: every listed ECS service exists and is
-//! ACTIVE, each port alias is in the service's task definition (whose container port
-//! fills an unset `port`, so endpoints are known in the plan), and the namespace name
-//! is not already taken in the VPC. Only what the plan changes is checked, each
-//! distinct task definition is read once, and nothing is checked while values or the
-//! provider configuration are unknown: those checks wait for apply.
+//! Plan-time checks against AWS, read-only. They inform; they never block what may
+//! become true during the apply. A cluster, ECS service or task definition that does
+//! not exist yet is often created by another resource in the same apply, so it is a
+//! warning and its port stays "known after apply". What can only be wrong is an error:
+//! a port alias missing from the task definition an existing service runs, a namespace
+//! name taken in the VPC by someone else, a `namespace_id` that does not exist.
+//!
+//! Terraform's `destroy` first runs a normal plan to refresh, and an error there stops
+//! the destroy; that plan is indistinguishable from any other. So once the resource
+//! exists (a prior state), the port-alias check warns instead: apply reports that
+//! service's failure precisely, and a destroy never depends on the checks.
+//!
+//! Only what the plan changes is checked, each distinct task definition is read once,
+//! and nothing is checked while values or the provider configuration are unknown.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 
-use super::apply::cluster_prefix;
-use super::model::InternalModel;
+use super::apply::{cluster_prefix, is_servicemesh_request_id};
+use super::model::{InternalModel, PriorNamespace};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::Wiring;
@@ -23,9 +31,23 @@ fn service_path(key: &str) -> AttributePath {
     AttributePath::root().attribute("services").key(key)
 }
 
+/// The sentence every "not there yet" warning ends with.
+const SAME_APPLY: &str = "If this configuration creates it in the same apply, nothing is wrong: \
+    the apply waits up to 2 minutes for it and reads its port then (until then the port is \
+    known after apply). Otherwise check the name, and that the provider's region and account \
+    are the right ones.";
+
+/// What the checks know of the plan they check.
+pub(super) struct Context<'a> {
+    pub prior: Option<&'a InternalModel>,
+    /// The namespace of the object this plan starts from or replaces: its own, never
+    /// "someone else's".
+    pub replaced: Option<&'a PriorNamespace>,
+}
+
 pub(super) async fn check(
     gateway: &Gateway,
-    prior: Option<&InternalModel>,
+    context: &Context<'_>,
     planned: &mut InternalModel,
 ) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
@@ -33,23 +55,32 @@ pub(super) async fn check(
         return diagnostics;
     };
     let cluster = cluster_name(&cluster).to_string();
-    match check_services(gateway, &cluster, prior, planned, &mut diagnostics).await {
+    match check_services(gateway, &cluster, context, planned, &mut diagnostics).await {
         Err(err) if err.has_code("ClusterNotFoundException") => diagnostics.push(
-            Diagnostic::error(
-                "ECS cluster not found",
+            Diagnostic::warning(
+                "ECS cluster not found (yet)",
                 format!(
-                    "ECS cluster {cluster} does not exist in {}. Check the name, and that the provider's \
-                     region and account are the cluster's.",
+                    "ECS cluster {cluster} does not exist in {}. {SAME_APPLY}",
                     gateway.region
                 ),
             )
             .at(AttributePath::root().attribute("cluster")),
         ),
-        Err(err) => diagnostics.push(Diagnostic::error("Checking the ECS services failed", err.to_string())),
+        Err(err) => diagnostics.push(Diagnostic::error(
+            "Checking the ECS services failed",
+            err.to_string(),
+        )),
         Ok(()) => {}
     }
-    if prior.is_none()
-        && let Err(err) = check_namespace(gateway, &cluster, planned, &mut diagnostics).await
+    if context.prior.is_none()
+        && let Err(err) = check_namespace(
+            gateway,
+            &cluster,
+            context.replaced,
+            planned,
+            &mut diagnostics,
+        )
+        .await
     {
         diagnostics.push(Diagnostic::error(
             "Checking the namespace failed",
@@ -62,10 +93,11 @@ pub(super) async fn check(
 async fn check_services(
     gateway: &Gateway,
     cluster: &str,
-    prior: Option<&InternalModel>,
+    context: &Context<'_>,
     planned: &mut InternalModel,
     diagnostics: &mut Diagnostics,
 ) -> Result<(), GatewayError> {
+    let prior = context.prior;
     let prior_services = prior.and_then(|p| p.services.known());
     let prior_clients = prior.map(InternalModel::client_names).unwrap_or_default();
     // Servers whose wiring the plan changes, or whose port is still to be found.
@@ -101,6 +133,11 @@ async fn check_services(
         return Ok(());
     }
     let described = gateway.ecs.describe_services(cluster, &names).await?;
+    let own = if prior.is_none() {
+        own_namespaces(gateway, cluster, context.replaced, planned, &described).await?
+    } else {
+        Vec::new()
+    };
     let mut task_definitions = BTreeSet::new();
     for name in &names {
         let path = if servers.contains(name) {
@@ -110,20 +147,21 @@ async fn check_services(
         };
         match described.get(name).and_then(Option::as_ref) {
             None => diagnostics.push(
-                Diagnostic::error(
-                    "ECS service not found",
+                Diagnostic::warning(
+                    "ECS service not found (yet)",
                     format!(
-                        "ECS service {cluster}/{name} does not exist (or is no longer ACTIVE). Create it first, \
-                         or fix the name: keys of `services` and entries of `client_services` are ECS service names."
+                        "ECS service {cluster}/{name} does not exist. Keys of `services` and entries of \
+                         `client_services` are ECS service names. {SAME_APPLY}"
                     ),
                 )
                 .at(path),
             ),
             Some(service) if !service.observed.is_active() => diagnostics.push(
-                Diagnostic::error(
-                    "ECS service not active",
+                Diagnostic::warning(
+                    "ECS service not active (yet)",
                     format!(
-                        "ECS service {cluster}/{name} is {}; Service Connect can only be enabled on an ACTIVE service.",
+                        "ECS service {cluster}/{name} is {}; Service Connect can only be enabled on an ACTIVE \
+                         service. If this apply replaces it, the apply waits up to 2 minutes for the new one.",
                         service.observed.status
                     ),
                 )
@@ -134,7 +172,9 @@ async fn check_services(
                     task_definitions.insert(service.observed.task_definition.clone());
                 }
                 let new_to_us = prior.is_none_or(|p| !p.service_names().contains(name));
-                if new_to_us && let Some(warning) = foreign_settings(cluster, name, service, planned) {
+                if new_to_us
+                    && let Some(warning) = foreign_settings(cluster, name, service, planned, &own)
+                {
                     diagnostics.push(warning.at(path));
                 }
             }
@@ -171,32 +211,41 @@ async fn check_services(
             Some(_) => {}
             None => {
                 let names: Vec<&str> = ports.iter().map(|(n, _)| n.as_str()).collect();
-                diagnostics.push(
-                    Diagnostic::error(
-                        "Port name not in the task definition",
-                        format!(
-                            "services[\"{name}\"].port_name is {port_name:?}, but task definition {task_definition} of \
-                             ECS service {cluster}/{name} has no port mapping of that name. {}",
-                            if names.is_empty() {
-                                "It has no named port mappings: add `name` to a port mapping first.".to_string()
-                            } else {
-                                format!("It has: {}.", names.join(", "))
-                            }
-                        ),
-                    )
-                    .at(service_path(name)),
+                let summary = "Port name not in the task definition";
+                let detail = format!(
+                    "services[\"{name}\"].port_name is {port_name:?}, but task definition {task_definition} of \
+                     ECS service {cluster}/{name} has no port mapping of that name. {}",
+                    if names.is_empty() {
+                        "It has no named port mappings: add `name` to a port mapping first."
+                            .to_string()
+                    } else {
+                        format!("It has: {}.", names.join(", "))
+                    }
                 );
+                // See the module comment: with a prior state this plan may be a destroy's.
+                let diagnostic = match prior {
+                    None => Diagnostic::error(summary, detail),
+                    Some(_) => Diagnostic::warning(
+                        summary,
+                        format!(
+                            "{detail} Unless this apply moves the service to a task definition that has it, \
+                             enabling Service Connect on it will fail."
+                        ),
+                    ),
+                };
+                diagnostics.push(diagnostic.at(service_path(name)));
             }
         }
     }
     Ok(())
 }
 
-/// A new owned namespace must not collide with one this resource does not own; an
-/// existing one must exist.
+/// A new owned namespace must not collide with one this resource does not own (the
+/// one it replaces is its own); an existing one must exist.
 async fn check_namespace(
     gateway: &Gateway,
     cluster: &str,
+    replaced: Option<&PriorNamespace>,
     planned: &InternalModel,
     diagnostics: &mut Diagnostics,
 ) -> Result<(), GatewayError> {
@@ -225,7 +274,7 @@ async fn check_namespace(
     }
     let ours = cluster_prefix(cluster);
     for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
-        if kind != "DNS_PRIVATE" {
+        if kind != "DNS_PRIVATE" || replaced.is_some_and(|r| r.owned && r.id == id) {
             continue;
         }
         let Some(existing) = gateway.cloudmap.get_namespace(&id).await? else {
@@ -247,20 +296,103 @@ async fn check_namespace(
             None => false,
         };
         if in_vpc {
-            diagnostics.push(
-                Diagnostic::error(
-                    "Namespace already exists",
-                    format!(
-                        "A private DNS namespace named {name:?} already exists in {vpc_id} ({id}), and this resource \
-                         did not create it. Import it with `terraform import <address> {cluster}/{id}`, or wire onto it \
-                         with `namespace_id = \"{id}\"` instead of `namespace` and `vpc_id`."
-                    ),
-                )
-                .at(AttributePath::root().attribute("namespace")),
-            );
+            let by_another_mesh = existing
+                .creator_request_id
+                .as_deref()
+                .is_some_and(is_servicemesh_request_id);
+            let detail = taken_namespace_detail(name, vpc_id, &id, cluster, by_another_mesh);
+            // Made by a servicemesh_internal for another cluster: possibly this resource's
+            // own object, deposed by create_before_destroy. Apply then stops before changing
+            // anything and Terraform keeps the old object; an error here would leave it
+            // deposed with no way forward.
+            let diagnostic = if by_another_mesh {
+                Diagnostic::warning("Namespace already exists", detail)
+            } else {
+                Diagnostic::error("Namespace already exists", detail)
+            };
+            diagnostics.push(diagnostic.at(AttributePath::root().attribute("namespace")));
         }
     }
     Ok(())
+}
+
+/// Why a namespace name is taken, and the ways forward.
+pub(super) fn taken_namespace_detail(
+    name: &str,
+    vpc_id: &str,
+    id: &str,
+    cluster: &str,
+    by_another_mesh: bool,
+) -> String {
+    let ways = format!(
+        "Import it with `terraform import <address> {cluster}/{id}`, or wire onto it with \
+         `namespace_id = \"{id}\"` instead of `namespace` and `vpc_id`."
+    );
+    if !by_another_mesh {
+        return format!(
+            "A private DNS namespace named {name:?} already exists in {vpc_id} ({id}), and this resource did \
+             not create it. {ways}"
+        );
+    }
+    // A servicemesh_internal made it for another cluster: with create_before_destroy, this
+    // is the object a cluster change replaces, still there while its replacement is made.
+    format!(
+        "A private DNS namespace named {name:?} already exists in {vpc_id} ({id}); a servicemesh_internal made \
+         it for another ECS cluster. If this is this resource moving to cluster {cluster} with \
+         create_before_destroy, that cannot work: AWS allows one private DNS namespace of a name per VPC, so \
+         the new mesh cannot be created before the old one is destroyed. Remove `create_before_destroy` from \
+         this resource for this change (the old mesh is then destroyed first), or give the new mesh another \
+         `namespace`. Nothing was changed. If another resource owns it: {ways}"
+    )
+}
+
+/// The namespaces a plan with no prior state may find on its services that are still
+/// this resource's own: the one a replacement replaces (from private state), and, for a
+/// tainted object (whose plan gets no private state), one of the planned name that this
+/// provider created for this cluster (its CreatorRequestId carries the cluster's prefix).
+async fn own_namespaces(
+    gateway: &Gateway,
+    cluster: &str,
+    replaced: Option<&PriorNamespace>,
+    planned: &InternalModel,
+    described: &BTreeMap<String, Option<crate::aws::ecs::EcsService>>,
+) -> Result<Vec<NamespaceRef>, GatewayError> {
+    let mut own: Vec<NamespaceRef> = replaced
+        .map(PriorNamespace::reference)
+        .into_iter()
+        .collect();
+    let Attr::Known(name) = &planned.namespace else {
+        return Ok(own);
+    };
+    // Namespace ids named by the services' Service Connect (an ARN ends in the id).
+    let ids: BTreeSet<&str> = described
+        .values()
+        .flatten()
+        .filter_map(|s| s.observed.service_connect.as_ref())
+        .filter(|sc| sc.enabled)
+        .filter_map(|sc| sc.namespace.as_deref())
+        .filter(|reference| !own.iter().any(|ns| ns.matches(reference)))
+        .filter_map(|reference| reference.rsplit('/').next())
+        .filter(|id| crate::mesh::names::is_namespace_id(id))
+        .collect();
+    let prefix = cluster_prefix(cluster);
+    for id in ids {
+        let Some(namespace) = gateway.cloudmap.get_namespace(id).await? else {
+            continue;
+        };
+        let ours = namespace
+            .creator_request_id
+            .as_deref()
+            .is_some_and(|r| r.starts_with(&prefix));
+        if ours && &namespace.name == name {
+            own.push(NamespaceRef {
+                id: namespace.id,
+                arn: namespace.arn,
+                name: namespace.name,
+            });
+        }
+    }
+    Ok(own)
 }
 
 /// Service Connect this resource did not set, on a service it is about to wire: say so
@@ -270,12 +402,20 @@ fn foreign_settings(
     name: &str,
     service: &crate::aws::ecs::EcsService,
     planned: &InternalModel,
+    own: &[NamespaceRef],
 ) -> Option<Diagnostic> {
     let current = service
         .observed
         .service_connect
         .as_ref()
         .filter(|sc| sc.enabled)?;
+    let in_own = current
+        .namespace
+        .as_deref()
+        .is_some_and(|reference| own.iter().any(|ns| ns.matches(reference)));
+    if in_own {
+        return None; // set by the object this plan replaces: ours
+    }
     let namespace = NamespaceRef {
         id: planned.id.known().cloned().unwrap_or_default(),
         arn: planned.namespace_arn.known().cloned().unwrap_or_default(),

@@ -4,12 +4,15 @@
 //! a failure halfway loses nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use futures::future::join_all;
+use tokio_util::sync::CancellationToken;
 
 use crate::aws::ecs::EcsService;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
+use crate::aws::wait::Waiter;
 use crate::mesh::model::Wiring;
 use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
 
@@ -26,14 +29,27 @@ pub struct WiringOutcome {
     pub freed_discovery: Vec<(String, String)>,
 }
 
+/// How long an apply waits for a cluster or ECS service that is not there yet, as
+/// terraform-provider-aws does after CreateService: ECS is eventually consistent, and
+/// the object is often created by another resource moments earlier in the same apply.
+pub const APPEARANCE_WAIT: Duration = Duration::from_secs(120);
+
+/// How long and under which stop signal one wiring pass may wait for services.
+pub struct Patience {
+    /// The longest wait for services to appear (the operation's timeout caps it).
+    pub appearance: Duration,
+    pub cancel: CancellationToken,
+}
+
 /// Brings `desired` about, turning off the previously managed services no longer in
-/// it. Ports left unset are resolved from each service's task definition.
+/// it. Ports left unset are resolved from each service's task definition, read now.
 pub async fn wire(
     gateway: &Gateway,
     cluster: &str,
     mut desired: BTreeMap<String, Wiring>,
     previously_managed: &BTreeSet<String>,
     namespace: &NamespaceRef,
+    patience: &Patience,
 ) -> Result<WiringOutcome, GatewayError> {
     let names: Vec<String> = desired
         .keys()
@@ -42,23 +58,36 @@ pub async fn wire(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let observed = gateway.ecs.describe_services(cluster, &names).await?;
+    let wanted: Vec<String> = desired.keys().cloned().collect();
+    let observed = describe_when_ready(gateway, cluster, &names, &wanted, patience).await?;
     let mut outcome = WiringOutcome::default();
 
-    // A desired service that does not exist cannot be wired.
+    // A desired service that does not exist (or is not ACTIVE) by now cannot be wired.
     desired.retain(|name, _| {
-        let exists = observed.get(name).is_some_and(Option::is_some);
-        if !exists {
+        let status = observed
+            .get(name)
+            .and_then(Option::as_ref)
+            .map(|s| s.observed.status.as_str());
+        let ready = status == Some("ACTIVE");
+        if !ready {
+            let waited = patience.appearance.as_secs();
             outcome.failures.push((
                 name.clone(),
                 GatewayError::new(
                     format!("enabling Service Connect on ECS service {cluster}/{name}"),
                     Some("ServiceNotFoundException".into()),
-                    "the service does not exist or is not ACTIVE",
+                    match status {
+                        Some(status) => format!(
+                            "the service is {status}, not ACTIVE, after waiting {waited} s; Service Connect can only be enabled on an ACTIVE service"
+                        ),
+                        None => format!(
+                            "the service does not exist after waiting {waited} s for it to appear; create it first, or fix the name"
+                        ),
+                    },
                 ),
             ));
         }
-        exists
+        ready
     });
     resolve_ports(gateway, cluster, &mut desired, &observed, &mut outcome).await;
 
@@ -115,6 +144,46 @@ pub async fn wire(
     }
     outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
     Ok(outcome)
+}
+
+/// Describes `names`, waiting (within `patience`) while the cluster is not found or
+/// any of `wanted` is missing or not yet ACTIVE. What is still absent when the wait
+/// ends is returned as it is, for the caller to report.
+async fn describe_when_ready(
+    gateway: &Gateway,
+    cluster: &str,
+    names: &[String],
+    wanted: &[String],
+    patience: &Patience,
+) -> Result<BTreeMap<String, Option<EcsService>>, GatewayError> {
+    let mut waiter = Waiter::for_retry(patience.appearance, patience.cancel.clone());
+    loop {
+        let described = gateway.ecs.describe_services(cluster, names).await;
+        let waiting_for = match &described {
+            Ok(observed) => wanted
+                .iter()
+                .filter(|name| {
+                    !observed
+                        .get(*name)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|s| s.observed.is_active())
+                })
+                .count(),
+            Err(err) if err.has_code("ClusterNotFoundException") => wanted.len(),
+            Err(_) => 0,
+        };
+        if waiting_for == 0 {
+            return described;
+        }
+        tracing::info!(
+            cluster,
+            services = waiting_for as u64,
+            "waiting for ECS services to appear"
+        );
+        if waiter.pause().await.is_err() {
+            return described;
+        }
+    }
 }
 
 /// Fills unset ports with the container port of `port_name`, reading each distinct
