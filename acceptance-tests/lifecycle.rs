@@ -1,7 +1,7 @@
 //! servicemesh_internal through real Terraform against the local AWS: create, an empty
 //! plan, updates, drift, settings made elsewhere, unowned namespaces, destroy.
 
-use crate::support::emulator::Emulator;
+use crate::support::emulator::{Emulator, Fault};
 use crate::support::terraform::required_providers;
 use crate::support::world::{
     self, CLUSTER, World, cloud_map_services, namespaces, primary_service_connect, seed,
@@ -594,7 +594,8 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
             .contains(&"backend".to_string())
     );
 
-    // ECS lets go; the next apply that changes anything finishes the job.
+    // ECS lets go; the plan shows the clean-up as a change, with nothing else changed,
+    // and the next apply finishes the job.
     cloudmap
         .deregister_instance()
         .service_id(&backend_id)
@@ -603,8 +604,12 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
         .await
         .expect("deregistering");
     emulator.finish_cloudmap_operations().await;
-    let body = format!("{body}\n  description = \"east-west\"\n");
-    dir.write("main.tf", &config(&world, &body));
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "the leftover is a change:\n{plan}");
+    let text = plan.flat_output();
+    assert!(text.contains("1 to change"), "{plan}");
+    assert!(text.contains("pending_cleanup"), "{plan}");
+    assert!(text.contains("\"backend\""), "the plan names it:\n{plan}");
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(!apply.output().contains("left behind"), "{apply}");
     assert!(
@@ -613,6 +618,63 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
             .contains(&"backend".to_string()),
         "the leftover is deleted by the next apply"
     );
+    dir.assert_no_changes();
+}
+
+/// Cloud Map answers DeleteService with 5xx while an update frees every discovery name:
+/// the old services are left with a warning; once Cloud Map is back, the very next
+/// plan shows the clean-up although the configuration did not change.
+#[tokio::test(flavor = "multi_thread")]
+async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    let renamed = r#"
+  services = {
+    backend = { port_name = "backend-8080-tcp", discovery_name = "backend-v2" }
+    orders  = { port_name = "orders-9090-tcp", discovery_name = "orders-v2" }
+  }
+  client_services = ["frontend"]
+"#;
+    dir.write("main.tf", &config(&world, renamed));
+    emulator
+        .inject_fault(Fault::server_error("servicediscovery:DeleteService"))
+        .await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let text = apply.flat_output();
+    assert!(
+        text.contains("Warning: Cloud Map service left behind"),
+        "{apply}"
+    );
+    assert!(text.contains("The next apply deletes it"), "{apply}");
+    emulator.clear_faults().await;
+
+    // Refresh alone deletes nothing.
+    emulator.reset_counters().await;
+    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{plan}");
+    assert_eq!(
+        emulator
+            .counters()
+            .await
+            .calls("servicediscovery:DeleteService"),
+        0
+    );
+    let text = plan.flat_output();
+    assert!(text.contains("1 to change"), "{plan}");
+    assert!(
+        text.contains("\"backend\"") && text.contains("\"orders\""),
+        "{plan}"
+    );
+
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let mut left = cloud_map_services(&emulator).await;
+    left.sort();
+    assert_eq!(left, ["backend-v2", "orders-v2"], "no leftover");
+    dir.assert_no_changes();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -496,6 +496,13 @@ const INTERNAL_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
     ("namespace_arn", false, false, true, r#""string""#),
     ("namespace_id", false, true, true, r#""string""#),
     ("namespace_owned", false, false, true, r#""bool""#),
+    (
+        "pending_cleanup",
+        false,
+        false,
+        true,
+        r#"["list","string"]"#,
+    ),
     ("services", false, true, false, "nested map"),
     ("tags", false, true, false, r#"["map","string"]"#),
     ("tags_all", false, false, true, r#"["map","string"]"#),

@@ -47,6 +47,10 @@ pub(super) async fn apply(
         (Some(prior), None) => delete(&gateway, prior, private, ctx).await,
         (None, None) => (None, private, Diagnostics::default()),
     };
+    let mut state = state;
+    if let Some(model) = &mut state {
+        model.pending_cleanup = private.pending_names();
+    }
     let new_identity = state.as_ref().and_then(|model| resource.identity(model));
     let new_state = match state.map(|model| resource.encode(&model)).transpose() {
         Ok(state) => state.unwrap_or(Value::Null),
@@ -421,7 +425,10 @@ async fn clean_freed_discovery(
         {
             diagnostics.push(Diagnostic::warning(
                 "Cloud Map service left behind",
-                format!("{err}. A later apply or destroy deletes it once ECS lets go of it."),
+                format!(
+                    "{err}. The next apply deletes it (the plan lists it under pending_cleanup), and so \
+                     does a destroy, once ECS lets go of it."
+                ),
             ));
             private.pending_cleanup.push((name, arn));
         }

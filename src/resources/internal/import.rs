@@ -282,6 +282,7 @@ fn model_from(
             .unwrap_or(Attr::Null),
         // Importing means "manage this": destroy will delete it.
         namespace_owned: Attr::Known(true),
+        pending_cleanup: Attr::Null,
     }
 }
 

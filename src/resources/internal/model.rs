@@ -50,6 +50,10 @@ pub struct InternalModel {
     pub namespace_owned: Attr<bool>,
     #[serde(default)]
     pub endpoints: Attr<BTreeMap<String, Attr<String>>>,
+    /// The names of the Cloud Map services in `PrivateState::pending_cleanup`; null when
+    /// there are none.
+    #[serde(default)]
+    pub pending_cleanup: Attr<Vec<Attr<String>>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -326,6 +330,19 @@ impl PriorNamespace {
 }
 
 impl PrivateState {
+    /// `pending_cleanup` as the resource shows it: the names, or null for none.
+    pub fn pending_names(&self) -> Attr<Vec<Attr<String>>> {
+        if self.pending_cleanup.is_empty() {
+            return Attr::Null;
+        }
+        Attr::Known(
+            self.pending_cleanup
+                .iter()
+                .map(|(name, _)| Attr::Known(name.clone()))
+                .collect(),
+        )
+    }
+
     pub fn decode(bytes: &[u8]) -> Self {
         if bytes.is_empty() {
             return Self::default();

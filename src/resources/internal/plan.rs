@@ -141,6 +141,15 @@ fn plan_model(
     {
         planned.endpoints = prior.endpoints.clone();
     }
+    // Leftovers to delete are a change of their own (Terraform applies only changes),
+    // and any apply may leave new ones (a freed Cloud Map service ECS still holds).
+    if let Some(prior) = &prior {
+        planned.pending_cleanup = prior.pending_cleanup.clone();
+        let leftovers = prior.pending_cleanup.known().is_some_and(|p| !p.is_empty());
+        if leftovers || planned != *prior {
+            planned.pending_cleanup = Attr::Unknown;
+        }
+    }
     let mut requires_replace = Vec::new();
     if let Some(prior) = &prior {
         let other_cluster = match (&prior.cluster, &planned.cluster) {

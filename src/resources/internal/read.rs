@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::InternalResource;
 use super::identity::identity_of;
-use super::model::{InternalModel, ServiceModel, attr_map, endpoints_of};
+use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
@@ -35,13 +35,23 @@ pub(super) async fn read(
         return unchanged(current, Diagnostics::default());
     };
     let mut diagnostics = Diagnostics::default();
-    match refresh(&gateway, model, &mut diagnostics).await {
+    let mut private = PrivateState::decode(&current.private);
+    let refreshed = match refresh(&gateway, model, &mut diagnostics).await {
+        Ok(Some(mut model)) => forget_deleted_leftovers(&gateway, &mut private, &model)
+            .await
+            .map(|()| {
+                model.pending_cleanup = private.pending_names();
+                Some(model)
+            }),
+        other => other,
+    };
+    match refreshed {
         Ok(Some(model)) => match resource.encode(&model) {
             Ok(state) => ReadResponse {
                 new: Some(Stored {
                     state,
                     identity: identity_of(&model, &gateway.region).or(current.identity),
-                    private: current.private,
+                    private: private.encode(),
                 }),
                 diagnostics,
                 deferred: None,
@@ -58,6 +68,26 @@ pub(super) async fn read(
             Diagnostics::error("Reading the service mesh failed", err.to_string()),
         ),
     }
+}
+
+/// Refresh never deletes, but it drops from the leftovers those already gone (deleted
+/// by hand, or by a destroy elsewhere). Costs a listing only when there are leftovers.
+async fn forget_deleted_leftovers(
+    gateway: &Gateway,
+    private: &mut PrivateState,
+    model: &InternalModel,
+) -> Result<(), GatewayError> {
+    if private.pending_cleanup.is_empty() {
+        return Ok(());
+    }
+    let Some(namespace_id) = model.id.known() else {
+        return Ok(());
+    };
+    let existing = gateway.cloudmap.services_in(namespace_id).await?;
+    private
+        .pending_cleanup
+        .retain(|(_, arn)| existing.iter().any(|service| &service.arn == arn));
+    Ok(())
 }
 
 fn unchanged(current: Stored, diagnostics: Diagnostics) -> ReadResponse {

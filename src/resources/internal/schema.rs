@@ -90,6 +90,14 @@ pub fn resource_schema() -> Schema {
     .attribute(
         Attribute::computed("endpoints", Type::map(Type::String))
             .description("What clients call, by ECS service name: `\"backend\" = \"backend.internal.myapp:8080\"`."),
+    )
+    .attribute(
+        Attribute::computed("pending_cleanup", Type::list(Type::String))
+            .description(
+                "Cloud Map services that an apply freed (a discovery name changed or a server was removed) \
+                 but could not delete yet, for example while ECS still held them. Null when there are none. \
+                 While it is set, the plan shows a change and the next `terraform apply` deletes them.",
+            ),
     );
     Schema::new(SCHEMA_VERSION, block)
 }
