@@ -51,28 +51,35 @@ def step(text):
     print(f"  {text}", flush=True)
 
 
+def create_service(client, cluster, service, port_name, port):
+    """A task definition with one port mapping named `port_name`, and an ECS service on it.
+    Returns the task definition."""
+    task = client.register_task_definition(
+        family=service,
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": "public.ecr.aws/nginx/nginx:latest",
+                "memory": 256,
+                "portMappings": [{"name": port_name, "containerPort": port}],
+            }
+        ],
+    )["taskDefinition"]
+    client.create_service(
+        cluster=cluster,
+        serviceName=service,
+        taskDefinition=task["taskDefinitionArn"],
+        desiredCount=1,
+    )
+    return task
+
+
 def seed(cluster, vpc_file):
     client = ecs()
     client.create_cluster(clusterName=cluster)
     step(f"ECS cluster {cluster}")
     for service, port_name, port in SERVERS + CLIENTS:
-        task = client.register_task_definition(
-            family=service,
-            containerDefinitions=[
-                {
-                    "name": "app",
-                    "image": "public.ecr.aws/nginx/nginx:latest",
-                    "memory": 256,
-                    "portMappings": [{"name": port_name, "containerPort": port}],
-                }
-            ],
-        )["taskDefinition"]
-        client.create_service(
-            cluster=cluster,
-            serviceName=service,
-            taskDefinition=task["taskDefinitionArn"],
-            desiredCount=1,
-        )
+        task = create_service(client, cluster, service, port_name, port)
         role = "client only" if (service, port_name, port) in CLIENTS else "backend"
         step(
             f"ECS service {service:<9} task definition {task['family']}:{task['revision']}, "

@@ -23,12 +23,6 @@ const SEED_SERVICES: &str = r#"
   client_services = ["frontend"]
 "#;
 
-/// `terraform plan -detailed-exitcode`: 0 means no changes.
-fn assert_no_changes(dir: &crate::support::terraform::Workdir) {
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "expected an empty plan:\n{plan}");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn creates_the_mesh_plans_empty_and_destroys_everything() {
     let emulator = Emulator::shared().await;
@@ -45,7 +39,7 @@ async fn creates_the_mesh_plans_empty_and_destroys_everything() {
         apply.stdout.contains("orders.internal.myapp:9090"),
         "{apply}"
     );
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
 
     // The seed's step 5, read back from the API.
     let backend = primary_service_connect(&emulator, "backend")
@@ -161,7 +155,7 @@ async fn updates_services_description_and_tags_touching_only_what_changed() {
     );
     // backend turned off, orders changed, payments added; frontend untouched.
     assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 3);
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
 
     let backend = primary_service_connect(&emulator, "backend").await;
     assert!(
@@ -224,7 +218,7 @@ async fn settings_made_elsewhere_survive_an_update() {
         )
         .build();
     world::set_service_connect(&emulator, "backend", with_logs).await;
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
 
     let changed = SEED_SERVICES.replace(
         r#"backend = { port_name = "backend-8080-tcp" }"#,
@@ -248,7 +242,7 @@ async fn settings_made_elsewhere_survive_an_update() {
             .map(String::as_str),
         Some("/ecs/backend-proxy")
     );
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
 }
 
 /// `terraform plan -detailed-exitcode` must propose changes (exit 2).
@@ -295,7 +289,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     let plan = assert_changes(&dir);
     assert!(plan.stdout.contains("renamed"), "{plan}");
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
 
     // Port changed.
     set_backend_service_connect(&emulator, |mut s| {
@@ -312,7 +306,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     let plan = assert_changes(&dir);
     assert!(plan.stdout.contains("9999"), "{plan}");
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
 
     // Service Connect turned off.
     world::set_service_connect(
@@ -325,7 +319,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     .await;
     assert_changes(&dir);
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
     let backend = primary_service_connect(&emulator, "backend")
         .await
         .expect("wired again");
@@ -379,7 +373,7 @@ async fn a_deleted_namespace_is_created_again() {
     let plan = assert_changes(&dir);
     assert!(plan.output().contains("will be created"), "{plan}");
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
     assert!(
         primary_service_connect(&emulator, "backend")
             .await
@@ -441,7 +435,7 @@ async fn wires_onto_an_existing_namespace_and_leaves_it_on_destroy() {
     dir.write("main.tf", &config);
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(apply.stdout.contains("Apply complete"), "{apply}");
-    assert_no_changes(&dir);
+    dir.assert_no_changes();
     let backend = primary_service_connect(&emulator, "backend")
         .await
         .expect("wired");

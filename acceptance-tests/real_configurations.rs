@@ -153,19 +153,8 @@ async fn objects_created_in_the_same_apply_plan_with_warnings_and_get_wired() {
         text.contains("\"orders\" = \"orders.internal.myapp:9090\""),
         "{apply}"
     );
-    let ecs = emulator.ecs();
-    let backend = ecs
-        .describe_services()
-        .cluster("fresh")
-        .services("backend")
-        .send()
+    let primary = world::primary_service_connect_in(&emulator, "fresh", "backend")
         .await
-        .expect("describe");
-    let primary = backend.services()[0]
-        .deployments()
-        .iter()
-        .find(|d| d.status() == Some("PRIMARY"))
-        .and_then(|d| d.service_connect_configuration())
         .expect("backend wired");
     assert_eq!(primary.services()[0].port_name(), "backend-8080-tcp");
     dir.assert_no_changes();
@@ -177,7 +166,8 @@ async fn objects_created_in_the_same_apply_plan_with_warnings_and_get_wired() {
         cloud_map_services(&emulator).await.is_empty(),
         "Cloud Map services left"
     );
-    let clusters = ecs
+    let clusters = emulator
+        .ecs()
         .describe_clusters()
         .clusters("fresh")
         .send()
@@ -292,29 +282,6 @@ async fn seed_cluster(emulator: &Emulator, cluster: &str) {
     }
 }
 
-async fn primary_in(
-    emulator: &Emulator,
-    cluster: &str,
-    service: &str,
-) -> Option<aws_sdk_ecs::types::ServiceConnectConfiguration> {
-    emulator
-        .ecs()
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .expect("describe")
-        .services()
-        .first()?
-        .deployments()
-        .iter()
-        .find(|d| d.status() == Some("PRIMARY"))?
-        .service_connect_configuration()
-        .filter(|c| c.enabled())
-        .cloned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn changing_the_cluster_replaces_the_mesh() {
     let emulator = Emulator::shared().await;
@@ -337,11 +304,15 @@ async fn changing_the_cluster_replaces_the_mesh() {
 
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(
-        primary_in(&emulator, "staging", "backend").await.is_some(),
+        world::primary_service_connect_in(&emulator, "staging", "backend")
+            .await
+            .is_some_and(|c| c.enabled()),
         "staging wired"
     );
     assert!(
-        primary_in(&emulator, CLUSTER, "backend").await.is_none(),
+        world::primary_service_connect_in(&emulator, CLUSTER, "backend")
+            .await
+            .is_none_or(|c| !c.enabled()),
         "prod unwired"
     );
     let after = namespaces(&emulator).await;
@@ -388,7 +359,11 @@ async fn a_cluster_change_with_create_before_destroy_stops_before_changing_anyth
         counters.calls("servicediscovery:CreatePrivateDnsNamespace"),
         0
     );
-    assert!(primary_in(&emulator, CLUSTER, "backend").await.is_some());
+    assert!(
+        world::primary_service_connect_in(&emulator, CLUSTER, "backend")
+            .await
+            .is_some_and(|c| c.enabled())
+    );
     // Terraform kept the old object as the current one.
     let state = dir.state();
     let values = &state["values"]["root_module"]["resources"][0]["values"];
@@ -397,8 +372,16 @@ async fn a_cluster_change_with_create_before_destroy_stops_before_changing_anyth
     // Without create_before_destroy the same change goes through.
     dir.write("main.tf", &mesh_config(&world, "staging", SEED_SERVICES));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    assert!(primary_in(&emulator, "staging", "backend").await.is_some());
-    assert!(primary_in(&emulator, CLUSTER, "backend").await.is_none());
+    assert!(
+        world::primary_service_connect_in(&emulator, "staging", "backend")
+            .await
+            .is_some_and(|c| c.enabled())
+    );
+    assert!(
+        world::primary_service_connect_in(&emulator, CLUSTER, "backend")
+            .await
+            .is_none_or(|c| !c.enabled())
+    );
     dir.assert_no_changes();
 }
 

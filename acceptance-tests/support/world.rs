@@ -153,10 +153,15 @@ pub async fn delete_service(emulator: &Emulator, service: &str) {
 
 /// The ECS service as DescribeServices shows it.
 pub async fn describe(emulator: &Emulator, service: &str) -> Service {
+    describe_in(emulator, CLUSTER, service).await
+}
+
+/// [`describe`] in another cluster.
+pub async fn describe_in(emulator: &Emulator, cluster: &str, service: &str) -> Service {
     emulator
         .ecs()
         .describe_services()
-        .cluster(CLUSTER)
+        .cluster(cluster)
         .services(service)
         .send()
         .await
@@ -172,7 +177,16 @@ pub async fn primary_service_connect(
     emulator: &Emulator,
     service: &str,
 ) -> Option<aws_sdk_ecs::types::ServiceConnectConfiguration> {
-    describe(emulator, service)
+    primary_service_connect_in(emulator, CLUSTER, service).await
+}
+
+/// [`primary_service_connect`] in another cluster.
+pub async fn primary_service_connect_in(
+    emulator: &Emulator,
+    cluster: &str,
+    service: &str,
+) -> Option<aws_sdk_ecs::types::ServiceConnectConfiguration> {
+    describe_in(emulator, cluster, service)
         .await
         .deployments()
         .iter()

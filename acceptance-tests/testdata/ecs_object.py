@@ -14,33 +14,9 @@ Talks to whatever AWS_ENDPOINT_URL names, with the environment's credentials and
 import os
 import sys
 
-import boto3
-
-
-def ecs():
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.client("ecs", region_name=region)
-
-
-def create_service(cluster, name, port_name, port):
-    client = ecs()
-    task = client.register_task_definition(
-        family=name,
-        containerDefinitions=[
-            {
-                "name": "app",
-                "image": "public.ecr.aws/nginx/nginx:latest",
-                "memory": 256,
-                "portMappings": [{"name": port_name, "containerPort": int(port)}],
-            }
-        ],
-    )
-    client.create_service(
-        cluster=cluster,
-        serviceName=name,
-        taskDefinition=task["taskDefinition"]["taskDefinitionArn"],
-        desiredCount=1,
-    )
+# The demo's AWS helpers (acceptance-tests/demo_aws.py) make services the same way.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from demo_aws import create_service, ecs  # noqa: E402
 
 
 def main(argv):
@@ -50,7 +26,7 @@ def main(argv):
         case ["cluster", "delete", name]:
             ecs().delete_cluster(cluster=name)
         case ["service", "create", cluster, name, port_name, port]:
-            create_service(cluster, name, port_name, port)
+            create_service(ecs(), cluster, name, port_name, int(port))
         case ["service", "delete", cluster, name]:
             ecs().delete_service(cluster=cluster, service=name, force=True)
         case _:

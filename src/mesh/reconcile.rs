@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{ObservedEndpoint, ObservedServiceConnect, ServerSpec, Wiring};
+use super::model::{
+    ObservedEndpoint, ObservedNamespace, ObservedServiceConnect, ServerSpec, Wiring,
+};
 use super::names::{default_dns_name, same_namespace};
 
 /// The namespace as every form ECS may echo it.
@@ -17,6 +19,16 @@ pub struct NamespaceRef {
     pub id: String,
     pub arn: String,
     pub name: String,
+}
+
+impl From<&ObservedNamespace> for NamespaceRef {
+    fn from(namespace: &ObservedNamespace) -> Self {
+        Self {
+            id: namespace.id.clone(),
+            arn: namespace.arn.clone(),
+            name: namespace.name.clone(),
+        }
+    }
 }
 
 impl NamespaceRef {

@@ -41,13 +41,12 @@ pub(super) async fn apply(
     let mut private = PrivateState::decode(&request.planned_private);
     // Only plans need it; what is stored is the new object's own.
     private.prior_namespace = None;
-    let (state, private, diagnostics) = match (prior, planned) {
+    let (mut state, private, diagnostics) = match (prior, planned) {
         (None, Some(planned)) => create(&gateway, planned, private, ctx).await,
         (Some(prior), Some(planned)) => update(&gateway, prior, planned, private, ctx).await,
         (Some(prior), None) => delete(&gateway, prior, private, ctx).await,
         (None, None) => (None, private, Diagnostics::default()),
     };
-    let mut state = state;
     if let Some(model) = &mut state {
         model.pending_cleanup = private.pending_names();
     }
@@ -208,7 +207,7 @@ async fn delete(
             );
         }
     };
-    let reference = namespace_ref(&namespace);
+    let reference = NamespaceRef::from(&namespace);
     // Nothing to wait for: turning services off needs none to appear.
     let patience = Patience {
         appearance: std::time::Duration::ZERO,
@@ -297,7 +296,7 @@ async fn wire_and_record(
     diagnostics: &mut Diagnostics,
 ) -> InternalModel {
     let cluster = model.cluster.known().cloned().unwrap_or_default();
-    let reference = namespace_ref(namespace);
+    let reference = NamespaceRef::from(namespace);
     let previously_managed = &prior.map(InternalModel::service_names).unwrap_or_default();
     let desired = model.desired_wiring();
     let managed: BTreeSet<String> = desired
@@ -542,8 +541,10 @@ async fn find_or_create_namespace(
         let request_id = candidate.creator_request_id.as_deref().unwrap_or_default();
         let from_us = request_id.starts_with(&ours);
         // Another cluster's mesh, e.g. the object a cluster change with
-        // create_before_destroy is replacing: AWS would refuse a second namespace of the
-        // name in the VPC, so stop here, before anything changes.
+        // create_before_destroy is replacing. Cloud Map fails a namespace whose private
+        // hosted zone overlaps one already associated with the VPC (CANNOT_CREATE_HOSTED_ZONE
+        // / ConflictingDomainExists; terraform-provider-aws servicediscovery operation.go),
+        // so stop here, before anything changes.
         let from_another_mesh = !from_us && is_servicemesh_request_id(request_id);
         if !from_us && !from_another_mesh {
             continue;
@@ -559,7 +560,7 @@ async fn find_or_create_namespace(
         if in_vpc && from_another_mesh {
             return Err(GatewayError::new(
                 format!("creating Cloud Map private DNS namespace {name} in {vpc_id}"),
-                Some("NamespaceAlreadyExists".into()),
+                None, // our own finding: no AWS error code
                 taken_namespace_detail(&name, &vpc_id, &candidate.id, cluster_name(cluster), true),
             ));
         }
@@ -632,14 +633,6 @@ fn record_namespace(
             }
             *service = std::mem::take(service).with_defaults(key, &model.namespace);
         }
-    }
-}
-
-fn namespace_ref(namespace: &ObservedNamespace) -> NamespaceRef {
-    NamespaceRef {
-        id: namespace.id.clone(),
-        arn: namespace.arn.clone(),
-        name: namespace.name.clone(),
     }
 }
 

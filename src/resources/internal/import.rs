@@ -201,11 +201,7 @@ pub async fn wired_services(
 ) -> Result<BTreeMap<String, Wiring>, GatewayError> {
     let names = gateway.ecs.list_service_names(cluster).await?;
     let described = gateway.ecs.describe_services(cluster, &names).await?;
-    let reference = NamespaceRef {
-        id: namespace.id.clone(),
-        arn: namespace.arn.clone(),
-        name: namespace.name.clone(),
-    };
+    let reference = NamespaceRef::from(namespace);
     Ok(described
         .into_iter()
         .filter_map(|(name, service)| {

@@ -385,11 +385,7 @@ async fn own_namespaces(
             .as_deref()
             .is_some_and(|r| r.starts_with(&prefix));
         if ours && &namespace.name == name {
-            own.push(NamespaceRef {
-                id: namespace.id,
-                arn: namespace.arn,
-                name: namespace.name,
-            });
+            own.push(NamespaceRef::from(&namespace));
         }
     }
     Ok(own)

@@ -182,11 +182,7 @@ fn apply_services(
     services: &BTreeMap<String, Option<EcsService>>,
     diagnostics: &mut Diagnostics,
 ) {
-    let reference = NamespaceRef {
-        id: namespace.id.clone(),
-        arn: namespace.arn.clone(),
-        name: namespace.name.clone(),
-    };
+    let reference = NamespaceRef::from(namespace);
     let wiring_of = |name: &str| {
         services
             .get(name)

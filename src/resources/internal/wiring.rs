@@ -29,9 +29,11 @@ pub struct WiringOutcome {
     pub freed_discovery: Vec<(String, String)>,
 }
 
-/// How long an apply waits for a cluster or ECS service that is not there yet, as
-/// terraform-provider-aws does after CreateService: ECS is eventually consistent, and
-/// the object is often created by another resource moments earlier in the same apply.
+/// How long an apply waits for a cluster or ECS service that is not there yet. ECS is
+/// eventually consistent after CreateService, and the object is often created by another
+/// resource moments earlier in the same apply; terraform-provider-aws waits 2 minutes for
+/// a new service to be found and ACTIVE (`findServiceByTwoPartKeyWaitForActive`,
+/// internal/service/ecs; ../shared/research/real-aws-semantics.md).
 pub const APPEARANCE_WAIT: Duration = Duration::from_secs(120);
 
 /// How long and under which stop signal one wiring pass may wait for services.
@@ -64,12 +66,10 @@ pub async fn wire(
 
     // A desired service that does not exist (or is not ACTIVE) by now cannot be wired.
     desired.retain(|name, _| {
-        let status = observed
-            .get(name)
-            .and_then(Option::as_ref)
-            .map(|s| s.observed.status.as_str());
-        let ready = status == Some("ACTIVE");
+        let service = observed.get(name).and_then(Option::as_ref);
+        let ready = service.is_some_and(|s| s.observed.is_active());
         if !ready {
+            let status = service.map(|s| s.observed.status.as_str());
             let waited = patience.appearance.as_secs();
             outcome.failures.push((
                 name.clone(),
