@@ -22,13 +22,11 @@ pub(super) async fn plan(
     };
     let prior = resource.decode(&request.prior_state).ok().flatten();
     let mut private = PrivateState::decode(&request.prior_private);
-    match &prior {
-        // Handed on to the plan of a replacement (see PrivateState::prior_namespace).
-        Some(prior) => private.prior_namespace = PriorNamespace::of(prior),
-        // A first plan of a new object: nothing of an earlier one applies.
-        None if request.prior_private.is_empty() => private.prior_namespace = None,
-        // The replacement's plan: keep what the first plan recorded.
-        None => {}
+    // Handed on to the plan of a replacement (see PrivateState::prior_namespace). With no
+    // prior, the private state is empty for a new object, or is what the replaced
+    // object's plan recorded: kept as it is.
+    if let Some(prior) = &prior {
+        private.prior_namespace = PriorNamespace::of(prior);
     }
     // Warnings from the checks (e.g. settings made elsewhere) go out with the plan.
     let mut warnings = Diagnostics::default();
