@@ -644,6 +644,10 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
         "{apply}"
     );
     assert!(text.contains("The next apply deletes it"), "{apply}");
+    assert!(
+        !text.contains(".. The next apply"),
+        "one full stop after AWS's message:\n{apply}"
+    );
     emulator.clear_faults().await;
 
     // Refresh alone deletes nothing.

@@ -204,3 +204,73 @@ async fn an_update_that_cannot_read_ecs_keeps_the_services_recorded() {
         "only payments is wired"
     );
 }
+
+/// An outage that begins at any one call of an update (one run per call, from the first
+/// refresh read to the last clean-up) ends, after one further apply with AWS healthy
+/// again, with no Cloud Map service that no ECS service uses.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_from_any_call_of_an_update_leaves_no_orphan_after_one_more_apply() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let discovery_names = |suffix: &str| {
+        config(&world, "")
+            .replace(
+                "backend = { port_name = \"backend-8080-tcp\" }",
+                &format!(
+                    "backend = {{ port_name = \"backend-8080-tcp\", discovery_name = \"backend{suffix}\" }}"
+                ),
+            )
+            .replace(
+                "orders  = { port_name = \"orders-9090-tcp\" }",
+                &format!(
+                    "orders  = {{ port_name = \"orders-9090-tcp\", discovery_name = \"orders{suffix}\" }}"
+                ),
+            )
+    };
+    dir.write("main.tf", &discovery_names(""));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    // A healthy rename, to count the calls an update makes.
+    emulator.reset_counters().await;
+    dir.write("main.tf", &discovery_names("-v2"));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let counters = emulator.counters().await;
+    assert_eq!(counters.calls("ecs:UpdateService"), 2, "{counters:?}");
+    assert_eq!(
+        counters.calls("servicediscovery:DeleteService"),
+        2,
+        "{counters:?}"
+    );
+    let calls: u64 = counters.calls.values().sum();
+    assert_eq!(
+        world::unused_cloud_map_services(&emulator).await,
+        Vec::<String>::new()
+    );
+
+    for first_failed_call in 0..calls {
+        // Rename back and forth, so that every run is the same kind of update.
+        let suffix = if first_failed_call % 2 == 0 {
+            ""
+        } else {
+            "-v2"
+        };
+        dir.write("main.tf", &discovery_names(suffix));
+        emulator
+            .inject_fault(Fault::server_error("*").after(first_failed_call))
+            .await;
+        let outage = dir.run(&["apply", "-auto-approve", "-no-color"]);
+        emulator.clear_faults().await;
+        let recovery = dir.run(&["apply", "-auto-approve", "-no-color"]);
+        assert_eq!(
+            recovery.code, 0,
+            "outage from call {first_failed_call}:\n{outage}\nrecovery:\n{recovery}"
+        );
+        let unused = world::unused_cloud_map_services(&emulator).await;
+        assert!(
+            unused.is_empty(),
+            "outage from call {first_failed_call} left {unused:?} after one more apply:\n{outage}\nrecovery:\n{recovery}"
+        );
+    }
+    dir.assert_no_changes();
+}

@@ -269,3 +269,31 @@ pub async fn console_built_mesh(
     }
     namespace_id
 }
+
+/// Cloud Map services that no deployment of any seeded ECS service uses (a
+/// deployment's Service Connect entry names its Cloud Map service by discovery name,
+/// or by port alias when it has none).
+pub async fn unused_cloud_map_services(emulator: &Emulator) -> Vec<String> {
+    let mut in_use = std::collections::BTreeSet::new();
+    for (service, _, _) in SERVERS.iter().chain(std::iter::once(&CLIENT)) {
+        for deployment in describe(emulator, service).await.deployments() {
+            let entries = deployment
+                .service_connect_configuration()
+                .map(|sc| sc.services())
+                .unwrap_or_default();
+            for entry in entries {
+                in_use.insert(
+                    entry
+                        .discovery_name()
+                        .unwrap_or(entry.port_name())
+                        .to_string(),
+                );
+            }
+        }
+    }
+    cloud_map_services(emulator)
+        .await
+        .into_iter()
+        .filter(|name| !in_use.contains(name))
+        .collect()
+}

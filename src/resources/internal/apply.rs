@@ -425,8 +425,10 @@ async fn clean_freed_discovery(
             diagnostics.push(Diagnostic::warning(
                 "Cloud Map service left behind",
                 format!(
-                    "{err}. The next apply deletes it (the plan lists it under pending_cleanup), and so \
-                     does a destroy, once ECS lets go of it."
+                    "{}. The next apply deletes it (the plan lists it under pending_cleanup), and so \
+                     does a destroy, once ECS lets go of it.",
+                    // AWS's messages usually end in a full stop already.
+                    err.to_string().trim_end_matches('.')
                 ),
             ));
             private.pending_cleanup.push((name, arn));
