@@ -7,6 +7,7 @@ mod adoption;
 mod emulator_conformance;
 mod import;
 mod lifecycle;
+mod never_lose_track;
 mod packaging;
 mod partial_failure;
 mod plugin_transport;

@@ -132,6 +132,33 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     assert_eq!(out.code, 1, "{out}");
     assert!(out.flat_output().contains("not an absolute URL"), "{out}");
 
+    // Numbers out of range, in words a user knows, on their line.
+    for (body, words) in [
+        (
+            "  max_retries = -1",
+            "max_retries is -1. Use 0 (no retries) or more",
+        ),
+        (
+            "  max_concurrency = 0",
+            "max_concurrency is 0. Use 1 or more",
+        ),
+        ("  max_retries = 2.5", "max_retries is 2.5."),
+    ] {
+        dir.write("main.tf", &config(body, &world.vpc_id));
+        let out = dir.run(&["validate", "-no-color"]);
+        assert_eq!(out.code, 1, "{out}");
+        let text = out.flat_output();
+        assert!(text.contains(words), "{body}:\n{out}");
+        assert!(!text.contains("expected u32"), "no decoder words:\n{out}");
+        assert!(
+            text.contains(&format!(
+                "on main.tf line {}",
+                line_of_text(&config(body, &world.vpc_id), body.trim())
+            )),
+            "points at the line:\n{out}"
+        );
+    }
+
     // A role that cannot be assumed: AWS's own message comes through.
     let dir = world::workdir(&emulator);
     emulator
@@ -293,4 +320,12 @@ async fn configures_from_instance_metadata() {
         imds.credential_requests() >= 1,
         "credentials came from instance metadata"
     );
+}
+
+/// The 1-based line of `text` that contains `needle`.
+fn line_of_text(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|index| index + 1)
+        .expect("the needle is in the text")
 }

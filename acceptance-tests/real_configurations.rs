@@ -211,7 +211,7 @@ async fn apply_reports_a_service_that_never_appears_by_name() {
     assert_ne!(apply.code, 0, "{apply}");
     let text = apply.flat_output();
     assert!(
-        text.contains("enabling Service Connect on ECS service prod/ghost: the service does not exist after waiting 3 s"),
+        text.contains("enabling Service Connect on ECS service prod/ghost: the service does not exist after waiting 3s"),
         "{apply}"
     );
     // What did work is recorded: backend is wired and in the state.

@@ -384,6 +384,39 @@ fn config_cases(world: &World) -> Vec<Case> {
     let arn_id = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abcdefghijklmnop";
 
     let mut cases = vec![
+        // --- required values set to null ---------------------------------------------------
+        Case::new(
+            "cluster set to null",
+            Run::ValidateAndPlan,
+            format!(
+                "  cluster = null\n{}{}",
+                attrs(&[("namespace", NAMESPACE), ("vpc_id", vpc)]),
+                services(&[BACKEND])
+            ),
+            "Missing required value",
+            "cluster is null. Set it to the name or ARN of the ECS cluster",
+            "cluster = null",
+        ),
+        Case::new(
+            "services entry set to null",
+            Run::ValidateAndPlan,
+            format!("{}{}", owned(world), services(&["backend = null"])),
+            "Missing required value",
+            "services[\"backend\"] is null. Give it at least a port_name",
+            "backend = null",
+        ),
+        Case::new(
+            "port_name set to null",
+            Run::ValidateAndPlan,
+            format!(
+                "{}{}",
+                owned(world),
+                services(&["backend = { port_name = null }"])
+            ),
+            "Missing required value",
+            "services[\"backend\"].port_name is null. Set it to the name of the port mapping",
+            "backend = {",
+        ),
         // --- cluster -------------------------------------------------------------------
         Case::new(
             "cluster name with a space",

@@ -163,6 +163,11 @@ impl Workdir {
     /// Runs `terraform ARGS...` in the working directory, in its own process group so
     /// nothing it starts can outlive the test.
     pub fn run(&self, args: &[&str]) -> Outcome {
+        self.start(args).wait()
+    }
+
+    /// Starts `terraform ARGS...` like [`Workdir::run`] and returns at once.
+    pub fn start(&self, args: &[&str]) -> Running {
         use std::os::unix::process::CommandExt;
         let started = Instant::now();
         let mut command = Command::new(terraform_binary());
@@ -175,17 +180,11 @@ impl Workdir {
             .stderr(Stdio::piped())
             .process_group(0);
         let child = command.spawn().expect("starting terraform");
-        let group = child.id() as i32;
-        let guard = GroupGuard(group);
-        let output = child.wait_with_output().expect("waiting for terraform");
-        let leftover_processes = lingering_group_members(group, Duration::from_secs(1));
-        drop(guard);
-        Outcome {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            elapsed: started.elapsed(),
-            leftover_processes,
+        let guard = GroupGuard(child.id() as i32);
+        Running {
+            child,
+            guard,
+            started,
         }
     }
 
@@ -200,6 +199,44 @@ impl Workdir {
     pub fn state(&self) -> serde_json::Value {
         let outcome = self.run(&["show", "-json"]).success();
         serde_json::from_str(&outcome.stdout).expect("terraform show -json printed JSON")
+    }
+}
+
+/// A Terraform command still running.
+pub struct Running {
+    child: std::process::Child,
+    guard: GroupGuard,
+    started: Instant,
+}
+
+impl Running {
+    /// Sends SIGINT to Terraform's whole process group, as a terminal's Ctrl-C does:
+    /// Terraform and the providers it started all receive it.
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", "--", &format!("-{}", self.guard.0)])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -INT failed");
+    }
+
+    /// Waits for Terraform to end and collects what it printed.
+    pub fn wait(self) -> Outcome {
+        let Running {
+            child,
+            guard,
+            started,
+        } = self;
+        let output = child.wait_with_output().expect("waiting for terraform");
+        let leftover_processes = lingering_group_members(guard.0, Duration::from_secs(1));
+        drop(guard);
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            elapsed: started.elapsed(),
+            leftover_processes,
+        }
     }
 }
 

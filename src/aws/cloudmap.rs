@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_servicediscovery::operation::create_private_dns_namespace::CreatePrivateDnsNamespaceError;
+use aws_sdk_servicediscovery::operation::delete_namespace::DeleteNamespaceError;
 use aws_sdk_servicediscovery::types::{
     FilterCondition, NamespaceFilter, NamespaceFilterName, OperationStatus, OperationTargetType,
     PrivateDnsNamespaceChange, ServiceFilter, ServiceFilterName, Tag,
@@ -16,24 +17,58 @@ use tokio_util::sync::CancellationToken;
 use super::error::GatewayError;
 use super::wait::{WaitEnd, Waiter};
 use crate::mesh::model::ObservedNamespace;
+use crate::mesh::validate::format_go_duration;
 
-/// How a create request ended up with a namespace.
+/// Where a create request left things.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CreateOutcome {
-    /// Our request's operation (or the earlier one with the same request id) finished.
-    Created { namespace_id: String },
+pub enum NamespaceStart {
+    /// AWS accepted it (or an earlier try with the same request id): this operation
+    /// creates the namespace.
+    Operation(String),
     /// A namespace made by an earlier try with the same request id already exists.
-    Adopted { namespace_id: String },
+    Exists(String),
 }
 
-impl CreateOutcome {
-    pub fn namespace_id(&self) -> &str {
+/// Where an asynchronous Cloud Map operation stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OperationState {
+    /// SUBMITTED or PENDING.
+    Running,
+    /// SUCCESS, with the namespace it names, if any.
+    Succeeded(BTreeMap<OperationTargetType, String>),
+    /// FAIL, with AWS's code and message.
+    Failed {
+        code: Option<String>,
+        message: String,
+    },
+}
+
+/// Why we stopped watching an operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OperationEnd {
+    /// It failed: AWS made nothing.
+    Failed(GatewayError),
+    /// We stopped before it ended (timeout, StopProvider, or GetOperation failed): it
+    /// may still succeed.
+    Unfinished(GatewayError),
+}
+
+impl OperationEnd {
+    pub fn into_error(self) -> GatewayError {
         match self {
-            CreateOutcome::Created { namespace_id } | CreateOutcome::Adopted { namespace_id } => {
-                namespace_id
-            }
+            OperationEnd::Failed(err) | OperationEnd::Unfinished(err) => err,
         }
     }
+}
+
+/// The words for creating a namespace, in every error about it.
+pub fn create_namespace_action(name: &str, vpc_id: &str) -> String {
+    format!("creating Cloud Map private DNS namespace {name} in {vpc_id}")
+}
+
+/// The namespace an operation's targets name.
+pub fn namespace_target(targets: &BTreeMap<OperationTargetType, String>) -> Option<String> {
+    targets.get(&OperationTargetType::Namespace).cloned()
 }
 
 /// What to create.
@@ -70,15 +105,14 @@ impl CloudMap {
         self.limit.acquire().await.ok()
     }
 
-    /// Creates a private DNS namespace and waits for it. `request.request_id` (kept by
-    /// the caller in private state) makes a retried apply find the first try's
-    /// namespace instead of creating a second one.
-    pub async fn create_private_dns_namespace(
+    /// Asks Cloud Map for a private DNS namespace. `request.request_id` (kept by the
+    /// caller in private state) makes a retried apply find the first try's namespace or
+    /// operation instead of creating a second one. The namespace exists only once the
+    /// operation succeeds: see [`CloudMap::created_namespace`].
+    pub async fn start_private_dns_namespace(
         &self,
         request: &NamespaceRequest<'_>,
-        timeout: Duration,
-        cancel: &CancellationToken,
-    ) -> Result<CreateOutcome, GatewayError> {
+    ) -> Result<NamespaceStart, GatewayError> {
         let NamespaceRequest {
             name,
             vpc_id,
@@ -86,7 +120,6 @@ impl CloudMap {
             tags,
             request_id,
         } = *request;
-        let action = format!("creating Cloud Map private DNS namespace {name} in {vpc_id}");
         let sent = {
             let _permit = self.permit().await;
             self.client
@@ -99,41 +132,92 @@ impl CloudMap {
                 .send()
                 .await
         };
-        let operation_id = match sent {
-            Ok(output) => output.operation_id().unwrap_or_default().to_string(),
-            Err(err) => match err.as_service_error() {
-                Some(CreatePrivateDnsNamespaceError::NamespaceAlreadyExists(exists))
-                    if exists.creator_request_id() == Some(request_id) =>
-                {
-                    if let Some(id) = exists.namespace_id() {
-                        return Ok(CreateOutcome::Adopted {
-                            namespace_id: id.to_string(),
-                        });
-                    }
-                    return Err(GatewayError::from_sdk(action, &err));
-                }
-                Some(CreatePrivateDnsNamespaceError::DuplicateRequest(duplicate)) => {
-                    match duplicate.duplicate_operation_id() {
-                        Some(operation) => operation.to_string(),
-                        None => return Err(GatewayError::from_sdk(action, &err)),
-                    }
-                }
-                _ => return Err(GatewayError::from_sdk(action, &err)),
-            },
+        let err = match sent {
+            Ok(output) => {
+                return Ok(NamespaceStart::Operation(
+                    output.operation_id().unwrap_or_default().to_string(),
+                ));
+            }
+            Err(err) => err,
         };
+        match err.as_service_error() {
+            Some(CreatePrivateDnsNamespaceError::NamespaceAlreadyExists(exists))
+                if exists.creator_request_id() == Some(request_id) =>
+            {
+                if let Some(id) = exists.namespace_id() {
+                    return Ok(NamespaceStart::Exists(id.to_string()));
+                }
+            }
+            Some(CreatePrivateDnsNamespaceError::DuplicateRequest(duplicate)) => {
+                if let Some(operation) = duplicate.duplicate_operation_id() {
+                    return Ok(NamespaceStart::Operation(operation.to_string()));
+                }
+            }
+            _ => {}
+        }
+        Err(GatewayError::from_sdk(
+            create_namespace_action(name, vpc_id),
+            &err,
+        ))
+    }
+
+    /// Waits for a create operation and returns the id of the namespace it made.
+    pub async fn created_namespace(
+        &self,
+        operation_id: &str,
+        action: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<String, OperationEnd> {
         let targets = self
-            .wait_for_operation(&operation_id, &action, timeout, cancel)
+            .poll_operation(operation_id, action, timeout, cancel)
             .await?;
-        match targets.get(&OperationTargetType::Namespace) {
-            Some(id) => Ok(CreateOutcome::Created {
-                namespace_id: id.clone(),
-            }),
-            None => Err(GatewayError::new(
+        namespace_target(&targets).ok_or_else(|| {
+            OperationEnd::Unfinished(GatewayError::new(
                 action,
                 None,
                 format!("operation {operation_id} succeeded without naming a namespace"),
-            )),
+            ))
+        })
+    }
+
+    /// Reads an operation once.
+    pub async fn operation_state(
+        &self,
+        operation_id: &str,
+        action: &str,
+    ) -> Result<OperationState, GatewayError> {
+        let output = {
+            let _permit = self.permit().await;
+            self.client
+                .get_operation()
+                .operation_id(operation_id)
+                .send()
+                .await
         }
+        .map_err(|err| {
+            GatewayError::from_sdk(format!("{action}: reading operation {operation_id}"), &err)
+        })?;
+        let Some(operation) = output.operation() else {
+            return Ok(OperationState::Running);
+        };
+        Ok(match operation.status() {
+            Some(OperationStatus::Success) => OperationState::Succeeded(
+                operation
+                    .targets()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            ),
+            Some(OperationStatus::Fail) => OperationState::Failed {
+                code: operation.error_code().map(str::to_string),
+                message: format!(
+                    "{}: {}",
+                    operation.error_code().unwrap_or("FAIL"),
+                    operation.error_message().unwrap_or("the operation failed")
+                ),
+            },
+            _ => OperationState::Running,
+        })
     }
 
     /// Polls GetOperation through SUBMITTED and PENDING until SUCCESS or FAIL.
@@ -144,46 +228,40 @@ impl CloudMap {
         timeout: Duration,
         cancel: &CancellationToken,
     ) -> Result<BTreeMap<OperationTargetType, String>, GatewayError> {
+        self.poll_operation(operation_id, action, timeout, cancel)
+            .await
+            .map_err(OperationEnd::into_error)
+    }
+
+    async fn poll_operation(
+        &self,
+        operation_id: &str,
+        action: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<BTreeMap<OperationTargetType, String>, OperationEnd> {
         let mut waiter = Waiter::for_operation(timeout, cancel.clone());
         loop {
-            let output = {
-                let _permit = self.permit().await;
-                self.client
-                    .get_operation()
-                    .operation_id(operation_id)
-                    .send()
-                    .await
-            }
-            .map_err(|err| {
-                GatewayError::from_sdk(format!("{action}: reading operation {operation_id}"), &err)
-            })?;
-            if let Some(operation) = output.operation() {
-                match operation.status() {
-                    Some(OperationStatus::Success) => {
-                        return Ok(operation
-                            .targets()
-                            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                            .unwrap_or_default());
-                    }
-                    Some(OperationStatus::Fail) => {
-                        let code = operation.error_code().map(str::to_string);
-                        let message = format!(
-                            "{}: {}",
-                            operation.error_code().unwrap_or("FAIL"),
-                            operation.error_message().unwrap_or("the operation failed")
-                        );
-                        return Err(GatewayError::new(action, code, message));
-                    }
-                    _ => {}
+            match self
+                .operation_state(operation_id, action)
+                .await
+                .map_err(OperationEnd::Unfinished)?
+            {
+                OperationState::Succeeded(targets) => return Ok(targets),
+                OperationState::Failed { code, message } => {
+                    return Err(OperationEnd::Failed(GatewayError::new(
+                        action, code, message,
+                    )));
                 }
+                OperationState::Running => {}
             }
             if let Err(end) = waiter.pause().await {
-                return Err(wait_error(
+                return Err(OperationEnd::Unfinished(wait_error(
                     action,
                     &format!("operation {operation_id}"),
                     timeout,
                     end,
-                ));
+                )));
             }
         }
     }
@@ -446,6 +524,13 @@ impl CloudMap {
                     Some(e) if e.is_resource_in_use() => {
                         Attempt::InUse(GatewayError::from_sdk(action_ref, &err))
                     }
+                    // An earlier try's delete is still under way (we stopped watching
+                    // it): wait for that one.
+                    Some(DeleteNamespaceError::DuplicateRequest(duplicate))
+                        if duplicate.duplicate_operation_id().is_some() =>
+                    {
+                        Attempt::Done(duplicate.duplicate_operation_id().map(str::to_string))
+                    }
                     _ => Attempt::Failed(GatewayError::from_sdk(action_ref, &err)),
                 },
             }
@@ -504,8 +589,9 @@ fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 fn wait_error(action: &str, what: &str, timeout: Duration, end: WaitEnd) -> GatewayError {
     let message = match end {
         WaitEnd::TimedOut => format!(
-            "{what} did not finish within {}s; raise the resource's timeouts and apply again",
-            timeout.as_secs()
+            "{what} did not finish within {} (the resource's timeout); raise it in `timeouts` \
+             and apply again",
+            format_go_duration(timeout)
         ),
         WaitEnd::Cancelled => {
             format!("stopped waiting for {what}: Terraform asked the provider to stop")

@@ -68,6 +68,7 @@ pub async fn serve_managed<P: Provider>(
         identity.as_ref().map(|(id, _)| id.cert_der.as_ref()),
     );
     let tls = identity.map(|(_, config)| config);
+    ignore_interrupts();
     watch_parent(shutdown.clone());
     watch_terminate_signal(shutdown.clone());
     run(provider, listener, tls, shutdown, move || {
@@ -205,6 +206,27 @@ fn watch_parent(shutdown: CancellationToken) {
                     }
                 }
             }
+        }
+    });
+}
+
+/// A terminal's Ctrl-C reaches the whole process group, the provider included. Like
+/// go-plugin servers (hashicorp/go-plugin server.go eats interrupts), we let Terraform
+/// decide: it forwards the stop as StopProvider and closes us when it is done. Dying on
+/// the spot would lose the result of the apply in flight.
+fn ignore_interrupts() {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Registering a handler replaces the default action (terminate) for the process.
+    let mut interrupts = match signal(SignalKind::interrupt()) {
+        Ok(interrupts) => interrupts,
+        Err(err) => {
+            tracing::warn!("cannot ignore SIGINT, Ctrl-C will end the provider: {err}");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while interrupts.recv().await.is_some() {
+            tracing::debug!("ignoring SIGINT: Terraform stops the provider with StopProvider");
         }
     });
 }

@@ -7,14 +7,16 @@ use serde::Deserialize;
 use crate::aws::config::{AssumeRole, AwsSettings, Endpoints};
 use crate::mesh::validate::parse_duration;
 use crate::protocol::diagnostics::Diagnostics;
-use crate::protocol::value::{AttributePath, Value, from_value};
+use crate::protocol::value::{AttributePath, Number, Value, from_value};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ProviderModel {
     pub region: Option<String>,
     pub profile: Option<String>,
-    pub max_retries: Option<u32>,
-    pub max_concurrency: Option<u32>,
+    /// Numbers as written, so that a negative or fractional value gets a message of
+    /// ours instead of a decoding error.
+    pub max_retries: Option<Number>,
+    pub max_concurrency: Option<Number>,
     pub assume_role: Option<AssumeRoleModel>,
     pub endpoints: Option<EndpointsModel>,
     pub default_tags: Option<DefaultTagsModel>,
@@ -62,10 +64,35 @@ impl ProviderModel {
 
     /// Checks that need no AWS call.
     pub fn validate(&self) -> Diagnostics {
-        match self.duration() {
-            Ok(_) => Diagnostics::default(),
-            Err(diagnostics) => diagnostics,
+        let mut diagnostics = Diagnostics::default();
+        for result in [
+            self.duration().map(|_| ()),
+            self.max_retries().map(|_| ()),
+            self.max_concurrency().map(|_| ()),
+        ] {
+            if let Err(errors) = result {
+                diagnostics.extend(errors);
+            }
         }
+        diagnostics
+    }
+
+    fn max_retries(&self) -> Result<Option<u32>, Diagnostics> {
+        whole_number(
+            "max_retries",
+            self.max_retries.as_ref(),
+            0,
+            "Use 0 (no retries) or more; terraform-provider-aws uses 25.",
+        )
+    }
+
+    fn max_concurrency(&self) -> Result<Option<u32>, Diagnostics> {
+        whole_number(
+            "max_concurrency",
+            self.max_concurrency.as_ref(),
+            1,
+            "Use 1 or more: it is how many AWS calls may be in flight at once.",
+        )
     }
 
     fn duration(&self) -> Result<Option<std::time::Duration>, Diagnostics> {
@@ -89,6 +116,8 @@ impl ProviderModel {
 
     pub fn into_settings(self) -> Result<AwsSettings, Diagnostics> {
         let duration = self.duration()?;
+        let max_retries = self.max_retries()?;
+        let max_concurrency = self.max_concurrency()?;
         let endpoints = self.endpoints.map(|e| Endpoints {
             ecs: e.ecs,
             servicediscovery: e.servicediscovery,
@@ -105,9 +134,29 @@ impl ProviderModel {
                 duration,
             }),
             endpoints: endpoints.unwrap_or_default(),
-            max_retries: self.max_retries,
-            max_concurrency: self.max_concurrency.map(|n| n as usize),
+            max_retries,
+            max_concurrency: max_concurrency.map(|n| n as usize),
             default_tags: self.default_tags.and_then(|d| d.tags).unwrap_or_default(),
         })
+    }
+}
+
+/// A provider setting that must be a whole number of at least `min`.
+fn whole_number(
+    name: &str,
+    number: Option<&Number>,
+    min: u32,
+    advice: &str,
+) -> Result<Option<u32>, Diagnostics> {
+    let Some(number) = number else {
+        return Ok(None);
+    };
+    match number.to_i64().and_then(|n| u32::try_from(n).ok()) {
+        Some(value) if value >= min => Ok(Some(value)),
+        _ => Err(Diagnostics::error_at(
+            AttributePath::root().attribute(name),
+            "Invalid provider configuration",
+            format!("{name} is {number}. {advice}"),
+        )),
     }
 }

@@ -12,6 +12,7 @@ use super::*;
 /// unknown are skipped: they run again at plan time, when the values are known.
 pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
     let mut out = Vec::new();
+    check_required(config, &mut out);
     check_cluster(config, &mut out);
     check_namespace(config, &mut out);
     check_tags(config, &mut out);
@@ -19,6 +20,51 @@ pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
     check_client_services(config, &mut out);
     check_timeouts(config, &mut out);
     out
+}
+
+/// Required attributes set to null. Terraform checks that a required attribute is
+/// written, not that its value is not null, and never looks inside a map's entries.
+pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
+    if config.cluster.is_none() {
+        out.push(Violation::new(
+            Rule::RequiredNull,
+            Field::Attribute("cluster"),
+            "cluster is null. Set it to the name or ARN of the ECS cluster whose services \
+             the mesh wires, such as \"prod\"."
+                .to_string(),
+        ));
+    }
+    let Some(services) = known(&config.services) else {
+        return;
+    };
+    for (key, entry) in services {
+        let Known::Value(service) = entry else {
+            continue;
+        };
+        if service.null_entry {
+            out.push(Violation::new(
+                Rule::RequiredNull,
+                Field::Service {
+                    key: key.clone(),
+                    attribute: None,
+                },
+                format!(
+                    "services[{key:?}] is null. Give it at least a port_name, such as \
+                     {key} = {{ port_name = \"{key}-8080-tcp\" }}, or remove the entry."
+                ),
+            ));
+        } else if service.port_name.is_none() {
+            out.push(Violation::new(
+                Rule::RequiredNull,
+                service_field(key, "port_name"),
+                format!(
+                    "services[{key:?}].port_name is null. Set it to the name of the port \
+                     mapping in the service's task definition that Service Connect serves, \
+                     such as \"{key}-8080-tcp\"."
+                ),
+            ));
+        }
+    }
 }
 
 pub(super) fn check_cluster(config: &ConfigView, out: &mut Vec<Violation>) {
@@ -269,6 +315,9 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
         let Known::Value(service) = entry else {
             continue;
         };
+        if service.null_entry {
+            continue;
+        }
 
         if let Some(port_name) = known(&service.port_name)
             && let Err(reason) = validate_port_name(port_name)

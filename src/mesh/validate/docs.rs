@@ -49,6 +49,7 @@ pub(super) fn example(rule: Rule) -> ConfigView {
         );
     };
     match rule {
+        Rule::RequiredNull => config.cluster = None,
         Rule::ClusterInvalid => config.cluster = text("prod cluster"),
         Rule::NamespaceNameInvalid => config.namespace = text("Internal.MyApp"),
         Rule::VpcIdInvalid => config.vpc_id = text("vpc-0abc123"),

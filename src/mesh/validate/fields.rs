@@ -337,6 +337,44 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A duration as Go writes it ("1h30m0s", "20m0s", "1.5s", "250ms", "1ns"), the form
+/// `timeouts` values are written in, so that a message quotes what the user set.
+pub fn format_go_duration(duration: Duration) -> String {
+    let nanos = duration.as_nanos();
+    if nanos == 0 {
+        return "0s".to_string();
+    }
+    let with_fraction = |whole: u128, fraction: u128, digits: usize, unit: &str| {
+        let fraction = format!("{fraction:0digits$}");
+        let fraction = fraction.trim_end_matches('0');
+        if fraction.is_empty() {
+            format!("{whole}{unit}")
+        } else {
+            format!("{whole}.{fraction}{unit}")
+        }
+    };
+    if nanos < 1_000 {
+        return format!("{nanos}ns");
+    }
+    if nanos < 1_000_000 {
+        return with_fraction(nanos / 1_000, nanos % 1_000, 3, "µs");
+    }
+    if nanos < 1_000_000_000 {
+        return with_fraction(nanos / 1_000_000, nanos % 1_000_000, 6, "ms");
+    }
+    let seconds = nanos / 1_000_000_000;
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let mut out = String::new();
+    if hours > 0 {
+        out.push_str(&format!("{hours}h"));
+    }
+    if hours > 0 || minutes > 0 {
+        out.push_str(&format!("{minutes}m"));
+    }
+    out.push_str(&with_fraction(seconds, nanos % 1_000_000_000, 9, "s"));
+    out
+}
+
 pub(super) fn duration_from_nanos(nanos: u128) -> Duration {
     // Below 2^63 ns by construction: the seconds fit in u64 and the remainder in u32.
     let seconds = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);

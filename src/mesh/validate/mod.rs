@@ -103,6 +103,8 @@ pub struct ConfigView {
 /// One `services` entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceView {
+    /// The entry itself is null (`backend = null`); its attributes are then all null.
+    pub null_entry: bool,
     pub port_name: Option<Known<String>>,
     pub discovery_name: Option<Known<String>>,
     pub dns_name: Option<Known<String>>,

@@ -48,6 +48,7 @@ impl fmt::Display for Field {
 /// What was broken, as a stable identifier for code and docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
+    RequiredNull,
     ClusterInvalid,
     NamespaceNameInvalid,
     VpcIdInvalid,
@@ -80,7 +81,8 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 28] = [
+    pub const ALL: [Rule; 29] = [
+        Rule::RequiredNull,
         Rule::ClusterInvalid,
         Rule::NamespaceNameInvalid,
         Rule::VpcIdInvalid,
@@ -114,6 +116,7 @@ impl Rule {
     /// A stable kebab-case identifier, for logs, tests and docs.
     pub fn id(self) -> &'static str {
         match self {
+            Rule::RequiredNull => "required-null",
             Rule::ClusterInvalid => "cluster-invalid",
             Rule::NamespaceNameInvalid => "namespace-name-invalid",
             Rule::VpcIdInvalid => "vpc-id-invalid",
@@ -148,6 +151,7 @@ impl Rule {
     /// The one-line summary of every violation of this rule.
     pub fn summary(self) -> &'static str {
         match self {
+            Rule::RequiredNull => "Missing required value",
             Rule::ClusterInvalid => "Invalid ECS cluster",
             Rule::NamespaceNameInvalid => "Invalid namespace name",
             Rule::VpcIdInvalid => "Invalid VPC id",
@@ -182,6 +186,9 @@ impl Rule {
     /// The rule itself, with its limit and where the limit comes from.
     pub fn text(self) -> &'static str {
         match self {
+            Rule::RequiredNull => {
+                "`cluster`, each `services` entry and its `port_name` need a value: an explicit `null` counts as missing (Terraform hands it to the provider as is)."
+            }
             Rule::ClusterInvalid => {
                 "`cluster` is an ECS cluster name (1-255 letters, digits, hyphens, underscores) \
                  or a cluster ARN `arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME` (ECS CreateCluster)."

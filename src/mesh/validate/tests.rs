@@ -99,6 +99,7 @@ fn the_example_configuration_is_clean() {
         ..one_service(
             "backend",
             ServiceView {
+                null_entry: false,
                 port_name: text("backend-8080-tcp"),
                 discovery_name: text("backend"),
                 dns_name: text("backend.internal.myapp"),
@@ -1169,6 +1170,7 @@ fn unknown_values_skip_their_checks() {
 
     // Every attribute of an entry unknown.
     let view = ServiceView {
+        null_entry: false,
         port_name: Some(Known::Unknown),
         discovery_name: Some(Known::Unknown),
         dns_name: Some(Known::Unknown),
@@ -1302,4 +1304,64 @@ fn regenerate_docs() {
         &current[end..]
     );
     std::fs::write(path, updated).expect("write docs/validation.md");
+}
+
+#[test]
+fn required_values_refuse_null_with_their_path() {
+    let mut config = example_base();
+    config.cluster = None;
+    let found = validate_config(&config);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule, Rule::RequiredNull);
+    assert_eq!(found[0].field, Field::Attribute("cluster"));
+
+    let null_entry = ServiceView {
+        null_entry: true,
+        ..ServiceView::default()
+    };
+    let found = validate_config(&one_service("backend", null_entry));
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| (v.rule, v.field.to_string()))
+            .collect::<Vec<_>>(),
+        vec![(Rule::RequiredNull, "services[\"backend\"]".to_string())],
+        "one violation for the entry, none for its null attributes"
+    );
+
+    let no_port_name = ServiceView::default();
+    let found = validate_config(&one_service("backend", no_port_name));
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| (v.rule, v.field.to_string()))
+            .collect::<Vec<_>>(),
+        vec![(
+            Rule::RequiredNull,
+            "services[\"backend\"].port_name".to_string()
+        )]
+    );
+
+    // Unknown may still become a value: not refused.
+    let mut config = example_base();
+    config.cluster = Some(Known::Unknown);
+    assert_clean(&config);
+}
+
+#[test]
+fn durations_read_back_as_go_writes_them() {
+    for (text, shown) in [
+        ("1ns", "1ns"),
+        ("1500ns", "1.5µs"),
+        ("250ms", "250ms"),
+        ("1.5s", "1.5s"),
+        ("90s", "1m30s"),
+        ("20m", "20m0s"),
+        ("1h30m", "1h30m0s"),
+        ("2h", "2h0m0s"),
+    ] {
+        let duration = parse_duration(text).expect("valid");
+        assert_eq!(format_go_duration(duration), shown, "{text}");
+        assert_eq!(parse_duration(shown), Ok(duration), "{shown} parses back");
+    }
 }

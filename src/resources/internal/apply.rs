@@ -1,15 +1,21 @@
 //! Apply: create, update and destroy the mesh, recording exactly what was done.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, Hasher};
 
 use super::InternalResource;
+use super::grouping::failure_diagnostics;
 use super::model::{
-    InternalModel, Operation, PrivateState, ServiceModel, attr_map, endpoints_of, plain_map,
+    InternalModel, Operation, PrivateState, ServiceModel, Successor, attr_map, endpoints_of,
+    plain_map,
 };
-use super::plan_checks::taken_namespace_detail;
+use super::namespace::{
+    CreateFailure, Unconfirmed, existing_namespace, find_or_create_namespace, new_request_id,
+    settle_unconfirmed,
+};
 use super::wiring::{APPEARANCE_WAIT, Patience, WiringOutcome, wire};
-use crate::aws::cloudmap::CloudMapService;
+use crate::aws::cloudmap::{
+    CloudMapService, NamespaceRequest, OperationEnd, create_namespace_action,
+};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
@@ -18,9 +24,6 @@ use crate::mesh::reconcile::NamespaceRef;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{ApplyRequest, ApplyResponse, CallContext};
 use crate::protocol::value::{Attr, Value};
-
-/// Our namespaces' CreatorRequestId starts with this, then a hash of the cluster.
-const REQUEST_ID_PREFIX: &str = "tf-servicemesh-";
 
 pub(super) async fn apply(
     resource: &InternalResource,
@@ -39,12 +42,17 @@ pub(super) async fn apply(
         Err(diagnostics) => return unchanged(&request, diagnostics),
     };
     let mut private = PrivateState::decode(&request.planned_private);
-    // Only plans need it; what is stored is the new object's own.
+    // Only plans and the destroy half of a replacement need these; what is stored is
+    // the new object's own.
     private.prior_namespace = None;
+    let successor = private.successor.take();
     let (mut state, private, diagnostics) = match (prior, planned) {
         (None, Some(planned)) => create(&gateway, planned, private, ctx).await,
         (Some(prior), Some(planned)) => update(&gateway, prior, planned, private, ctx).await,
-        (Some(prior), None) => delete(&gateway, prior, private, ctx).await,
+        (Some(prior), None) => {
+            let successor = successor.filter(|s| s.takes_over(&prior));
+            delete(&gateway, prior, private, successor.as_ref(), ctx).await
+        }
         (None, None) => (None, private, Diagnostics::default()),
     };
     if let Some(model) = &mut state {
@@ -88,17 +96,40 @@ async fn create(
             .creator_request_id
             .get_or_insert_with(|| new_request_id(&cluster))
             .clone();
-        find_or_create_namespace(gateway, &planned, &cluster, &request_id, timeout, ctx).await
+        let name = planned.namespace.known().cloned().unwrap_or_default();
+        let vpc_id = planned.vpc_id.known().cloned().unwrap_or_default();
+        let tags = wanted_tags(&planned, gateway);
+        let request = NamespaceRequest {
+            name: &name,
+            vpc_id: &vpc_id,
+            description: planned.description.known().map(String::as_str),
+            tags: &tags,
+            request_id: &request_id,
+        };
+        find_or_create_namespace(gateway, &request, &cluster, &mut private, timeout, ctx).await
     } else {
-        existing_namespace(gateway, &planned).await
+        let id = planned.namespace_id.known().cloned().unwrap_or_default();
+        existing_namespace(gateway, &id)
+            .await
+            .map_err(|error| CreateFailure {
+                error,
+                may_exist: false,
+                namespace_id: None,
+            })
     };
     let namespace = match namespace {
         Ok(namespace) => namespace,
-        Err(err) => {
+        Err(failure) if failure.may_exist => {
+            return unconfirmed_create(gateway, planned, private, failure);
+        }
+        Err(failure) => {
             return (
                 None,
                 private,
-                Diagnostics::error("Creating the service mesh failed", err.to_string()),
+                Diagnostics::error(
+                    "Creating the service mesh failed",
+                    failure.error.to_string(),
+                ),
             );
         }
     };
@@ -117,26 +148,62 @@ async fn create(
     if diagnostics.has_errors() {
         diagnostics.push(Diagnostic::error(
             "The namespace exists; some services are not wired",
-            "Terraform marks a resource whose create failed as tainted and would replace it, namespace and all. \
-             Fix the cause above, then run `terraform untaint <address>` and `terraform apply`: the next apply \
-             wires only the services that are missing, without recreating anything.",
+            "Terraform marks a mesh whose create failed as tainted and plans to replace it. Fix the cause \
+             above and run `terraform apply`: the replacement keeps the namespace and the services already \
+             wired, and wires only the missing ones. To see the same repair planned as an update instead, \
+             run `terraform untaint <address>` first.",
         ));
     }
     (Some(state), private, diagnostics)
+}
+
+/// A create that stopped while AWS may be making the namespace: the state records the
+/// mesh with nothing wired and the namespace's id if known (empty if not), so that a
+/// read or destroy can find the namespace. Terraform keeps it as tainted.
+fn unconfirmed_create(
+    gateway: &Gateway,
+    mut planned: InternalModel,
+    private: PrivateState,
+    failure: CreateFailure,
+) -> Applied {
+    let name = planned.namespace.known().cloned().unwrap_or_default();
+    let stand_in = ObservedNamespace {
+        id: failure.namespace_id.clone().unwrap_or_default(),
+        name: name.clone(),
+        ..ObservedNamespace::default()
+    };
+    record_namespace(&mut planned, &stand_in, true, gateway);
+    record_services(&mut planned, &BTreeMap::new());
+    let operation = private
+        .namespace_operation
+        .as_deref()
+        .map(|op| format!(" (Cloud Map operation {op})"))
+        .unwrap_or_default();
+    let detail = format!(
+        "{}\n\nCloud Map may have made namespace {name}{operation}, and no service is wired yet. \
+         The state keeps the mesh (tainted) so nothing is lost: the next read finds the namespace, \
+         `terraform destroy` deletes it, and `terraform apply` finishes the mesh.",
+        failure.error
+    );
+    (
+        Some(planned),
+        private,
+        Diagnostics::error("Creating the service mesh failed", detail),
+    )
 }
 
 async fn update(
     gateway: &Gateway,
     prior: InternalModel,
     mut planned: InternalModel,
-    private: PrivateState,
+    mut private: PrivateState,
     ctx: &CallContext,
 ) -> Applied {
     let timeout = planned.timeout(Operation::Update);
     let owned = prior.namespace_owned.known().copied().unwrap_or(false);
     let namespace_id = prior.id.known().cloned().unwrap_or_default();
     let mut diagnostics = Diagnostics::default();
-    let namespace = match gateway.cloudmap.get_namespace(&namespace_id).await {
+    let namespace = match recorded_namespace(gateway, &prior, &private, timeout, ctx).await {
         Ok(Some(namespace)) => namespace,
         Ok(None) => {
             let err = GatewayError::new(
@@ -158,6 +225,7 @@ async fn update(
             );
         }
     };
+    private.namespace_operation = None;
     if owned {
         // Namespace settings first: if they fail, nothing else has changed.
         if let Err(err) =
@@ -171,7 +239,6 @@ async fn update(
         }
     }
     record_namespace(&mut planned, &namespace, owned, gateway);
-    let mut private = private;
     let state = wire_and_record(
         gateway,
         planned,
@@ -185,27 +252,31 @@ async fn update(
     (Some(state), private, diagnostics)
 }
 
+/// Destroys the mesh. When a create follows that takes over the same namespace (the
+/// replacement of a tainted mesh), only what the successor would not rebuild the same
+/// goes: the namespace stays, and so do the services it wires again.
 async fn delete(
     gateway: &Gateway,
-    prior: InternalModel,
-    private: PrivateState,
+    mut prior: InternalModel,
+    mut private: PrivateState,
+    successor: Option<&Successor>,
     ctx: &CallContext,
 ) -> Applied {
+    let failed = |prior, private, err: GatewayError| {
+        (
+            Some(prior),
+            private,
+            Diagnostics::error("Destroying the service mesh failed", err.to_string()),
+        )
+    };
     let timeout = prior.timeout(Operation::Delete);
     let owned = prior.namespace_owned.known().copied().unwrap_or(false);
-    let namespace_id = prior.id.known().cloned().unwrap_or_default();
     let cluster = prior.cluster.known().cloned().unwrap_or_default();
-    let namespace = match gateway.cloudmap.get_namespace(&namespace_id).await {
+    let namespace = match recorded_namespace(gateway, &prior, &private, timeout, ctx).await {
         Ok(Some(namespace)) => namespace,
-        // Already gone: nothing is wired to it any more either.
+        // Already gone (or never made): nothing is wired to it either.
         Ok(None) => return (None, private, Diagnostics::default()),
-        Err(err) => {
-            return (
-                Some(prior),
-                private,
-                Diagnostics::error("Destroying the service mesh failed", err.to_string()),
-            );
-        }
+        Err(err) => return failed(prior, private, err),
     };
     let reference = NamespaceRef::from(&namespace);
     // Nothing to wait for: turning services off needs none to appear.
@@ -213,58 +284,94 @@ async fn delete(
         appearance: std::time::Duration::ZERO,
         cancel: ctx.cancel.clone(),
     };
+    let turn_off: BTreeSet<String> = match successor {
+        Some(successor) => prior
+            .service_names()
+            .difference(&successor.services)
+            .cloned()
+            .collect(),
+        None => prior.service_names(),
+    };
     let outcome = match wire(
         gateway,
         cluster_name(&cluster),
         BTreeMap::new(),
-        &prior.service_names(),
+        &turn_off,
         &reference,
         &patience,
     )
     .await
     {
         Ok(outcome) => outcome,
-        Err(err) => {
-            return (
-                Some(prior),
-                private,
-                Diagnostics::error("Destroying the service mesh failed", err.to_string()),
-            );
-        }
+        Err(err) => return failed(prior, private, err),
     };
+    // From here the state records what is still wired, so that a failed destroy
+    // leaves a state that matches AWS.
+    let turned_off: BTreeSet<String> = turn_off
+        .iter()
+        .filter(|name| !outcome.in_place.contains_key(*name))
+        .cloned()
+        .collect();
+    forget_services(&mut prior, &turned_off);
+    for freed in &outcome.freed_discovery {
+        if !private.pending_cleanup.contains(freed) {
+            private.pending_cleanup.push(freed.clone());
+        }
+    }
     let mut diagnostics = failures_to_diagnostics(&outcome);
     if diagnostics.has_errors() {
         return (Some(prior), private, diagnostics);
     }
-    // What ECS made for our services; in an owned namespace, everything in it.
-    let mut leftovers: Vec<CloudMapService> = outcome
-        .freed_discovery
-        .iter()
-        .chain(private.pending_cleanup.iter())
-        .map(|(name, arn)| cloud_map_service(name, arn))
-        .collect();
-    if owned {
-        match gateway.cloudmap.services_in(&namespace.id).await {
-            Ok(all) => leftovers = all,
-            Err(err) => {
-                return (
-                    Some(prior),
-                    private,
-                    Diagnostics::error("Destroying the service mesh failed", err.to_string()),
-                );
-            }
-        }
+    if successor.is_some() {
+        tracing::info!(namespace = %namespace.id, "leaving the namespace to the mesh that replaces this one");
+        clean_freed_discovery(
+            gateway,
+            &outcome,
+            &mut private,
+            timeout,
+            ctx,
+            &mut diagnostics,
+        )
+        .await;
+        return (None, private, diagnostics);
     }
+    // What ECS made for our services; in an owned namespace, everything in it.
+    let leftovers: Vec<CloudMapService> = if owned {
+        match gateway.cloudmap.services_in(&namespace.id).await {
+            Ok(all) => all,
+            Err(err) => return failed(prior, private, err),
+        }
+    } else {
+        private
+            .pending_cleanup
+            .iter()
+            .map(|(name, arn)| cloud_map_service(name, arn))
+            .collect()
+    };
     for service in &leftovers {
-        if let Err(err) = gateway
+        match gateway
             .cloudmap
             .delete_service(service, timeout, &ctx.cancel)
             .await
         {
-            diagnostics.push(Diagnostic::error(
-                "Destroying the service mesh failed",
-                err.to_string(),
-            ));
+            Ok(()) => private
+                .pending_cleanup
+                .retain(|(_, arn)| arn != &service.arn),
+            Err(err) => {
+                if !private
+                    .pending_cleanup
+                    .iter()
+                    .any(|(_, arn)| arn == &service.arn)
+                {
+                    private
+                        .pending_cleanup
+                        .push((service.name.clone(), service.arn.clone()));
+                }
+                diagnostics.push(Diagnostic::error(
+                    "Destroying the service mesh failed",
+                    err.to_string(),
+                ));
+            }
         }
     }
     if diagnostics.has_errors() {
@@ -276,13 +383,45 @@ async fn delete(
             .delete_namespace(&namespace.id, timeout, &ctx.cancel)
             .await
     {
-        return (
-            Some(prior),
-            private,
-            Diagnostics::error("Destroying the service mesh failed", err.to_string()),
-        );
+        return failed(prior, private, err);
     }
     (None, private, diagnostics)
+}
+
+/// The namespace an update or destroy works on; `None` when it is gone. For a create that
+/// stopped before it learnt the id, finds out what Cloud Map made, waiting (within the
+/// delete timeout) for an operation still under way.
+async fn recorded_namespace(
+    gateway: &Gateway,
+    prior: &InternalModel,
+    private: &PrivateState,
+    timeout: std::time::Duration,
+    ctx: &CallContext,
+) -> Result<Option<ObservedNamespace>, GatewayError> {
+    // A create that stopped halfway, then `terraform untaint` or a destroy without a
+    // refresh: nothing has read the namespace's id yet.
+    if !prior.namespace_unconfirmed() {
+        let namespace_id = prior.id.known().cloned().unwrap_or_default();
+        return gateway.cloudmap.get_namespace(&namespace_id).await;
+    }
+    match settle_unconfirmed(gateway, prior, private).await? {
+        Unconfirmed::Made(namespace) => Ok(Some(namespace)),
+        Unconfirmed::NotMade => Ok(None),
+        Unconfirmed::Creating(operation) => {
+            let name = prior.namespace.known().cloned().unwrap_or_default();
+            let vpc_id = prior.vpc_id.known().cloned().unwrap_or_default();
+            let action = create_namespace_action(&name, &vpc_id);
+            match gateway
+                .cloudmap
+                .created_namespace(&operation, &action, timeout, &ctx.cancel)
+                .await
+            {
+                Ok(id) => gateway.cloudmap.get_namespace(&id).await,
+                Err(OperationEnd::Failed(_)) => Ok(None),
+                Err(OperationEnd::Unfinished(err)) => Err(err),
+            }
+        }
+    }
 }
 
 /// Wires the planned services and writes into the model exactly what is in place.
@@ -361,6 +500,17 @@ async fn wire_and_record(
     model
 }
 
+/// Drops services from the model's `services` and `client_services`.
+fn forget_services(model: &mut InternalModel, gone: &BTreeSet<String>) {
+    if let Attr::Known(servers) = &mut model.services {
+        servers.retain(|name, _| !gone.contains(name));
+    }
+    if let Attr::Known(clients) = &mut model.client_services {
+        clients.retain(|name| name.known().is_none_or(|name| !gone.contains(name)));
+    }
+    model.endpoints = endpoints_of(&model.services);
+}
+
 /// Writes the services that are in place into the model's `services` and
 /// `client_services`, keeping a null attribute null when nothing is in it.
 fn record_services(model: &mut InternalModel, in_place: &BTreeMap<String, Wiring>) {
@@ -390,11 +540,7 @@ fn record_services(model: &mut InternalModel, in_place: &BTreeMap<String, Wiring
 }
 
 fn failures_to_diagnostics(outcome: &WiringOutcome) -> Diagnostics {
-    outcome
-        .failures
-        .iter()
-        .map(|(_, err)| Diagnostic::error("Wiring Service Connect failed", err.to_string()))
-        .collect()
+    failure_diagnostics("Wiring Service Connect failed", &outcome.failures)
 }
 
 /// Deletes the Cloud Map services ECS made for discovery names no longer in use.
@@ -520,96 +666,6 @@ fn wanted_tags(model: &InternalModel, gateway: &Gateway) -> BTreeMap<String, Str
     tags
 }
 
-/// Finds the namespace an interrupted earlier create made (same name, same VPC, our
-/// request-id prefix for this cluster) or creates it.
-async fn find_or_create_namespace(
-    gateway: &Gateway,
-    planned: &InternalModel,
-    cluster: &str,
-    request_id: &str,
-    timeout: std::time::Duration,
-    ctx: &CallContext,
-) -> Result<ObservedNamespace, GatewayError> {
-    let name = planned.namespace.known().cloned().unwrap_or_default();
-    let vpc_id = planned.vpc_id.known().cloned().unwrap_or_default();
-    let ours = cluster_prefix(cluster);
-    for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(&name).await? {
-        if kind != "DNS_PRIVATE" {
-            continue;
-        }
-        let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
-            continue;
-        };
-        let request_id = candidate.creator_request_id.as_deref().unwrap_or_default();
-        let from_us = request_id.starts_with(&ours);
-        // Another cluster's mesh, e.g. the object a cluster change with
-        // create_before_destroy is replacing. Cloud Map fails a namespace whose private
-        // hosted zone overlaps one already associated with the VPC (CANNOT_CREATE_HOSTED_ZONE
-        // / ConflictingDomainExists; terraform-provider-aws servicediscovery operation.go),
-        // so stop here, before anything changes.
-        let from_another_mesh = !from_us && is_servicemesh_request_id(request_id);
-        if !from_us && !from_another_mesh {
-            continue;
-        }
-        let in_vpc = match &candidate.hosted_zone_id {
-            Some(zone) => gateway
-                .route53
-                .hosted_zone_vpcs(zone)
-                .await?
-                .contains(&vpc_id),
-            None => false,
-        };
-        if in_vpc && from_another_mesh {
-            return Err(GatewayError::new(
-                format!("creating Cloud Map private DNS namespace {name} in {vpc_id}"),
-                None, // our own finding: no AWS error code
-                taken_namespace_detail(&name, &vpc_id, &candidate.id, cluster_name(cluster), true),
-            ));
-        }
-        if in_vpc {
-            tracing::info!(namespace = %candidate.id, "adopting the namespace an interrupted create made");
-            return Ok(candidate);
-        }
-    }
-    let tags = wanted_tags(planned, gateway);
-    let outcome = gateway
-        .cloudmap
-        .create_private_dns_namespace(
-            &crate::aws::cloudmap::NamespaceRequest {
-                name: &name,
-                vpc_id: &vpc_id,
-                description: planned.description.known().map(String::as_str),
-                tags: &tags,
-                request_id,
-            },
-            timeout,
-            &ctx.cancel,
-        )
-        .await?;
-    let id = outcome.namespace_id().to_string();
-    gateway.cloudmap.get_namespace(&id).await?.ok_or_else(|| {
-        GatewayError::new(
-            format!("reading Cloud Map namespace {id}"),
-            None,
-            "the namespace was created but cannot be read",
-        )
-    })
-}
-
-async fn existing_namespace(
-    gateway: &Gateway,
-    planned: &InternalModel,
-) -> Result<ObservedNamespace, GatewayError> {
-    let id = planned.namespace_id.known().cloned().unwrap_or_default();
-    gateway.cloudmap.get_namespace(&id).await?.ok_or_else(|| {
-        GatewayError::new(
-            format!("reading Cloud Map namespace {id}"),
-            Some("NamespaceNotFound".into()),
-            "no namespace has this id in this account and region",
-        )
-    })
-}
-
 /// Writes the namespace's facts into the model.
 fn record_namespace(
     model: &mut InternalModel,
@@ -643,51 +699,5 @@ fn cloud_map_service(name: &str, arn: &str) -> CloudMapService {
         id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
         name: name.to_string(),
         arn: arn.to_string(),
-    }
-}
-
-/// Whether a CreatorRequestId is one this provider made (for any cluster).
-pub(super) fn is_servicemesh_request_id(request_id: &str) -> bool {
-    request_id.starts_with(REQUEST_ID_PREFIX)
-}
-
-/// The request-id prefix of this cluster's namespaces.
-pub(super) fn cluster_prefix(cluster: &str) -> String {
-    format!(
-        "{REQUEST_ID_PREFIX}{:016x}-",
-        stable_hash(cluster_name(cluster))
-    )
-}
-
-/// A fresh CreatorRequestId: the cluster's prefix and a random part (≤ 64 chars).
-fn new_request_id(cluster: &str) -> String {
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or_default();
-    format!("{}{:016x}", cluster_prefix(cluster), random ^ nanos)
-}
-
-/// FNV-1a: stable across processes and releases, unlike std's hasher.
-fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_fit_aws_limits_and_carry_the_cluster() {
-        let id = new_request_id("arn:aws:ecs:eu-west-1:123456789012:cluster/prod");
-        assert!(id.len() <= 64, "{id}");
-        assert!(id.starts_with(&cluster_prefix("prod")));
-        assert_ne!(id, new_request_id("prod"), "each create gets its own id");
-        assert_ne!(cluster_prefix("prod"), cluster_prefix("staging"));
     }
 }

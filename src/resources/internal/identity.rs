@@ -33,7 +33,13 @@ pub fn identity_schema() -> IdentitySchema {
 /// The identity of a mesh whose namespace is known.
 pub fn identity_of(model: &InternalModel, region: &str) -> Option<Value> {
     let cluster = model.cluster.known()?;
-    let namespace_id = model.id.known().or(model.namespace_id.known())?;
+    // Empty while a create that stopped halfway has not learnt the namespace's id; an
+    // identity must not change once set, so there is none until then.
+    let namespace_id = model
+        .id
+        .known()
+        .or(model.namespace_id.known())
+        .filter(|id| !id.is_empty())?;
     Some(Value::object([
         ("cluster", Value::from(cluster_name(cluster))),
         ("namespace_id", Value::from(namespace_id.as_str())),

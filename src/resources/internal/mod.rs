@@ -2,11 +2,13 @@
 
 mod apply;
 mod generate;
+mod grouping;
 mod identity;
 mod import;
 mod list;
 mod model;
 mod moved;
+mod namespace;
 mod plan;
 mod plan_checks;
 mod read;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::mesh::model::{ObservedNamespace, ServerSpec, Wiring};
-use crate::mesh::names::default_dns_name;
+use crate::mesh::names::{cluster_name, default_dns_name};
 use crate::mesh::reconcile::NamespaceRef;
 use crate::mesh::validate::parse_duration;
 use crate::protocol::value::Attr;
@@ -117,6 +117,12 @@ impl InternalModel {
             .unwrap_or_default();
         names.extend(self.client_names());
         names
+    }
+
+    /// Whether this object comes from a create that stopped before it learnt its
+    /// namespace's id (the id is recorded empty until a read finds out).
+    pub fn namespace_unconfirmed(&self) -> bool {
+        self.id.known().is_some_and(String::is_empty)
     }
 
     pub fn client_names(&self) -> BTreeSet<String> {
@@ -297,6 +303,72 @@ pub struct PrivateState {
     /// replacement can tell the namespace it replaces from someone else's. Apply drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prior_namespace: Option<PriorNamespace>,
+    /// The Cloud Map operation creating our namespace, while the state does not know
+    /// the namespace's id yet (a create that stopped before the operation ended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_operation: Option<String>,
+    /// Written by the plan of a create that replaces no planned object (a new one, or
+    /// one replacing a tainted object): what the create will make. Terraform hands the
+    /// destroy half of a replacement the create's planned private state
+    /// (plans.ResourceInstanceChange.Simplify keeps `Private`), so the destroy of a
+    /// tainted mesh can leave what its successor would rebuild the same. Apply drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successor: Option<Successor>,
+}
+
+/// What a planned create will make: enough to tell whether it takes over a mesh.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Successor {
+    pub cluster: String,
+    /// The namespace it creates (name and VPC), or the existing one it wires onto.
+    pub namespace: Option<String>,
+    pub vpc_id: Option<String>,
+    pub namespace_id: Option<String>,
+    /// The services it wires, servers and clients.
+    pub services: BTreeSet<String>,
+}
+
+impl Successor {
+    /// The planned create, when everything that decides a takeover is known.
+    pub fn of(planned: &InternalModel) -> Option<Self> {
+        let text = |attr: &Attr<String>| match attr {
+            Attr::Known(value) => Some(Some(value.clone())),
+            Attr::Null => Some(None),
+            Attr::Unknown => None,
+        };
+        let services = planned.services.known().map(|s| s.keys().cloned());
+        let clients = match &planned.client_services {
+            Attr::Known(clients) => clients.iter().map(|c| c.known().cloned()).collect(),
+            Attr::Null => Some(Vec::new()),
+            Attr::Unknown => None,
+        };
+        let owned = planned.namespace_owned.known().copied()?;
+        Some(Self {
+            cluster: cluster_name(planned.cluster.known()?).to_string(),
+            namespace: text(&planned.namespace)?,
+            vpc_id: text(&planned.vpc_id)?,
+            namespace_id: if owned { None } else { text(&planned.id)? },
+            services: services.into_iter().flatten().chain(clients?).collect(),
+        })
+    }
+
+    /// Whether it takes over `prior`'s namespace in the same cluster: the same
+    /// namespace made the same way (name and VPC), or the same existing one.
+    pub fn takes_over(&self, prior: &InternalModel) -> bool {
+        let same_cluster = prior
+            .cluster
+            .known()
+            .is_some_and(|c| cluster_name(c) == self.cluster);
+        let owned = prior.namespace_owned.known().copied().unwrap_or(false);
+        let same_namespace = if owned {
+            self.namespace_id.is_none()
+                && self.namespace.as_ref() == prior.namespace.known()
+                && self.vpc_id.as_ref() == prior.vpc_id.known()
+        } else {
+            self.namespace_id.is_some() && self.namespace_id.as_ref() == prior.id.known()
+        };
+        same_cluster && same_namespace
+    }
 }
 
 /// The namespace of the object a plan starts from.
@@ -313,7 +385,7 @@ impl PriorNamespace {
     /// The namespace of a stored object, once its id is known.
     pub fn of(model: &InternalModel) -> Option<Self> {
         Some(Self {
-            id: model.id.known()?.clone(),
+            id: model.id.known().filter(|id| !id.is_empty())?.clone(),
             arn: model.namespace_arn.known().cloned().unwrap_or_default(),
             name: model.namespace.known().cloned().unwrap_or_default(),
             owned: model.namespace_owned.known().copied().unwrap_or(false),

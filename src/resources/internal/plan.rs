@@ -2,7 +2,7 @@
 //! the plan shows real values, and leave the rest "known after apply".
 
 use super::model::{
-    InternalModel, PriorNamespace, PrivateState, attr_map, endpoints_of, merged_tags,
+    InternalModel, PriorNamespace, PrivateState, Successor, attr_map, endpoints_of, merged_tags,
 };
 use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
@@ -27,6 +27,9 @@ pub(super) async fn plan(
     // object's plan recorded: kept as it is.
     if let Some(prior) = &prior {
         private.prior_namespace = PriorNamespace::of(prior);
+    } else if private.prior_namespace.is_none() {
+        // A create that replaces no planned object; see PrivateState::successor.
+        private.successor = Successor::of(&planned);
     }
     // Warnings from the checks (e.g. settings made elsewhere) go out with the plan.
     let mut warnings = Diagnostics::default();

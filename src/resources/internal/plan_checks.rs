@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 
-use super::apply::{cluster_prefix, is_servicemesh_request_id};
+use super::grouping::{name_list, one_each_or_grouped};
 use super::model::{InternalModel, PriorNamespace};
+use super::namespace::{cluster_prefix, is_servicemesh_request_id};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::Wiring;
@@ -139,34 +140,22 @@ async fn check_services(
         Vec::new()
     };
     let mut task_definitions = BTreeSet::new();
-    for name in &names {
-        let path = if servers.contains(name) {
+    let path_of = |name: &str| {
+        if servers.iter().any(|s| s == name) {
             service_path(name)
         } else {
             AttributePath::root().attribute("client_services")
-        };
+        }
+    };
+    let mut not_found: Vec<&str> = Vec::new();
+    let mut not_active: Vec<(&str, &str)> = Vec::new();
+    for name in &names {
+        let path = path_of(name);
         match described.get(name).and_then(Option::as_ref) {
-            None => diagnostics.push(
-                Diagnostic::warning(
-                    "ECS service not found (yet)",
-                    format!(
-                        "ECS service {cluster}/{name} does not exist. Keys of `services` and entries of \
-                         `client_services` are ECS service names. {SAME_APPLY}"
-                    ),
-                )
-                .at(path),
-            ),
-            Some(service) if !service.observed.is_active() => diagnostics.push(
-                Diagnostic::warning(
-                    "ECS service not active (yet)",
-                    format!(
-                        "ECS service {cluster}/{name} is {}; Service Connect can only be enabled on an ACTIVE \
-                         service. If this apply replaces it, the apply waits up to 2 minutes for the new one.",
-                        service.observed.status
-                    ),
-                )
-                .at(path),
-            ),
+            None => not_found.push(name),
+            Some(service) if !service.observed.is_active() => {
+                not_active.push((name, &service.observed.status));
+            }
             Some(service) => {
                 if servers.contains(name) {
                     task_definitions.insert(service.observed.task_definition.clone());
@@ -180,6 +169,63 @@ async fn check_services(
             }
         }
     }
+    // The whole list when there are many: see grouping.rs.
+    let group_path = || match servers.is_empty() {
+        true => AttributePath::root().attribute("client_services"),
+        false => AttributePath::root().attribute("services"),
+    };
+    diagnostics.extend(one_each_or_grouped(
+        &not_found,
+        |name| {
+            Diagnostic::warning(
+                "ECS service not found (yet)",
+                format!(
+                    "ECS service {cluster}/{name} does not exist. Keys of `services` and entries of \
+                     `client_services` are ECS service names. {SAME_APPLY}"
+                ),
+            )
+            .at(path_of(name))
+        },
+        |all| {
+            Diagnostic::warning(
+                "ECS services not found (yet)",
+                format!(
+                    "{} ECS services in cluster {cluster} do not exist: {}. Keys of `services` and \
+                     entries of `client_services` are ECS service names. {SAME_APPLY}",
+                    all.len(),
+                    name_list(all)
+                ),
+            )
+            .at(group_path())
+        },
+    ));
+    diagnostics.extend(one_each_or_grouped(
+        &not_active,
+        |(name, status)| {
+            Diagnostic::warning(
+                "ECS service not active (yet)",
+                format!(
+                    "ECS service {cluster}/{name} is {status}; Service Connect can only be enabled on an \
+                     ACTIVE service. If this apply replaces it, the apply waits up to 2 minutes for the new one."
+                ),
+            )
+            .at(path_of(name))
+        },
+        |all| {
+            let names: Vec<String> = all.iter().map(|(name, status)| format!("{name} ({status})")).collect();
+            Diagnostic::warning(
+                "ECS services not active (yet)",
+                format!(
+                    "{} ECS services in cluster {cluster} are not ACTIVE: {}. Service Connect can only be \
+                     enabled on an ACTIVE service. If this apply replaces them, the apply waits up to 2 \
+                     minutes for the new ones.",
+                    all.len(),
+                    name_list(&names)
+                ),
+            )
+            .at(group_path())
+        },
+    ));
     let lookups = join_all(
         task_definitions
             .iter()

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::InternalResource;
 use super::identity::identity_of;
 use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of};
+use super::namespace::{Unconfirmed, settle_unconfirmed};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
@@ -36,6 +37,23 @@ pub(super) async fn read(
     };
     let mut diagnostics = Diagnostics::default();
     let mut private = PrivateState::decode(&current.private);
+    let model = match settle(&gateway, model, &mut private, &mut diagnostics).await {
+        Ok(Settled::Known(model)) => *model,
+        Ok(Settled::NotMade) => {
+            return ReadResponse {
+                new: None,
+                diagnostics,
+                deferred: None,
+            };
+        }
+        Ok(Settled::Creating) => return unchanged(current, diagnostics),
+        Err(err) => {
+            return unchanged(
+                current,
+                Diagnostics::error("Reading the service mesh failed", err.to_string()),
+            );
+        }
+    };
     let refreshed = match refresh(&gateway, model, &mut diagnostics).await {
         Ok(Some(mut model)) => forget_deleted_leftovers(&gateway, &mut private, &model)
             .await
@@ -68,6 +86,56 @@ pub(super) async fn read(
             Diagnostics::error("Reading the service mesh failed", err.to_string()),
         ),
     }
+}
+
+/// Where the namespace of an object stands before its refresh.
+enum Settled {
+    /// Its id is known (now): refresh as usual.
+    Known(Box<InternalModel>),
+    /// A create that stopped halfway made nothing: the object is gone.
+    NotMade,
+    /// Cloud Map is still making it: keep the object as it is for now.
+    Creating,
+}
+
+/// Settles the namespace of a create that stopped before it learnt the id.
+async fn settle(
+    gateway: &Gateway,
+    mut model: InternalModel,
+    private: &mut PrivateState,
+    diagnostics: &mut Diagnostics,
+) -> Result<Settled, GatewayError> {
+    if !model.namespace_unconfirmed() {
+        return Ok(Settled::Known(Box::new(model)));
+    }
+    let name = model.namespace.known().cloned().unwrap_or_default();
+    Ok(match settle_unconfirmed(gateway, &model, private).await? {
+        Unconfirmed::Made(namespace) => {
+            model.set_namespace_facts(&namespace);
+            private.namespace_operation = None;
+            Settled::Known(Box::new(model))
+        }
+        Unconfirmed::NotMade => {
+            diagnostics.push(Diagnostic::warning(
+                "Namespace was never made",
+                format!(
+                    "The create that stopped halfway did not make Cloud Map namespace {name}; the \
+                     mesh is removed from the state and the next apply creates it."
+                ),
+            ));
+            Settled::NotMade
+        }
+        Unconfirmed::Creating(operation) => {
+            diagnostics.push(Diagnostic::warning(
+                "Namespace still being created",
+                format!(
+                    "Cloud Map is still creating namespace {name} (operation {operation}); the next \
+                     read records it."
+                ),
+            ));
+            Settled::Creating
+        }
+    })
 }
 
 /// Refresh never deletes, but it drops from the leftovers those already gone (deleted

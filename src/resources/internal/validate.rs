@@ -97,8 +97,11 @@ fn config_view(raw: RawConfig, diagnostics: &mut Diagnostics) -> ConfigView {
                 .map(|(key, service)| {
                     let service = match service {
                         Attr::Known(s) => Known::Value(service_view(&key, s, diagnostics)),
-                        // A null entry is refused by Terraform; treat it as unknown.
-                        _ => Known::Unknown,
+                        Attr::Null => Known::Value(ServiceView {
+                            null_entry: true,
+                            ..ServiceView::default()
+                        }),
+                        Attr::Unknown => Known::Unknown,
                     };
                     (key, service)
                 })
@@ -157,6 +160,7 @@ fn whole_number(
 
 fn service_view(key: &str, raw: RawService, diagnostics: &mut Diagnostics) -> ServiceView {
     ServiceView {
+        null_entry: false,
         port_name: same(raw.port_name),
         discovery_name: same(raw.discovery_name),
         dns_name: same(raw.dns_name),

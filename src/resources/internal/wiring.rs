@@ -15,6 +15,7 @@ use crate::aws::gateway::Gateway;
 use crate::aws::wait::Waiter;
 use crate::mesh::model::Wiring;
 use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
+use crate::mesh::validate::format_go_duration;
 
 /// What one wiring pass left behind.
 #[derive(Debug, Default)]
@@ -70,7 +71,7 @@ pub async fn wire(
         let ready = service.is_some_and(|s| s.observed.is_active());
         if !ready {
             let status = service.map(|s| s.observed.status.as_str());
-            let waited = patience.appearance.as_secs();
+            let waited = format_go_duration(patience.appearance);
             outcome.failures.push((
                 name.clone(),
                 GatewayError::new(
@@ -78,10 +79,10 @@ pub async fn wire(
                     Some("ServiceNotFoundException".into()),
                     match status {
                         Some(status) => format!(
-                            "the service is {status}, not ACTIVE, after waiting {waited} s; Service Connect can only be enabled on an ACTIVE service"
+                            "the service is {status}, not ACTIVE, after waiting {waited}; Service Connect can only be enabled on an ACTIVE service"
                         ),
                         None => format!(
-                            "the service does not exist after waiting {waited} s for it to appear; create it first, or fix the name"
+                            "the service does not exist after waiting {waited} for it to appear; create it first, or fix the name"
                         ),
                     },
                 ),

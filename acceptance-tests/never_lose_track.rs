@@ -1,0 +1,384 @@
+//! AWS and the state never part ways: Ctrl-C in a terminal, a create or a destroy
+//! that fails halfway, null where a value is required.
+
+use std::time::{Duration, Instant};
+
+use crate::support::emulator::{Emulator, Fault};
+use crate::support::terraform::{Workdir, required_providers};
+use crate::support::world::{self, CLUSTER, World, cloud_map_services, namespaces, seed};
+
+fn config(world: &World) -> String {
+    format!(
+        "{}\nprovider \"servicemesh\" {{\n  max_retries = 0\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend  = {{ port_name = \"backend-8080-tcp\" }}\n    orders   = {{ port_name = \"orders-9090-tcp\" }}\n    payments = {{ port_name = \"payments-7070-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
+        required_providers(),
+        world.vpc_id
+    )
+}
+
+/// The namespace id and the services the state records.
+fn recorded(dir: &Workdir) -> (Option<String>, Vec<String>) {
+    let state = dir.state();
+    let Some(values) = state["values"]["root_module"]["resources"]
+        .get(0)
+        .map(|r| r["values"].clone())
+    else {
+        return (None, Vec::new());
+    };
+    let mut services: Vec<String> = values["services"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    services.extend(
+        values["client_services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string)),
+    );
+    services.sort();
+    (values["id"].as_str().map(str::to_string), services)
+}
+
+/// The seeded services that have Service Connect on in their primary deployment.
+async fn wired_in_aws(emulator: &Emulator) -> Vec<String> {
+    let mut wired = Vec::new();
+    for (service, _, _) in world::SERVERS.iter().chain(std::iter::once(&world::CLIENT)) {
+        if world::primary_service_connect(emulator, service)
+            .await
+            .is_some_and(|sc| sc.enabled())
+        {
+            wired.push(service.to_string());
+        }
+    }
+    wired.sort();
+    wired
+}
+
+/// `terraform destroy` succeeds and nothing of the mesh is left in AWS.
+async fn destroy_leaves_nothing(dir: &Workdir, emulator: &Emulator) {
+    let destroy = dir.run(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(destroy.code, 0, "{destroy}");
+    assert_eq!(namespaces(emulator).await.len(), 0, "{destroy}");
+    assert_eq!(cloud_map_services(emulator).await, Vec::<String>::new());
+    assert_eq!(wired_in_aws(emulator).await, Vec::<String>::new());
+}
+
+async fn wait_for_calls(emulator: &Emulator, operation: &str, calls: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emulator.counters().await.calls(operation) < calls {
+        assert!(Instant::now() < deadline, "no {operation} call came");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_in_a_terminal_lets_the_apply_finish_and_record_what_it_did() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world));
+    emulator.set_latency("ecs:UpdateService", 1500).await;
+    let running = dir.start(&["apply", "-auto-approve", "-no-color"]);
+    wait_for_calls(&emulator, "ecs:UpdateService", 1).await;
+    running.interrupt();
+    let apply = running.wait();
+    emulator.clear_latency().await;
+    let text = apply.flat_output();
+    assert!(!text.contains("Plugin did not respond"), "{apply}");
+    assert!(!text.contains("plugin exited"), "{apply}");
+
+    let (id, services) = recorded(&dir);
+    assert_eq!(
+        id.as_deref(),
+        namespaces(&emulator)
+            .await
+            .get("internal.myapp")
+            .map(String::as_str),
+        "the state records the namespace that exists:\n{apply}"
+    );
+    assert_eq!(services, wired_in_aws(&emulator).await, "{apply}");
+
+    destroy_leaves_nothing(&dir, &emulator).await;
+}
+
+/// Every call of the create's namespace phase (Cloud Map calls, from the plan's lookup to
+/// reading the new namespace) fails in turn, from then on; the faults are cleared and
+/// `terraform destroy` runs. Nothing is ever left in AWS.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_in_the_namespace_phase_of_a_create_leaves_nothing_after_destroy() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world));
+
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let counters = emulator.counters().await;
+    let cloud_map_calls: u64 = counters
+        .calls
+        .iter()
+        .filter(|(operation, _)| operation.starts_with("servicediscovery:"))
+        .map(|(_, calls)| calls)
+        .sum();
+    assert!(
+        counters.calls("servicediscovery:GetOperation") >= 2,
+        "the create polls its operation: {counters:?}"
+    );
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+
+    let mut recorded_after_failure = 0;
+    for first_failed_call in 0..cloud_map_calls {
+        emulator
+            .inject_fault(Fault::server_error("servicediscovery:*").after(first_failed_call))
+            .await;
+        let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+        emulator.clear_faults().await;
+        let made = namespaces(&emulator).await.contains_key("internal.myapp");
+        let (id, _) = recorded(&dir);
+        if made {
+            assert!(
+                id.is_some(),
+                "outage from Cloud Map call {first_failed_call}: the namespace exists but the state is empty:\n{apply}"
+            );
+        }
+        if apply.code != 0 && id.is_some() {
+            recorded_after_failure += 1;
+            assert!(
+                apply
+                    .flat_output()
+                    .contains("Cloud Map may have made namespace internal.myapp")
+                    || apply
+                        .flat_output()
+                        .contains("Wiring Service Connect failed"),
+                "the error says what exists:\n{apply}"
+            );
+        }
+        let destroy = dir.run(&["destroy", "-auto-approve", "-no-color"]);
+        assert_eq!(
+            destroy.code, 0,
+            "outage from Cloud Map call {first_failed_call}:\n{apply}\n{destroy}"
+        );
+        assert!(
+            namespaces(&emulator).await.is_empty()
+                && cloud_map_services(&emulator).await.is_empty(),
+            "outage from Cloud Map call {first_failed_call} left something behind:\n{apply}\n{destroy}"
+        );
+        assert_eq!(wired_in_aws(&emulator).await, Vec::<String>::new());
+    }
+    assert!(
+        recorded_after_failure > 0,
+        "some outage hit after the namespace was asked for"
+    );
+}
+
+/// A create timeout shorter than Cloud Map's operation: the namespace is recorded, and
+/// destroy finds and deletes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_that_times_out_while_the_namespace_is_made_is_recorded_and_destroyed() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let with_timeout = config(&world).replace(
+        "  client_services = [\"frontend\"]\n",
+        "  client_services = [\"frontend\"]\n  timeouts = { create = \"1ns\" }\n",
+    );
+    dir.write("main.tf", &with_timeout);
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    let text = apply.flat_output();
+    assert!(
+        text.contains("Cloud Map may have made namespace internal.myapp (Cloud Map operation"),
+        "{apply}"
+    );
+    let state = dir.run(&["state", "list", "-no-color"]);
+    assert_eq!(state.stdout.trim(), "servicemesh_internal.mesh", "{state}");
+
+    // The operation ends in the background; a read records the namespace's id.
+    emulator.finish_cloudmap_operations().await;
+    dir.run(&["refresh", "-no-color"]).success();
+    let (id, services) = recorded(&dir);
+    assert_eq!(
+        id.as_deref(),
+        namespaces(&emulator)
+            .await
+            .get("internal.myapp")
+            .map(String::as_str)
+    );
+    assert!(services.is_empty(), "nothing was wired");
+
+    destroy_leaves_nothing(&dir, &emulator).await;
+}
+
+/// Every call of a destroy fails in turn, from then on: the state that remains matches
+/// AWS (services turned off are gone from it), and a destroy with AWS healthy again
+/// leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_at_any_call_of_a_destroy_leaves_a_state_that_matches_aws() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    emulator.reset_counters().await;
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+    let calls: u64 = emulator.counters().await.calls.values().sum();
+
+    for first_failed_call in 0..calls {
+        dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+        emulator
+            .inject_fault(Fault::server_error("*").after(first_failed_call))
+            .await;
+        let destroy = dir.run(&["destroy", "-auto-approve", "-no-color"]);
+        emulator.clear_faults().await;
+        let (id, services) = recorded(&dir);
+        let namespace = namespaces(&emulator).await.get("internal.myapp").cloned();
+        assert_eq!(
+            id, namespace,
+            "outage from call {first_failed_call}: the state's namespace is AWS's:\n{destroy}"
+        );
+        if id.is_some() {
+            assert_eq!(
+                services,
+                wired_in_aws(&emulator).await,
+                "outage from call {first_failed_call}: the state lists what is wired:\n{destroy}"
+            );
+        }
+        if destroy.code != 0 {
+            dir.run(&["destroy", "-auto-approve", "-no-color"])
+                .success();
+        }
+        assert!(
+            namespaces(&emulator).await.is_empty()
+                && cloud_map_services(&emulator).await.is_empty(),
+            "outage from call {first_failed_call}: a healthy destroy leaves nothing"
+        );
+    }
+}
+
+/// A create that wired two of four services is tainted. The next `terraform apply`
+/// (no untaint) replaces it, and the replacement redeploys only the two that failed:
+/// the namespace and the wired services are handed over, not rebuilt.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_replacement_of_a_tainted_mesh_redeploys_only_what_failed() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(&world));
+    for service in ["orders", "payments"] {
+        emulator
+            .inject_fault(
+                Fault::error(
+                    "ecs:UpdateService",
+                    "ServerException",
+                    500,
+                    "internal failure",
+                )
+                .matching("service", service)
+                .count(1),
+            )
+            .await;
+    }
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    let namespace = namespaces(&emulator).await["internal.myapp"].clone();
+    let show = dir.run(&["show", "-no-color"]);
+    assert!(show.stdout.contains("tainted"), "{show}");
+
+    emulator.reset_counters().await;
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        apply
+            .flat_output()
+            .contains("1 added, 0 changed, 1 destroyed"),
+        "{apply}"
+    );
+    let counters = emulator.counters().await;
+    assert_eq!(
+        counters.calls("ecs:UpdateService"),
+        2,
+        "only orders and payments: {counters:?}"
+    );
+    assert_eq!(
+        counters.calls("servicediscovery:CreatePrivateDnsNamespace"),
+        0
+    );
+    assert_eq!(counters.calls("servicediscovery:DeleteNamespace"), 0);
+    assert_eq!(namespaces(&emulator).await["internal.myapp"], namespace);
+    assert_eq!(
+        wired_in_aws(&emulator).await,
+        ["backend", "frontend", "orders", "payments"]
+    );
+    dir.assert_no_changes();
+
+    // `terraform destroy` of a tainted mesh still removes everything.
+    emulator
+        .inject_fault(
+            Fault::error(
+                "ecs:UpdateService",
+                "ServerException",
+                500,
+                "internal failure",
+            )
+            .matching("service", "payments")
+            .count(1),
+        )
+        .await;
+    dir.run(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-replace=servicemesh_internal.mesh",
+    ]);
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+    assert!(namespaces(&emulator).await.is_empty());
+    assert!(cloud_map_services(&emulator).await.is_empty());
+    assert_eq!(wired_in_aws(&emulator).await, Vec::<String>::new());
+}
+
+/// Twenty services that do not exist: one warning in the plan and one error in the
+/// apply, each listing them, instead of twenty of each.
+#[tokio::test(flavor = "multi_thread")]
+async fn many_missing_services_read_as_one_message() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let ghosts: String = (0..20)
+        .map(|i| format!("    ghost{i:02} = {{ port_name = \"ghost-8080-tcp\" }}\n"))
+        .collect();
+    let body = config(&world)
+        .replace("  services = {\n", &format!("  services = {{\n{ghosts}"))
+        .replace(
+            "  client_services = [\"frontend\"]\n",
+            "  client_services = [\"frontend\"]\n  timeouts = { create = \"3s\" }\n",
+        );
+    dir.write("main.tf", &body);
+
+    let plan = dir.run(&["plan", "-no-color"]);
+    assert_eq!(plan.code, 0, "{plan}");
+    let text = plan.flat_output();
+    assert_eq!(text.matches("Warning: ECS service").count(), 1, "{plan}");
+    assert!(
+        text.contains("20 ECS services in cluster prod do not exist: ghost00, ghost01,"),
+        "{plan}"
+    );
+    assert!(text.contains("ghost09 and 10 more"), "{plan}");
+
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{apply}");
+    let text = apply.flat_output();
+    assert_eq!(
+        text.matches("Error: Wiring Service Connect failed").count(),
+        1,
+        "{apply}"
+    );
+    assert!(
+        text.contains("enabling Service Connect on ECS service prod/ghost00 and 19 other ECS services (ghost01,"),
+        "{apply}"
+    );
+    assert!(text.contains("after waiting 3s"), "{apply}");
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+}

@@ -1,0 +1,309 @@
+//! The mesh's private DNS namespace: finding the one an earlier try made, creating it,
+//! and settling what a create that stopped halfway left behind.
+//!
+//! Our namespaces carry a CreatorRequestId of `tf-servicemesh-<hash of the cluster>-…`, so
+//! a retried create finds its first try's namespace instead of making a second one.
+
+use std::hash::{BuildHasher, Hasher};
+
+use super::model::{InternalModel, PrivateState};
+use super::plan_checks::taken_namespace_detail;
+use crate::aws::cloudmap::{
+    NamespaceRequest, NamespaceStart, OperationEnd, OperationState, create_namespace_action,
+    namespace_target,
+};
+use crate::aws::error::GatewayError;
+use crate::aws::gateway::Gateway;
+use crate::mesh::model::ObservedNamespace;
+use crate::mesh::names::cluster_name;
+use crate::protocol::provider::CallContext;
+
+/// Our namespaces' CreatorRequestId starts with this, then a hash of the cluster.
+const REQUEST_ID_PREFIX: &str = "tf-servicemesh-";
+
+/// A namespace with the mesh's name in its VPC, made by this provider.
+pub(super) enum OwnNamespace {
+    /// Made for this cluster: an earlier try of this create.
+    ThisCluster(ObservedNamespace),
+    /// Made for another cluster's mesh.
+    AnotherMesh(ObservedNamespace),
+}
+
+/// Looks for a private namespace named `name` in `vpc_id` that this provider made.
+pub(super) async fn find_own_namespace(
+    gateway: &Gateway,
+    name: &str,
+    vpc_id: &str,
+    cluster: &str,
+) -> Result<Option<OwnNamespace>, GatewayError> {
+    let ours = cluster_prefix(cluster);
+    for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
+        if kind != "DNS_PRIVATE" {
+            continue;
+        }
+        let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
+            continue;
+        };
+        let request_id = candidate.creator_request_id.as_deref().unwrap_or_default();
+        let from_us = request_id.starts_with(&ours);
+        if !from_us && !is_servicemesh_request_id(request_id) {
+            continue;
+        }
+        let in_vpc = match &candidate.hosted_zone_id {
+            Some(zone) => gateway
+                .route53
+                .hosted_zone_vpcs(zone)
+                .await?
+                .contains(&vpc_id.to_string()),
+            None => false,
+        };
+        if in_vpc {
+            return Ok(Some(if from_us {
+                OwnNamespace::ThisCluster(candidate)
+            } else {
+                OwnNamespace::AnotherMesh(candidate)
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Why a create has no namespace to wire.
+pub(super) struct CreateFailure {
+    pub error: GatewayError,
+    /// AWS may have made the namespace (the request was sent and not refused, or its
+    /// operation had not ended), so the state must keep track of it.
+    pub may_exist: bool,
+    /// Its id, when the operation told us.
+    pub namespace_id: Option<String>,
+}
+
+impl CreateFailure {
+    fn nothing_made(error: GatewayError) -> Self {
+        Self {
+            error,
+            may_exist: false,
+            namespace_id: None,
+        }
+    }
+}
+
+/// Finds the namespace an interrupted earlier create made (same name, same VPC, our
+/// request-id prefix for this cluster) or creates it. The operation's id goes into
+/// `private` as soon as AWS accepts the request.
+pub(super) async fn find_or_create_namespace(
+    gateway: &Gateway,
+    request: &NamespaceRequest<'_>,
+    cluster: &str,
+    private: &mut PrivateState,
+    timeout: std::time::Duration,
+    ctx: &CallContext,
+) -> Result<ObservedNamespace, CreateFailure> {
+    let (name, vpc_id) = (request.name, request.vpc_id);
+    let action = create_namespace_action(name, vpc_id);
+    match find_own_namespace(gateway, name, vpc_id, cluster)
+        .await
+        .map_err(CreateFailure::nothing_made)?
+    {
+        Some(OwnNamespace::ThisCluster(namespace)) => {
+            tracing::info!(namespace = %namespace.id, "adopting the namespace an interrupted create made");
+            return Ok(namespace);
+        }
+        // Another cluster's mesh, e.g. the object a cluster change with
+        // create_before_destroy is replacing. Cloud Map fails a namespace whose private
+        // hosted zone overlaps one already associated with the VPC (CANNOT_CREATE_HOSTED_ZONE
+        // / ConflictingDomainExists; terraform-provider-aws servicediscovery operation.go),
+        // so stop here, before anything changes.
+        Some(OwnNamespace::AnotherMesh(namespace)) => {
+            return Err(CreateFailure::nothing_made(GatewayError::new(
+                action,
+                None, // our own finding: no AWS error code
+                taken_namespace_detail(name, vpc_id, &namespace.id, cluster_name(cluster), true),
+            )));
+        }
+        None => {}
+    }
+    let namespace_id = match gateway.cloudmap.start_private_dns_namespace(request).await {
+        Ok(NamespaceStart::Exists(id)) => id,
+        Ok(NamespaceStart::Operation(operation)) => {
+            private.namespace_operation = Some(operation.clone());
+            match gateway
+                .cloudmap
+                .created_namespace(&operation, &action, timeout, &ctx.cancel)
+                .await
+            {
+                Ok(id) => id,
+                Err(OperationEnd::Failed(error)) => {
+                    private.namespace_operation = None;
+                    return Err(CreateFailure::nothing_made(error));
+                }
+                Err(OperationEnd::Unfinished(error)) => {
+                    return Err(CreateFailure {
+                        error,
+                        may_exist: true,
+                        namespace_id: None,
+                    });
+                }
+            }
+        }
+        Err(error) => {
+            return Err(CreateFailure {
+                may_exist: answer_unknown(&error),
+                error,
+                namespace_id: None,
+            });
+        }
+    };
+    match gateway.cloudmap.get_namespace(&namespace_id).await {
+        Ok(Some(namespace)) => {
+            private.namespace_operation = None;
+            Ok(namespace)
+        }
+        Ok(None) => Err(CreateFailure {
+            error: GatewayError::new(
+                format!("reading Cloud Map namespace {namespace_id}"),
+                None,
+                "the namespace was created but cannot be read",
+            ),
+            may_exist: true,
+            namespace_id: Some(namespace_id),
+        }),
+        Err(error) => Err(CreateFailure {
+            error,
+            may_exist: true,
+            namespace_id: Some(namespace_id),
+        }),
+    }
+}
+
+/// Whether a failed create request may still have been carried out: no answer came
+/// (the connection broke), or AWS failed on its side after perhaps acting.
+fn answer_unknown(error: &GatewayError) -> bool {
+    match error.code.as_deref() {
+        None => true,
+        Some(code) => matches!(
+            code,
+            "InternalFailure" | "InternalServerError" | "ServiceUnavailable" | "RequestTimeout"
+        ),
+    }
+}
+
+/// The namespace named by `namespace_id`; an error when there is none.
+pub(super) async fn existing_namespace(
+    gateway: &Gateway,
+    namespace_id: &str,
+) -> Result<ObservedNamespace, GatewayError> {
+    gateway
+        .cloudmap
+        .get_namespace(namespace_id)
+        .await?
+        .ok_or_else(|| {
+            GatewayError::new(
+                format!("reading Cloud Map namespace {namespace_id}"),
+                Some("NamespaceNotFound".into()),
+                "no namespace has this id in this account and region",
+            )
+        })
+}
+
+/// What became of the namespace of a create that stopped before it knew the result.
+pub(super) enum Unconfirmed {
+    /// It exists.
+    Made(ObservedNamespace),
+    /// It was never made (or is gone).
+    NotMade,
+    /// Cloud Map is still making it: this operation.
+    Creating(String),
+}
+
+/// Finds out what a stopped create left: by its operation when we have it, otherwise
+/// by name in the VPC among the namespaces we made for this cluster.
+pub(super) async fn settle_unconfirmed(
+    gateway: &Gateway,
+    model: &InternalModel,
+    private: &PrivateState,
+) -> Result<Unconfirmed, GatewayError> {
+    let name = model.namespace.known().cloned().unwrap_or_default();
+    let vpc_id = model.vpc_id.known().cloned().unwrap_or_default();
+    let cluster = model.cluster.known().cloned().unwrap_or_default();
+    if let Some(operation) = &private.namespace_operation {
+        let action = create_namespace_action(&name, &vpc_id);
+        match gateway.cloudmap.operation_state(operation, &action).await {
+            Ok(OperationState::Running) => return Ok(Unconfirmed::Creating(operation.clone())),
+            Ok(OperationState::Failed { .. }) => return Ok(Unconfirmed::NotMade),
+            Ok(OperationState::Succeeded(targets)) => {
+                if let Some(id) = namespace_target(&targets) {
+                    return Ok(match gateway.cloudmap.get_namespace(&id).await? {
+                        Some(namespace) => Unconfirmed::Made(namespace),
+                        None => Unconfirmed::NotMade,
+                    });
+                }
+            }
+            // Cloud Map keeps operations for a limited time; the search below still works.
+            Err(err) if err.has_code("OperationNotFound") => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(
+        match find_own_namespace(gateway, &name, &vpc_id, &cluster).await? {
+            Some(OwnNamespace::ThisCluster(namespace)) => Unconfirmed::Made(namespace),
+            _ => Unconfirmed::NotMade,
+        },
+    )
+}
+
+/// Whether a CreatorRequestId is one this provider made (for any cluster).
+pub(super) fn is_servicemesh_request_id(request_id: &str) -> bool {
+    request_id.starts_with(REQUEST_ID_PREFIX)
+}
+
+/// The request-id prefix of this cluster's namespaces.
+pub(super) fn cluster_prefix(cluster: &str) -> String {
+    format!(
+        "{REQUEST_ID_PREFIX}{:016x}-",
+        stable_hash(cluster_name(cluster))
+    )
+}
+
+/// A fresh CreatorRequestId: the cluster's prefix and a random part (≤ 64 chars).
+pub(super) fn new_request_id(cluster: &str) -> String {
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    format!("{}{:016x}", cluster_prefix(cluster), random ^ nanos)
+}
+
+/// FNV-1a: stable across processes and releases, unlike std's hasher.
+fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_fit_aws_limits_and_carry_the_cluster() {
+        let id = new_request_id("arn:aws:ecs:eu-west-1:123456789012:cluster/prod");
+        assert!(id.len() <= 64, "{id}");
+        assert!(id.starts_with(&cluster_prefix("prod")));
+        assert_ne!(id, new_request_id("prod"), "each create gets its own id");
+        assert_ne!(cluster_prefix("prod"), cluster_prefix("staging"));
+    }
+
+    #[test]
+    fn only_failures_on_aws_side_leave_the_outcome_unknown() {
+        let with = |code: Option<&str>| GatewayError::new("creating", code.map(String::from), "m");
+        assert!(answer_unknown(&with(None)));
+        assert!(answer_unknown(&with(Some("InternalFailure"))));
+        assert!(!answer_unknown(&with(Some("InvalidInput"))));
+        assert!(!answer_unknown(&with(Some("AccessDeniedException"))));
+        assert!(!answer_unknown(&with(Some("ThrottlingException"))));
+    }
+}
