@@ -417,6 +417,30 @@ fn config_cases(world: &World) -> Vec<Case> {
             "services[\"backend\"].port_name is null. Set it to the name of the port mapping",
             "backend = {",
         ),
+        Case::new(
+            "tag value set to null",
+            Run::ValidateAndPlan,
+            format!(
+                "{}  tags = {{ team = null }}\n{}",
+                owned(world),
+                services(&[BACKEND])
+            ),
+            "Missing required value",
+            "tags[\"team\"] is null. Give the tag a value",
+            "team = null",
+        ),
+        Case::new(
+            "client_services element set to null",
+            Run::ValidateAndPlan,
+            format!(
+                "{}{}  client_services = [\"frontend\", null]\n",
+                owned(world),
+                services(&[BACKEND])
+            ),
+            "Missing required value",
+            "client_services contains null. List ECS service names only.",
+            "client_services = [",
+        ),
         // --- cluster -------------------------------------------------------------------
         Case::new(
             "cluster name with a space",

@@ -34,6 +34,16 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                 .to_string(),
         ));
     }
+    for field in &config.nulls {
+        let detail = match field {
+            Field::Tag(key) => format!(
+                "tags[{key:?}] is null. Give the tag a value (an empty string is allowed), or \
+                 remove it."
+            ),
+            _ => format!("{field} contains null. List ECS service names only."),
+        };
+        out.push(Violation::new(Rule::RequiredNull, field.clone(), detail));
+    }
     let Some(services) = known(&config.services) else {
         return;
     };

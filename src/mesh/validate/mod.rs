@@ -98,6 +98,9 @@ pub struct ConfigView {
     pub client_services: Option<Known<Vec<Known<String>>>>,
     pub wait_for_steady_state: Option<Known<bool>>,
     pub timeouts: Option<Known<TimeoutsView>>,
+    /// Tag values and `client_services` elements written as `null` (their views above
+    /// show them as unknown, as the other rules have nothing to check in them).
+    pub nulls: Vec<Field>,
 }
 
 /// One `services` entry.

@@ -187,7 +187,7 @@ impl Rule {
     pub fn text(self) -> &'static str {
         match self {
             Rule::RequiredNull => {
-                "`cluster`, each `services` entry and its `port_name` need a value: an explicit `null` counts as missing (Terraform hands it to the provider as is)."
+                "`cluster`, each `services` entry and its `port_name`, each `client_services` element and each tag value need a value: an explicit `null` counts as missing (Terraform hands it to the provider as is)."
             }
             Rule::ClusterInvalid => {
                 "`cluster` is an ECS cluster name (1-255 letters, digits, hyphens, underscores) \

@@ -1159,6 +1159,7 @@ fn unknown_values_skip_their_checks() {
         client_services: Some(Known::Unknown),
         wait_for_steady_state: Some(Known::Unknown),
         timeouts: Some(Known::Unknown),
+        nulls: Vec::new(),
     };
     assert_clean(&all_unknown);
 
@@ -1340,6 +1341,22 @@ fn required_values_refuse_null_with_their_path() {
             Rule::RequiredNull,
             "services[\"backend\"].port_name".to_string()
         )]
+    );
+
+    let mut config = example_base();
+    config.nulls = vec![
+        Field::Tag("team".into()),
+        Field::Attribute("client_services"),
+    ];
+    assert_eq!(
+        validate_config(&config)
+            .iter()
+            .map(|v| (v.rule, v.field.to_string()))
+            .collect::<Vec<_>>(),
+        vec![
+            (Rule::RequiredNull, "tags[\"team\"]".to_string()),
+            (Rule::RequiredNull, "client_services".to_string()),
+        ]
     );
 
     // Unknown may still become a value: not refused.

@@ -80,7 +80,21 @@ fn same<T>(attr: Attr<T>) -> Option<Known<T>> {
 }
 
 fn config_view(raw: RawConfig, diagnostics: &mut Diagnostics) -> ConfigView {
+    let mut nulls = Vec::new();
+    if let Attr::Known(tags) = &raw.tags {
+        nulls.extend(
+            tags.iter()
+                .filter(|(_, value)| value.is_null())
+                .map(|(key, _)| Field::Tag(key.clone())),
+        );
+    }
+    if let Attr::Known(clients) = &raw.client_services
+        && clients.iter().any(Attr::is_null)
+    {
+        nulls.push(Field::Attribute("client_services"));
+    }
     ConfigView {
+        nulls,
         cluster: same(raw.cluster),
         namespace: same(raw.namespace),
         vpc_id: same(raw.vpc_id),
