@@ -54,6 +54,18 @@ async fn wired_in_aws(emulator: &Emulator) -> Vec<String> {
     wired
 }
 
+/// UpdateService fails once for this service, with ECS's 5xx.
+fn update_fails_once_for(service: &str) -> Fault {
+    Fault::error(
+        "ecs:UpdateService",
+        "ServerException",
+        500,
+        "internal failure",
+    )
+    .matching("service", service)
+    .count(1)
+}
+
 /// `terraform destroy` succeeds and nothing of the mesh is left in AWS.
 async fn destroy_leaves_nothing(dir: &Workdir, emulator: &Emulator) {
     let destroy = dir.run(&["destroy", "-auto-approve", "-no-color"]);
@@ -267,18 +279,7 @@ async fn the_replacement_of_a_tainted_mesh_redeploys_only_what_failed() {
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(&world));
     for service in ["orders", "payments"] {
-        emulator
-            .inject_fault(
-                Fault::error(
-                    "ecs:UpdateService",
-                    "ServerException",
-                    500,
-                    "internal failure",
-                )
-                .matching("service", service)
-                .count(1),
-            )
-            .await;
+        emulator.inject_fault(update_fails_once_for(service)).await;
     }
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 1, "{apply}");
@@ -314,28 +315,16 @@ async fn the_replacement_of_a_tainted_mesh_redeploys_only_what_failed() {
 
     // `terraform destroy` of a tainted mesh still removes everything.
     emulator
-        .inject_fault(
-            Fault::error(
-                "ecs:UpdateService",
-                "ServerException",
-                500,
-                "internal failure",
-            )
-            .matching("service", "payments")
-            .count(1),
-        )
+        .inject_fault(update_fails_once_for("payments"))
         .await;
-    dir.run(&[
+    let replace = dir.run(&[
         "apply",
         "-auto-approve",
         "-no-color",
         "-replace=servicemesh_internal.mesh",
     ]);
-    dir.run(&["destroy", "-auto-approve", "-no-color"])
-        .success();
-    assert!(namespaces(&emulator).await.is_empty());
-    assert!(cloud_map_services(&emulator).await.is_empty());
-    assert_eq!(wired_in_aws(&emulator).await, Vec::<String>::new());
+    assert_eq!(replace.code, 1, "payments fails again: tainted\n{replace}");
+    destroy_leaves_nothing(&dir, &emulator).await;
 }
 
 /// Twenty services that do not exist: one warning in the plan and one error in the

@@ -46,7 +46,9 @@ pub enum OperationState {
 /// Why we stopped watching an operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OperationEnd {
-    /// It failed: AWS made nothing.
+    /// It ended in FAIL. For a create we take it that nothing was made: the API
+    /// reference says only "the operation failed" (Operation.Status), so this is our
+    /// reading, not AWS's promise; a later read of an unconfirmed create looks again.
     Failed(GatewayError),
     /// We stopped before it ended (timeout, StopProvider, or GetOperation failed): it
     /// may still succeed.
@@ -525,7 +527,10 @@ impl CloudMap {
                         Attempt::InUse(GatewayError::from_sdk(action_ref, &err))
                     }
                     // An earlier try's delete is still under way (we stopped watching
-                    // it): wait for that one.
+                    // it): wait for that one. DuplicateRequest, with DuplicateOperationId
+                    // ("the ID of the operation that's already in progress"), is one of
+                    // DeleteNamespace's modelled errors (botocore servicediscovery
+                    // service-2.json; aws-sdk-servicediscovery DeleteNamespaceError).
                     Some(DeleteNamespaceError::DuplicateRequest(duplicate))
                         if duplicate.duplicate_operation_id().is_some() =>
                     {

@@ -111,11 +111,7 @@ async fn create(
         let id = planned.namespace_id.known().cloned().unwrap_or_default();
         existing_namespace(gateway, &id)
             .await
-            .map_err(|error| CreateFailure {
-                error,
-                may_exist: false,
-                namespace_id: None,
-            })
+            .map_err(CreateFailure::nothing_made)
     };
     let namespace = match namespace {
         Ok(namespace) => namespace,
@@ -313,11 +309,7 @@ async fn delete(
         .cloned()
         .collect();
     forget_services(&mut prior, &turned_off);
-    for freed in &outcome.freed_discovery {
-        if !private.pending_cleanup.contains(freed) {
-            private.pending_cleanup.push(freed.clone());
-        }
-    }
+    private.remember_leftovers(&outcome.freed_discovery);
     let mut diagnostics = failures_to_diagnostics(&outcome);
     if diagnostics.has_errors() {
         return (Some(prior), private, diagnostics);
@@ -358,15 +350,7 @@ async fn delete(
                 .pending_cleanup
                 .retain(|(_, arn)| arn != &service.arn),
             Err(err) => {
-                if !private
-                    .pending_cleanup
-                    .iter()
-                    .any(|(_, arn)| arn == &service.arn)
-                {
-                    private
-                        .pending_cleanup
-                        .push((service.name.clone(), service.arn.clone()));
-                }
+                private.remember_leftovers([&(service.name.clone(), service.arn.clone())]);
                 diagnostics.push(Diagnostic::error(
                     "Destroying the service mesh failed",
                     err.to_string(),
@@ -555,13 +539,8 @@ async fn clean_freed_discovery(
     diagnostics: &mut Diagnostics,
 ) {
     // This pass's leftovers, and those earlier passes could not delete yet.
-    let mut candidates = std::mem::take(&mut private.pending_cleanup);
-    for freed in &outcome.freed_discovery {
-        if !candidates.contains(freed) {
-            candidates.push(freed.clone());
-        }
-    }
-    for (name, arn) in candidates {
+    private.remember_leftovers(&outcome.freed_discovery);
+    for (name, arn) in std::mem::take(&mut private.pending_cleanup) {
         let service = cloud_map_service(&name, &arn);
         if let Err(err) = gateway
             .cloudmap

@@ -415,6 +415,22 @@ impl PrivateState {
         )
     }
 
+    /// Remembers Cloud Map services (name, ARN) still to delete, each once.
+    pub fn remember_leftovers<'a>(
+        &mut self,
+        services: impl IntoIterator<Item = &'a (String, String)>,
+    ) {
+        for service in services {
+            if !self
+                .pending_cleanup
+                .iter()
+                .any(|(_, arn)| arn == &service.1)
+            {
+                self.pending_cleanup.push(service.clone());
+            }
+        }
+    }
+
     pub fn decode(bytes: &[u8]) -> Self {
         if bytes.is_empty() {
             return Self::default();

@@ -29,6 +29,46 @@ pub(super) enum OwnNamespace {
     AnotherMesh(ObservedNamespace),
 }
 
+/// Who made a namespace, told by its CreatorRequestId.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Maker {
+    /// This provider, for this cluster's mesh.
+    ThisCluster,
+    /// This provider, for another cluster's mesh.
+    AnotherMesh,
+    /// Anyone else: the console, another tool.
+    Someone,
+}
+
+pub(super) fn maker(namespace: &ObservedNamespace, cluster: &str) -> Maker {
+    let request_id = namespace.creator_request_id.as_deref().unwrap_or_default();
+    if request_id.starts_with(&cluster_prefix(cluster)) {
+        Maker::ThisCluster
+    } else if request_id.starts_with(REQUEST_ID_PREFIX) {
+        Maker::AnotherMesh
+    } else {
+        Maker::Someone
+    }
+}
+
+/// Whether a private namespace serves `vpc_id`: its hosted zone is associated with
+/// the VPC (a zone can be associated with several; GetHostedZone lists them).
+pub(super) async fn in_vpc(
+    gateway: &Gateway,
+    namespace: &ObservedNamespace,
+    vpc_id: &str,
+) -> Result<bool, GatewayError> {
+    Ok(match &namespace.hosted_zone_id {
+        Some(zone) => gateway
+            .route53
+            .hosted_zone_vpcs(zone)
+            .await?
+            .iter()
+            .any(|vpc| vpc == vpc_id),
+        None => false,
+    })
+}
+
 /// Looks for a private namespace named `name` in `vpc_id` that this provider made.
 pub(super) async fn find_own_namespace(
     gateway: &Gateway,
@@ -36,7 +76,6 @@ pub(super) async fn find_own_namespace(
     vpc_id: &str,
     cluster: &str,
 ) -> Result<Option<OwnNamespace>, GatewayError> {
-    let ours = cluster_prefix(cluster);
     for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
         if kind != "DNS_PRIVATE" {
             continue;
@@ -44,26 +83,14 @@ pub(super) async fn find_own_namespace(
         let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
             continue;
         };
-        let request_id = candidate.creator_request_id.as_deref().unwrap_or_default();
-        let from_us = request_id.starts_with(&ours);
-        if !from_us && !is_servicemesh_request_id(request_id) {
+        let maker = maker(&candidate, cluster);
+        if maker == Maker::Someone || !in_vpc(gateway, &candidate, vpc_id).await? {
             continue;
         }
-        let in_vpc = match &candidate.hosted_zone_id {
-            Some(zone) => gateway
-                .route53
-                .hosted_zone_vpcs(zone)
-                .await?
-                .contains(&vpc_id.to_string()),
-            None => false,
-        };
-        if in_vpc {
-            return Ok(Some(if from_us {
-                OwnNamespace::ThisCluster(candidate)
-            } else {
-                OwnNamespace::AnotherMesh(candidate)
-            }));
-        }
+        return Ok(Some(match maker {
+            Maker::ThisCluster => OwnNamespace::ThisCluster(candidate),
+            _ => OwnNamespace::AnotherMesh(candidate),
+        }));
     }
     Ok(None)
 }
@@ -79,7 +106,7 @@ pub(super) struct CreateFailure {
 }
 
 impl CreateFailure {
-    fn nothing_made(error: GatewayError) -> Self {
+    pub(super) fn nothing_made(error: GatewayError) -> Self {
         Self {
             error,
             may_exist: false,
@@ -178,6 +205,10 @@ pub(super) async fn find_or_create_namespace(
 
 /// Whether a failed create request may still have been carried out: no answer came
 /// (the connection broke), or AWS failed on its side after perhaps acting.
+/// InternalFailure (500) and ServiceUnavailable (503) are the server-side errors of
+/// AWS's common errors for Cloud Map (Cloud Map API reference, "Common Errors");
+/// InternalServerError and RequestTimeout are other services' spellings, kept to err
+/// on the side of tracking a namespace that may exist.
 fn answer_unknown(error: &GatewayError) -> bool {
     match error.code.as_deref() {
         None => true,
@@ -239,7 +270,9 @@ pub(super) async fn settle_unconfirmed(
                     });
                 }
             }
-            // Cloud Map keeps operations for a limited time; the search below still works.
+            // "No operation exists with the specified ID" (GetOperation's modelled
+            // OperationNotFound, botocore): how long Cloud Map keeps operations is not
+            // documented, so fall back to the search below.
             Err(err) if err.has_code("OperationNotFound") => {}
             Err(err) => return Err(err),
         }
@@ -252,13 +285,8 @@ pub(super) async fn settle_unconfirmed(
     )
 }
 
-/// Whether a CreatorRequestId is one this provider made (for any cluster).
-pub(super) fn is_servicemesh_request_id(request_id: &str) -> bool {
-    request_id.starts_with(REQUEST_ID_PREFIX)
-}
-
 /// The request-id prefix of this cluster's namespaces.
-pub(super) fn cluster_prefix(cluster: &str) -> String {
+fn cluster_prefix(cluster: &str) -> String {
     format!(
         "{REQUEST_ID_PREFIX}{:016x}-",
         stable_hash(cluster_name(cluster))

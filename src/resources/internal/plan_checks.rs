@@ -19,7 +19,7 @@ use futures::future::join_all;
 
 use super::grouping::{name_list, one_each_or_grouped};
 use super::model::{InternalModel, PriorNamespace};
-use super::namespace::{cluster_prefix, is_servicemesh_request_id};
+use super::namespace::{Maker, in_vpc, maker};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::Wiring;
@@ -318,7 +318,6 @@ async fn check_namespace(
     if !owned {
         return Ok(());
     }
-    let ours = cluster_prefix(cluster);
     for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
         if kind != "DNS_PRIVATE" || replaced.is_some_and(|r| r.owned && r.id == id) {
             continue;
@@ -326,26 +325,12 @@ async fn check_namespace(
         let Some(existing) = gateway.cloudmap.get_namespace(&id).await? else {
             continue;
         };
-        if existing
-            .creator_request_id
-            .as_deref()
-            .is_some_and(|r| r.starts_with(&ours))
-        {
+        let maker = maker(&existing, cluster);
+        if maker == Maker::ThisCluster {
             continue; // left by an interrupted create of ours: apply adopts it
         }
-        let in_vpc = match &existing.hosted_zone_id {
-            Some(zone) => gateway
-                .route53
-                .hosted_zone_vpcs(zone)
-                .await?
-                .contains(vpc_id),
-            None => false,
-        };
-        if in_vpc {
-            let by_another_mesh = existing
-                .creator_request_id
-                .as_deref()
-                .is_some_and(is_servicemesh_request_id);
+        if in_vpc(gateway, &existing, vpc_id).await? {
+            let by_another_mesh = maker == Maker::AnotherMesh;
             let detail = taken_namespace_detail(name, vpc_id, &id, cluster, by_another_mesh);
             // Made by a servicemesh_internal for another cluster: possibly this resource's
             // own object, deposed by create_before_destroy. Apply then stops before changing
@@ -421,16 +406,11 @@ async fn own_namespaces(
         .filter_map(|reference| reference.rsplit('/').next())
         .filter(|id| crate::mesh::names::is_namespace_id(id))
         .collect();
-    let prefix = cluster_prefix(cluster);
     for id in ids {
         let Some(namespace) = gateway.cloudmap.get_namespace(id).await? else {
             continue;
         };
-        let ours = namespace
-            .creator_request_id
-            .as_deref()
-            .is_some_and(|r| r.starts_with(&prefix));
-        if ours && &namespace.name == name {
+        if maker(&namespace, cluster) == Maker::ThisCluster && &namespace.name == name {
             own.push(NamespaceRef::from(&namespace));
         }
     }
