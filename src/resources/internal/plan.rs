@@ -16,11 +16,10 @@ pub(super) async fn plan(
     request: PlanRequest,
     _ctx: &CallContext,
 ) -> PlanResponse {
-    let (mut planned, requires_replace) = match plan_model(resource, &request) {
+    let (mut planned, prior, requires_replace) = match plan_model(resource, &request) {
         Ok(planned) => planned,
         Err(diagnostics) => return failed(request, diagnostics),
     };
-    let prior = resource.decode(&request.prior_state).ok().flatten();
     let mut private = PrivateState::decode(&request.prior_private);
     // Handed on to the plan of a replacement (see PrivateState::prior_namespace). With no
     // prior, the private state is empty for a new object, or is what the replaced
@@ -82,14 +81,15 @@ fn failed(request: PlanRequest, diagnostics: Diagnostics) -> PlanResponse {
     }
 }
 
-fn plan_model(
-    resource: &InternalResource,
-    request: &PlanRequest,
-) -> Result<(InternalModel, Vec<AttributePath>), Diagnostics> {
-    let Some(mut planned) = resource.decode(&request.proposed_new_state)? else {
-        return Ok((InternalModel::default(), Vec::new()));
-    };
+/// The planned model, the prior one (decoded once, for the caller too) and the
+/// attributes whose change requires a replacement.
+type Planned = (InternalModel, Option<InternalModel>, Vec<AttributePath>);
+
+fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<Planned, Diagnostics> {
     let prior = resource.decode(&request.prior_state)?;
+    let Some(mut planned) = resource.decode(&request.proposed_new_state)? else {
+        return Ok((InternalModel::default(), prior, Vec::new()));
+    };
     let config = resource.decode(&request.config)?.unwrap_or_default();
     if prior.is_none() {
         let owned = config.namespace_id.is_null();
@@ -165,5 +165,5 @@ fn plan_model(
             requires_replace.push(AttributePath::root().attribute("cluster"));
         }
     }
-    Ok((planned, requires_replace))
+    Ok((planned, prior, requires_replace))
 }
