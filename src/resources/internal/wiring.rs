@@ -72,19 +72,28 @@ pub async fn wire(
         if !ready {
             let status = service.map(|s| s.observed.status.as_str());
             let waited = format_go_duration(patience.appearance);
+            // The codes UpdateService would answer with (its modelled errors in
+            // botocore's ECS model): not found, or found but not ACTIVE.
+            let (code, message) = match status {
+                Some(status) => (
+                    "ServiceNotActiveException",
+                    format!(
+                        "the service is {status}, not ACTIVE, after waiting {waited}; Service Connect can only be enabled on an ACTIVE service"
+                    ),
+                ),
+                None => (
+                    "ServiceNotFoundException",
+                    format!(
+                        "the service does not exist after waiting {waited} for it to appear; create it first, or fix the name"
+                    ),
+                ),
+            };
             outcome.failures.push((
                 name.clone(),
                 GatewayError::new(
                     format!("enabling Service Connect on ECS service {cluster}/{name}"),
-                    Some("ServiceNotFoundException".into()),
-                    match status {
-                        Some(status) => format!(
-                            "the service is {status}, not ACTIVE, after waiting {waited}; Service Connect can only be enabled on an ACTIVE service"
-                        ),
-                        None => format!(
-                            "the service does not exist after waiting {waited} for it to appear; create it first, or fix the name"
-                        ),
-                    },
+                    Some(code.into()),
+                    message,
                 ),
             ));
         }
