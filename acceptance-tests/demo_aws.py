@@ -111,9 +111,7 @@ def cloud_map_services(namespace_id=None):
 def ecs_services(cluster):
     client = ecs()
     arns = [
-        arn
-        for page in client.get_paginator("list_services").paginate(cluster=cluster)
-        for arn in page["serviceArns"]
+        arn for page in client.get_paginator("list_services").paginate(cluster=cluster) for arn in page["serviceArns"]
     ]
     names = sorted(arn.rsplit("/", 1)[-1] for arn in arns)
     described = []

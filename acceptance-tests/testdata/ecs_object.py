@@ -16,7 +16,7 @@ import sys
 
 # The demo's AWS helpers (acceptance-tests/demo_aws.py) make services the same way.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from demo_aws import create_service, ecs  # noqa: E402
+from demo_aws import create_service, ecs
 
 
 def main(argv):

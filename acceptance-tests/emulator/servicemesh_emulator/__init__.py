@@ -8,6 +8,7 @@ Modules:
   faults         fault and latency rules
   settings       switches for emulated timing (rollouts, Cloud Map operations)
   patching       a small registry of replaced moto methods
+  paging         one paging helper for the List* calls of every API
   ecs            ECS service and deployment patches
   service_connect  Service Connect validation and Cloud Map resources
   cloudmap       Cloud Map namespace and service patches

@@ -36,7 +36,7 @@ from .cloudmap_errors import (
     ServiceAlreadyExists,
     ServiceNotFound,
 )
-from .cloudmap_listing import FilterSpec, apply_filters, paginate
+from .cloudmap_listing import PAGING, FilterSpec, apply_filters
 from .cloudmap_operations import AsyncOperation
 from .patching import original, patch
 
@@ -427,7 +427,7 @@ def _params(response: ServiceDiscoveryResponse) -> dict[str, Any]:
 
 
 def _listed(items: list[Any], params: dict[str, Any], spec: FilterSpec) -> tuple[list[Any], str | None]:
-    return paginate(
+    return PAGING.page(
         apply_filters(items, params.get("Filters"), spec), params.get("MaxResults"), params.get("NextToken")
     )
 

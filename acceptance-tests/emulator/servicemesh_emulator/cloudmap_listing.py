@@ -2,20 +2,27 @@
 
 Each filter name allows only some conditions (the API reference lists them); EQ and BEGINS_WITH
 take exactly one value, IN one or more, BETWEEN two. Anything else is InvalidInput, as on AWS.
-NextToken is opaque to clients; here it encodes the offset of the next item.
+Paging (MaxResults 1-100, default 100, and an opaque NextToken) is the shared `paging` helper.
 """
 
-import base64
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .cloudmap_errors import InvalidInput
+from .paging import Paging
 
 T = TypeVar("T")
 
 # filter name -> (allowed conditions, value of an item for that filter)
 FilterSpec = dict[str, tuple[set[str], Callable[[Any], Any]]]
+
+# ListNamespaces, ListServices and ListOperations: MaxResults 1-100, default 100; InvalidInput otherwise.
+PAGING = Paging(
+    default_max_results=100,
+    error=InvalidInput,
+    bad_max_results="MaxResults must be between 1 and 100",
+    bad_token="Invalid NextToken",
+)
 
 
 def apply_filters(items: Sequence[T], filters: list[dict[str, Any]] | None, spec: FilterSpec) -> list[T]:
@@ -48,28 +55,3 @@ def _matches(actual: Any, condition: str, values: list[str]) -> bool:
         return str(actual).startswith(values[0])
     low, high = (float(v) for v in values)  # BETWEEN: epoch seconds
     return low <= float(actual) <= high
-
-
-def paginate(items: Sequence[T], max_results: int | None, next_token: str | None) -> tuple[list[T], str | None]:
-    if max_results is None:
-        max_results = 100
-    if not isinstance(max_results, int) or not 1 <= max_results <= 100:
-        raise InvalidInput("MaxResults must be between 1 and 100")
-    start = _decode_token(next_token) if next_token else 0
-    page = list(items[start : start + max_results])
-    end = start + len(page)
-    return page, (_encode_token(end) if end < len(items) else None)
-
-
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _decode_token(token: str) -> int:
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-        if isinstance(offset, int) and offset >= 0:
-            return offset
-    except (ValueError, KeyError, TypeError):
-        pass
-    raise InvalidInput("Invalid NextToken")

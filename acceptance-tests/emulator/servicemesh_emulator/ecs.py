@@ -13,9 +13,7 @@ Departures from moto fixed here (README.md lists them for users):
 Tasks are not run: a rollout "completes" by setting the counts to the desired count.
 """
 
-import base64
 import copy
-import json
 from typing import Any
 
 from botocore import xform_name
@@ -27,9 +25,18 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 
 from . import service_connect
+from .paging import Paging
 from .patching import original, patch
 from .service_connect import ServiceConnect
 from .settings import settings
+
+# ListServices: maxResults 1-100, default 10; InvalidParameterException otherwise.
+_PAGING = Paging(
+    default_max_results=10,
+    error=InvalidParameterException,
+    bad_max_results="maxResults must be between 1 and 100.",
+    bad_token="Invalid nextToken.",
+)
 
 # UpdateService fields that start a new deployment when their value changes.
 _DEPLOYMENT_FIELDS = (
@@ -303,31 +310,11 @@ def list_services_response(self: EC2ContainerServiceResponse) -> ActionResult:
     arns = self.ecs_backend.list_services(
         self._get_param("cluster", "default"), self._get_param("schedulingStrategy"), self._get_param("launchType")
     )
-    max_results = self._get_int_param("maxResults", 10)
-    if not 1 <= max_results <= 100:
-        raise InvalidParameterException("maxResults must be between 1 and 100.")
-    start = _decode_token(self._get_param("nextToken"))
-    page = arns[start : start + max_results]
+    page, token = _PAGING.page(arns, self._get_int_param("maxResults"), self._get_param("nextToken"))
     result: dict[str, Any] = {"serviceArns": page}
-    if start + len(page) < len(arns):
-        result["nextToken"] = _encode_token(start + len(page))
+    if token:
+        result["nextToken"] = token
     return ActionResult(result)
-
-
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-        if isinstance(offset, int) and offset >= 0:
-            return offset
-    except (ValueError, KeyError, TypeError):
-        pass
-    raise InvalidParameterException("Invalid nextToken.")
 
 
 def install() -> None:
