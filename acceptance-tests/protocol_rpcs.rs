@@ -18,10 +18,12 @@ use servicemesh::protocol::value::{self, Number, NumberBound, Refinements, Type,
 use servicemesh::provider::ServicemeshProvider;
 
 use crate::support::fake_provider::{
-    FAKE_IDENTITY_VERSION, FAKE_SCHEMA_VERSION, FAKE_TYPE, FakeProvider, InProcess, SLOW_NAME,
-    fake_schema,
+    FAKE_IDENTITY_VERSION, FAKE_PROVIDER, FAKE_SCHEMA_VERSION, FAKE_TYPE, FakeProvider, InProcess,
+    SLOW_NAME, fake_schema,
 };
-use crate::support::terraform::{Install, Outcome, Workdir, repo_root, required_providers};
+use crate::support::terraform::{
+    Install, Outcome, PROVIDER_ADDRESS, Workdir, repo_root, required_providers,
+};
 
 /// The longest any single RPC may take before the test calls it a hang.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -221,7 +223,10 @@ fn created_state() -> Value {
 async fn fake() -> (InProcess, Arc<crate::support::fake_provider::FakeState>) {
     let provider = FakeProvider::new();
     let state = provider.state.clone();
-    (InProcess::serve(Arc::new(provider)).await, state)
+    (
+        InProcess::serve(FAKE_PROVIDER, Arc::new(provider)).await,
+        state,
+    )
 }
 
 /// Plans and applies [`create_config`]; returns the new state.
@@ -566,7 +571,7 @@ fn expected_table(
 
 #[tokio::test]
 async fn the_real_provider_serves_servicemesh_internal() {
-    let mut server = InProcess::serve(Arc::new(ServicemeshProvider::new())).await;
+    let mut server = InProcess::serve(PROVIDER_ADDRESS, Arc::new(ServicemeshProvider::new())).await;
     let schema = call(
         "GetProviderSchema",
         server

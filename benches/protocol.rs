@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use servicemesh::protocol::address::ProviderAddress;
 use servicemesh::protocol::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::proto::tfplugin6::provider_server::Provider;
@@ -69,7 +70,8 @@ fn schema_latency() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let service = ProviderService::new(Arc::new(ServicemeshProvider::new()));
+    let name = ProviderAddress::new("registry.terraform.io/servicemesh/servicemesh");
+    let service = ProviderService::new(name, Arc::new(ServicemeshProvider::new()));
     let mut samples = Vec::with_capacity(SCHEMA_CALLS);
     runtime.block_on(async {
         for _ in 0..SCHEMA_CALLS {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use servicemesh::protocol::address::ProviderAddress;
 use servicemesh::protocol::handshake::HandshakeRequest;
 use servicemesh::protocol::logging;
 use servicemesh::protocol::rpc::ProviderService;
@@ -15,26 +16,28 @@ use servicemesh::protocol::server;
 use servicemesh::provider::ServicemeshProvider;
 use tokio_util::sync::CancellationToken;
 
+/// The address Terraform knows this provider by; the protocol layer takes every name it
+/// prints from it.
+const PROVIDER: ProviderAddress =
+    ProviderAddress::new("registry.terraform.io/servicemesh/servicemesh");
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--version" || a == "-v") {
-        println!(
-            "terraform-provider-servicemesh {}",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("{} {}", PROVIDER.binary_name(), env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
     let debug = args.iter().any(|a| a == "--debug");
     if !debug {
         // Check the cookie before anything else: a person running us by hand gets
         // an explanation, not a half-started server.
-        if let Err(err) = HandshakeRequest::from_env() {
+        if let Err(err) = HandshakeRequest::from_env(PROVIDER) {
             eprintln!("{err}");
             return ExitCode::FAILURE;
         }
     }
-    logging::init_from_env();
-    logging::install_panic_hook();
+    logging::init_from_env(PROVIDER);
+    logging::install_panic_hook(PROVIDER);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -48,11 +51,11 @@ fn main() -> ExitCode {
     };
     let shutdown = CancellationToken::new();
     let result = runtime.block_on(async {
-        let service = ProviderService::new(Arc::new(ServicemeshProvider::new()));
+        let service = ProviderService::new(PROVIDER, Arc::new(ServicemeshProvider::new()));
         if debug {
-            server::serve_debug(service, shutdown).await
+            server::serve_debug(PROVIDER, service, shutdown).await
         } else {
-            server::serve_managed(service, shutdown).await
+            server::serve_managed(PROVIDER, service, shutdown).await
         }
     });
     // Don't wait for stragglers (an AWS call still in flight): Terraform is done with us.
@@ -60,7 +63,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("terraform-provider-servicemesh: {err}");
+            eprintln!("{}: {err}", PROVIDER.binary_name());
             ExitCode::FAILURE
         }
     }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use servicemesh::protocol::address::ProviderAddress;
 use servicemesh::protocol::diagnostics::{Diagnostic, Diagnostics};
 use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::provider::{
@@ -28,6 +29,10 @@ use tonic::transport::Channel;
 
 use super::plugin::connect;
 
+/// The fake provider's address: its own, so that messages naming "the provider" show
+/// the name it was served under.
+pub const FAKE_PROVIDER: ProviderAddress =
+    ProviderAddress::new("registry.terraform.io/example/fake");
 pub const FAKE_TYPE: &str = "fake_thing";
 pub const FAKE_SCHEMA_VERSION: i64 = 2;
 pub const FAKE_IDENTITY_VERSION: i64 = 1;
@@ -507,7 +512,8 @@ impl ResourceHandler for FakeThing {
     }
 }
 
-/// A provider served in-process over a unix socket in a temp dir, with a client.
+/// A provider served in-process, under the address `name`, over a unix socket in a temp
+/// dir, with a client.
 pub struct InProcess {
     pub client: pb::provider_client::ProviderClient<Channel>,
     server: tokio::task::JoinHandle<()>,
@@ -515,14 +521,14 @@ pub struct InProcess {
 }
 
 impl InProcess {
-    pub async fn serve(handler: Arc<dyn ProviderHandler>) -> Self {
+    pub async fn serve(name: ProviderAddress, handler: Arc<dyn ProviderHandler>) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("servicemesh-rpc-")
             .tempdir()
             .expect("temp dir");
         let socket: PathBuf = dir.path().join("provider.sock");
         let listener = tokio::net::UnixListener::bind(&socket).expect("binding the socket");
-        let service = ProviderService::new(handler);
+        let service = ProviderService::new(name, handler);
         let server = tokio::spawn(async move {
             let _ = tonic::transport::Server::builder()
                 .add_service(pb::provider_server::ProviderServer::new(service))

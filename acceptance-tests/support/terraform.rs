@@ -8,8 +8,13 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use servicemesh::protocol::address::ProviderAddress;
+
 /// The provider's address in test configurations.
 pub const PROVIDER_SOURCE: &str = "servicemesh/servicemesh";
+/// The provider's full address, as the binary serves it.
+pub const PROVIDER_ADDRESS: ProviderAddress =
+    ProviderAddress::new("registry.terraform.io/servicemesh/servicemesh");
 /// The version the filesystem mirror offers.
 pub const MIRROR_VERSION: &str = "0.0.1";
 

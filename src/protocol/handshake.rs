@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 
+use super::address::ProviderAddress;
+
 /// The cookie Terraform and OpenTofu set for every provider they launch.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 pub const MAGIC_COOKIE_VALUE: &str =
@@ -27,26 +29,33 @@ const DEFAULT_MIN_PORT: u16 = 10000;
 const DEFAULT_MAX_PORT: u16 = 25000;
 
 /// Shown when someone runs the provider binary directly.
-pub const NOT_A_PROGRAM_MESSAGE: &str = "\
-This binary is a plugin for Terraform and OpenTofu (terraform-provider-servicemesh).
+pub fn not_a_program_message(provider: ProviderAddress) -> String {
+    format!(
+        "\
+This binary is a plugin for Terraform and OpenTofu ({binary}).
 It is not meant to be run directly: Terraform starts it for you.
 
 To use it, declare it in your configuration:
 
-  terraform {
-    required_providers {
-      servicemesh = { source = \"servicemesh/servicemesh\" }
-    }
-  }
+  terraform {{
+    required_providers {{
+      {name} = {{ source = \"{source}\" }}
+    }}
+  }}
 
 then run `terraform init` and `terraform plan`.
-To debug it, run it with --debug and follow the instructions it prints.";
+To debug it, run it with --debug and follow the instructions it prints.",
+        binary = provider.binary_name(),
+        name = provider.type_name(),
+        source = provider.source(),
+    )
+}
 
 /// Why the handshake cannot go ahead.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HandshakeError {
-    #[error("{NOT_A_PROGRAM_MESSAGE}")]
-    MissingCookie,
+    #[error("{}", not_a_program_message(*provider))]
+    MissingCookie { provider: ProviderAddress },
     #[error(
         "this provider speaks plugin protocol {APP_PROTOCOL_VERSION}, but the host offered only \
          [{offered}]; use Terraform 1.0 or later, or OpenTofu"
@@ -72,15 +81,19 @@ pub struct HandshakeRequest {
 }
 
 impl HandshakeRequest {
-    /// Reads the handshake from the process environment.
-    pub fn from_env() -> Result<Self, HandshakeError> {
-        Self::from_vars(&std::env::vars().collect())
+    /// Reads the handshake for `provider` from the process environment.
+    pub fn from_env(provider: ProviderAddress) -> Result<Self, HandshakeError> {
+        Self::from_vars(provider, &std::env::vars().collect())
     }
 
-    /// Reads the handshake from a map of variables (the environment, in production).
-    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, HandshakeError> {
+    /// Reads the handshake for `provider` from a map of variables (the environment, in
+    /// production).
+    pub fn from_vars(
+        provider: ProviderAddress,
+        vars: &HashMap<String, String>,
+    ) -> Result<Self, HandshakeError> {
         if vars.get(MAGIC_COOKIE_KEY).map(String::as_str) != Some(MAGIC_COOKIE_VALUE) {
-            return Err(HandshakeError::MissingCookie);
+            return Err(HandshakeError::MissingCookie { provider });
         }
         negotiate_version(vars.get("PLUGIN_PROTOCOL_VERSIONS").map(String::as_str))?;
         let min_port = port_setting(vars, "PLUGIN_MIN_PORT", DEFAULT_MIN_PORT)?;
@@ -179,6 +192,9 @@ pub fn handshake_line(address: &ListenAddress, server_cert_der: Option<&[u8]>) -
 mod tests {
     use super::*;
 
+    const PROVIDER: ProviderAddress =
+        ProviderAddress::new("registry.terraform.io/servicemesh/servicemesh");
+
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
             .iter()
@@ -194,13 +210,17 @@ mod tests {
 
     #[test]
     fn refuses_to_start_without_the_cookie() {
-        let err = HandshakeRequest::from_vars(&vars(&[])).unwrap_err();
-        assert_eq!(err, HandshakeError::MissingCookie);
-        assert!(err.to_string().contains("plugin for Terraform"));
+        let err = HandshakeRequest::from_vars(PROVIDER, &vars(&[])).unwrap_err();
+        assert_eq!(err, HandshakeError::MissingCookie { provider: PROVIDER });
+        let message = err.to_string();
+        assert!(
+            message.contains("plugin for Terraform and OpenTofu (terraform-provider-servicemesh)")
+        );
+        assert!(message.contains("servicemesh = { source = \"servicemesh/servicemesh\" }"));
         let wrong = vars(&[(MAGIC_COOKIE_KEY, "nope")]);
         assert_eq!(
-            HandshakeRequest::from_vars(&wrong).unwrap_err(),
-            HandshakeError::MissingCookie
+            HandshakeRequest::from_vars(PROVIDER, &wrong).unwrap_err(),
+            HandshakeError::MissingCookie { provider: PROVIDER }
         );
     }
 
@@ -216,7 +236,10 @@ mod tests {
         let err = negotiate_version(Some("4,5")).unwrap_err();
         assert!(matches!(err, HandshakeError::UnsupportedProtocol { .. }));
         assert!(err.to_string().contains("[4,5]"), "{err}");
-        let err = HandshakeRequest::from_vars(&with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]));
+        let err = HandshakeRequest::from_vars(
+            PROVIDER,
+            &with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]),
+        );
         assert!(matches!(
             err,
             Err(HandshakeError::UnsupportedProtocol { .. })
@@ -225,25 +248,29 @@ mod tests {
 
     #[test]
     fn reads_ports_socket_dir_and_client_cert() {
-        let req = HandshakeRequest::from_vars(&with_cookie(&[
-            ("PLUGIN_PROTOCOL_VERSIONS", "6"),
-            ("PLUGIN_MIN_PORT", "12000"),
-            ("PLUGIN_MAX_PORT", "12010"),
-            ("PLUGIN_UNIX_SOCKET_DIR", "/run/tf"),
-            ("PLUGIN_CLIENT_CERT", "-----BEGIN CERTIFICATE-----"),
-        ]))
+        let req = HandshakeRequest::from_vars(
+            PROVIDER,
+            &with_cookie(&[
+                ("PLUGIN_PROTOCOL_VERSIONS", "6"),
+                ("PLUGIN_MIN_PORT", "12000"),
+                ("PLUGIN_MAX_PORT", "12010"),
+                ("PLUGIN_UNIX_SOCKET_DIR", "/run/tf"),
+                ("PLUGIN_CLIENT_CERT", "-----BEGIN CERTIFICATE-----"),
+            ]),
+        )
         .unwrap();
         assert_eq!((req.min_port, req.max_port), (12000, 12010));
         assert_eq!(req.unix_socket_dir, Some(PathBuf::from("/run/tf")));
         assert!(req.client_cert_pem.is_some());
-        let defaults = HandshakeRequest::from_vars(&with_cookie(&[])).unwrap();
+        let defaults = HandshakeRequest::from_vars(PROVIDER, &with_cookie(&[])).unwrap();
         assert_eq!((defaults.min_port, defaults.max_port), (10000, 25000));
         assert_eq!(defaults.client_cert_pem, None);
     }
 
     #[test]
     fn rejects_bad_port_settings() {
-        let err = HandshakeRequest::from_vars(&with_cookie(&[("PLUGIN_MIN_PORT", "lots")]));
+        let err =
+            HandshakeRequest::from_vars(PROVIDER, &with_cookie(&[("PLUGIN_MIN_PORT", "lots")]));
         assert!(matches!(
             err,
             Err(HandshakeError::InvalidSetting {
@@ -251,10 +278,10 @@ mod tests {
                 ..
             })
         ));
-        let err = HandshakeRequest::from_vars(&with_cookie(&[
-            ("PLUGIN_MIN_PORT", "20000"),
-            ("PLUGIN_MAX_PORT", "10000"),
-        ]));
+        let err = HandshakeRequest::from_vars(
+            PROVIDER,
+            &with_cookie(&[("PLUGIN_MIN_PORT", "20000"), ("PLUGIN_MAX_PORT", "10000")]),
+        );
         assert!(matches!(err, Err(HandshakeError::InvalidSetting { .. })));
     }
 

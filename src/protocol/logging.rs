@@ -17,12 +17,19 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-/// The `@module` of our entries, as terraform-plugin-log names provider loggers.
-const MODULE: &str = "provider.terraform-provider-servicemesh";
+use super::address::ProviderAddress;
 
-/// The level Terraform asked for, from the most specific variable to the least.
-pub fn level_from_env(vars: &dyn Fn(&str) -> Option<String>) -> LevelFilter {
-    ["TF_LOG_PROVIDER_SERVICEMESH", "TF_LOG_PROVIDER", "TF_LOG"]
+/// The level Terraform asked for, from the most specific variable to the least: the
+/// provider's own (`TF_LOG_PROVIDER_SERVICEMESH`), all providers', everything's.
+pub fn level_from_env(
+    provider: ProviderAddress,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> LevelFilter {
+    let own = format!(
+        "TF_LOG_PROVIDER_{}",
+        provider.type_name().to_ascii_uppercase().replace('-', "_")
+    );
+    [own.as_str(), "TF_LOG_PROVIDER", "TF_LOG"]
         .iter()
         .find_map(|name| vars(name).filter(|v| !v.trim().is_empty()))
         .map(|value| parse_level(&value))
@@ -43,18 +50,20 @@ fn parse_level(value: &str) -> LevelFilter {
     }
 }
 
-/// Installs the stderr JSON logger at the level the environment asks for.
-pub fn init_from_env() {
-    let level = level_from_env(&|name| std::env::var(name).ok());
-    let subscriber = tracing_subscriber::registry().with(HclogLayer::new(level, std::io::stderr));
+/// Installs `provider`'s stderr JSON logger at the level the environment asks for.
+pub fn init_from_env(provider: ProviderAddress) {
+    let level = level_from_env(provider, &|name| std::env::var(name).ok());
+    let layer = HclogLayer::new(level, std::io::stderr).named(provider);
+    let subscriber = tracing_subscriber::registry().with(layer);
     // A second init (tests) keeps the first subscriber; that is fine.
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// Reports a panic as one error log entry, without a backtrace: Terraform passes
 /// RUST_BACKTRACE through, and a wall of frames helps no practitioner.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+pub fn install_panic_hook(provider: ProviderAddress) {
+    let binary = provider.binary_name();
+    std::panic::set_hook(Box::new(move |info| {
         let location = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -66,7 +75,7 @@ pub fn install_panic_hook() {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".to_string());
         tracing::error!("the provider panicked{location}: {message}; please report this bug");
-        eprintln!("terraform-provider-servicemesh panicked{location}: {message}");
+        eprintln!("{binary} panicked{location}: {message}");
     }));
 }
 
@@ -74,11 +83,52 @@ pub fn install_panic_hook() {
 pub struct HclogLayer<W> {
     level: LevelFilter,
     make_writer: W,
+    /// Every entry's `@module` once [named](HclogLayer::named); as with hclog, an
+    /// unnamed logger's entries have none.
+    module: Option<String>,
+    /// Crates whose events are logged at the level asked for: this library, and the
+    /// provider's binary once named.
+    own_crates: Vec<String>,
 }
 
 impl<W> HclogLayer<W> {
     pub fn new(level: LevelFilter, make_writer: W) -> Self {
-        Self { level, make_writer }
+        let library = module_path!().split("::").next().unwrap_or_default();
+        Self {
+            level,
+            make_writer,
+            module: None,
+            own_crates: vec![library.to_string()],
+        }
+    }
+
+    /// The logger of `provider`: its entries' `@module` is the name Terraform gives
+    /// the provider's logger (`provider.terraform-provider-servicemesh`), and its
+    /// binary's events count as its own.
+    pub fn named(mut self, provider: ProviderAddress) -> Self {
+        let binary = provider.binary_name();
+        self.module = Some(format!("provider.{binary}"));
+        self.own_crates.push(binary.replace('-', "_"));
+        self
+    }
+
+    /// Our own logs at the level asked for; the AWS SDK's one step quieter (its request
+    /// traces at TF_LOG=TRACE); the transport stack (h2, hyper, tonic, rustls) warnings
+    /// only, since its frame-by-frame debug output drowns everything a practitioner
+    /// needs.
+    fn level_for_target(&self, target: &str) -> LevelFilter {
+        let level = self.level;
+        if self.own_crates.iter().any(|own| target.starts_with(own)) {
+            return level;
+        }
+        if target.starts_with("aws_") {
+            return match level {
+                LevelFilter::TRACE => LevelFilter::DEBUG,
+                LevelFilter::DEBUG => LevelFilter::INFO,
+                other => other,
+            };
+        }
+        level.min(LevelFilter::WARN)
     }
 }
 
@@ -89,34 +139,15 @@ where
     Out: std::io::Write,
 {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        level_for_target(self.level, metadata.target()) >= *metadata.level()
+        self.level_for_target(metadata.target()) >= *metadata.level()
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut line = format_event(event, chrono::Utc::now());
+        let mut line = format_event(event, self.module.as_deref(), chrono::Utc::now());
         line.push('\n');
         // Logging must never take the provider down: a closed stderr is ignored.
         let _ = (self.make_writer)().write_all(line.as_bytes());
     }
-}
-
-/// Our own logs at the level asked for; the AWS SDK's one step quieter (its request
-/// traces at TF_LOG=TRACE); the transport stack (h2, hyper, tonic, rustls) warnings
-/// only, since its frame-by-frame debug output drowns everything a practitioner needs.
-fn level_for_target(level: LevelFilter, target: &str) -> LevelFilter {
-    let ours =
-        target.starts_with("servicemesh") || target.starts_with("terraform_provider_servicemesh");
-    if ours {
-        return level;
-    }
-    if target.starts_with("aws_") {
-        return match level {
-            LevelFilter::TRACE => LevelFilter::DEBUG,
-            LevelFilter::DEBUG => LevelFilter::INFO,
-            other => other,
-        };
-    }
-    level.min(LevelFilter::WARN)
 }
 
 /// hclog's level names.
@@ -130,14 +161,21 @@ fn level_name(level: &Level) -> &'static str {
     }
 }
 
-/// Renders one event as an hclog JSON line (without the newline).
-pub fn format_event(event: &Event<'_>, now: chrono::DateTime<chrono::Utc>) -> String {
+/// Renders one event as an hclog JSON line (without the newline), of the logger named
+/// `module` if any.
+pub fn format_event(
+    event: &Event<'_>,
+    module: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     let mut fields = FieldCollector::default();
     event.record(&mut fields);
     let mut entry = serde_json::Map::new();
     entry.insert("@level".into(), level_name(event.metadata().level()).into());
     entry.insert("@message".into(), fields.message.into());
-    entry.insert("@module".into(), MODULE.into());
+    if let Some(module) = module {
+        entry.insert("@module".into(), module.into());
+    }
     // hclog's layout is Go's "2006-01-02T15:04:05.000000Z07:00": six fractional digits.
     entry.insert(
         "@timestamp".into(),
@@ -195,6 +233,9 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    const PROVIDER: ProviderAddress =
+        ProviderAddress::new("registry.terraform.io/servicemesh/servicemesh");
+
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {
             pairs
@@ -206,46 +247,68 @@ mod tests {
 
     #[test]
     fn most_specific_variable_wins() {
-        assert_eq!(level_from_env(&env(&[])), LevelFilter::OFF);
+        assert_eq!(level_from_env(PROVIDER, &env(&[])), LevelFilter::OFF);
         assert_eq!(
-            level_from_env(&env(&[("TF_LOG", "info")])),
+            level_from_env(PROVIDER, &env(&[("TF_LOG", "info")])),
             LevelFilter::INFO
         );
         assert_eq!(
-            level_from_env(&env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])),
+            level_from_env(
+                PROVIDER,
+                &env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])
+            ),
             LevelFilter::DEBUG
         );
         assert_eq!(
-            level_from_env(&env(&[
-                ("TF_LOG_PROVIDER", "DEBUG"),
-                ("TF_LOG_PROVIDER_SERVICEMESH", "trace")
-            ])),
+            level_from_env(
+                PROVIDER,
+                &env(&[
+                    ("TF_LOG_PROVIDER", "DEBUG"),
+                    ("TF_LOG_PROVIDER_SERVICEMESH", "trace")
+                ])
+            ),
             LevelFilter::TRACE
         );
         assert_eq!(
-            level_from_env(&env(&[("TF_LOG", "JSON")])),
+            level_from_env(PROVIDER, &env(&[("TF_LOG", "JSON")])),
             LevelFilter::TRACE
+        );
+        let hyphenated = ProviderAddress::new("registry.terraform.io/acme/mesh-tools");
+        assert_eq!(
+            level_from_env(hyphenated, &env(&[("TF_LOG_PROVIDER_MESH_TOOLS", "warn")])),
+            LevelFilter::WARN
         );
     }
 
     #[test]
     fn transport_chatter_is_held_back() {
-        assert_eq!(
-            level_for_target(LevelFilter::TRACE, "servicemesh::aws::ecs"),
-            LevelFilter::TRACE
-        );
-        assert_eq!(
-            level_for_target(LevelFilter::TRACE, "aws_smithy_runtime::client"),
-            LevelFilter::DEBUG
-        );
-        assert_eq!(
-            level_for_target(LevelFilter::DEBUG, "h2::codec::framed_write"),
-            LevelFilter::WARN
-        );
-        assert_eq!(
-            level_for_target(LevelFilter::ERROR, "hyper::proto"),
-            LevelFilter::ERROR
-        );
+        let layer = |level| HclogLayer::new(level, std::io::sink).named(PROVIDER);
+        let cases = [
+            (
+                LevelFilter::TRACE,
+                "servicemesh::aws::ecs",
+                LevelFilter::TRACE,
+            ),
+            (
+                LevelFilter::TRACE,
+                "terraform_provider_servicemesh",
+                LevelFilter::TRACE,
+            ),
+            (
+                LevelFilter::TRACE,
+                "aws_smithy_runtime::client",
+                LevelFilter::DEBUG,
+            ),
+            (
+                LevelFilter::DEBUG,
+                "h2::codec::framed_write",
+                LevelFilter::WARN,
+            ),
+            (LevelFilter::ERROR, "hyper::proto", LevelFilter::ERROR),
+        ];
+        for (asked, target, logged) in cases {
+            assert_eq!(layer(asked).level_for_target(target), logged, "{target}");
+        }
     }
 
     #[test]
@@ -253,8 +316,8 @@ mod tests {
         let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = buffer.clone();
         let writer = move || SharedWriter(sink.clone());
-        let subscriber =
-            tracing_subscriber::registry().with(HclogLayer::new(LevelFilter::DEBUG, writer));
+        let subscriber = tracing_subscriber::registry()
+            .with(HclogLayer::new(LevelFilter::DEBUG, writer).named(PROVIDER));
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(cluster = "prod", services = 3_u64, "reading the mesh");
             tracing::trace!("too chatty");
@@ -265,7 +328,7 @@ mod tests {
         let entry: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
         assert_eq!(entry["@level"], "debug");
         assert_eq!(entry["@message"], "reading the mesh");
-        assert_eq!(entry["@module"], MODULE);
+        assert_eq!(entry["@module"], "provider.terraform-provider-servicemesh");
         assert_eq!(entry["cluster"], "prod");
         assert_eq!(entry["services"], 3);
         let stamp = entry["@timestamp"].as_str().unwrap();

@@ -1,6 +1,8 @@
 //! The Terraform plugin protocol: handshake, mTLS, gRPC services, values and schemas.
-//! Nothing in here knows about AWS.
+//! Nothing in here knows about AWS, nor which provider it serves until told
+//! ([`address::ProviderAddress`]).
 
+pub mod address;
 pub mod controller;
 pub mod diagnostics;
 pub mod handshake;

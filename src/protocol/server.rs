@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::transport::server::Router;
 
+use super::address::ProviderAddress;
 use super::controller::{Broker, Controller, Stdio};
 use super::handshake::{HandshakeError, HandshakeRequest, ListenAddress, handshake_line};
 use super::proto::plugin::grpc_broker_server::GrpcBrokerServer;
@@ -28,9 +29,6 @@ const GRACEFUL_STOP: Duration = Duration::from_millis(1500);
 /// How often we check that Terraform is still there.
 const PARENT_POLL: Duration = Duration::from_millis(500);
 
-/// The provider address Terraform knows us by, used for reattach instructions.
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/servicemesh/servicemesh";
-
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
@@ -43,21 +41,23 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
-/// Serves under Terraform: reads the handshake from the environment, prints the
+/// Serves `name` under Terraform: reads the handshake from the environment, prints the
 /// handshake line, and runs until Shutdown, SIGTERM, or the parent process is gone.
 pub async fn serve_managed<P: Provider>(
+    name: ProviderAddress,
     provider: P,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let request = HandshakeRequest::from_env()?;
+    let request = HandshakeRequest::from_env(name)?;
     let (listener, address) = PluginListener::bind(
+        name,
         request.unix_socket_dir.as_deref(),
         (request.min_port, request.max_port),
     )
     .await?;
     let identity = match &request.client_cert_pem {
         Some(pem) => {
-            let identity = ServerIdentity::generate()?;
+            let identity = ServerIdentity::generate(&name.binary_name())?;
             let config = server_config(&identity, pem)?;
             Some((identity, Arc::new(config)))
         }
@@ -77,13 +77,15 @@ pub async fn serve_managed<P: Provider>(
     .await
 }
 
-/// Serves for a debugger: no cookie, no TLS, and instructions for TF_REATTACH_PROVIDERS.
+/// Serves `name` for a debugger: no cookie, no TLS, and instructions for
+/// TF_REATTACH_PROVIDERS.
 pub async fn serve_debug<P: Provider>(
+    name: ProviderAddress,
     provider: P,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let (listener, address) = PluginListener::bind(None, (10000, 25000)).await?;
-    let instructions = reattach_instructions(&address);
+    let (listener, address) = PluginListener::bind(name, None, (10000, 25000)).await?;
+    let instructions = reattach_instructions(name, &address);
     watch_terminate_signal(shutdown.clone());
     // Ctrl-C stops a debug session; under Terraform, the host handles interrupts.
     let ctrl_c = shutdown.clone();
@@ -98,14 +100,15 @@ pub async fn serve_debug<P: Provider>(
     .await
 }
 
-/// The text a developer pastes into their shell to point Terraform at this process.
-pub fn reattach_instructions(address: &ListenAddress) -> String {
+/// The text a developer pastes into their shell to point Terraform's `name` at this
+/// process.
+pub fn reattach_instructions(name: ProviderAddress, address: &ListenAddress) -> String {
     let (network, addr) = match address {
         ListenAddress::Unix(path) => ("unix", path.display().to_string()),
         ListenAddress::Tcp(addr) => ("tcp", addr.to_string()),
     };
     let value = serde_json::json!({
-        PROVIDER_ADDRESS: {
+        name.as_str(): {
             "Protocol": "grpc",
             "ProtocolVersion": 6,
             "Pid": std::process::id(),

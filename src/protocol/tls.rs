@@ -35,18 +35,18 @@ pub struct ServerIdentity {
 }
 
 impl ServerIdentity {
-    /// A fresh self-signed certificate for "localhost": go-plugin dials with that
-    /// server name and uses this exact certificate as its only root.
-    pub fn generate() -> Result<Self, TlsError> {
+    /// A fresh self-signed certificate for "localhost", issued to `organization` (the
+    /// provider's executable): go-plugin dials with that server name and uses this
+    /// exact certificate as its only root.
+    pub fn generate(organization: &str) -> Result<Self, TlsError> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "localhost");
-        params.distinguished_name.push(
-            rcgen::DnType::OrganizationName,
-            "terraform-provider-servicemesh",
-        );
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, organization);
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         let cert = params.self_signed(&key)?;
         Ok(Self {
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn server_certificate_names_localhost() {
-        let identity = ServerIdentity::generate().unwrap();
+        let identity = ServerIdentity::generate("terraform-provider-test").unwrap();
         let text = format!("{:?}", identity.cert_der.as_ref());
         assert!(!text.is_empty());
         // The SAN "localhost" is in the DER as an IA5String.
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn rejects_garbage_client_certificate() {
-        let identity = ServerIdentity::generate().unwrap();
+        let identity = ServerIdentity::generate("terraform-provider-test").unwrap();
         let err = server_config(&identity, "not a certificate").unwrap_err();
         assert!(err.to_string().contains("PLUGIN_CLIENT_CERT"), "{err}");
     }

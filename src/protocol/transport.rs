@@ -17,6 +17,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::Connected;
 
+use super::address::ProviderAddress;
 use super::handshake::ListenAddress;
 
 /// A bound listener of either kind.
@@ -30,16 +31,17 @@ pub enum PluginListener {
 }
 
 impl PluginListener {
-    /// Binds a unix socket in a fresh directory that only this user can open; falls
-    /// back to TCP on 127.0.0.1 within the host's port range.
+    /// Binds a unix socket in a fresh directory, named after the provider, that only
+    /// this user can open; falls back to TCP on 127.0.0.1 within the host's port range.
     pub async fn bind(
+        provider: ProviderAddress,
         socket_parent: Option<&Path>,
         port_range: (u16, u16),
     ) -> io::Result<(Self, ListenAddress)> {
         let parent = socket_parent
             .map(Path::to_path_buf)
             .unwrap_or_else(std::env::temp_dir);
-        match PrivateDir::create(&parent) {
+        match PrivateDir::create(&parent, provider.type_name()) {
             Ok(dir) => {
                 let path = dir.path.join("plugin.sock");
                 match UnixListener::bind(&path) {
@@ -87,10 +89,10 @@ pub struct PrivateDir {
 }
 
 impl PrivateDir {
-    fn create(parent: &Path) -> io::Result<Self> {
+    fn create(parent: &Path, provider_type: &str) -> io::Result<Self> {
         use std::os::unix::fs::DirBuilderExt;
         let name = format!(
-            "tf-servicemesh-{}-{}",
+            "tf-{provider_type}-{}-{}",
             std::process::id(),
             chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
         );

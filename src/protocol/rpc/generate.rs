@@ -10,7 +10,7 @@ pub(super) fn generate_config(
     request: pb::generate_resource_config::Request,
 ) -> pb::generate_resource_config::Response {
     let Ok(resource) = service.resource(&request.type_name) else {
-        return unsupported::generate_resource_config(request);
+        return unsupported::generate_resource_config(service, request);
     };
     let result =
         codec::decode(request.state.as_ref(), &resource.value_type, "state").and_then(|state| {

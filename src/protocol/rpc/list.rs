@@ -17,10 +17,10 @@ pub(super) fn validate(
     request: pb::validate_list_resource_config::Request,
 ) -> pb::validate_list_resource_config::Response {
     let Some(resource) = listable(service, &request.type_name) else {
-        return unsupported::validate_list_resource(request);
+        return unsupported::validate_list_resource(service, request);
     };
     let Some((_, ty)) = &resource.list else {
-        return unsupported::validate_list_resource(request);
+        return unsupported::validate_list_resource(service, request);
     };
     let diagnostics = match codec::decode(request.config.as_ref(), ty, "list configuration") {
         Ok(_) => Diagnostics::default(),
@@ -38,10 +38,10 @@ pub(super) async fn list(
     request: pb::list_resource::Request,
 ) -> BoxStream<pb::list_resource::Event> {
     let Some(resource) = listable(service, &request.type_name) else {
-        return unsupported::list_resource(request);
+        return unsupported::list_resource(service, request);
     };
     let Some((_, ty)) = &resource.list else {
-        return unsupported::list_resource(request);
+        return unsupported::list_resource(service, request);
     };
     let config = match codec::decode(request.config.as_ref(), ty, "list configuration") {
         Ok(config) => config,

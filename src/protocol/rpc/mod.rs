@@ -25,6 +25,7 @@ use futures::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::address::ProviderAddress;
 use super::diagnostics::Diagnostics;
 use super::proto::tfplugin6 as pb;
 use super::provider::{CallContext, ProviderHandler, ResourceHandler};
@@ -45,6 +46,8 @@ struct RegisteredResource {
 
 /// Serves one provider over tfplugin6.
 pub struct ProviderService {
+    /// The provider's address, for the messages that name it.
+    name: ProviderAddress,
     handler: Arc<dyn ProviderHandler>,
     provider_schema: Schema,
     resources: BTreeMap<String, RegisteredResource>,
@@ -56,7 +59,9 @@ pub struct ProviderService {
 }
 
 impl ProviderService {
-    pub fn new(handler: Arc<dyn ProviderHandler>) -> Self {
+    /// Serves `handler` as the provider `name` (terraform-plugin-go's
+    /// `tf6server.New(name, …)`).
+    pub fn new(name: ProviderAddress, handler: Arc<dyn ProviderHandler>) -> Self {
         let provider_schema = handler.schema();
         let resources: BTreeMap<String, RegisteredResource> = handler
             .resources()
@@ -84,6 +89,7 @@ impl ProviderService {
             .collect();
         let schema_response = metadata::schema_response(&provider_schema, &resources);
         Self {
+            name,
             handler,
             provider_schema,
             resources,
@@ -157,7 +163,10 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
-        ok(unsupported::validate_data_resource(request.into_inner()))
+        ok(unsupported::validate_data_resource(
+            self,
+            request.into_inner(),
+        ))
     }
 
     async fn upgrade_resource_state(
@@ -227,7 +236,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        ok(unsupported::read_data_source(request.into_inner()))
+        ok(unsupported::read_data_source(self, request.into_inner()))
     }
 
     async fn generate_resource_config(
@@ -241,28 +250,28 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
-        ok(unsupported::validate_ephemeral(request.into_inner()))
+        ok(unsupported::validate_ephemeral(self, request.into_inner()))
     }
 
     async fn open_ephemeral_resource(
         &self,
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
-        ok(unsupported::open_ephemeral(request.into_inner()))
+        ok(unsupported::open_ephemeral(self, request.into_inner()))
     }
 
     async fn renew_ephemeral_resource(
         &self,
         request: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
-        ok(unsupported::renew_ephemeral(request.into_inner()))
+        ok(unsupported::renew_ephemeral(self, request.into_inner()))
     }
 
     async fn close_ephemeral_resource(
         &self,
         request: Request<pb::close_ephemeral_resource::Request>,
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
-        ok(unsupported::close_ephemeral(request.into_inner()))
+        ok(unsupported::close_ephemeral(self, request.into_inner()))
     }
 
     type ListResourceStream = BoxStream<pb::list_resource::Event>;
@@ -292,21 +301,27 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::call_function::Request>,
     ) -> Result<Response<pb::call_function::Response>, Status> {
-        ok(unsupported::call_function(request.into_inner()))
+        ok(unsupported::call_function(self, request.into_inner()))
     }
 
     async fn validate_state_store_config(
         &self,
         request: Request<pb::validate_state_store::Request>,
     ) -> Result<Response<pb::validate_state_store::Response>, Status> {
-        ok(unsupported::validate_state_store(request.into_inner()))
+        ok(unsupported::validate_state_store(
+            self,
+            request.into_inner(),
+        ))
     }
 
     async fn configure_state_store(
         &self,
         request: Request<pb::configure_state_store::Request>,
     ) -> Result<Response<pb::configure_state_store::Response>, Status> {
-        ok(unsupported::configure_state_store(request.into_inner()))
+        ok(unsupported::configure_state_store(
+            self,
+            request.into_inner(),
+        ))
     }
 
     type ReadStateBytesStream = BoxStream<pb::read_state_bytes::Response>;
@@ -315,49 +330,49 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::read_state_bytes::Request>,
     ) -> Result<Response<Self::ReadStateBytesStream>, Status> {
-        ok(unsupported::read_state_bytes(request.into_inner()))
+        ok(unsupported::read_state_bytes(self, request.into_inner()))
     }
 
     async fn write_state_bytes(
         &self,
         request: Request<Streaming<pb::write_state_bytes::RequestChunk>>,
     ) -> Result<Response<pb::write_state_bytes::Response>, Status> {
-        ok(unsupported::write_state_bytes(request.into_inner()).await)
+        ok(unsupported::write_state_bytes(self, request.into_inner()).await)
     }
 
     async fn lock_state(
         &self,
         request: Request<pb::lock_state::Request>,
     ) -> Result<Response<pb::lock_state::Response>, Status> {
-        ok(unsupported::lock_state(request.into_inner()))
+        ok(unsupported::lock_state(self, request.into_inner()))
     }
 
     async fn unlock_state(
         &self,
         request: Request<pb::unlock_state::Request>,
     ) -> Result<Response<pb::unlock_state::Response>, Status> {
-        ok(unsupported::unlock_state(request.into_inner()))
+        ok(unsupported::unlock_state(self, request.into_inner()))
     }
 
     async fn get_states(
         &self,
         request: Request<pb::get_states::Request>,
     ) -> Result<Response<pb::get_states::Response>, Status> {
-        ok(unsupported::get_states(request.into_inner()))
+        ok(unsupported::get_states(self, request.into_inner()))
     }
 
     async fn delete_state(
         &self,
         request: Request<pb::delete_state::Request>,
     ) -> Result<Response<pb::delete_state::Response>, Status> {
-        ok(unsupported::delete_state(request.into_inner()))
+        ok(unsupported::delete_state(self, request.into_inner()))
     }
 
     async fn plan_action(
         &self,
         request: Request<pb::plan_action::Request>,
     ) -> Result<Response<pb::plan_action::Response>, Status> {
-        ok(unsupported::plan_action(request.into_inner()))
+        ok(unsupported::plan_action(self, request.into_inner()))
     }
 
     type InvokeActionStream = BoxStream<pb::invoke_action::Event>;
@@ -366,14 +381,14 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::invoke_action::Request>,
     ) -> Result<Response<Self::InvokeActionStream>, Status> {
-        ok(unsupported::invoke_action(request.into_inner()))
+        ok(unsupported::invoke_action(self, request.into_inner()))
     }
 
     async fn validate_action_config(
         &self,
         request: Request<pb::validate_action_config::Request>,
     ) -> Result<Response<pb::validate_action_config::Response>, Status> {
-        ok(unsupported::validate_action(request.into_inner()))
+        ok(unsupported::validate_action(self, request.into_inner()))
     }
 
     async fn stop_provider(

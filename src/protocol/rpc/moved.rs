@@ -15,7 +15,7 @@ pub(super) fn move_state(
         .ok()
         .filter(|r| r.handler.accepts_moves())
     else {
-        return unsupported::move_resource_state(request);
+        return unsupported::move_resource_state(service, request);
     };
     let source_state = match request.source_state.as_ref().map(|raw| raw.json.as_slice()) {
         Some(json) if !json.is_empty() => match serde_json::from_slice(json) {

@@ -394,6 +394,7 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
+    use crate::protocol::address::ProviderAddress;
     use crate::protocol::logging::HclogLayer;
     use crate::protocol::provider::{
         ApplyRequest, ApplyResponse, CallContext, PlanResponse, ProviderHandler, ReadRequest,
@@ -479,7 +480,8 @@ mod tests {
 
     #[test]
     fn raw_configurations_are_traced_only_for_schemas_without_sensitive_attributes() {
-        let service = ProviderService::new(Arc::new(Provider));
+        let name = ProviderAddress::new("registry.terraform.io/example/t");
+        let service = ProviderService::new(name, Arc::new(Provider));
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::registry()
