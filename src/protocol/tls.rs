@@ -148,15 +148,90 @@ impl ClientCertVerifier for PinnedClientVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::pki_types::ServerName;
+    use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConnection};
+
+    /// A certificate and key of the kind go-plugin's host makes for PLUGIN_CLIENT_CERT:
+    /// a self-signed ECDSA P-521 CA certificate.
+    fn host_certificate() -> (rcgen::Certificate, PrivateKeyDer<'static>) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        (cert, key)
+    }
+
+    /// A client as go-plugin's host dials: it trusts only the server certificate of the
+    /// handshake line, verifies it for "localhost", presents its own certificate and
+    /// asks for HTTP/2.
+    fn host_client(
+        server: &ServerIdentity,
+        host: (rcgen::Certificate, PrivateKeyDer<'static>),
+    ) -> ClientConnection {
+        let mut roots = RootCertStore::empty();
+        roots.add(server.cert_der.clone()).unwrap();
+        let mut config = ClientConfig::builder_with_provider(crypto_provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(vec![host.0.der().clone()], host.1)
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let name = ServerName::try_from("localhost").unwrap();
+        ClientConnection::new(Arc::new(config), name).unwrap()
+    }
+
+    /// Runs the TLS handshake in memory, both ways, until it completes or one side fails.
+    fn handshake(
+        client: &mut ClientConnection,
+        server: &mut ServerConnection,
+    ) -> Result<(), rustls::Error> {
+        for _ in 0..10 {
+            if !client.is_handshaking() && !server.is_handshaking() {
+                return Ok(());
+            }
+            let mut bytes = Vec::new();
+            client.write_tls(&mut bytes).unwrap();
+            server.read_tls(&mut bytes.as_slice()).unwrap();
+            server.process_new_packets()?;
+            bytes.clear();
+            server.write_tls(&mut bytes).unwrap();
+            client.read_tls(&mut bytes.as_slice()).unwrap();
+            client.process_new_packets()?;
+        }
+        panic!("the TLS handshake did not finish");
+    }
 
     #[test]
-    fn server_certificate_names_localhost() {
+    fn the_pinned_host_completes_mtls_with_the_localhost_certificate() {
         let identity = ServerIdentity::generate("terraform-provider-test").unwrap();
-        let text = format!("{:?}", identity.cert_der.as_ref());
-        assert!(!text.is_empty());
-        // The SAN "localhost" is in the DER as an IA5String.
-        let der = identity.cert_der.as_ref();
-        assert!(der.windows(9).any(|w| w == b"localhost"));
+        let host = host_certificate();
+        let config = server_config(&identity, &host.0.pem()).unwrap();
+        let mut server = ServerConnection::new(Arc::new(config)).unwrap();
+        // The client's verifier checks the name "localhost", the validity period and
+        // that the certificate is for server authentication.
+        let mut client = host_client(&identity, host);
+        handshake(&mut client, &mut server).expect("the host is accepted");
+        assert_eq!(server.alpn_protocol(), Some(&b"h2"[..]));
+        let presented = server.peer_certificates().expect("a client certificate");
+        assert_eq!(presented.len(), 1);
+    }
+
+    #[test]
+    fn a_host_with_another_certificate_is_refused() {
+        let identity = ServerIdentity::generate("terraform-provider-test").unwrap();
+        let pinned = host_certificate().0.pem();
+        let config = server_config(&identity, &pinned).unwrap();
+        let mut server = ServerConnection::new(Arc::new(config)).unwrap();
+        let mut client = host_client(&identity, host_certificate());
+        let refused = handshake(&mut client, &mut server).unwrap_err();
+        assert_eq!(
+            refused,
+            rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure
+            )
+        );
     }
 
     #[test]
