@@ -25,7 +25,7 @@ pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
 /// Required attributes set to null. Terraform checks that a required attribute is
 /// written, not that its value is not null, and never looks inside a map's entries.
 pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
-    if config.cluster.is_none() {
+    if config.cluster.is_null() {
         out.push(Violation::new(
             Rule::RequiredNull,
             Field::Attribute("cluster"),
@@ -34,24 +34,34 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                 .to_string(),
         ));
     }
-    for field in &config.nulls {
-        let detail = match field {
-            Field::Tag(key) => format!(
-                "tags[{key:?}] is null. Give the tag a value (an empty string is allowed), or \
-                 remove it."
-            ),
-            _ => format!("{field} contains null. List ECS service names only."),
-        };
-        out.push(Violation::new(Rule::RequiredNull, field.clone(), detail));
+    if let Attr::Known(tags) = &config.tags {
+        for key in tags
+            .iter()
+            .filter(|(_, value)| value.is_null())
+            .map(|(key, _)| key)
+        {
+            out.push(Violation::new(
+                Rule::RequiredNull,
+                Field::Tag(key.clone()),
+                format!(
+                    "tags[{key:?}] is null. Give the tag a value (an empty string is allowed), \
+                     or remove it."
+                ),
+            ));
+        }
     }
-    let Some(services) = known(&config.services) else {
+    if let Attr::Known(clients) = &config.client_services
+        && clients.iter().any(Attr::is_null)
+    {
+        let field = Field::Attribute("client_services");
+        let detail = format!("{field} contains null. List ECS service names only.");
+        out.push(Violation::new(Rule::RequiredNull, field, detail));
+    }
+    let Some(services) = config.services.known() else {
         return;
     };
     for (key, entry) in services {
-        let Known::Value(service) = entry else {
-            continue;
-        };
-        if service.null_entry {
+        if entry.is_null() {
             out.push(Violation::new(
                 Rule::RequiredNull,
                 Field::Service {
@@ -63,7 +73,9 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                      {key} = {{ port_name = \"{key}-8080-tcp\" }}, or remove the entry."
                 ),
             ));
-        } else if service.port_name.is_none() {
+        } else if let Attr::Known(service) = entry
+            && service.port_name.is_null()
+        {
             out.push(Violation::new(
                 Rule::RequiredNull,
                 service_field(key, "port_name"),
@@ -78,7 +90,7 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
 }
 
 pub(super) fn check_cluster(config: &ConfigView, out: &mut Vec<Violation>) {
-    if let Some(cluster) = known(&config.cluster)
+    if let Some(cluster) = config.cluster.known()
         && let Err(reason) = validate_cluster(cluster)
     {
         out.push(Violation::new(
@@ -94,7 +106,7 @@ pub(super) fn check_cluster(config: &ConfigView, out: &mut Vec<Violation>) {
 }
 
 pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
-    if let Some(name) = known(&config.namespace)
+    if let Some(name) = config.namespace.known()
         && let Err(reason) = validate_namespace_name(name)
     {
         out.push(Violation::new(
@@ -108,7 +120,7 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
             ),
         ));
     }
-    if let Some(vpc_id) = known(&config.vpc_id)
+    if let Some(vpc_id) = config.vpc_id.known()
         && let Err(reason) = validate_vpc_id(vpc_id)
     {
         out.push(Violation::new(
@@ -120,7 +132,7 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
             ),
         ));
     }
-    if let Some(id) = known(&config.namespace_id)
+    if let Some(id) = config.namespace_id.known()
         && let Err(reason) = validate_namespace_id(id)
     {
         out.push(Violation::new(
@@ -132,7 +144,7 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
             ),
         ));
     }
-    if let Some(description) = known(&config.description) {
+    if let Some(description) = config.description.known() {
         let length = description.chars().count();
         if length > MAX_DESCRIPTION {
             out.push(Violation::new(
@@ -148,8 +160,8 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
 
     // Presence. An unknown value may still turn out null, so only known values (`Some`
     // with a value) count as set, and only nulls (`None`) as unset.
-    let set = |a: &Option<Known<String>>| matches!(a, Some(Known::Value(_)));
-    let unset = |a: &Option<Known<String>>| a.is_none();
+    let set = |a: &Attr<String>| a.is_known();
+    let unset = |a: &Attr<String>| a.is_null();
     if set(&config.namespace_id) && (set(&config.namespace) || set(&config.vpc_id)) {
         let others: Vec<&str> = [("namespace", &config.namespace), ("vpc_id", &config.vpc_id)]
             .into_iter()
@@ -169,8 +181,8 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
     }
     if set(&config.namespace_id) {
         let owned_only = [
-            ("description", config.description.is_some()),
-            ("tags", config.tags.is_some()),
+            ("description", !config.description.is_null()),
+            ("tags", !config.tags.is_null()),
         ];
         for (attribute, present) in owned_only {
             if present {
@@ -196,7 +208,7 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
         ));
     }
     if unset(&config.namespace_id)
-        && let Some(name) = known(&config.namespace)
+        && let Some(name) = config.namespace.known()
         && unset(&config.vpc_id)
     {
         out.push(Violation::new(
@@ -212,7 +224,7 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
 }
 
 pub(super) fn check_tags(config: &ConfigView, out: &mut Vec<Violation>) {
-    let Some(tags) = known(&config.tags) else {
+    let Some(tags) = config.tags.known() else {
         return;
     };
     if tags.len() > MAX_TAGS {
@@ -250,7 +262,7 @@ pub(super) fn check_tags(config: &ConfigView, out: &mut Vec<Violation>) {
                 ),
             ));
         }
-        if let Known::Value(value) = value {
+        if let Attr::Known(value) = value {
             let length = value.chars().count();
             if length > MAX_TAG_VALUE {
                 out.push(Violation::new(
@@ -270,10 +282,10 @@ pub(super) fn check_tags(config: &ConfigView, out: &mut Vec<Violation>) {
 /// The namespace name when this resource creates it and the name is known: the base of
 /// default DNS names. An existing namespace's name is not known before apply.
 pub(super) fn owned_namespace_name(config: &ConfigView) -> Option<&String> {
-    if config.namespace_id.is_some() {
+    if !config.namespace_id.is_null() {
         return None;
     }
-    known(&config.namespace)
+    config.namespace.known()
 }
 
 pub(super) fn service_field(key: &str, attribute: &'static str) -> Field {
@@ -299,7 +311,7 @@ pub(super) fn suggest_discovery_name(service: &str) -> Option<String> {
 }
 
 pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
-    let Some(services) = known(&config.services) else {
+    let Some(services) = config.services.known() else {
         return;
     };
     let namespace = owned_namespace_name(config);
@@ -322,14 +334,11 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
                 ),
             ));
         }
-        let Known::Value(service) = entry else {
+        let Attr::Known(service) = entry else {
             continue;
         };
-        if service.null_entry {
-            continue;
-        }
 
-        if let Some(port_name) = known(&service.port_name)
+        if let Some(port_name) = service.port_name.known()
             && let Err(reason) = validate_port_name(port_name)
         {
             out.push(Violation::new(
@@ -344,7 +353,7 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
         }
 
         let discovery = match &service.discovery_name {
-            Some(Known::Value(name)) => {
+            Attr::Known(name) => {
                 if let Err(reason) = validate_discovery_name(name) {
                     out.push(Violation::new(
                         Rule::DiscoveryNameInvalid,
@@ -358,8 +367,8 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
                 }
                 Some(name.as_str())
             }
-            Some(Known::Unknown) => None,
-            None => {
+            Attr::Unknown => None,
+            Attr::Null => {
                 if validate_ecs_name(key).is_ok()
                     && let Err(reason) = validate_discovery_name(key)
                 {
@@ -402,7 +411,7 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
         }
 
         let dns = match &service.dns_name {
-            Some(Known::Value(dns)) => {
+            Attr::Known(dns) => {
                 if let Err(reason) = validate_dns_name(dns) {
                     out.push(Violation::new(
                         Rule::DnsNameInvalid,
@@ -417,8 +426,8 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
                 }
                 Some(dns.clone())
             }
-            Some(Known::Unknown) => None,
-            None => match (discovery, namespace) {
+            Attr::Unknown => None,
+            Attr::Null => match (discovery, namespace) {
                 (Some(discovery), Some(namespace)) => {
                     let dns = names::default_dns_name(discovery, namespace);
                     // Only what the namespace and discovery rules do not already report.
@@ -447,8 +456,8 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
             },
         };
 
-        if let Some(port) = known(&service.port) {
-            if let Err(reason) = validate_port(*port) {
+        if let Some(port) = whole(&service.port) {
+            if let Err(reason) = validate_port(port) {
                 out.push(Violation::new(
                     Rule::PortOutOfRange,
                     service_field(key, "port"),
@@ -459,7 +468,7 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
                 ));
             }
             if let Some(dns) = dns {
-                match endpoints.get(&(dns.clone(), *port)) {
+                match endpoints.get(&(dns.clone(), port)) {
                     Some(first) => out.push(Violation::new(
                         Rule::DuplicateEndpoint,
                         service_field(key, "dns_name"),
@@ -470,14 +479,14 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
                         ),
                     )),
                     None => {
-                        endpoints.insert((dns, *port), key);
+                        endpoints.insert((dns, port), key);
                     }
                 }
             }
         }
 
-        if let Some(port) = known(&service.ingress_port_override)
-            && let Err(reason) = validate_ingress_port_override(*port)
+        if let Some(port) = whole(&service.ingress_port_override)
+            && let Err(reason) = validate_ingress_port_override(port)
         {
             out.push(Violation::new(
                 Rule::IngressPortOverrideOutOfRange,
@@ -496,8 +505,8 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
                 &service.per_request_timeout_seconds,
             ),
         ] {
-            if let Some(seconds) = known(value)
-                && let Err(reason) = validate_timeout_seconds(*seconds)
+            if let Some(seconds) = whole(value)
+                && let Err(reason) = validate_timeout_seconds(seconds)
             {
                 out.push(Violation::new(
                     Rule::TimeoutSecondsOutOfRange,
@@ -514,11 +523,11 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
 }
 
 pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation>) {
-    let Some(clients) = known(&config.client_services) else {
+    let Some(clients) = config.client_services.known() else {
         return;
     };
-    let servers = known(&config.services);
-    for name in clients.iter().filter_map(Known::value) {
+    let servers = config.services.known();
+    for name in clients.iter().filter_map(Attr::known) {
         if let Err(reason) = validate_ecs_name(name) {
             out.push(Violation::new(
                 Rule::ServiceNameInvalid,
@@ -544,18 +553,18 @@ pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation
     }
     // An unknown element is still an element, so only the count of known servers matters.
     let no_servers = match &config.services {
-        None => true,
-        Some(Known::Value(servers)) => servers.is_empty(),
-        Some(Known::Unknown) => false,
+        Attr::Null => true,
+        Attr::Known(servers) => servers.is_empty(),
+        Attr::Unknown => false,
     };
     if !clients.is_empty()
         && no_servers
-        && config.namespace_id.is_none()
-        && config.namespace.is_some()
+        && config.namespace_id.is_null()
+        && !config.namespace.is_null()
     {
         let listed = clients
             .iter()
-            .filter_map(Known::value)
+            .filter_map(Attr::known)
             .map(|name| format!("{name:?}"))
             .collect::<Vec<_>>();
         let listed = if listed.is_empty() {
@@ -578,7 +587,7 @@ pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation
 }
 
 pub(super) fn check_timeouts(config: &ConfigView, out: &mut Vec<Violation>) {
-    let Some(timeouts) = known(&config.timeouts) else {
+    let Some(timeouts) = config.timeouts.known() else {
         return;
     };
     for (name, value) in [
@@ -586,7 +595,7 @@ pub(super) fn check_timeouts(config: &ConfigView, out: &mut Vec<Violation>) {
         ("update", &timeouts.update),
         ("delete", &timeouts.delete),
     ] {
-        let Some(text) = known(value) else {
+        let Some(text) = value.known() else {
             continue;
         };
         let (rule, reason) = match parse_go_duration(text) {

@@ -11,14 +11,17 @@ use super::*;
 /// A valid configuration that examples break one thing in.
 pub(super) fn example_base() -> ConfigView {
     let backend = ServiceView {
-        port_name: Some("backend-8080-tcp".to_string().into()),
+        port_name: Attr::Known("backend-8080-tcp".to_string()),
         ..ServiceView::default()
     };
     ConfigView {
-        cluster: Some("prod".to_string().into()),
-        namespace: Some("internal.myapp".to_string().into()),
-        vpc_id: Some("vpc-0abc1234".to_string().into()),
-        services: Some(BTreeMap::from([("backend".to_string(), backend.into())]).into()),
+        cluster: Attr::Known("prod".to_string()),
+        namespace: Attr::Known("internal.myapp".to_string()),
+        vpc_id: Attr::Known("vpc-0abc1234".to_string()),
+        services: Attr::Known(BTreeMap::from([(
+            "backend".to_string(),
+            Attr::Known(backend),
+        )])),
         ..ConfigView::default()
     }
 }
@@ -26,111 +29,100 @@ pub(super) fn example_base() -> ConfigView {
 /// A configuration that breaks `rule`, for the docs table.
 pub(super) fn example(rule: Rule) -> ConfigView {
     let mut config = example_base();
-    let text = |s: &str| Some(Known::Value(s.to_string()));
+    let text = |s: &str| Attr::Known(s.to_string());
     let service = |config: &mut ConfigView, key: &str, edit: fn(&mut ServiceView)| {
         let mut view = ServiceView {
             port_name: text("backend-8080-tcp"),
             ..ServiceView::default()
         };
         edit(&mut view);
-        if let Some(Known::Value(services)) = &mut config.services {
-            services.insert(key.to_string(), view.into());
+        if let Attr::Known(services) = &mut config.services {
+            services.insert(key.to_string(), Attr::Known(view));
         }
     };
     let backend = |config: &mut ConfigView, edit: fn(&mut ServiceView)| {
         service(config, "backend", edit);
     };
     let tags = |config: &mut ConfigView, tags: Vec<(String, String)>| {
-        config.tags = Some(
-            tags.into_iter()
-                .map(|(k, v)| (k, Known::Value(v)))
-                .collect::<BTreeMap<_, _>>()
-                .into(),
-        );
+        config.tags = Attr::Known(tags.into_iter().map(|(k, v)| (k, Attr::Known(v))).collect());
     };
     match rule {
-        Rule::RequiredNull => config.cluster = None,
+        Rule::RequiredNull => config.cluster = Attr::Null,
         Rule::ClusterInvalid => config.cluster = text("prod cluster"),
         Rule::NamespaceNameInvalid => config.namespace = text("Internal.MyApp"),
         Rule::VpcIdInvalid => config.vpc_id = text("vpc-0abc123"),
         Rule::NamespaceIdInvalid => {
-            config.namespace = None;
-            config.vpc_id = None;
+            config.namespace = Attr::Null;
+            config.vpc_id = Attr::Null;
             config.namespace_id = text("internal.myapp");
         }
         Rule::NamespaceConflict => config.namespace_id = text("ns-abcdefghijklmnop"),
         Rule::NamespaceMissing => {
-            config.namespace = None;
-            config.vpc_id = None;
+            config.namespace = Attr::Null;
+            config.vpc_id = Attr::Null;
         }
-        Rule::VpcIdMissing => config.vpc_id = None,
+        Rule::VpcIdMissing => config.vpc_id = Attr::Null,
         Rule::OwnedNamespaceOnly => {
-            config.namespace = None;
-            config.vpc_id = None;
+            config.namespace = Attr::Null;
+            config.vpc_id = Attr::Null;
             config.namespace_id = text("ns-abcdefghijklmnop");
             config.description = text("east-west traffic");
         }
         Rule::DescriptionTooLong => config.description = text(&"x".repeat(1025)),
         Rule::ServiceNameInvalid => {
-            config.client_services = Some(vec![Known::Value("web frontend".to_string())].into());
+            config.client_services = Attr::Known(vec![text("web frontend")]);
         }
         Rule::PortNameInvalid => backend(&mut config, |s| {
-            s.port_name = Some("Backend-8080".to_string().into());
+            s.port_name = Attr::Known("Backend-8080".to_string());
         }),
         Rule::DiscoveryNameInvalid => backend(&mut config, |s| {
-            s.discovery_name = Some("-backend".to_string().into());
+            s.discovery_name = Attr::Known("-backend".to_string());
         }),
         Rule::DefaultDiscoveryNameInvalid => service(&mut config, "Orders_API", |_| {}),
         Rule::DnsNameInvalid => backend(&mut config, |s| {
-            s.dns_name = Some("backend..internal".to_string().into());
+            s.dns_name = Attr::Known("backend..internal".to_string());
         }),
         Rule::DefaultDnsNameInvalid => {
             config.namespace = text(&format!("{}.myapp", "a".repeat(60)));
             backend(&mut config, |s| {
-                s.discovery_name = Some("b".repeat(64).into());
+                s.discovery_name = Attr::Known("b".repeat(64));
             });
         }
-        Rule::PortOutOfRange => backend(&mut config, |s| s.port = Some(Known::Value(0))),
+        Rule::PortOutOfRange => backend(&mut config, |s| s.port = Attr::Known(Number::from(0))),
         Rule::IngressPortOverrideOutOfRange => backend(&mut config, |s| {
-            s.ingress_port_override = Some(Known::Value(80));
+            s.ingress_port_override = Attr::Known(Number::from(80));
         }),
         Rule::TimeoutSecondsOutOfRange => backend(&mut config, |s| {
-            s.idle_timeout_seconds = Some(Known::Value(-1));
+            s.idle_timeout_seconds = Attr::Known(Number::from(-1));
         }),
         Rule::DuplicateDiscoveryName => service(&mut config, "backend-v2", |s| {
-            s.discovery_name = Some("backend".to_string().into());
+            s.discovery_name = Attr::Known("backend".to_string());
         }),
         Rule::DuplicateEndpoint => {
-            backend(&mut config, |s| s.port = Some(Known::Value(8080)));
+            backend(&mut config, |s| s.port = Attr::Known(Number::from(8080)));
             service(&mut config, "backend-v2", |s| {
-                s.dns_name = Some("backend.internal.myapp".to_string().into());
-                s.port = Some(Known::Value(8080));
+                s.dns_name = Attr::Known("backend.internal.myapp".to_string());
+                s.port = Attr::Known(Number::from(8080));
             });
         }
         Rule::ServerAlsoClient => {
-            config.client_services = Some(vec![Known::Value("backend".to_string())].into());
+            config.client_services = Attr::Known(vec![text("backend")]);
         }
         Rule::ClientOnlyNewNamespace => {
-            config.services = None;
-            config.client_services = Some(vec![Known::Value("frontend".to_string())].into());
+            config.services = Attr::Null;
+            config.client_services = Attr::Known(vec![text("frontend")]);
         }
         Rule::DurationInvalid => {
-            config.timeouts = Some(
-                TimeoutsView {
-                    create: text("20 minutes"),
-                    ..TimeoutsView::default()
-                }
-                .into(),
-            );
+            config.timeouts = Attr::Known(TimeoutsView {
+                create: text("20 minutes"),
+                ..TimeoutsView::default()
+            });
         }
         Rule::DurationNotPositive => {
-            config.timeouts = Some(
-                TimeoutsView {
-                    delete: text("0s"),
-                    ..TimeoutsView::default()
-                }
-                .into(),
-            );
+            config.timeouts = Attr::Known(TimeoutsView {
+                delete: text("0s"),
+                ..TimeoutsView::default()
+            });
         }
         Rule::TooManyTags => tags(
             &mut config,

@@ -1,11 +1,12 @@
 //! The validation rules of `servicemesh_internal`, checked before anything is sent to AWS
 //! so a typo fails `terraform validate` in milliseconds instead of an apply minutes later.
 //!
-//! Pure: the resource layer turns the Terraform configuration into a [`ConfigView`] (where
-//! any value may still be unknown) and each [`Violation`] back into a diagnostic. Limits
-//! come from the ECS and Cloud Map API references (botocore `ecs/2014-11-13` and
-//! `servicediscovery/2017-03-14`); where this provider is stricter than AWS, the rule
-//! text says so and why. `docs/validation.md` lists every rule with an example message.
+//! Pure: the resource layer decodes the Terraform configuration into a [`ConfigView`]
+//! (where any value may still be unknown) and turns each [`Violation`] into a
+//! diagnostic. Limits come from the ECS and Cloud Map API references (botocore
+//! `ecs/2014-11-13` and `servicediscovery/2017-03-14`); where this provider is stricter
+//! than AWS, the rule text says so and why. `docs/validation.md` lists every rule with
+//! an example message.
 //!
 //! Split by concern: `rules` (the rule catalogue and violations), `fields` (one value
 //! at a time), `config` (the whole configuration), `docs` (the documented examples).
@@ -24,7 +25,10 @@ pub use rules::*;
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+
 use super::names;
+use crate::protocol::value::{Attr, Number};
 
 /// ECS `discoveryName` and `portMappings[].name`: at most 64 characters.
 pub const MAX_DISCOVERY_NAME: usize = 64;
@@ -53,74 +57,67 @@ pub const MAX_TIMEOUT_SECONDS: i64 = 2_147_483_647;
 // The configuration as validation sees it
 // ---------------------------------------------------------------------------------------
 
-/// A configuration value that may not be known until apply (it comes from another
-/// resource). `Option<Known<T>>` adds null: `None` is "not set".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Known<T> {
-    Value(T),
-    Unknown,
-}
-
-impl<T> Known<T> {
-    /// The value, when known.
-    pub fn value(&self) -> Option<&T> {
-        match self {
-            Known::Value(value) => Some(value),
-            Known::Unknown => None,
-        }
-    }
-}
-
-impl<T> From<T> for Known<T> {
-    fn from(value: T) -> Self {
-        Known::Value(value)
-    }
-}
-
-/// The known value of an optional attribute: `None` when null or unknown.
-pub(super) fn known<T>(attribute: &Option<Known<T>>) -> Option<&T> {
-    attribute.as_ref().and_then(Known::value)
-}
-
-/// `servicemesh_internal` as written, before defaults. Numbers are `i64` so negative and
-/// oversized values reach the range checks instead of failing a conversion.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `servicemesh_internal` as written, before defaults: the resource layer decodes the
+/// configuration Terraform sends straight into it, so each attribute is declared here
+/// once. Any value may be null or not known until apply (it comes from another
+/// resource). Numbers are exact [`Number`]s, so negative, oversized and fractional values
+/// reach the rules instead of failing to decode.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct ConfigView {
-    pub cluster: Option<Known<String>>,
-    pub namespace: Option<Known<String>>,
-    pub vpc_id: Option<Known<String>>,
-    pub namespace_id: Option<Known<String>>,
-    pub description: Option<Known<String>>,
-    pub tags: Option<Known<BTreeMap<String, Known<String>>>>,
-    /// Keyed by ECS service name; keys are always known, entries may not be.
-    pub services: Option<Known<BTreeMap<String, Known<ServiceView>>>>,
+    pub cluster: Attr<String>,
+    pub namespace: Attr<String>,
+    pub vpc_id: Attr<String>,
+    pub namespace_id: Attr<String>,
+    pub description: Attr<String>,
+    pub tags: Attr<BTreeMap<String, Attr<String>>>,
+    /// Keyed by ECS service name; keys are always known, entries may be null or unknown.
+    pub services: Attr<BTreeMap<String, Attr<ServiceView>>>,
     /// A set in the schema: no duplicates, any order.
-    pub client_services: Option<Known<Vec<Known<String>>>>,
-    pub wait_for_steady_state: Option<Known<bool>>,
-    pub timeouts: Option<Known<TimeoutsView>>,
-    /// Tag values and `client_services` elements written as `null` (their views above
-    /// show them as unknown, as the other rules have nothing to check in them).
-    pub nulls: Vec<Field>,
+    pub client_services: Attr<Vec<Attr<String>>>,
+    pub wait_for_steady_state: Attr<bool>,
+    pub timeouts: Attr<TimeoutsView>,
 }
 
 /// One `services` entry.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct ServiceView {
-    /// The entry itself is null (`backend = null`); its attributes are then all null.
-    pub null_entry: bool,
-    pub port_name: Option<Known<String>>,
-    pub discovery_name: Option<Known<String>>,
-    pub dns_name: Option<Known<String>>,
-    pub port: Option<Known<i64>>,
-    pub ingress_port_override: Option<Known<i64>>,
-    pub idle_timeout_seconds: Option<Known<i64>>,
-    pub per_request_timeout_seconds: Option<Known<i64>>,
+    pub port_name: Attr<String>,
+    pub discovery_name: Attr<String>,
+    pub dns_name: Attr<String>,
+    pub port: Attr<Number>,
+    pub ingress_port_override: Attr<Number>,
+    pub idle_timeout_seconds: Attr<Number>,
+    pub per_request_timeout_seconds: Attr<Number>,
+}
+
+impl ServiceView {
+    /// The number attributes with their names, in the order their problems are reported.
+    pub fn numbers(&self) -> [(&'static str, &Attr<Number>); 4] {
+        [
+            ("port", &self.port),
+            ("ingress_port_override", &self.ingress_port_override),
+            ("idle_timeout_seconds", &self.idle_timeout_seconds),
+            (
+                "per_request_timeout_seconds",
+                &self.per_request_timeout_seconds,
+            ),
+        ]
+    }
 }
 
 /// The `timeouts` attribute: Go duration strings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct TimeoutsView {
-    pub create: Option<Known<String>>,
-    pub update: Option<Known<String>>,
-    pub delete: Option<Known<String>>,
+    pub create: Attr<String>,
+    pub update: Attr<String>,
+    pub delete: Attr<String>,
+}
+
+/// A number the range rules can read: known and a whole number within `i64`. Any other
+/// known number is reported by the resource layer as not a whole number.
+pub(super) fn whole(number: &Attr<Number>) -> Option<i64> {
+    number.known().and_then(Number::to_i64)
 }

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use super::*;
 
-fn text(s: &str) -> Option<Known<String>> {
-    Some(Known::Value(s.to_string()))
+fn text(s: &str) -> Attr<String> {
+    Attr::Known(s.to_string())
 }
 
-fn num(n: i64) -> Option<Known<i64>> {
-    Some(Known::Value(n))
+fn num(n: i64) -> Attr<Number> {
+    Attr::Known(Number::from(n))
 }
 
 fn server(port_name: &str) -> ServiceView {
@@ -20,20 +20,20 @@ fn server(port_name: &str) -> ServiceView {
 }
 
 /// The example base with `services` replaced.
-fn with_services(entries: Vec<(&str, Known<ServiceView>)>) -> ConfigView {
+fn with_services(entries: Vec<(&str, Attr<ServiceView>)>) -> ConfigView {
     ConfigView {
-        services: Some(Known::Value(
+        services: Attr::Known(
             entries
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-        )),
+        ),
         ..example_base()
     }
 }
 
 fn one_service(key: &str, view: ServiceView) -> ConfigView {
-    with_services(vec![(key, Known::Value(view))])
+    with_services(vec![(key, Attr::Known(view))])
 }
 
 fn rules(config: &ConfigView) -> Vec<Rule> {
@@ -60,21 +60,17 @@ fn assert_clean(config: &ConfigView) {
 
 fn timeouts(create: &str) -> ConfigView {
     ConfigView {
-        timeouts: Some(Known::Value(TimeoutsView {
+        timeouts: Attr::Known(TimeoutsView {
             create: text(create),
             ..TimeoutsView::default()
-        })),
+        }),
         ..example_base()
     }
 }
 
 fn tagged(tags: Vec<(String, String)>) -> ConfigView {
     ConfigView {
-        tags: Some(Known::Value(
-            tags.into_iter()
-                .map(|(k, v)| (k, Known::Value(v)))
-                .collect(),
-        )),
+        tags: Attr::Known(tags.into_iter().map(|(k, v)| (k, Attr::Known(v))).collect()),
         ..example_base()
     }
 }
@@ -85,21 +81,20 @@ fn the_example_configuration_is_clean() {
     // The schema's own example, with a real-length VPC id.
     let full = ConfigView {
         description: text("east-west traffic"),
-        tags: Some(Known::Value(BTreeMap::from([(
+        tags: Attr::Known(BTreeMap::from([(
             "team".to_string(),
-            Known::Value("platform".to_string()),
-        )]))),
-        client_services: Some(Known::Value(vec![Known::Value("frontend".to_string())])),
-        wait_for_steady_state: Some(Known::Value(false)),
-        timeouts: Some(Known::Value(TimeoutsView {
+            Attr::Known("platform".to_string()),
+        )])),
+        client_services: Attr::Known(vec![Attr::Known("frontend".to_string())]),
+        wait_for_steady_state: Attr::Known(false),
+        timeouts: Attr::Known(TimeoutsView {
             create: text("20m"),
             update: text("20m"),
             delete: text("20m"),
-        })),
+        }),
         ..one_service(
             "backend",
             ServiceView {
-                null_entry: false,
                 port_name: text("backend-8080-tcp"),
                 discovery_name: text("backend"),
                 dns_name: text("backend.internal.myapp"),
@@ -288,10 +283,10 @@ fn vpc_ids() {
     );
 }
 
-fn existing(id: Option<Known<String>>) -> ConfigView {
+fn existing(id: Attr<String>) -> ConfigView {
     ConfigView {
-        namespace: None,
-        vpc_id: None,
+        namespace: Attr::Null,
+        vpc_id: Attr::Null,
         namespace_id: id,
         ..example_base()
     }
@@ -336,7 +331,7 @@ fn exactly_one_namespace() {
          Remove namespace_id, or remove namespace and vpc_id."
     );
     let with_vpc_only = ConfigView {
-        namespace: None,
+        namespace: Attr::Null,
         ..both.clone()
     };
     assert!(
@@ -345,7 +340,7 @@ fn exactly_one_namespace() {
             .starts_with("namespace_id is set together with vpc_id.")
     );
     // Neither.
-    let neither = existing(None);
+    let neither = existing(Attr::Null);
     let violation = only(&neither, Rule::NamespaceMissing);
     assert_eq!(violation.field, Field::Attribute("namespace"));
     assert_eq!(
@@ -356,12 +351,12 @@ fn exactly_one_namespace() {
     // vpc_id alone is not a namespace either.
     let vpc_alone = ConfigView {
         vpc_id: text("vpc-0abc1234"),
-        ..existing(None)
+        ..existing(Attr::Null)
     };
     assert_eq!(rules(&vpc_alone), vec![Rule::NamespaceMissing]);
     // Namespace without VPC.
     let no_vpc = ConfigView {
-        vpc_id: None,
+        vpc_id: Attr::Null,
         ..example_base()
     };
     let violation = only(&no_vpc, Rule::VpcIdMissing);
@@ -377,27 +372,27 @@ fn exactly_one_namespace() {
 fn unknown_namespace_settings_may_still_turn_out_null() {
     // namespace_id unknown next to a known namespace: it may be null after all.
     let config = ConfigView {
-        namespace_id: Some(Known::Unknown),
+        namespace_id: Attr::Unknown,
         ..example_base()
     };
     assert_clean(&config);
     // Unknown namespace and no namespace_id: not "missing".
     let config = ConfigView {
-        namespace: Some(Known::Unknown),
+        namespace: Attr::Unknown,
         ..example_base()
     };
     assert_clean(&config);
     // Unknown vpc_id: not "missing", not invalid.
     let config = ConfigView {
-        vpc_id: Some(Known::Unknown),
+        vpc_id: Attr::Unknown,
         ..example_base()
     };
     assert_clean(&config);
-    assert_clean(&existing(Some(Known::Unknown)));
+    assert_clean(&existing(Attr::Unknown));
     // An unknown namespace name with no vpc_id cannot be judged either way.
     let config = ConfigView {
-        namespace: Some(Known::Unknown),
-        vpc_id: None,
+        namespace: Attr::Unknown,
+        vpc_id: Attr::Null,
         ..example_base()
     };
     assert_clean(&config);
@@ -460,7 +455,7 @@ fn service_names() {
     )));
 
     let config = ConfigView {
-        client_services: Some(Known::Value(vec![Known::Value("web/frontend".to_string())])),
+        client_services: Attr::Known(vec![Attr::Known("web/frontend".to_string())]),
         ..example_base()
     };
     let violation = only(&config, Rule::ServiceNameInvalid);
@@ -578,7 +573,7 @@ fn default_discovery_names() {
     let mut view = server("orders-8080");
     view.discovery_name = text("orders");
     assert_clean(&one_service("Orders_API", view.clone()));
-    view.discovery_name = Some(Known::Unknown);
+    view.discovery_name = Attr::Unknown;
     assert_clean(&one_service("Orders_API", view));
     // A key that is not even an ECS name is reported once, as such.
     assert_eq!(
@@ -686,8 +681,8 @@ fn default_dns_names() {
     });
     // An existing namespace's name is unknown: nothing to derive.
     assert_clean(&ConfigView {
-        namespace: None,
-        vpc_id: None,
+        namespace: Attr::Null,
+        vpc_id: Attr::Null,
         namespace_id: text("ns-abcdefghijklmnop"),
         ..one_service("backend", view.clone())
     });
@@ -810,8 +805,8 @@ fn discovery_names_are_unique() {
     let mut v2 = server("backend-8080-tcp");
     v2.discovery_name = text("backend");
     let config = with_services(vec![
-        ("backend", Known::Value(server("backend-8080-tcp"))),
-        ("backend-v2", Known::Value(v2.clone())),
+        ("backend", Attr::Known(server("backend-8080-tcp"))),
+        ("backend-v2", Attr::Known(v2.clone())),
     ]);
     let violation = only(&config, Rule::DuplicateDiscoveryName);
     assert_eq!(
@@ -827,13 +822,13 @@ fn discovery_names_are_unique() {
     // Distinct names pass; an unknown one is not compared.
     v2.discovery_name = text("backend-v2");
     assert_clean(&with_services(vec![
-        ("backend", Known::Value(server("backend-8080-tcp"))),
-        ("backend-v2", Known::Value(v2.clone())),
+        ("backend", Attr::Known(server("backend-8080-tcp"))),
+        ("backend-v2", Attr::Known(v2.clone())),
     ]));
-    v2.discovery_name = Some(Known::Unknown);
+    v2.discovery_name = Attr::Unknown;
     assert_clean(&with_services(vec![
-        ("backend", Known::Value(server("backend-8080-tcp"))),
-        ("backend-v2", Known::Value(v2)),
+        ("backend", Attr::Known(server("backend-8080-tcp"))),
+        ("backend-v2", Attr::Known(v2)),
     ]));
 }
 
@@ -845,8 +840,8 @@ fn endpoints_are_unique() {
     b.dns_name = text("backend.internal.myapp");
     b.port = num(8080);
     let config = with_services(vec![
-        ("backend", Known::Value(a.clone())),
-        ("backend-v2", Known::Value(b.clone())),
+        ("backend", Attr::Known(a.clone())),
+        ("backend-v2", Attr::Known(b.clone())),
     ]);
     let violation = only(&config, Rule::DuplicateEndpoint);
     assert_eq!(violation.field, service_field("backend-v2", "dns_name"));
@@ -860,34 +855,34 @@ fn endpoints_are_unique() {
     let mut other_port = b.clone();
     other_port.port = num(9090);
     assert_clean(&with_services(vec![
-        ("backend", Known::Value(a.clone())),
-        ("backend-v2", Known::Value(other_port)),
+        ("backend", Attr::Known(a.clone())),
+        ("backend-v2", Attr::Known(other_port)),
     ]));
     // A port from the task definition (not set) or unknown cannot be compared.
-    for port in [None, Some(Known::Unknown)] {
+    for port in [Attr::Null, Attr::Unknown] {
         let mut unknown_port = b.clone();
         unknown_port.port = port;
         assert_clean(&with_services(vec![
-            ("backend", Known::Value(a.clone())),
-            ("backend-v2", Known::Value(unknown_port)),
+            ("backend", Attr::Known(a.clone())),
+            ("backend-v2", Attr::Known(unknown_port)),
         ]));
     }
     // Nor can an unknown DNS name.
     let mut unknown_dns = b.clone();
-    unknown_dns.dns_name = Some(Known::Unknown);
+    unknown_dns.dns_name = Attr::Unknown;
     assert_clean(&with_services(vec![
-        ("backend", Known::Value(a)),
-        ("backend-v2", Known::Value(unknown_dns)),
+        ("backend", Attr::Known(a)),
+        ("backend-v2", Attr::Known(unknown_dns)),
     ]));
 }
 
 #[test]
 fn a_service_is_server_or_client() {
     let config = ConfigView {
-        client_services: Some(Known::Value(vec![
-            Known::Value("backend".to_string()),
-            Known::Value("frontend".to_string()),
-        ])),
+        client_services: Attr::Known(vec![
+            Attr::Known("backend".to_string()),
+            Attr::Known("frontend".to_string()),
+        ]),
         ..example_base()
     };
     let violation = only(&config, Rule::ServerAlsoClient);
@@ -899,7 +894,7 @@ fn a_service_is_server_or_client() {
     );
     // Unknown services map: cannot tell.
     let config = ConfigView {
-        services: Some(Known::Unknown),
+        services: Attr::Unknown,
         ..config
     };
     assert_clean(&config);
@@ -908,8 +903,8 @@ fn a_service_is_server_or_client() {
 #[test]
 fn a_new_namespace_needs_a_server_first() {
     let clients_only = ConfigView {
-        services: None,
-        client_services: Some(Known::Value(vec![Known::Value("frontend".to_string())])),
+        services: Attr::Null,
+        client_services: Attr::Known(vec![Attr::Known("frontend".to_string())]),
         ..example_base()
     };
     let violation = only(&clients_only, Rule::ClientOnlyNewNamespace);
@@ -924,8 +919,8 @@ fn a_new_namespace_needs_a_server_first() {
     );
     // An empty map counts as empty; an unknown element still counts as a client.
     let config = ConfigView {
-        services: Some(Known::Value(BTreeMap::new())),
-        client_services: Some(Known::Value(vec![Known::Unknown])),
+        services: Attr::Known(BTreeMap::new()),
+        client_services: Attr::Known(vec![Attr::Unknown]),
         ..clients_only.clone()
     };
     assert!(
@@ -935,27 +930,24 @@ fn a_new_namespace_needs_a_server_first() {
     );
     // An existing namespace may already have servers.
     let config = ConfigView {
-        namespace: None,
-        vpc_id: None,
+        namespace: Attr::Null,
+        vpc_id: Attr::Null,
         namespace_id: text("ns-abcdefghijklmnop"),
         ..clients_only.clone()
     };
     assert_clean(&config);
     // Unknown services, or an unknown (but present) entry: not empty.
     assert_clean(&ConfigView {
-        services: Some(Known::Unknown),
+        services: Attr::Unknown,
         ..clients_only.clone()
     });
     assert_clean(&ConfigView {
-        services: Some(Known::Value(BTreeMap::from([(
-            "backend".to_string(),
-            Known::Unknown,
-        )]))),
+        services: Attr::Known(BTreeMap::from([("backend".to_string(), Attr::Unknown)])),
         ..clients_only.clone()
     });
     // No clients, no servers: just a namespace, which is fine.
     assert_clean(&ConfigView {
-        client_services: Some(Known::Value(vec![])),
+        client_services: Attr::Known(vec![]),
         ..clients_only
     });
 }
@@ -1037,11 +1029,11 @@ fn timeouts_attribute() {
          \"20m\", or leave it out for the default."
     );
     let all_bad = ConfigView {
-        timeouts: Some(Known::Value(TimeoutsView {
+        timeouts: Attr::Known(TimeoutsView {
             create: text("x"),
-            update: Some(Known::Unknown),
+            update: Attr::Unknown,
             delete: text("0"),
-        })),
+        }),
         ..example_base()
     };
     let fields: Vec<Field> = validate_config(&all_bad)
@@ -1053,7 +1045,7 @@ fn timeouts_attribute() {
         vec![Field::Timeout("create"), Field::Timeout("delete")]
     );
     assert_clean(&ConfigView {
-        timeouts: Some(Known::Unknown),
+        timeouts: Attr::Unknown,
         ..example_base()
     });
 }
@@ -1131,15 +1123,12 @@ fn tag_keys_and_values() {
     );
     // Unknown values and unknown maps are skipped.
     let config = ConfigView {
-        tags: Some(Known::Value(BTreeMap::from([(
-            "team".to_string(),
-            Known::Unknown,
-        )]))),
+        tags: Attr::Known(BTreeMap::from([("team".to_string(), Attr::Unknown)])),
         ..example_base()
     };
     assert_clean(&config);
     assert_clean(&ConfigView {
-        tags: Some(Known::Unknown),
+        tags: Attr::Unknown,
         ..example_base()
     });
 }
@@ -1149,42 +1138,40 @@ fn tag_keys_and_values() {
 #[test]
 fn unknown_values_skip_their_checks() {
     let all_unknown = ConfigView {
-        cluster: Some(Known::Unknown),
-        namespace: Some(Known::Unknown),
-        vpc_id: Some(Known::Unknown),
-        namespace_id: None,
-        description: Some(Known::Unknown),
-        tags: Some(Known::Unknown),
-        services: Some(Known::Unknown),
-        client_services: Some(Known::Unknown),
-        wait_for_steady_state: Some(Known::Unknown),
-        timeouts: Some(Known::Unknown),
-        nulls: Vec::new(),
+        cluster: Attr::Unknown,
+        namespace: Attr::Unknown,
+        vpc_id: Attr::Unknown,
+        namespace_id: Attr::Null,
+        description: Attr::Unknown,
+        tags: Attr::Unknown,
+        services: Attr::Unknown,
+        client_services: Attr::Unknown,
+        wait_for_steady_state: Attr::Unknown,
+        timeouts: Attr::Unknown,
     };
     assert_clean(&all_unknown);
 
     // An unknown service entry: only its (always known) key is checked.
-    let config = with_services(vec![("backend", Known::Unknown)]);
+    let config = with_services(vec![("backend", Attr::Unknown)]);
     assert_clean(&config);
-    let config = with_services(vec![("bad key", Known::Unknown)]);
+    let config = with_services(vec![("bad key", Attr::Unknown)]);
     assert_eq!(rules(&config), vec![Rule::ServiceNameInvalid]);
 
     // Every attribute of an entry unknown.
     let view = ServiceView {
-        null_entry: false,
-        port_name: Some(Known::Unknown),
-        discovery_name: Some(Known::Unknown),
-        dns_name: Some(Known::Unknown),
-        port: Some(Known::Unknown),
-        ingress_port_override: Some(Known::Unknown),
-        idle_timeout_seconds: Some(Known::Unknown),
-        per_request_timeout_seconds: Some(Known::Unknown),
+        port_name: Attr::Unknown,
+        discovery_name: Attr::Unknown,
+        dns_name: Attr::Unknown,
+        port: Attr::Unknown,
+        ingress_port_override: Attr::Unknown,
+        idle_timeout_seconds: Attr::Unknown,
+        per_request_timeout_seconds: Attr::Unknown,
     };
     assert_clean(&one_service("backend", view));
 
     // Unknown client_services elements are neither validated nor compared.
     let config = ConfigView {
-        client_services: Some(Known::Value(vec![Known::Unknown])),
+        client_services: Attr::Known(vec![Attr::Unknown]),
         ..example_base()
     };
     assert_clean(&config);
@@ -1193,7 +1180,7 @@ fn unknown_values_skip_their_checks() {
     let mut long = server("p");
     long.discovery_name = text(&"b".repeat(64));
     assert_clean(&ConfigView {
-        namespace: Some(Known::Unknown),
+        namespace: Attr::Unknown,
         ..one_service("backend", long)
     });
 }
@@ -1205,14 +1192,14 @@ fn several_violations_come_in_a_stable_order() {
     let config = ConfigView {
         cluster: text("a b"),
         vpc_id: text("vpc-1"),
-        tags: Some(Known::Value(BTreeMap::from([(
+        tags: Attr::Known(BTreeMap::from([(
             "aws:x".to_string(),
-            Known::Value(String::new()),
-        )]))),
-        timeouts: Some(Known::Value(TimeoutsView {
+            Attr::Known(String::new()),
+        )])),
+        timeouts: Attr::Known(TimeoutsView {
             update: text("soon"),
             ..TimeoutsView::default()
-        })),
+        }),
         ..one_service("backend", view)
     };
     assert_eq!(
@@ -1310,17 +1297,13 @@ fn regenerate_docs() {
 #[test]
 fn required_values_refuse_null_with_their_path() {
     let mut config = example_base();
-    config.cluster = None;
+    config.cluster = Attr::Null;
     let found = validate_config(&config);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].rule, Rule::RequiredNull);
     assert_eq!(found[0].field, Field::Attribute("cluster"));
 
-    let null_entry = ServiceView {
-        null_entry: true,
-        ..ServiceView::default()
-    };
-    let found = validate_config(&one_service("backend", null_entry));
+    let found = validate_config(&with_services(vec![("backend", Attr::Null)]));
     assert_eq!(
         found
             .iter()
@@ -1344,10 +1327,8 @@ fn required_values_refuse_null_with_their_path() {
     );
 
     let mut config = example_base();
-    config.nulls = vec![
-        Field::Tag("team".into()),
-        Field::Attribute("client_services"),
-    ];
+    config.tags = Attr::Known(BTreeMap::from([("team".to_string(), Attr::Null)]));
+    config.client_services = Attr::Known(vec![text("frontend"), Attr::Null]);
     assert_eq!(
         validate_config(&config)
             .iter()
@@ -1361,7 +1342,7 @@ fn required_values_refuse_null_with_their_path() {
 
     // Unknown may still become a value: not refused.
     let mut config = example_base();
-    config.cluster = Some(Known::Unknown);
+    config.cluster = Attr::Unknown;
     assert_clean(&config);
 }
 
