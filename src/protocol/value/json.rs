@@ -41,6 +41,7 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     Ok(out.into_bytes())
 }
 
+/// `json` as a value of type `ty`; `path` locates it for errors.
 fn decode(
     json: &Json<'_>,
     ty: &Type,
@@ -50,111 +51,162 @@ fn decode(
     if let Json::Null = json {
         return Ok(Value::Null);
     }
-    let required =
-        |what: &str| ValueError::at(path, format!("{what} is required, found {}", json.kind()));
     match ty {
         Type::Dynamic => decode_dynamic(json, path, extra),
-        // Like cty, take the scalar conversions Terraform itself would make.
-        Type::String => match json {
-            Json::String(s) => Ok(Value::String(s.to_string())),
-            Json::Number(text) => Ok(Value::String((*text).to_owned())),
-            Json::Bool(b) => Ok(Value::String(b.to_string())),
-            _ => Err(required("a string")),
-        },
-        Type::Number => match json {
-            Json::Number(text) => number(text, path),
-            Json::String(text) => number(text, path),
-            _ => Err(required("a number")),
-        },
-        Type::Bool => match json {
-            Json::Bool(b) => Ok(Value::Bool(*b)),
-            Json::String(s) if s == "true" || s == "1" => Ok(Value::Bool(true)),
-            Json::String(s) if s == "false" || s == "0" => Ok(Value::Bool(false)),
-            _ => Err(required("a bool")),
-        },
+        Type::String => decode_string(json, path),
+        Type::Number => decode_number(json, path),
+        Type::Bool => decode_bool(json, path),
         Type::List(element) | Type::Set(element) => {
-            let Json::Array(items) = json else {
-                return Err(required(if matches!(ty, Type::List(_)) {
-                    "a list"
-                } else {
-                    "a set"
-                }));
-            };
-            let items = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| decode(item, element, PathRef::Index(&path, i), extra))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(if matches!(ty, Type::List(_)) {
-                Value::List(items)
-            } else {
-                Value::Set(items)
-            })
+            decode_collection(json, ty, element, path, extra)
         }
-        Type::Tuple(elements) => {
-            let Json::Array(items) = json else {
-                return Err(required("a tuple"));
-            };
-            if items.len() != elements.len() {
-                return Err(ValueError::at(
-                    path,
-                    format!(
-                        "a tuple of {} elements is required, found {}",
-                        elements.len(),
-                        items.len()
-                    ),
-                ));
+        Type::Tuple(elements) => decode_tuple(json, elements, path, extra),
+        Type::Map(element) => decode_map(json, element, path, extra),
+        Type::Object { attributes, .. } => decode_object(json, attributes, path, extra),
+    }
+}
+
+/// "`what` is required, found …" at `path`.
+fn required(json: &Json<'_>, path: PathRef<'_>, what: &str) -> ValueError {
+    ValueError::at(path, format!("{what} is required, found {}", json.kind()))
+}
+
+// Like cty, the scalars take the conversions Terraform itself would make.
+
+fn decode_string(json: &Json<'_>, path: PathRef<'_>) -> Result<Value, ValueError> {
+    match json {
+        Json::String(s) => Ok(Value::String(s.to_string())),
+        Json::Number(text) => Ok(Value::String((*text).to_owned())),
+        Json::Bool(b) => Ok(Value::String(b.to_string())),
+        _ => Err(required(json, path, "a string")),
+    }
+}
+
+fn decode_number(json: &Json<'_>, path: PathRef<'_>) -> Result<Value, ValueError> {
+    match json {
+        Json::Number(text) => number(text, path),
+        Json::String(text) => number(text, path),
+        _ => Err(required(json, path, "a number")),
+    }
+}
+
+fn decode_bool(json: &Json<'_>, path: PathRef<'_>) -> Result<Value, ValueError> {
+    match json {
+        Json::Bool(b) => Ok(Value::Bool(*b)),
+        Json::String(s) if s == "true" || s == "1" => Ok(Value::Bool(true)),
+        Json::String(s) if s == "false" || s == "0" => Ok(Value::Bool(false)),
+        _ => Err(required(json, path, "a bool")),
+    }
+}
+
+/// A list or a set (`ty`) of `element`s.
+fn decode_collection(
+    json: &Json<'_>,
+    ty: &Type,
+    element: &Type,
+    path: PathRef<'_>,
+    extra: Extra,
+) -> Result<Value, ValueError> {
+    let is_list = matches!(ty, Type::List(_));
+    let Json::Array(items) = json else {
+        return Err(required(
+            json,
+            path,
+            if is_list { "a list" } else { "a set" },
+        ));
+    };
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| decode(item, element, PathRef::Index(&path, i), extra))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(if is_list {
+        Value::List(items)
+    } else {
+        Value::Set(items)
+    })
+}
+
+fn decode_tuple(
+    json: &Json<'_>,
+    elements: &[Type],
+    path: PathRef<'_>,
+    extra: Extra,
+) -> Result<Value, ValueError> {
+    let Json::Array(items) = json else {
+        return Err(required(json, path, "a tuple"));
+    };
+    if items.len() != elements.len() {
+        return Err(ValueError::at(
+            path,
+            format!(
+                "a tuple of {} elements is required, found {}",
+                elements.len(),
+                items.len()
+            ),
+        ));
+    }
+    Ok(Value::Tuple(
+        items
+            .iter()
+            .zip(elements)
+            .enumerate()
+            .map(|(i, (item, t))| decode(item, t, PathRef::Index(&path, i), extra))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+fn decode_map(
+    json: &Json<'_>,
+    element: &Type,
+    path: PathRef<'_>,
+    extra: Extra,
+) -> Result<Value, ValueError> {
+    let Json::Object(members) = json else {
+        return Err(required(json, path, "a map"));
+    };
+    let mut map = BTreeMap::new();
+    for (key, item) in members {
+        map.insert(
+            key.to_string(),
+            decode(item, element, PathRef::Key(&path, key), extra)?,
+        );
+    }
+    Ok(Value::Map(map))
+}
+
+/// An object: attributes the type lacks are refused or skipped (`extra`), and those the
+/// JSON lacks are null.
+fn decode_object(
+    json: &Json<'_>,
+    attributes: &BTreeMap<String, Type>,
+    path: PathRef<'_>,
+    extra: Extra,
+) -> Result<Value, ValueError> {
+    let Json::Object(members) = json else {
+        return Err(required(json, path, "an object"));
+    };
+    let mut object = BTreeMap::new();
+    for (name, item) in members {
+        let Some(t) = attributes.get(name.as_ref()) else {
+            if extra == Extra::Skip {
+                continue;
             }
-            Ok(Value::Tuple(
-                items
-                    .iter()
-                    .zip(elements)
-                    .enumerate()
-                    .map(|(i, (item, t))| decode(item, t, PathRef::Index(&path, i), extra))
-                    .collect::<Result<_, _>>()?,
-            ))
-        }
-        Type::Map(element) => {
-            let Json::Object(members) = json else {
-                return Err(required("a map"));
-            };
-            let mut map = BTreeMap::new();
-            for (key, item) in members {
-                map.insert(
-                    key.to_string(),
-                    decode(item, element, PathRef::Key(&path, key), extra)?,
-                );
-            }
-            Ok(Value::Map(map))
-        }
-        Type::Object { attributes, .. } => {
-            let Json::Object(members) = json else {
-                return Err(required("an object"));
-            };
-            let mut object = BTreeMap::new();
-            for (name, item) in members {
-                let Some(t) = attributes.get(name.as_ref()) else {
-                    if extra == Extra::Skip {
-                        continue;
-                    }
-                    return Err(ValueError::at(
-                        path,
-                        format!("unsupported attribute {name:?}"),
-                    ));
-                };
-                object.insert(
-                    name.to_string(),
-                    decode(item, t, PathRef::Attribute(&path, name), extra)?,
-                );
-            }
-            for name in attributes.keys() {
-                if !object.contains_key(name) {
-                    object.insert(name.clone(), Value::Null);
-                }
-            }
-            Ok(Value::Object(object))
+            return Err(ValueError::at(
+                path,
+                format!("unsupported attribute {name:?}"),
+            ));
+        };
+        object.insert(
+            name.to_string(),
+            decode(item, t, PathRef::Attribute(&path, name), extra)?,
+        );
+    }
+    for name in attributes.keys() {
+        if !object.contains_key(name) {
+            object.insert(name.clone(), Value::Null);
         }
     }
+    Ok(Value::Object(object))
 }
 
 fn number(text: &str, path: PathRef<'_>) -> Result<Value, ValueError> {
