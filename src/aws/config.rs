@@ -173,13 +173,33 @@ async fn connect_with(
     let overrides = resolve_endpoints(settings, env)?;
 
     let files = profiles::load(env, fs).await?;
-    let (profile, profile_origin) = match (&settings.profile, env.get("AWS_PROFILE")) {
+    let (profile, profile_origin) = chosen_profile(settings, env);
+    profiles::check_profile(&files, &profile, profile_origin)?;
+
+    let sdk = load_shared_config(settings).await;
+    let region = resolved_region(settings, &sdk)?;
+    let (provider, base_features) =
+        credentials_provider(settings, &sdk, &overrides, &profile, profile_origin).await?;
+    let sdk = sdk.into_builder().credentials_provider(provider).build();
+
+    let clients = build_clients(settings, sdk, &overrides, region);
+    log_clients(&clients, settings, &overrides, &profile, &base_features);
+    Ok(clients)
+}
+
+/// The profile the chain uses and where it was set: the attribute, else AWS_PROFILE,
+/// else "default" (no origin).
+fn chosen_profile(settings: &AwsSettings, env: &Env) -> (String, Option<SettingOrigin>) {
+    match (&settings.profile, env.get("AWS_PROFILE")) {
         (Some(p), _) => (p.clone(), Some(SettingOrigin::Attribute)),
         (None, Ok(p)) if !p.is_empty() => (p, Some(SettingOrigin::Environment("AWS_PROFILE"))),
         _ => ("default".to_string(), None),
-    };
-    profiles::check_profile(&files, &profile, profile_origin)?;
+    }
+}
 
+/// The standard chain's shared config, with the region, profile and retries the
+/// provider block sets.
+async fn load_shared_config(settings: &AwsSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
@@ -191,8 +211,12 @@ async fn connect_with(
         loader = loader
             .retry_config(RetryConfig::standard().with_max_attempts(retries.saturating_add(1)));
     }
-    let sdk = loader.load().await;
+    loader.load().await
+}
 
+/// The region the chain resolved; one that did not come from the attribute (which
+/// `validate` already checked) is checked here.
+fn resolved_region(settings: &AwsSettings, sdk: &SdkConfig) -> Result<String, ConfigError> {
     let region = sdk
         .region()
         .map(|r| r.as_ref().to_string())
@@ -203,61 +227,99 @@ async fn connect_with(
             SettingOrigin::Environment("AWS_REGION or the shared config"),
         )?;
     }
+    Ok(region)
+}
 
+/// The credentials provider for the clients: the chain's, resolved now so that a
+/// missing or broken source fails here, and the assumed role's on top of it when
+/// `assume_role` is set. Also the sources of the chain's credentials, for the log.
+async fn credentials_provider(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    overrides: &Overrides,
+    profile: &str,
+    profile_origin: Option<SettingOrigin>,
+) -> Result<(SharedCredentialsProvider, Vec<AwsCredentialFeature>), ConfigError> {
     let base = sdk
         .credentials_provider()
         .ok_or_else(|| ConfigError::NoCredentials {
-            profile: profile.clone(),
+            profile: profile.to_string(),
             profile_origin,
             detail: "no credentials provider is configured".to_string(),
         })?;
     let base_credentials = base
         .provide_credentials()
         .await
-        .map_err(|e| credentials_error(e, &profile, profile_origin))?;
+        .map_err(|e| credentials_error(e, profile, profile_origin))?;
     let base_features = features(&base_credentials);
     let base = SharedCredentialsProvider::new(Primed::new(base_credentials, base));
 
-    let (provider, credentials) = match &settings.assume_role {
-        None => (base, None),
-        Some(role) => {
-            let assumed = assume_role(role, &sdk, &overrides, base).await;
-            let credentials =
-                assumed
-                    .provide_credentials()
-                    .await
-                    .map_err(|e| ConfigError::AssumeRole {
-                        role_arn: role.role_arn.clone(),
-                        message: error_chain(&e),
-                    })?;
-            (SharedCredentialsProvider::new(assumed), Some(credentials))
-        }
+    let provider = match &settings.assume_role {
+        None => base,
+        Some(role) => primed_assumed_role(role, sdk, overrides, base).await?,
     };
-    let provider = match credentials {
-        Some(credentials) => SharedCredentialsProvider::new(Primed::new(credentials, provider)),
-        None => provider,
-    };
-    let sdk = sdk.into_builder().credentials_provider(provider).build();
+    Ok((provider, base_features))
+}
 
+/// The role-assuming provider, its first credentials resolved now so that a refused
+/// role fails here.
+async fn primed_assumed_role(
+    role: &AssumeRole,
+    sdk: &SdkConfig,
+    overrides: &Overrides,
+    base: SharedCredentialsProvider,
+) -> Result<SharedCredentialsProvider, ConfigError> {
+    let assumed = assume_role(role, sdk, overrides, base).await;
+    let credentials = assumed
+        .provide_credentials()
+        .await
+        .map_err(|e| ConfigError::AssumeRole {
+            role_arn: role.role_arn.clone(),
+            message: error_chain(&e),
+        })?;
+    let provider = SharedCredentialsProvider::new(assumed);
+    Ok(SharedCredentialsProvider::new(Primed::new(
+        credentials,
+        provider,
+    )))
+}
+
+/// The three service clients on the shared config `sdk`, which already holds the
+/// credentials provider.
+fn build_clients(
+    settings: &AwsSettings,
+    sdk: SdkConfig,
+    overrides: &Overrides,
+    region: String,
+) -> AwsClients {
     let max_concurrency = settings.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY);
-    let clients = AwsClients {
+    AwsClients {
         ecs: client!(aws_sdk_ecs, &sdk, &overrides.ecs),
         servicediscovery: client!(aws_sdk_servicediscovery, &sdk, &overrides.servicediscovery),
         route53: client!(aws_sdk_route53, &sdk, &overrides.route53),
-        region: region.clone(),
+        region,
         max_concurrency,
         default_tags: settings.default_tags.clone(),
         limiter: Arc::new(Semaphore::new(max_concurrency)),
-        sdk: sdk.clone(),
-    };
+        sdk,
+    }
+}
 
+/// What the clients were configured with; never the credentials, only their source.
+fn log_clients(
+    clients: &AwsClients,
+    settings: &AwsSettings,
+    overrides: &Overrides,
+    profile: &str,
+    base_features: &[AwsCredentialFeature],
+) {
     tracing::info!(
-        region = %region,
+        region = %clients.region,
         profile = %profile,
         credential_source = ?base_features,
         assume_role = settings.assume_role.as_ref().map(|r| r.role_arn.as_str()).unwrap_or(""),
-        max_attempts = sdk.retry_config().map(|r| r.max_attempts()).unwrap_or(0),
-        max_concurrency,
+        max_attempts = clients.sdk.retry_config().map(|r| r.max_attempts()).unwrap_or(0),
+        max_concurrency = clients.max_concurrency,
         "configured AWS clients"
     );
     for (service, endpoint) in [
@@ -269,7 +331,6 @@ async fn connect_with(
             tracing::debug!(service, endpoint = %url, "AWS endpoint override");
         }
     }
-    Ok(clients)
 }
 
 /// Builds the role-assuming provider; its STS client inherits the chain's config
