@@ -45,8 +45,7 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
         0,
         "nothing redeployed"
     );
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{plan}");
+    dir.assert_no_changes();
     let state = dir.state();
     let identity = &state["values"]["root_module"]["resources"][0]["identity"];
     assert_eq!(identity["cluster"], CLUSTER, "{state}");
@@ -97,8 +96,7 @@ async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes()
         0,
         "nothing redeployed"
     );
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{plan}\n{generated}");
+    dir.assert_no_changes();
 }
 
 /// A state as hashicorp/aws leaves it for `aws_service_discovery_private_dns_namespace`.
@@ -233,8 +231,7 @@ async fn a_moved_block_takes_over_the_aws_providers_namespace_without_recreating
         "not deleted"
     );
     assert_eq!(namespaces(&emulator).await["internal.myapp"], namespace_id);
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{plan}");
+    dir.assert_no_changes();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -44,11 +44,8 @@ async fn imports_by_cli_with_no_mutating_call_and_plans_empty() {
     for operation in MUTATING {
         assert_eq!(counters.calls(operation), 0, "{operation} during import");
     }
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(
-        plan.code, 0,
-        "a config matching the console-built mesh plans no changes:\n{plan}"
-    );
+    // A configuration matching the console-built mesh plans no changes.
+    dir.assert_no_changes();
     let state = dir.state();
     let values = &state["values"]["root_module"]["resources"][0]["values"];
     assert_eq!(
@@ -100,8 +97,7 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
         0,
         "adopting redeploys nothing"
     );
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{plan}");
+    dir.assert_no_changes();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -201,6 +197,5 @@ async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
         1,
         "never a second namespace"
     );
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{plan}");
+    dir.assert_no_changes();
 }

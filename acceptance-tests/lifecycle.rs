@@ -245,13 +245,6 @@ async fn settings_made_elsewhere_survive_an_update() {
     dir.assert_no_changes();
 }
 
-/// `terraform plan -detailed-exitcode` must propose changes (exit 2).
-fn assert_changes(dir: &crate::support::terraform::Workdir) -> crate::support::terraform::Outcome {
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "expected a plan with changes:\n{plan}");
-    plan
-}
-
 async fn set_backend_service_connect(
     emulator: &Emulator,
     edit: impl FnOnce(
@@ -286,7 +279,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
         s
     })
     .await;
-    let plan = assert_changes(&dir);
+    let plan = dir.assert_changes();
     assert!(plan.stdout.contains("renamed"), "{plan}");
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.assert_no_changes();
@@ -303,7 +296,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
         s
     })
     .await;
-    let plan = assert_changes(&dir);
+    let plan = dir.assert_changes();
     assert!(plan.stdout.contains("9999"), "{plan}");
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.assert_no_changes();
@@ -317,7 +310,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
             .build(),
     )
     .await;
-    assert_changes(&dir);
+    dir.assert_changes();
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.assert_no_changes();
     let backend = primary_service_connect(&emulator, "backend")
@@ -370,7 +363,7 @@ async fn a_deleted_namespace_is_created_again() {
         .expect("delete namespace");
     emulator.finish_cloudmap_operations().await;
 
-    let plan = assert_changes(&dir);
+    let plan = dir.assert_changes();
     assert!(plan.output().contains("will be created"), "{plan}");
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.assert_no_changes();
@@ -598,8 +591,8 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
         .await
         .expect("deregistering");
     emulator.finish_cloudmap_operations().await;
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "the leftover is a change:\n{plan}");
+    // The leftover is a change.
+    let plan = dir.assert_changes();
     let text = plan.flat_output();
     assert!(text.contains("1 to change"), "{plan}");
     assert!(text.contains("pending_cleanup"), "{plan}");
@@ -652,8 +645,7 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
 
     // Refresh alone deletes nothing.
     emulator.reset_counters().await;
-    let plan = dir.run(&["plan", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{plan}");
+    let plan = dir.assert_changes();
     assert_eq!(
         emulator
             .counters()

@@ -193,11 +193,25 @@ impl Workdir {
         }
     }
 
-    /// `terraform plan -detailed-exitcode` must say "No changes" (exit 0).
+    /// `terraform plan -detailed-exitcode` must say "No changes" (exit 0); otherwise
+    /// the test fails with the plan, which shows what would change.
     #[track_caller]
     pub fn assert_no_changes(&self) {
-        let plan = self.run(&["plan", "-no-color", "-detailed-exitcode"]);
+        let plan = self.detailed_plan();
         assert_eq!(plan.code, 0, "expected an empty plan:\n{plan}");
+    }
+
+    /// `terraform plan -detailed-exitcode` must succeed and propose changes (exit 2);
+    /// returns the plan, for checking what it proposes.
+    #[track_caller]
+    pub fn assert_changes(&self) -> Outcome {
+        let plan = self.detailed_plan();
+        assert_eq!(plan.code, 2, "expected a plan with changes:\n{plan}");
+        plan
+    }
+
+    fn detailed_plan(&self) -> Outcome {
+        self.run(&["plan", "-no-color", "-detailed-exitcode"])
     }
 
     /// `terraform show -json` of the current state.
