@@ -14,7 +14,7 @@ use aws_sdk_servicediscovery::types::{
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::error::GatewayError;
+use super::error::{ErrorKind, GatewayError};
 use super::wait::{WaitEnd, Waiter};
 use crate::mesh::model::ObservedNamespace;
 use crate::mesh::validate::format_go_duration;
@@ -177,7 +177,7 @@ impl CloudMap {
         namespace_target(&targets).ok_or_else(|| {
             OperationEnd::Unfinished(GatewayError::new(
                 action,
-                None,
+                ErrorKind::Other,
                 format!("operation {operation_id} succeeded without naming a namespace"),
             ))
         })
@@ -251,9 +251,11 @@ impl CloudMap {
             {
                 OperationState::Succeeded(targets) => return Ok(targets),
                 OperationState::Failed { code, message } => {
-                    return Err(OperationEnd::Failed(GatewayError::new(
-                        action, code, message,
-                    )));
+                    let error = match code {
+                        Some(code) => GatewayError::with_code(action, code, message),
+                        None => GatewayError::new(action, ErrorKind::Other, message),
+                    };
+                    return Err(OperationEnd::Failed(error));
                 }
                 OperationState::Running => {}
             }
@@ -315,7 +317,7 @@ impl CloudMap {
             .map_err(|err| {
                 GatewayError::new(
                     format!("listing Cloud Map namespaces named {name}"),
-                    None,
+                    ErrorKind::Invalid,
                     err.to_string(),
                 )
             })?;
@@ -455,7 +457,9 @@ impl CloudMap {
             .values(namespace_id)
             .condition(FilterCondition::Eq)
             .build()
-            .map_err(|err| GatewayError::new(action.clone(), None, err.to_string()))?;
+            .map_err(|err| {
+                GatewayError::new(action.clone(), ErrorKind::Invalid, err.to_string())
+            })?;
         let pages = {
             let _permit = self.permit().await;
             self.client
@@ -602,5 +606,5 @@ fn wait_error(action: &str, what: &str, timeout: Duration, end: WaitEnd) -> Gate
             format!("stopped waiting for {what}: Terraform asked the provider to stop")
         }
     };
-    GatewayError::new(action, None, message)
+    GatewayError::new(action, ErrorKind::Unfinished, message)
 }

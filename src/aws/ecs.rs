@@ -1,18 +1,18 @@
 //! ECS: reading services in batches, and changing their Service Connect.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use aws_sdk_ecs::types::{
     ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
     TimeoutConfiguration,
 };
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 use tokio::sync::Semaphore;
 
-use super::error::GatewayError;
+use super::error::{ErrorKind, GatewayError};
 use crate::mesh::model::{
-    ObservedEndpoint, ObservedService, ObservedServiceConnect, ServerSpec, Wiring,
+    ObservedEndpoint, ObservedService, ObservedServiceConnect, PortMappings, ServerSpec, Wiring,
 };
 
 /// DescribeServices takes at most 10 services per call.
@@ -114,7 +114,7 @@ impl Ecs {
                 .enabled(false)
                 .build()),
         }
-        .map_err(|err| GatewayError::new(action.clone(), None, err.to_string()))?;
+        .map_err(|err| GatewayError::new(action.clone(), ErrorKind::Invalid, err.to_string()))?;
         let _permit = self.permit().await;
         self.client
             .update_service()
@@ -150,11 +150,17 @@ impl Ecs {
             .collect())
     }
 
-    /// The named port mappings of a task definition: (name, container port).
-    pub async fn port_mappings(
+    /// The named port mappings of each task definition, each read once, concurrently.
+    pub async fn port_mappings_of<'a>(
         &self,
-        task_definition: &str,
-    ) -> Result<Vec<(String, Option<u16>)>, GatewayError> {
+        task_definitions: impl IntoIterator<Item = &'a String>,
+    ) -> BTreeMap<String, Result<PortMappings, GatewayError>> {
+        let distinct: BTreeSet<&String> = task_definitions.into_iter().collect();
+        let lookups = join_all(distinct.iter().map(|td| self.port_mappings(td))).await;
+        distinct.into_iter().cloned().zip(lookups).collect()
+    }
+
+    async fn port_mappings(&self, task_definition: &str) -> Result<PortMappings, GatewayError> {
         let _permit = self.permit().await;
         let output = self
             .client
@@ -168,21 +174,23 @@ impl Ecs {
                     &err,
                 )
             })?;
-        Ok(output
-            .task_definition()
-            .map(|definition| {
-                definition
-                    .container_definitions()
-                    .iter()
-                    .flat_map(|container| container.port_mappings())
-                    .filter_map(|mapping| {
-                        let name = mapping.name()?.to_string();
-                        let port = mapping.container_port().and_then(|p| u16::try_from(p).ok());
-                        Some((name, port))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(PortMappings(
+            output
+                .task_definition()
+                .map(|definition| {
+                    definition
+                        .container_definitions()
+                        .iter()
+                        .flat_map(|container| container.port_mappings())
+                        .filter_map(|mapping| {
+                            let name = mapping.name()?.to_string();
+                            let port = mapping.container_port().and_then(|p| u16::try_from(p).ok());
+                            Some((name, port))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ))
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {

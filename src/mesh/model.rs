@@ -124,3 +124,31 @@ pub struct ObservedNamespace {
     pub creator_request_id: Option<String>,
     pub tags: BTreeMap<String, String>,
 }
+
+/// The named port mappings of a task definition: (name, container port).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortMappings(pub Vec<(String, Option<u16>)>);
+
+/// What a task definition says of one port alias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortLookup {
+    Port(u16),
+    /// A mapping of that name without a container port.
+    NoContainerPort,
+    Missing,
+}
+
+impl PortMappings {
+    pub fn lookup(&self, port_name: &str) -> PortLookup {
+        match self.0.iter().find(|(name, _)| name == port_name) {
+            Some((_, Some(port))) => PortLookup::Port(*port),
+            Some((_, None)) => PortLookup::NoContainerPort,
+            None => PortLookup::Missing,
+        }
+    }
+
+    /// The mapping names, as a message lists them.
+    pub fn names(&self) -> Vec<&str> {
+        self.0.iter().map(|(name, _)| name.as_str()).collect()
+    }
+}

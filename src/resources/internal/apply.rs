@@ -16,7 +16,7 @@ use super::wiring::{APPEARANCE_WAIT, Patience, WiringOutcome, wire};
 use crate::aws::cloudmap::{
     CloudMapService, NamespaceRequest, OperationEnd, create_namespace_action,
 };
-use crate::aws::error::GatewayError;
+use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
 use crate::mesh::names::cluster_name;
@@ -204,7 +204,7 @@ async fn update(
         Ok(None) => {
             let err = GatewayError::new(
                 format!("reading Cloud Map namespace {namespace_id}"),
-                None,
+                ErrorKind::NotFound,
                 "the namespace no longer exists",
             );
             return (
@@ -592,7 +592,7 @@ async fn wait_for_steady_state(
                     "waiting for the deployments of ECS services {} in cluster {cluster}",
                     names.join(", ")
                 ),
-                None,
+                ErrorKind::Unfinished,
                 format!(
                     "still rolling out: {}",
                     rolling

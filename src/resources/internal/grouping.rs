@@ -44,7 +44,7 @@ pub(super) fn failure_diagnostics(
     type Kind<'a> = (Option<&'a str>, &'a str);
     let mut kinds: BTreeMap<Kind, Vec<&(String, GatewayError)>> = BTreeMap::new();
     for failure in failures {
-        let key = (failure.1.code.as_deref(), failure.1.message.as_str());
+        let key = (failure.1.code(), failure.1.message.as_str());
         kinds.entry(key).or_default().push(failure);
     }
     let mut diagnostics = Diagnostics::default();
@@ -78,9 +78,9 @@ mod tests {
     fn missing(name: &str) -> (String, GatewayError) {
         (
             name.to_string(),
-            GatewayError::new(
+            GatewayError::with_code(
                 format!("enabling Service Connect on ECS service prod/{name}"),
-                Some("ServiceNotFoundException".into()),
+                "ServiceNotFoundException",
                 "the service does not exist",
             ),
         )
@@ -103,9 +103,9 @@ mod tests {
         let mut many: Vec<_> = (0..1000).map(|i| missing(&format!("s{i}"))).collect();
         many.push((
             "backend".into(),
-            GatewayError::new(
+            GatewayError::with_code(
                 "enabling Service Connect on ECS service prod/backend",
-                Some("AccessDeniedException".into()),
+                "AccessDeniedException",
                 "not authorized",
             ),
         ));

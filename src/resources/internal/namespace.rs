@@ -12,7 +12,7 @@ use crate::aws::cloudmap::{
     NamespaceRequest, NamespaceStart, OperationEnd, OperationState, create_namespace_action,
     namespace_target,
 };
-use crate::aws::error::GatewayError;
+use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::ObservedNamespace;
 use crate::mesh::names::cluster_name;
@@ -144,7 +144,7 @@ pub(super) async fn find_or_create_namespace(
         Some(OwnNamespace::AnotherMesh(namespace)) => {
             return Err(CreateFailure::nothing_made(GatewayError::new(
                 action,
-                None, // our own finding: no AWS error code
+                ErrorKind::InUse,
                 taken_namespace_detail(name, vpc_id, &namespace.id, cluster_name(cluster), true),
             )));
         }
@@ -175,7 +175,7 @@ pub(super) async fn find_or_create_namespace(
         }
         Err(error) => {
             return Err(CreateFailure {
-                may_exist: answer_unknown(&error),
+                may_exist: error.kind.outcome_unknown(),
                 error,
                 namespace_id: None,
             });
@@ -189,7 +189,7 @@ pub(super) async fn find_or_create_namespace(
         Ok(None) => Err(CreateFailure {
             error: GatewayError::new(
                 format!("reading Cloud Map namespace {namespace_id}"),
-                None,
+                ErrorKind::NotFound,
                 "the namespace was created but cannot be read",
             ),
             may_exist: true,
@@ -200,22 +200,6 @@ pub(super) async fn find_or_create_namespace(
             may_exist: true,
             namespace_id: Some(namespace_id),
         }),
-    }
-}
-
-/// Whether a failed create request may still have been carried out: no answer came
-/// (the connection broke), or AWS failed on its side after perhaps acting.
-/// InternalFailure (500) and ServiceUnavailable (503) are the server-side errors of
-/// AWS's common errors for Cloud Map (Cloud Map API reference, "Common Errors");
-/// InternalServerError and RequestTimeout are other services' spellings, kept to err
-/// on the side of tracking a namespace that may exist.
-fn answer_unknown(error: &GatewayError) -> bool {
-    match error.code.as_deref() {
-        None => true,
-        Some(code) => matches!(
-            code,
-            "InternalFailure" | "InternalServerError" | "ServiceUnavailable" | "RequestTimeout"
-        ),
     }
 }
 
@@ -231,7 +215,7 @@ pub(super) async fn existing_namespace(
         .ok_or_else(|| {
             GatewayError::new(
                 format!("reading Cloud Map namespace {namespace_id}"),
-                Some("NamespaceNotFound".into()),
+                ErrorKind::NotFound,
                 "no namespace has this id in this account and region",
             )
         })
@@ -273,7 +257,7 @@ pub(super) async fn settle_unconfirmed(
             // "No operation exists with the specified ID" (GetOperation's modelled
             // OperationNotFound, botocore): how long Cloud Map keeps operations is not
             // documented, so fall back to the search below.
-            Err(err) if err.has_code("OperationNotFound") => {}
+            Err(err) if err.is(ErrorKind::NotFound) => {}
             Err(err) => return Err(err),
         }
     }
@@ -323,15 +307,5 @@ mod tests {
         assert!(id.starts_with(&cluster_prefix("prod")));
         assert_ne!(id, new_request_id("prod"), "each create gets its own id");
         assert_ne!(cluster_prefix("prod"), cluster_prefix("staging"));
-    }
-
-    #[test]
-    fn only_failures_on_aws_side_leave_the_outcome_unknown() {
-        let with = |code: Option<&str>| GatewayError::new("creating", code.map(String::from), "m");
-        assert!(answer_unknown(&with(None)));
-        assert!(answer_unknown(&with(Some("InternalFailure"))));
-        assert!(!answer_unknown(&with(Some("InvalidInput"))));
-        assert!(!answer_unknown(&with(Some("AccessDeniedException"))));
-        assert!(!answer_unknown(&with(Some("ThrottlingException"))));
     }
 }

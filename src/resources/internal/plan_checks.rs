@@ -15,14 +15,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::future::join_all;
-
 use super::grouping::{name_list, one_each_or_grouped};
 use super::model::{InternalModel, PriorNamespace};
 use super::namespace::{Maker, in_vpc, maker};
-use crate::aws::error::GatewayError;
+use crate::aws::ecs::EcsService;
+use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
-use crate::mesh::model::Wiring;
+use crate::mesh::model::{PortLookup, PortMappings, Wiring};
 use crate::mesh::names::cluster_name;
 use crate::mesh::reconcile::{NamespaceRef, is_in_place};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
@@ -56,22 +55,11 @@ pub(super) async fn check(
         return diagnostics;
     };
     let cluster = cluster_name(&cluster).to_string();
-    match check_services(gateway, &cluster, context, planned, &mut diagnostics).await {
-        Err(err) if err.has_code("ClusterNotFoundException") => diagnostics.push(
-            Diagnostic::warning(
-                "ECS cluster not found (yet)",
-                format!(
-                    "ECS cluster {cluster} does not exist in {}. {SAME_APPLY}",
-                    gateway.region
-                ),
-            )
-            .at(AttributePath::root().attribute("cluster")),
-        ),
-        Err(err) => diagnostics.push(Diagnostic::error(
+    if let Err(err) = check_services(gateway, &cluster, context, planned, &mut diagnostics).await {
+        diagnostics.push(Diagnostic::error(
             "Checking the ECS services failed",
             err.to_string(),
-        )),
-        Ok(()) => {}
+        ));
     }
     if context.prior.is_none()
         && let Err(err) = check_namespace(
@@ -91,6 +79,66 @@ pub(super) async fn check(
     diagnostics
 }
 
+/// The services a plan checks: servers whose wiring the plan changes or whose port is
+/// still to be found, and clients new to this resource.
+struct Checked {
+    servers: Vec<String>,
+    /// Servers and clients, each once, sorted.
+    names: Vec<String>,
+}
+
+impl Checked {
+    fn of(prior: Option<&InternalModel>, planned: &InternalModel) -> Self {
+        let prior_services = prior.and_then(|p| p.services.known());
+        let prior_clients = prior.map(InternalModel::client_names).unwrap_or_default();
+        let servers: Vec<String> = planned
+            .services
+            .known()
+            .into_iter()
+            .flatten()
+            .filter(|(key, service)| {
+                let before = prior_services.and_then(|p| p.get(*key));
+                service.port.is_unknown() || before.is_none_or(|b| b.port_name != service.port_name)
+            })
+            .filter(|(_, service)| service.port_name.is_known())
+            .map(|(key, _)| key.clone())
+            .collect();
+        let clients = planned.client_names();
+        let names: BTreeSet<String> = servers
+            .iter()
+            .chain(clients.difference(&prior_clients))
+            .cloned()
+            .collect();
+        Self {
+            servers,
+            names: names.into_iter().collect(),
+        }
+    }
+
+    fn is_server(&self, name: &str) -> bool {
+        self.servers.iter().any(|s| s == name)
+    }
+
+    /// Where a finding about one service points.
+    fn path_of(&self, name: &str) -> AttributePath {
+        if self.is_server(name) {
+            service_path(name)
+        } else {
+            AttributePath::root().attribute("client_services")
+        }
+    }
+
+    /// Where a finding about many services points.
+    fn group_path(&self) -> AttributePath {
+        match self.servers.is_empty() {
+            true => AttributePath::root().attribute("client_services"),
+            false => AttributePath::root().attribute("services"),
+        }
+    }
+}
+
+type Described = BTreeMap<String, Option<EcsService>>;
+
 async fn check_services(
     gateway: &Gateway,
     cluster: &str,
@@ -98,84 +146,74 @@ async fn check_services(
     planned: &mut InternalModel,
     diagnostics: &mut Diagnostics,
 ) -> Result<(), GatewayError> {
-    let prior = context.prior;
-    let prior_services = prior.and_then(|p| p.services.known());
-    let prior_clients = prior.map(InternalModel::client_names).unwrap_or_default();
-    // Servers whose wiring the plan changes, or whose port is still to be found.
-    let servers: Vec<String> = planned
-        .services
-        .known()
-        .map(|services| {
-            services
-                .iter()
-                .filter(|(key, service)| {
-                    let before = prior_services.and_then(|p| p.get(*key));
-                    service.port.is_unknown()
-                        || before.is_none_or(|b| b.port_name != service.port_name)
-                })
-                .filter(|(_, service)| service.port_name.is_known())
-                .map(|(key, _)| key.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    let clients: Vec<String> = planned
-        .client_names()
-        .difference(&prior_clients)
-        .cloned()
-        .collect();
-    let names: Vec<String> = servers
-        .iter()
-        .chain(clients.iter())
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if names.is_empty() {
+    let checked = Checked::of(context.prior, planned);
+    if checked.names.is_empty() {
         return Ok(());
     }
-    let described = gateway.ecs.describe_services(cluster, &names).await?;
-    let own = if prior.is_none() {
+    let described = match gateway.ecs.describe_services(cluster, &checked.names).await {
+        Ok(described) => described,
+        // DescribeServices' ClusterNotFoundException.
+        Err(err) if err.is(ErrorKind::NotFound) => {
+            diagnostics.push(cluster_not_found(cluster, &gateway.region));
+            return Ok(());
+        }
+        Err(err) => return Err(err),
+    };
+    let own = if context.prior.is_none() {
         own_namespaces(gateway, cluster, context.replaced, planned, &described).await?
     } else {
         Vec::new()
     };
-    let mut task_definitions = BTreeSet::new();
-    let path_of = |name: &str| {
-        if servers.iter().any(|s| s == name) {
-            service_path(name)
-        } else {
-            AttributePath::root().attribute("client_services")
-        }
-    };
     let mut not_found: Vec<&str> = Vec::new();
     let mut not_active: Vec<(&str, &str)> = Vec::new();
-    for name in &names {
-        let path = path_of(name);
+    for name in &checked.names {
         match described.get(name).and_then(Option::as_ref) {
             None => not_found.push(name),
             Some(service) if !service.observed.is_active() => {
                 not_active.push((name, &service.observed.status));
             }
             Some(service) => {
-                if servers.contains(name) {
-                    task_definitions.insert(service.observed.task_definition.clone());
-                }
-                let new_to_us = prior.is_none_or(|p| !p.service_names().contains(name));
+                let new_to_us = context
+                    .prior
+                    .is_none_or(|p| !p.service_names().contains(name));
                 if new_to_us
                     && let Some(warning) = foreign_settings(cluster, name, service, planned, &own)
                 {
-                    diagnostics.push(warning.at(path));
+                    diagnostics.push(warning.at(checked.path_of(name)));
                 }
             }
         }
     }
-    // The whole list when there are many: see grouping.rs.
-    let group_path = || match servers.is_empty() {
-        true => AttributePath::root().attribute("client_services"),
-        false => AttributePath::root().attribute("services"),
-    };
-    diagnostics.extend(one_each_or_grouped(
-        &not_found,
+    diagnostics.extend(absence_warnings(cluster, &checked, &not_found, &not_active));
+    fill_ports(
+        gateway,
+        cluster,
+        context,
+        &checked,
+        &described,
+        planned,
+        diagnostics,
+    )
+    .await
+}
+
+fn cluster_not_found(cluster: &str, region: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "ECS cluster not found (yet)",
+        format!("ECS cluster {cluster} does not exist in {region}. {SAME_APPLY}"),
+    )
+    .at(AttributePath::root().attribute("cluster"))
+}
+
+/// Services missing or not ACTIVE, one warning each, or grouped when many (grouping.rs).
+fn absence_warnings(
+    cluster: &str,
+    checked: &Checked,
+    not_found: &[&str],
+    not_active: &[(&str, &str)],
+) -> Diagnostics {
+    let mut diagnostics = one_each_or_grouped(
+        not_found,
         |name| {
             Diagnostic::warning(
                 "ECS service not found (yet)",
@@ -184,7 +222,7 @@ async fn check_services(
                      `client_services` are ECS service names. {SAME_APPLY}"
                 ),
             )
-            .at(path_of(name))
+            .at(checked.path_of(name))
         },
         |all| {
             Diagnostic::warning(
@@ -196,11 +234,11 @@ async fn check_services(
                     name_list(all)
                 ),
             )
-            .at(group_path())
+            .at(checked.group_path())
         },
-    ));
+    );
     diagnostics.extend(one_each_or_grouped(
-        &not_active,
+        not_active,
         |(name, status)| {
             Diagnostic::warning(
                 "ECS service not active (yet)",
@@ -209,7 +247,7 @@ async fn check_services(
                      ACTIVE service. If this apply replaces it, the apply waits up to 2 minutes for the new one."
                 ),
             )
-            .at(path_of(name))
+            .at(checked.path_of(name))
         },
         |all| {
             let names: Vec<String> = all.iter().map(|(name, status)| format!("{name} ({status})")).collect();
@@ -223,67 +261,99 @@ async fn check_services(
                     name_list(&names)
                 ),
             )
-            .at(group_path())
+            .at(checked.group_path())
         },
     ));
-    let lookups = join_all(
-        task_definitions
-            .iter()
-            .map(|td| gateway.ecs.port_mappings(td)),
-    )
-    .await;
+    diagnostics
+}
+
+/// Fills the planned servers' unknown ports from the task definitions their ECS
+/// services run, and reports a port alias a task definition lacks.
+async fn fill_ports(
+    gateway: &Gateway,
+    cluster: &str,
+    context: &Context<'_>,
+    checked: &Checked,
+    described: &Described,
+    planned: &mut InternalModel,
+    diagnostics: &mut Diagnostics,
+) -> Result<(), GatewayError> {
+    let task_definition_of = |name: &str| {
+        described
+            .get(name)
+            .and_then(Option::as_ref)
+            .filter(|service| service.observed.is_active())
+            .map(|service| &service.observed.task_definition)
+    };
+    let needed = checked
+        .servers
+        .iter()
+        .filter_map(|name| task_definition_of(name));
     let mut mappings = BTreeMap::new();
-    for (task_definition, lookup) in task_definitions.iter().zip(lookups) {
-        mappings.insert(task_definition.clone(), lookup?);
+    for (task_definition, lookup) in gateway.ecs.port_mappings_of(needed).await {
+        mappings.insert(task_definition, lookup?);
     }
     let Attr::Known(services) = &mut planned.services else {
         return Ok(());
     };
-    for name in &servers {
-        let (Some(service), Some(Some(ecs_service))) =
-            (services.get_mut(name), described.get(name))
-        else {
+    for name in &checked.servers {
+        let Some(service) = services.get_mut(name) else {
             continue;
         };
-        let task_definition = &ecs_service.observed.task_definition;
-        let Some(ports) = mappings.get(task_definition) else {
+        let Some((task_definition, ports)) =
+            task_definition_of(name).and_then(|td| Some((td, mappings.get(td)?)))
+        else {
             continue;
         };
         let Attr::Known(port_name) = &service.port_name else {
             continue;
         };
-        match ports.iter().find(|(mapping, _)| mapping == port_name) {
-            Some((_, Some(port))) if service.port.is_unknown() => service.port = Attr::Known(*port),
-            Some(_) => {}
-            None => {
-                let names: Vec<&str> = ports.iter().map(|(n, _)| n.as_str()).collect();
-                let summary = "Port name not in the task definition";
-                let detail = format!(
-                    "services[\"{name}\"].port_name is {port_name:?}, but task definition {task_definition} of \
-                     ECS service {cluster}/{name} has no port mapping of that name. {}",
-                    if names.is_empty() {
-                        "It has no named port mappings: add `name` to a port mapping first."
-                            .to_string()
-                    } else {
-                        format!("It has: {}.", names.join(", "))
-                    }
-                );
-                // See the module comment: with a prior state this plan may be a destroy's.
-                let diagnostic = match prior {
-                    None => Diagnostic::error(summary, detail),
-                    Some(_) => Diagnostic::warning(
-                        summary,
-                        format!(
-                            "{detail} Unless this apply moves the service to a task definition that has it, \
-                             enabling Service Connect on it will fail."
-                        ),
-                    ),
-                };
-                diagnostics.push(diagnostic.at(service_path(name)));
+        match ports.lookup(port_name) {
+            PortLookup::Port(port) if service.port.is_unknown() => service.port = Attr::Known(port),
+            PortLookup::Port(_) | PortLookup::NoContainerPort => {}
+            PortLookup::Missing => {
+                let detail = missing_port_detail(cluster, name, port_name, task_definition, ports);
+                diagnostics.push(missing_port(context, detail).at(service_path(name)));
             }
         }
     }
     Ok(())
+}
+
+fn missing_port_detail(
+    cluster: &str,
+    name: &str,
+    port_name: &str,
+    task_definition: &str,
+    ports: &PortMappings,
+) -> String {
+    let names = ports.names();
+    format!(
+        "services[\"{name}\"].port_name is {port_name:?}, but task definition {task_definition} of \
+         ECS service {cluster}/{name} has no port mapping of that name. {}",
+        if names.is_empty() {
+            "It has no named port mappings: add `name` to a port mapping first.".to_string()
+        } else {
+            format!("It has: {}.", names.join(", "))
+        }
+    )
+}
+
+/// A port alias missing from the task definition: an error for a new mesh, a warning
+/// once it exists (see the module comment: with a prior state this plan may be a
+/// destroy's).
+fn missing_port(context: &Context<'_>, detail: String) -> Diagnostic {
+    let summary = "Port name not in the task definition";
+    match context.prior {
+        None => Diagnostic::error(summary, detail),
+        Some(_) => Diagnostic::warning(
+            summary,
+            format!(
+                "{detail} Unless this apply moves the service to a task definition that has it, \
+                 enabling Service Connect on it will fail."
+            ),
+        ),
+    }
 }
 
 /// A new owned namespace must not collide with one this resource does not own (the
@@ -386,7 +456,7 @@ async fn own_namespaces(
     cluster: &str,
     replaced: Option<&PriorNamespace>,
     planned: &InternalModel,
-    described: &BTreeMap<String, Option<crate::aws::ecs::EcsService>>,
+    described: &Described,
 ) -> Result<Vec<NamespaceRef>, GatewayError> {
     let mut own: Vec<NamespaceRef> = replaced
         .map(PriorNamespace::reference)
@@ -422,7 +492,7 @@ async fn own_namespaces(
 fn foreign_settings(
     cluster: &str,
     name: &str,
-    service: &crate::aws::ecs::EcsService,
+    service: &EcsService,
     planned: &InternalModel,
     own: &[NamespaceRef],
 ) -> Option<Diagnostic> {

@@ -10,7 +10,7 @@ use super::identity::identity_of;
 use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of};
 use super::namespace::{Unconfirmed, settle_unconfirmed};
 use crate::aws::ecs::EcsService;
-use crate::aws::error::GatewayError;
+use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
 use crate::mesh::names::cluster_name;
@@ -201,7 +201,7 @@ pub(super) async fn refresh(
     let tags = match tags {
         Ok(tags) => tags,
         // Deleted between the two calls: the next read sees it gone.
-        Err(err) if err.has_code("ResourceNotFoundException") => None,
+        Err(err) if err.is(ErrorKind::NotFound) => None,
         Err(err) => return Err(err),
     };
     apply_namespace(&mut model, &namespace, tags, &gateway.default_tags);

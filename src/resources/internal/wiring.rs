@@ -10,10 +10,10 @@ use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::ecs::EcsService;
-use crate::aws::error::GatewayError;
+use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::aws::wait::Waiter;
-use crate::mesh::model::Wiring;
+use crate::mesh::model::{PortLookup, Wiring};
 use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
 use crate::mesh::validate::format_go_duration;
 
@@ -90,9 +90,9 @@ pub async fn wire(
             };
             outcome.failures.push((
                 name.clone(),
-                GatewayError::new(
+                GatewayError::with_code(
                     format!("enabling Service Connect on ECS service {cluster}/{name}"),
-                    Some(code.into()),
+                    code,
                     message,
                 ),
             ));
@@ -179,7 +179,8 @@ async fn describe_when_ready(
                         .is_some_and(|s| s.observed.is_active())
                 })
                 .count(),
-            Err(err) if err.has_code("ClusterNotFoundException") => wanted.len(),
+            // The cluster does not exist (yet): wait for it as for its services.
+            Err(err) if err.is(ErrorKind::NotFound) => wanted.len(),
             Err(_) => 0,
         };
         if waiting_for == 0 {
@@ -211,54 +212,48 @@ async fn resolve_ports(
             .and_then(Option::as_ref)
             .map(|s| s.observed.task_definition.clone())
     };
-    let needed: BTreeSet<String> = desired
+    let needed: Vec<String> = desired
         .iter()
         .filter(|(_, wiring)| matches!(wiring, Wiring::Server(spec) if spec.port.is_none()))
         .filter_map(|(name, _)| task_definition_of(name))
         .collect();
-    let lookups = join_all(needed.iter().map(|td| gateway.ecs.port_mappings(td))).await;
-    let mappings: BTreeMap<&String, _> = needed.iter().zip(lookups).collect();
+    let mappings = gateway.ecs.port_mappings_of(&needed).await;
     let mut failed = Vec::new();
     for (name, wiring) in desired.iter_mut() {
         let Wiring::Server(spec) = wiring else {
             continue;
         };
-        if spec.port.is_some() {
-            continue;
-        }
-        let action = format!("enabling Service Connect on ECS service {cluster}/{name}");
-        let Some(task_definition) = task_definition_of(name) else {
+        let Some(task_definition) = task_definition_of(name).filter(|_| spec.port.is_none()) else {
             continue;
         };
-        match mappings.get(&task_definition) {
-            Some(Ok(ports)) => match ports
-                .iter()
-                .find(|(port_name, _)| *port_name == spec.port_name)
-            {
-                Some((_, Some(port))) => spec.port = Some(*port),
-                _ => {
-                    let known: Vec<&str> = ports.iter().map(|(n, _)| n.as_str()).collect();
-                    failed.push(name.clone());
-                    outcome.failures.push((
-                        name.clone(),
-                        GatewayError::new(
-                            action,
-                            None,
-                            format!(
-                                "task definition {task_definition} has no port mapping named {:?} with a container port (it has: {})",
-                                spec.port_name,
-                                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                            ),
+        let error = match mappings.get(&task_definition) {
+            Some(Ok(ports)) => match ports.lookup(&spec.port_name) {
+                PortLookup::Port(port) => {
+                    spec.port = Some(port);
+                    continue;
+                }
+                PortLookup::NoContainerPort | PortLookup::Missing => {
+                    let known = ports.names();
+                    GatewayError::new(
+                        format!("enabling Service Connect on ECS service {cluster}/{name}"),
+                        ErrorKind::Invalid,
+                        format!(
+                            "task definition {task_definition} has no port mapping named {:?} with a container port (it has: {})",
+                            spec.port_name,
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
                         ),
-                    ));
+                    )
                 }
             },
-            Some(Err(err)) => {
-                failed.push(name.clone());
-                outcome.failures.push((name.clone(), err.clone()));
-            }
-            None => {}
-        }
+            Some(Err(err)) => err.clone(),
+            None => continue,
+        };
+        failed.push(name.clone());
+        outcome.failures.push((name.clone(), error));
     }
     for name in failed {
         desired.remove(&name);
