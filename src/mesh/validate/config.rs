@@ -105,7 +105,16 @@ pub(super) fn check_cluster(config: &ConfigView, out: &mut Vec<Violation>) {
     }
 }
 
+/// The namespace settings: each value's form, then which of them are set together.
+/// Presence: an unknown value may still turn out null, so only known values count as
+/// set, and only nulls as unset.
 pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
+    check_namespace_values(config, out);
+    check_namespace_conflicts(config, out);
+    check_namespace_missing(config, out);
+}
+
+fn check_namespace_values(config: &ConfigView, out: &mut Vec<Violation>) {
     if let Some(name) = config.namespace.known()
         && let Err(reason) = validate_namespace_name(name)
     {
@@ -157,11 +166,11 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
             ));
         }
     }
+}
 
-    // Presence. An unknown value may still turn out null, so only known values (`Some`
-    // with a value) count as set, and only nulls (`None`) as unset.
+/// `namespace_id` (an existing namespace) with what belongs to an owned one.
+fn check_namespace_conflicts(config: &ConfigView, out: &mut Vec<Violation>) {
     let set = |a: &Attr<String>| a.is_known();
-    let unset = |a: &Attr<String>| a.is_null();
     if set(&config.namespace_id) && (set(&config.namespace) || set(&config.vpc_id)) {
         let others: Vec<&str> = [("namespace", &config.namespace), ("vpc_id", &config.vpc_id)]
             .into_iter()
@@ -198,6 +207,11 @@ pub(super) fn check_namespace(config: &ConfigView, out: &mut Vec<Violation>) {
             }
         }
     }
+}
+
+/// Neither kind of namespace, or an owned one without its VPC.
+fn check_namespace_missing(config: &ConfigView, out: &mut Vec<Violation>) {
+    let unset = |a: &Attr<String>| a.is_null();
     if unset(&config.namespace_id) && unset(&config.namespace) {
         out.push(Violation::new(
             Rule::NamespaceMissing,
@@ -320,204 +334,267 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
     let mut endpoints: BTreeMap<(String, i64), &str> = BTreeMap::new();
 
     for (key, entry) in services {
-        if let Err(reason) = validate_ecs_name(key) {
-            out.push(Violation::new(
-                Rule::ServiceNameInvalid,
-                Field::Service {
-                    key: key.clone(),
-                    attribute: None,
-                },
-                format!(
-                    "The services key {} is not an ECS service name: {reason}. Use the \
-                     ECS service's name: 1 to 255 letters, digits, hyphens and underscores.",
-                    quote(key)
-                ),
-            ));
-        }
+        check_service_key(key, out);
         let Attr::Known(service) = entry else {
             continue;
         };
-
-        if let Some(port_name) = service.port_name.known()
-            && let Err(reason) = validate_port_name(port_name)
-        {
-            out.push(Violation::new(
-                Rule::PortNameInvalid,
-                service_field(key, "port_name"),
-                format!(
-                    "services[{key:?}].port_name is {port_name:?}: {reason}. Use the name of a \
-                     portMappings entry of the service's task definition: 1 to 64 lowercase \
-                     letters, digits, underscores and hyphens, not starting with a hyphen."
-                ),
-            ));
-        }
-
-        let discovery = match &service.discovery_name {
-            Attr::Known(name) => {
-                if let Err(reason) = validate_discovery_name(name) {
-                    out.push(Violation::new(
-                        Rule::DiscoveryNameInvalid,
-                        service_field(key, "discovery_name"),
-                        format!(
-                            "services[{key:?}].discovery_name is {name:?}: {reason}. Use 1 to \
-                             64 lowercase letters, digits, underscores and hyphens, not \
-                             starting with a hyphen."
-                        ),
-                    ));
-                }
-                Some(name.as_str())
-            }
-            Attr::Unknown => None,
-            Attr::Null => {
-                if validate_ecs_name(key).is_ok()
-                    && let Err(reason) = validate_discovery_name(key)
-                {
-                    let example = suggest_discovery_name(key)
-                        .map(|s| format!(", such as {s:?}"))
-                        .unwrap_or_default();
-                    out.push(Violation::new(
-                        Rule::DefaultDiscoveryNameInvalid,
-                        Field::Service {
-                            key: key.clone(),
-                            attribute: None,
-                        },
-                        format!(
-                            "services[{key:?}] has no discovery_name, so it defaults to the \
-                             service name {key:?}, which is not a valid discovery name: \
-                             {reason}. Set discovery_name to 1 to 64 lowercase letters, \
-                             digits, underscores and hyphens{example}."
-                        ),
-                    ));
-                }
-                Some(key.as_str())
-            }
-        };
-
+        check_port_name(key, service, out);
+        let discovery = check_discovery_name(key, service, out);
         if let Some(name) = discovery {
-            match discovery_names.get(name) {
-                Some(first) => out.push(Violation::new(
-                    Rule::DuplicateDiscoveryName,
+            check_unique_discovery_name(key, name, &mut discovery_names, out);
+        }
+        let dns = check_dns_name(key, service, discovery, namespace, out);
+        if let Some(port) = whole(&service.port) {
+            check_port(key, port, out);
+            if let Some(dns) = dns {
+                check_unique_endpoint(key, dns, port, &mut endpoints, out);
+            }
+        }
+        check_ingress_port_override(key, service, out);
+        check_timeout_seconds(key, service, out);
+    }
+}
+
+/// A `services` key is an ECS service name.
+fn check_service_key(key: &str, out: &mut Vec<Violation>) {
+    if let Err(reason) = validate_ecs_name(key) {
+        out.push(Violation::new(
+            Rule::ServiceNameInvalid,
+            Field::Service {
+                key: key.to_string(),
+                attribute: None,
+            },
+            format!(
+                "The services key {} is not an ECS service name: {reason}. Use the \
+                 ECS service's name: 1 to 255 letters, digits, hyphens and underscores.",
+                quote(key)
+            ),
+        ));
+    }
+}
+
+fn check_port_name(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
+    if let Some(port_name) = service.port_name.known()
+        && let Err(reason) = validate_port_name(port_name)
+    {
+        out.push(Violation::new(
+            Rule::PortNameInvalid,
+            service_field(key, "port_name"),
+            format!(
+                "services[{key:?}].port_name is {port_name:?}: {reason}. Use the name of a \
+                 portMappings entry of the service's task definition: 1 to 64 lowercase \
+                 letters, digits, underscores and hyphens, not starting with a hyphen."
+            ),
+        ));
+    }
+}
+
+/// Checks the discovery name, written or defaulted to the key, and returns it when known.
+fn check_discovery_name<'a>(
+    key: &'a str,
+    service: &'a ServiceView,
+    out: &mut Vec<Violation>,
+) -> Option<&'a str> {
+    match &service.discovery_name {
+        Attr::Known(name) => {
+            if let Err(reason) = validate_discovery_name(name) {
+                out.push(Violation::new(
+                    Rule::DiscoveryNameInvalid,
                     service_field(key, "discovery_name"),
                     format!(
-                        "services[{key:?}] and services[{first:?}] both use the discovery name \
-                         {name:?}, but each discovery name is one Cloud Map service in the \
-                         namespace. Set a different discovery_name on one of them."
-                    ),
-                )),
-                None => {
-                    discovery_names.insert(name.to_string(), key);
-                }
-            }
-        }
-
-        let dns = match &service.dns_name {
-            Attr::Known(dns) => {
-                if let Err(reason) = validate_dns_name(dns) {
-                    out.push(Violation::new(
-                        Rule::DnsNameInvalid,
-                        service_field(key, "dns_name"),
-                        format!(
-                            "services[{key:?}].dns_name is {}: {reason}. Use at most 127 \
-                             lowercase letters, digits, underscores, hyphens and dots, not \
-                             starting with a hyphen, such as \"backend.internal.myapp\".",
-                            quote(dns)
-                        ),
-                    ));
-                }
-                Some(dns.clone())
-            }
-            Attr::Unknown => None,
-            Attr::Null => match (discovery, namespace) {
-                (Some(discovery), Some(namespace)) => {
-                    let dns = names::default_dns_name(discovery, namespace);
-                    // Only what the namespace and discovery rules do not already report.
-                    if validate_namespace_name(namespace).is_ok()
-                        && validate_discovery_name(discovery).is_ok()
-                        && let Err(reason) = validate_dns_name(&dns)
-                    {
-                        out.push(Violation::new(
-                            Rule::DefaultDnsNameInvalid,
-                            Field::Service {
-                                key: key.clone(),
-                                attribute: None,
-                            },
-                            format!(
-                                "services[{key:?}] has no dns_name, so it defaults to {} \
-                                 (discovery name, then namespace), which is not a valid DNS \
-                                 name: {reason}. Set a shorter dns_name, or shorten \
-                                 discovery_name or namespace.",
-                                quote(&dns)
-                            ),
-                        ));
-                    }
-                    Some(dns)
-                }
-                _ => None,
-            },
-        };
-
-        if let Some(port) = whole(&service.port) {
-            if let Err(reason) = validate_port(port) {
-                out.push(Violation::new(
-                    Rule::PortOutOfRange,
-                    service_field(key, "port"),
-                    format!(
-                        "services[{key:?}].port is {port}: {reason}. Use a port from 1 to \
-                         65535, or leave port out to use the container port of port_name."
+                        "services[{key:?}].discovery_name is {name:?}: {reason}. Use 1 to \
+                         64 lowercase letters, digits, underscores and hyphens, not \
+                         starting with a hyphen."
                     ),
                 ));
             }
-            if let Some(dns) = dns {
-                match endpoints.get(&(dns.clone(), port)) {
-                    Some(first) => out.push(Violation::new(
-                        Rule::DuplicateEndpoint,
-                        service_field(key, "dns_name"),
-                        format!(
-                            "services[{key:?}] and services[{first:?}] both use the endpoint \
-                             {dns}:{port}, but each DNS name and port must be unique in the \
-                             namespace. Change dns_name or port on one of them."
-                        ),
-                    )),
-                    None => {
-                        endpoints.insert((dns, port), key);
-                    }
-                }
-            }
+            Some(name.as_str())
         }
+        Attr::Unknown => None,
+        Attr::Null => {
+            if validate_ecs_name(key).is_ok()
+                && let Err(reason) = validate_discovery_name(key)
+            {
+                let example = suggest_discovery_name(key)
+                    .map(|s| format!(", such as {s:?}"))
+                    .unwrap_or_default();
+                out.push(Violation::new(
+                    Rule::DefaultDiscoveryNameInvalid,
+                    Field::Service {
+                        key: key.to_string(),
+                        attribute: None,
+                    },
+                    format!(
+                        "services[{key:?}] has no discovery_name, so it defaults to the \
+                         service name {key:?}, which is not a valid discovery name: \
+                         {reason}. Set discovery_name to 1 to 64 lowercase letters, \
+                         digits, underscores and hyphens{example}."
+                    ),
+                ));
+            }
+            Some(key)
+        }
+    }
+}
 
-        if let Some(port) = whole(&service.ingress_port_override)
-            && let Err(reason) = validate_ingress_port_override(port)
+/// `name` is used by no earlier service; remembers it for the later ones.
+fn check_unique_discovery_name<'a>(
+    key: &'a str,
+    name: &str,
+    first_users: &mut BTreeMap<String, &'a str>,
+    out: &mut Vec<Violation>,
+) {
+    match first_users.get(name) {
+        Some(first) => out.push(Violation::new(
+            Rule::DuplicateDiscoveryName,
+            service_field(key, "discovery_name"),
+            format!(
+                "services[{key:?}] and services[{first:?}] both use the discovery name \
+                 {name:?}, but each discovery name is one Cloud Map service in the \
+                 namespace. Set a different discovery_name on one of them."
+            ),
+        )),
+        None => {
+            first_users.insert(name.to_string(), key);
+        }
+    }
+}
+
+/// Checks the DNS name, written or defaulted to `<discovery>.<namespace>`, and returns it
+/// when known.
+fn check_dns_name(
+    key: &str,
+    service: &ServiceView,
+    discovery: Option<&str>,
+    namespace: Option<&String>,
+    out: &mut Vec<Violation>,
+) -> Option<String> {
+    match &service.dns_name {
+        Attr::Known(dns) => {
+            if let Err(reason) = validate_dns_name(dns) {
+                out.push(Violation::new(
+                    Rule::DnsNameInvalid,
+                    service_field(key, "dns_name"),
+                    format!(
+                        "services[{key:?}].dns_name is {}: {reason}. Use at most 127 \
+                         lowercase letters, digits, underscores, hyphens and dots, not \
+                         starting with a hyphen, such as \"backend.internal.myapp\".",
+                        quote(dns)
+                    ),
+                ));
+            }
+            Some(dns.clone())
+        }
+        Attr::Unknown => None,
+        Attr::Null => {
+            let (discovery, namespace) = (discovery?, namespace?);
+            let dns = names::default_dns_name(discovery, namespace);
+            check_default_dns_name(key, discovery, namespace, &dns, out);
+            Some(dns)
+        }
+    }
+}
+
+/// Only what the namespace and discovery rules do not already report.
+fn check_default_dns_name(
+    key: &str,
+    discovery: &str,
+    namespace: &str,
+    dns: &str,
+    out: &mut Vec<Violation>,
+) {
+    if validate_namespace_name(namespace).is_ok()
+        && validate_discovery_name(discovery).is_ok()
+        && let Err(reason) = validate_dns_name(dns)
+    {
+        out.push(Violation::new(
+            Rule::DefaultDnsNameInvalid,
+            Field::Service {
+                key: key.to_string(),
+                attribute: None,
+            },
+            format!(
+                "services[{key:?}] has no dns_name, so it defaults to {} (discovery name, \
+                 then namespace), which is not a valid DNS name: {reason}. Set a shorter \
+                 dns_name, or shorten discovery_name or namespace.",
+                quote(dns)
+            ),
+        ));
+    }
+}
+
+fn check_port(key: &str, port: i64, out: &mut Vec<Violation>) {
+    if let Err(reason) = validate_port(port) {
+        out.push(Violation::new(
+            Rule::PortOutOfRange,
+            service_field(key, "port"),
+            format!(
+                "services[{key:?}].port is {port}: {reason}. Use a port from 1 to \
+                 65535, or leave port out to use the container port of port_name."
+            ),
+        ));
+    }
+}
+
+/// `dns:port` is used by no earlier service; remembers it for the later ones.
+fn check_unique_endpoint<'a>(
+    key: &'a str,
+    dns: String,
+    port: i64,
+    first_users: &mut BTreeMap<(String, i64), &'a str>,
+    out: &mut Vec<Violation>,
+) {
+    match first_users.get(&(dns.clone(), port)) {
+        Some(first) => out.push(Violation::new(
+            Rule::DuplicateEndpoint,
+            service_field(key, "dns_name"),
+            format!(
+                "services[{key:?}] and services[{first:?}] both use the endpoint \
+                 {dns}:{port}, but each DNS name and port must be unique in the \
+                 namespace. Change dns_name or port on one of them."
+            ),
+        )),
+        None => {
+            first_users.insert((dns, port), key);
+        }
+    }
+}
+
+fn check_ingress_port_override(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
+    if let Some(port) = whole(&service.ingress_port_override)
+        && let Err(reason) = validate_ingress_port_override(port)
+    {
+        out.push(Violation::new(
+            Rule::IngressPortOverrideOutOfRange,
+            service_field(key, "ingress_port_override"),
+            format!(
+                "services[{key:?}].ingress_port_override is {port}: {reason}. Use a port \
+                 from 1025 to 65535, or leave ingress_port_override out."
+            ),
+        ));
+    }
+}
+
+fn check_timeout_seconds(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
+    for (attribute, value) in [
+        ("idle_timeout_seconds", &service.idle_timeout_seconds),
+        (
+            "per_request_timeout_seconds",
+            &service.per_request_timeout_seconds,
+        ),
+    ] {
+        if let Some(seconds) = whole(value)
+            && let Err(reason) = validate_timeout_seconds(seconds)
         {
             out.push(Violation::new(
-                Rule::IngressPortOverrideOutOfRange,
-                service_field(key, "ingress_port_override"),
+                Rule::TimeoutSecondsOutOfRange,
+                service_field(key, attribute),
                 format!(
-                    "services[{key:?}].ingress_port_override is {port}: {reason}. Use a port \
-                     from 1025 to 65535, or leave ingress_port_override out."
+                    "services[{key:?}].{attribute} is {seconds}: {reason}. Use 0 (no \
+                     timeout) to {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the \
+                     ECS default."
                 ),
             ));
-        }
-
-        for (attribute, value) in [
-            ("idle_timeout_seconds", &service.idle_timeout_seconds),
-            (
-                "per_request_timeout_seconds",
-                &service.per_request_timeout_seconds,
-            ),
-        ] {
-            if let Some(seconds) = whole(value)
-                && let Err(reason) = validate_timeout_seconds(seconds)
-            {
-                out.push(Violation::new(
-                    Rule::TimeoutSecondsOutOfRange,
-                    service_field(key, attribute),
-                    format!(
-                        "services[{key:?}].{attribute} is {seconds}: {reason}. Use 0 (no \
-                         timeout) to {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the \
-                         ECS default."
-                    ),
-                ));
-            }
         }
     }
 }
