@@ -1,4 +1,5 @@
-//! The documented example of each rule, and the table in docs/validation.md.
+//! The documented example of each rule, and the table in docs/validation.md. Test code:
+//! the unit tests check the table against docs/validation.md and rewrite it on request.
 
 use std::collections::BTreeMap;
 
@@ -8,54 +9,77 @@ use super::*;
 // Documentation
 // ---------------------------------------------------------------------------------------
 
+/// A known string.
+pub(super) fn text(s: &str) -> Attr<String> {
+    Attr::Known(s.to_string())
+}
+
+/// A known number.
+pub(super) fn num(n: i64) -> Attr<Number> {
+    Attr::Known(Number::from(n))
+}
+
+/// A service entry with only a port name.
+pub(super) fn server(port_name: &str) -> ServiceView {
+    ServiceView {
+        port_name: text(port_name),
+        ..ServiceView::default()
+    }
+}
+
 /// A valid configuration that examples break one thing in.
 pub(super) fn example_base() -> ConfigView {
-    let backend = ServiceView {
-        port_name: Attr::Known("backend-8080-tcp".to_string()),
-        ..ServiceView::default()
-    };
     ConfigView {
-        cluster: Attr::Known("prod".to_string()),
-        namespace: Attr::Known("internal.myapp".to_string()),
-        vpc_id: Attr::Known("vpc-0abc1234".to_string()),
+        cluster: text("prod"),
+        namespace: text("internal.myapp"),
+        vpc_id: text("vpc-0abc1234"),
         services: Attr::Known(BTreeMap::from([(
             "backend".to_string(),
-            Attr::Known(backend),
+            Attr::Known(server("backend-8080-tcp")),
         )])),
         ..ConfigView::default()
     }
 }
 
+/// Adds (or replaces) the service `key`: a server as in the base, then `edit`ed.
+fn add_service(config: &mut ConfigView, key: &str, edit: fn(&mut ServiceView)) {
+    let mut view = server("backend-8080-tcp");
+    edit(&mut view);
+    if let Attr::Known(services) = &mut config.services {
+        services.insert(key.to_string(), Attr::Known(view));
+    }
+}
+
+/// Edits the base's `backend` service.
+fn edit_backend(config: &mut ConfigView, edit: fn(&mut ServiceView)) {
+    add_service(config, "backend", edit);
+}
+
+fn set_tags(config: &mut ConfigView, tags: Vec<(String, String)>) {
+    config.tags = Attr::Known(tags.into_iter().map(|(k, v)| (k, Attr::Known(v))).collect());
+}
+
+fn set_timeouts(config: &mut ConfigView, edit: fn(&mut TimeoutsView)) {
+    let mut timeouts = TimeoutsView::default();
+    edit(&mut timeouts);
+    config.timeouts = Attr::Known(timeouts);
+}
+
+fn existing_namespace(config: &mut ConfigView, id: &str) {
+    config.namespace = Attr::Null;
+    config.vpc_id = Attr::Null;
+    config.namespace_id = text(id);
+}
+
 /// A configuration that breaks `rule`, for the docs table.
 pub(super) fn example(rule: Rule) -> ConfigView {
     let mut config = example_base();
-    let text = |s: &str| Attr::Known(s.to_string());
-    let service = |config: &mut ConfigView, key: &str, edit: fn(&mut ServiceView)| {
-        let mut view = ServiceView {
-            port_name: text("backend-8080-tcp"),
-            ..ServiceView::default()
-        };
-        edit(&mut view);
-        if let Attr::Known(services) = &mut config.services {
-            services.insert(key.to_string(), Attr::Known(view));
-        }
-    };
-    let backend = |config: &mut ConfigView, edit: fn(&mut ServiceView)| {
-        service(config, "backend", edit);
-    };
-    let tags = |config: &mut ConfigView, tags: Vec<(String, String)>| {
-        config.tags = Attr::Known(tags.into_iter().map(|(k, v)| (k, Attr::Known(v))).collect());
-    };
     match rule {
         Rule::RequiredNull => config.cluster = Attr::Null,
         Rule::ClusterInvalid => config.cluster = text("prod cluster"),
         Rule::NamespaceNameInvalid => config.namespace = text("Internal.MyApp"),
         Rule::VpcIdInvalid => config.vpc_id = text("vpc-0abc123"),
-        Rule::NamespaceIdInvalid => {
-            config.namespace = Attr::Null;
-            config.vpc_id = Attr::Null;
-            config.namespace_id = text("internal.myapp");
-        }
+        Rule::NamespaceIdInvalid => existing_namespace(&mut config, "internal.myapp"),
         Rule::NamespaceConflict => config.namespace_id = text("ns-abcdefghijklmnop"),
         Rule::NamespaceMissing => {
             config.namespace = Attr::Null;
@@ -63,83 +87,69 @@ pub(super) fn example(rule: Rule) -> ConfigView {
         }
         Rule::VpcIdMissing => config.vpc_id = Attr::Null,
         Rule::OwnedNamespaceOnly => {
-            config.namespace = Attr::Null;
-            config.vpc_id = Attr::Null;
-            config.namespace_id = text("ns-abcdefghijklmnop");
+            existing_namespace(&mut config, "ns-abcdefghijklmnop");
             config.description = text("east-west traffic");
         }
         Rule::DescriptionTooLong => config.description = text(&"x".repeat(1025)),
         Rule::ServiceNameInvalid => {
-            config.client_services = Attr::Known(vec![text("web frontend")]);
+            config.client_services = Attr::Known(vec![text("web frontend")])
         }
-        Rule::PortNameInvalid => backend(&mut config, |s| {
-            s.port_name = Attr::Known("Backend-8080".to_string());
-        }),
-        Rule::DiscoveryNameInvalid => backend(&mut config, |s| {
-            s.discovery_name = Attr::Known("-backend".to_string());
-        }),
-        Rule::DefaultDiscoveryNameInvalid => service(&mut config, "Orders_API", |_| {}),
-        Rule::DnsNameInvalid => backend(&mut config, |s| {
-            s.dns_name = Attr::Known("backend..internal".to_string());
-        }),
+        Rule::PortNameInvalid => edit_backend(&mut config, |s| s.port_name = text("Backend-8080")),
+        Rule::DiscoveryNameInvalid => {
+            edit_backend(&mut config, |s| s.discovery_name = text("-backend"));
+        }
+        Rule::DefaultDiscoveryNameInvalid => add_service(&mut config, "Orders_API", |_| {}),
+        Rule::DnsNameInvalid => {
+            edit_backend(&mut config, |s| s.dns_name = text("backend..internal"));
+        }
         Rule::DefaultDnsNameInvalid => {
             config.namespace = text(&format!("{}.myapp", "a".repeat(60)));
-            backend(&mut config, |s| {
-                s.discovery_name = Attr::Known("b".repeat(64));
+            edit_backend(&mut config, |s| s.discovery_name = text(&"b".repeat(64)));
+        }
+        Rule::PortOutOfRange => edit_backend(&mut config, |s| s.port = num(0)),
+        Rule::IngressPortOverrideOutOfRange => {
+            edit_backend(&mut config, |s| s.ingress_port_override = num(80));
+        }
+        Rule::TimeoutSecondsOutOfRange => {
+            edit_backend(&mut config, |s| s.idle_timeout_seconds = num(-1));
+        }
+        Rule::DuplicateDiscoveryName => {
+            add_service(&mut config, "backend-v2", |s| {
+                s.discovery_name = text("backend")
             });
         }
-        Rule::PortOutOfRange => backend(&mut config, |s| s.port = Attr::Known(Number::from(0))),
-        Rule::IngressPortOverrideOutOfRange => backend(&mut config, |s| {
-            s.ingress_port_override = Attr::Known(Number::from(80));
-        }),
-        Rule::TimeoutSecondsOutOfRange => backend(&mut config, |s| {
-            s.idle_timeout_seconds = Attr::Known(Number::from(-1));
-        }),
-        Rule::DuplicateDiscoveryName => service(&mut config, "backend-v2", |s| {
-            s.discovery_name = Attr::Known("backend".to_string());
-        }),
         Rule::DuplicateEndpoint => {
-            backend(&mut config, |s| s.port = Attr::Known(Number::from(8080)));
-            service(&mut config, "backend-v2", |s| {
-                s.dns_name = Attr::Known("backend.internal.myapp".to_string());
-                s.port = Attr::Known(Number::from(8080));
+            edit_backend(&mut config, |s| s.port = num(8080));
+            add_service(&mut config, "backend-v2", |s| {
+                s.dns_name = text("backend.internal.myapp");
+                s.port = num(8080);
             });
         }
-        Rule::ServerAlsoClient => {
-            config.client_services = Attr::Known(vec![text("backend")]);
-        }
+        Rule::ServerAlsoClient => config.client_services = Attr::Known(vec![text("backend")]),
         Rule::ClientOnlyNewNamespace => {
             config.services = Attr::Null;
             config.client_services = Attr::Known(vec![text("frontend")]);
         }
-        Rule::DurationInvalid => {
-            config.timeouts = Attr::Known(TimeoutsView {
-                create: text("20 minutes"),
-                ..TimeoutsView::default()
-            });
-        }
-        Rule::DurationNotPositive => {
-            config.timeouts = Attr::Known(TimeoutsView {
-                delete: text("0s"),
-                ..TimeoutsView::default()
-            });
-        }
-        Rule::TooManyTags => tags(
+        Rule::DurationInvalid => set_timeouts(&mut config, |t| t.create = text("20 minutes")),
+        Rule::DurationNotPositive => set_timeouts(&mut config, |t| t.delete = text("0s")),
+        Rule::TooManyTags => set_tags(
             &mut config,
             (0..51)
                 .map(|i| (format!("tag{i:02}"), String::new()))
                 .collect(),
         ),
-        Rule::TagKeyLength => tags(&mut config, vec![("k".repeat(129), String::new())]),
-        Rule::TagKeyReserved => tags(&mut config, vec![("AWS:team".to_string(), String::new())]),
-        Rule::TagValueTooLong => tags(&mut config, vec![("team".to_string(), "v".repeat(257))]),
+        Rule::TagKeyLength => set_tags(&mut config, vec![("k".repeat(129), String::new())]),
+        Rule::TagKeyReserved => {
+            set_tags(&mut config, vec![("AWS:team".to_string(), String::new())])
+        }
+        Rule::TagValueTooLong => set_tags(&mut config, vec![("team".to_string(), "v".repeat(257))]),
     }
     config
 }
 
 /// Every rule with its text and an example message, produced by [`validate_config`]
 /// itself so the docs cannot show a message the code does not emit.
-pub fn rules_table() -> Vec<(Rule, &'static str, String)> {
+pub(super) fn rules_table() -> Vec<(Rule, &'static str, String)> {
     Rule::ALL
         .iter()
         .map(|&rule| {
@@ -154,7 +164,7 @@ pub fn rules_table() -> Vec<(Rule, &'static str, String)> {
 }
 
 /// [`rules_table`] as a markdown table, for `docs/validation.md`.
-pub fn rules_markdown() -> String {
+pub(super) fn rules_markdown() -> String {
     let mut table =
         String::from("| Rule | What is checked | Example message |\n| --- | --- | --- |\n");
     for (rule, text, message) in rules_table() {

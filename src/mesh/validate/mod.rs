@@ -9,9 +9,11 @@
 //! an example message.
 //!
 //! Split by concern: `rules` (the rule catalogue and violations), `fields` (one value
-//! at a time), `config` (the whole configuration), `docs` (the documented examples).
+//! at a time), `config` (the whole configuration), `docs` (the documented examples, for
+//! the tests).
 
 mod config;
+#[cfg(test)]
 mod docs;
 mod fields;
 mod rules;
@@ -19,7 +21,8 @@ mod rules;
 mod tests;
 
 pub use config::*;
-pub use docs::*;
+#[cfg(test)]
+use docs::*;
 pub use fields::*;
 pub use rules::*;
 

@@ -80,7 +80,8 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Every rule, in documentation order.
+    /// Every rule, in documentation order (for the docs table, built by the tests).
+    #[cfg(test)]
     pub const ALL: [Rule; 29] = [
         Rule::RequiredNull,
         Rule::ClusterInvalid,
@@ -183,7 +184,9 @@ impl Rule {
         }
     }
 
-    /// The rule itself, with its limit and where the limit comes from.
+    /// The rule itself, with its limit and where the limit comes from: the docs table's
+    /// middle column (built by the tests).
+    #[cfg(test)]
     pub fn text(self) -> &'static str {
         match self {
             Rule::RequiredNull => {

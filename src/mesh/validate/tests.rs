@@ -4,21 +4,6 @@ use std::time::Duration;
 
 use super::*;
 
-fn text(s: &str) -> Attr<String> {
-    Attr::Known(s.to_string())
-}
-
-fn num(n: i64) -> Attr<Number> {
-    Attr::Known(Number::from(n))
-}
-
-fn server(port_name: &str) -> ServiceView {
-    ServiceView {
-        port_name: text(port_name),
-        ..ServiceView::default()
-    }
-}
-
 /// The example base with `services` replaced.
 fn with_services(entries: Vec<(&str, Attr<ServiceView>)>) -> ConfigView {
     ConfigView {
