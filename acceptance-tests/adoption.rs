@@ -5,18 +5,13 @@
 use aws_sdk_ecs::types::ServiceConnectConfiguration;
 
 use crate::support::emulator::Emulator;
-use crate::support::terraform::{provider_binary, required_providers};
+use crate::support::hcl::{Config, Mesh};
+use crate::support::terraform::provider_binary;
 use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
 
-fn resource_block(world: &World) -> String {
-    format!(
-        "resource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend  = {{ port_name = \"backend-8080-tcp\" }}\n    orders   = {{ port_name = \"orders-9090-tcp\" }}\n    payments = {{ port_name = \"payments-7070-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
-        world.vpc_id
-    )
-}
-
-fn header() -> String {
-    format!("{}\nprovider \"servicemesh\" {{}}\n", required_providers())
+/// The console-built mesh of every seeded server, as configuration.
+fn console_mesh(world: &World) -> Mesh {
+    world.mesh(SERVERS)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,12 +21,10 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
     let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
     let dir = world::workdir(&emulator);
     let import = format!(
-        "import {{\n  to       = servicemesh_internal.mesh\n  identity = {{ cluster = \"{CLUSTER}\", namespace_id = \"{namespace_id}\" }}\n}}\n"
+        "import {{\n  to       = servicemesh_internal.mesh\n  identity = {{ cluster = \"{CLUSTER}\", namespace_id = \"{namespace_id}\" }}\n}}"
     );
-    dir.write(
-        "main.tf",
-        &format!("{}\n{import}\n{}", header(), resource_block(&world)),
-    );
+    let config = Config::new().block(&import).mesh(console_mesh(&world));
+    dir.write("main.tf", &config.to_string());
     emulator.reset_counters().await;
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(
@@ -59,7 +52,7 @@ async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes()
     let world = seed(&emulator).await;
     let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &header());
+    dir.write("main.tf", &Config::new().to_string());
     dir.write(
         "mesh.tfquery.hcl",
         &format!(
@@ -200,12 +193,12 @@ async fn a_moved_block_takes_over_the_aws_providers_namespace_without_recreating
             &world.vpc_id,
         ),
     );
-    let moved = "moved {\n  from = aws_service_discovery_private_dns_namespace.internal\n  to   = servicemesh_internal.mesh\n}\n";
-    let resource = resource_block(&world).replace(
-        "  client_services",
-        "  tags = { team = \"platform\" }\n  client_services",
+    let moved = "moved {\n  from = aws_service_discovery_private_dns_namespace.internal\n  to   = servicemesh_internal.mesh\n}";
+    let tagged = console_mesh(&world).with(r#"tags = { team = "platform" }"#);
+    dir.write(
+        "main.tf",
+        &Config::new().block(moved).mesh(tagged).to_string(),
     );
-    dir.write("main.tf", &format!("{}\n{moved}\n{resource}", header()));
 
     let plan = dir.run(&["plan", "-no-color"]).success();
     assert!(
@@ -257,7 +250,7 @@ async fn the_plan_says_plainly_when_service_connect_was_set_elsewhere() {
     let dir = world::workdir(&emulator);
     dir.write(
         "main.tf",
-        &format!("{}\n{}", header(), resource_block(&world)),
+        &Config::new().mesh(console_mesh(&world)).to_string(),
     );
     let plan = dir.run(&["plan", "-no-color"]).success();
     let text = plan.flat_output();

@@ -1,15 +1,12 @@
 //! Importing a mesh built by hand, and retrying a create that died halfway.
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::terraform::required_providers;
+use crate::support::hcl::{Config, Mesh};
 use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
 
-fn matching_config(world: &World, import_block: &str) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{}}\n{import_block}\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n    orders  = {{ port_name = \"orders-9090-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
-        required_providers(),
-        world.vpc_id
-    )
+/// What [`world::console_built_mesh`] of the first two servers is, as configuration.
+fn matching_mesh(world: &World) -> Mesh {
+    world.mesh(&SERVERS[..2])
 }
 
 const MUTATING: &[&str] = &[
@@ -30,7 +27,10 @@ async fn imports_by_cli_with_no_mutating_call_and_plans_empty() {
     let world = seed(&emulator).await;
     world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &matching_config(&world, ""));
+    dir.write(
+        "main.tf",
+        &Config::new().mesh(matching_mesh(&world)).to_string(),
+    );
 
     emulator.reset_counters().await;
     let import = dir.run(&[
@@ -73,17 +73,14 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
         .expect("cluster ARN")
         .to_string();
     let import_block = format!(
-        "\nimport {{\n  to = servicemesh_internal.mesh\n  id = \"{cluster_arn}/{namespace_id}\"\n}}\n"
+        "import {{\n  to = servicemesh_internal.mesh\n  id = \"{cluster_arn}/{namespace_id}\"\n}}"
     );
     let dir = world::workdir(&emulator);
     // The configuration names the cluster by ARN too (as `aws_ecs_cluster.this.id`
     // does): the imported state keeps that form, so nothing changes.
-    let config = matching_config(&world, &import_block).replace(
-        &format!("cluster   = \"{CLUSTER}\""),
-        &format!("cluster   = \"{cluster_arn}\""),
-    );
-    assert!(config.contains(&cluster_arn));
-    dir.write("main.tf", &config);
+    let by_arn = matching_mesh(&world).in_cluster(&cluster_arn);
+    let config = Config::new().block(&import_block).mesh(by_arn);
+    dir.write("main.tf", &config.to_string());
     let plan = dir.run(&["plan", "-no-color"]).success();
     assert!(
         plan.stdout
@@ -106,7 +103,10 @@ async fn import_ids_that_match_nothing_or_several_namespaces_are_refused_clearly
     let world = seed(&emulator).await;
     world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &matching_config(&world, ""));
+    dir.write(
+        "main.tf",
+        &Config::new().mesh(matching_mesh(&world)).to_string(),
+    );
 
     let missing = dir.run(&[
         "import",
@@ -166,11 +166,8 @@ async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    let config = matching_config(&world, "").replace(
-        "provider \"servicemesh\" {}",
-        "provider \"servicemesh\" {\n  max_retries = 0\n}",
-    );
-    dir.write("main.tf", &config);
+    let config = Config::new().no_retries().mesh(matching_mesh(&world));
+    dir.write("main.tf", &config.to_string());
     // The network drops right after CreatePrivateDnsNamespace: polling fails.
     let fault = emulator
         .inject_fault(Fault::server_error("servicediscovery:GetOperation").after(0))

@@ -2,33 +2,27 @@
 //! plan, updates, drift, settings made elsewhere, unowned namespaces, destroy.
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::terraform::required_providers;
+use crate::support::hcl::{Config, Mesh};
 use crate::support::world::{
-    self, CLUSTER, World, cloud_map_services, namespaces, primary_service_connect, seed,
+    self, CLUSTER, SERVERS, World, cloud_map_services, namespaces, primary_service_connect, seed,
 };
 
-fn config(world: &World, body: &str) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n{body}\n}}\n\noutput \"endpoints\" {{\n  value = servicemesh_internal.mesh.endpoints\n}}\n",
-        required_providers(),
-        world.vpc_id
-    )
+/// main.tf with `mesh` and its endpoints as an output.
+fn config(mesh: Mesh) -> String {
+    Config::new().mesh(mesh).endpoints_output().to_string()
 }
 
-const SEED_SERVICES: &str = r#"
-  services = {
-    backend = { port_name = "backend-8080-tcp" }
-    orders  = { port_name = "orders-9090-tcp" }
-  }
-  client_services = ["frontend"]
-"#;
+/// The seed's mesh: backend and orders serve, frontend calls.
+fn seed_mesh(world: &World) -> Mesh {
+    world.mesh(&SERVERS[..2])
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn creates_the_mesh_plans_empty_and_destroys_everything() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
 
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(
@@ -121,28 +115,23 @@ async fn updates_services_description_and_tags_touching_only_what_changed() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    let before = r#"
-  description = "east-west traffic"
-  tags        = { team = "platform" }
-  services = {
-    backend = { port_name = "backend-8080-tcp" }
-    orders  = { port_name = "orders-9090-tcp" }
-  }
-  client_services = ["frontend"]
-"#;
-    dir.write("main.tf", &config(&world, before));
+    let before = seed_mesh(&world)
+        .with(r#"description = "east-west traffic""#)
+        .with(r#"tags        = { team = "platform" }"#);
+    dir.write("main.tf", &config(before));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
-    let after = r#"
-  description = "east-west traffic, v2"
-  tags        = { team = "core", env = "prod" }
-  services = {
-    orders   = { port_name = "orders-9090-tcp", discovery_name = "orders-api" }
-    payments = { port_name = "payments-7070-tcp" }
-  }
-  client_services = ["frontend"]
-"#;
-    dir.write("main.tf", &config(&world, after));
+    let after = seed_mesh(&world)
+        .without_server("backend")
+        .server_with(
+            "orders",
+            "orders-9090-tcp",
+            r#"discovery_name = "orders-api""#,
+        )
+        .server("payments", "payments-7070-tcp")
+        .with(r#"description = "east-west traffic, v2""#)
+        .with(r#"tags        = { team = "core", env = "prod" }"#);
+    dir.write("main.tf", &config(after));
     emulator.reset_counters().await;
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(
@@ -198,7 +187,7 @@ async fn settings_made_elsewhere_survive_an_update() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // Someone adds a log configuration in the console, keeping the rest.
@@ -220,11 +209,9 @@ async fn settings_made_elsewhere_survive_an_update() {
     world::set_service_connect(&emulator, "backend", with_logs).await;
     dir.assert_no_changes();
 
-    let changed = SEED_SERVICES.replace(
-        r#"backend = { port_name = "backend-8080-tcp" }"#,
-        r#"backend = { port_name = "backend-8080-tcp", idle_timeout_seconds = 120 }"#,
-    );
-    dir.write("main.tf", &config(&world, &changed));
+    let changed =
+        seed_mesh(&world).server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 120");
+    dir.write("main.tf", &config(changed));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     let backend = primary_service_connect(&emulator, "backend")
         .await
@@ -270,7 +257,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // Discovery name changed in the console.
@@ -325,7 +312,7 @@ async fn a_deleted_namespace_is_created_again() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // Someone tears the mesh down by hand: services off, Cloud Map services and namespace deleted.
@@ -379,7 +366,7 @@ async fn a_deleted_ecs_service_is_dropped_with_a_warning() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     world::delete_service(&emulator, "orders").await;
@@ -421,11 +408,10 @@ async fn wires_onto_an_existing_namespace_and_leaves_it_on_destroy() {
     let namespace_id = namespaces(&emulator).await["shared.myapp"].clone();
 
     let dir = world::workdir(&emulator);
-    let config = format!(
-        "{}\nprovider \"servicemesh\" {{}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster      = \"{CLUSTER}\"\n  namespace_id = \"{namespace_id}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
-        required_providers()
-    );
-    dir.write("main.tf", &config);
+    let mesh = Mesh::on_namespace_id(CLUSTER, &namespace_id)
+        .server("backend", "backend-8080-tcp")
+        .client("frontend");
+    dir.write("main.tf", &Config::new().mesh(mesh).to_string());
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(apply.stdout.contains("Apply complete"), "{apply}");
     dir.assert_no_changes();
@@ -460,17 +446,15 @@ async fn refresh_costs_one_namespace_read_one_tag_read_and_a_describe_per_ten_se
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let ecs = emulator.ecs();
-    let mut services = String::from("  services = {\n");
+    let mut mesh = Mesh::owned(CLUSTER, &world.vpc_id).with(r#"tags = { team = "platform" }"#);
     for i in 0..12 {
         let name = format!("svc{i:02}");
-        world::create_service(&ecs, &name, &format!("{name}-80-tcp"), 80).await;
-        services.push_str(&format!(
-            "    {name} = {{ port_name = \"{name}-80-tcp\" }}\n"
-        ));
+        let port_name = format!("{name}-80-tcp");
+        world::create_service(&ecs, &name, &port_name, 80).await;
+        mesh = mesh.server(&name, &port_name);
     }
-    services.push_str("  }\n  tags = { team = \"platform\" }\n");
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, &services));
+    dir.write("main.tf", &config(mesh));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     emulator.reset_counters().await;
@@ -497,10 +481,12 @@ async fn waits_for_steady_state_when_asked() {
     // A rollout finishes after 3 DescribeServices calls.
     emulator.set_drain_after_describes(3).await;
     let dir = world::workdir(&emulator);
-    let body = format!(
-        "{SEED_SERVICES}\n  wait_for_steady_state = true\n  timeouts = {{ create = \"2m\" }}\n"
-    );
-    dir.write("main.tf", &config(&world, &body));
+    let waiting = |wait: bool| {
+        seed_mesh(&world)
+            .with(&format!("wait_for_steady_state = {wait}"))
+            .with(r#"timeouts = { create = "2m" }"#)
+    };
+    dir.write("main.tf", &config(waiting(true)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     for service in ["backend", "orders", "frontend"] {
         let deployments = world::describe(&emulator, service)
@@ -514,16 +500,9 @@ async fn waits_for_steady_state_when_asked() {
     }
 
     // Without waiting, apply returns while the old deployment still runs.
-    let changed = body
-        .replace(
-            "wait_for_steady_state = true",
-            "wait_for_steady_state = false",
-        )
-        .replace(
-            r#"backend = { port_name = "backend-8080-tcp" }"#,
-            r#"backend = { port_name = "backend-8080-tcp", idle_timeout_seconds = 30 }"#,
-        );
-    dir.write("main.tf", &config(&world, &changed));
+    let changed =
+        waiting(false).server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 30");
+    dir.write("main.tf", &config(changed));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     let deployments = world::describe(&emulator, "backend")
         .await
@@ -537,7 +516,7 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // An old backend task is still registered in its Cloud Map service.
@@ -561,10 +540,10 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
     emulator.finish_cloudmap_operations().await;
 
     // Remove backend, with little time to wait for ECS to let go.
-    let without_backend =
-        SEED_SERVICES.replace("    backend = { port_name = \"backend-8080-tcp\" }\n", "");
-    let body = format!("{without_backend}\n  timeouts = {{ update = \"2s\" }}\n");
-    dir.write("main.tf", &config(&world, &body));
+    let without_backend = seed_mesh(&world)
+        .without_server("backend")
+        .with(r#"timeouts = { update = "2s" }"#);
+    dir.write("main.tf", &config(without_backend));
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     let text = apply.flat_output();
     assert!(
@@ -616,17 +595,21 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
-    let renamed = r#"
-  services = {
-    backend = { port_name = "backend-8080-tcp", discovery_name = "backend-v2" }
-    orders  = { port_name = "orders-9090-tcp", discovery_name = "orders-v2" }
-  }
-  client_services = ["frontend"]
-"#;
-    dir.write("main.tf", &config(&world, renamed));
+    let renamed = seed_mesh(&world)
+        .server_with(
+            "backend",
+            "backend-8080-tcp",
+            r#"discovery_name = "backend-v2""#,
+        )
+        .server_with(
+            "orders",
+            "orders-9090-tcp",
+            r#"discovery_name = "orders-v2""#,
+        );
+    dir.write("main.tf", &config(renamed));
     emulator
         .inject_fault(Fault::server_error("servicediscovery:DeleteService"))
         .await;
@@ -678,7 +661,7 @@ async fn a_failed_namespace_operation_reports_awss_code_and_message() {
         )
         .await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 1, "{apply}");
     let text = apply.flat_output();

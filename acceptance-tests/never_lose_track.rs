@@ -4,15 +4,18 @@
 use std::time::{Duration, Instant};
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::terraform::{Workdir, required_providers};
-use crate::support::world::{self, CLUSTER, World, cloud_map_services, namespaces, seed};
+use crate::support::hcl::{Config, Mesh};
+use crate::support::terraform::Workdir;
+use crate::support::world::{self, SERVERS, World, cloud_map_services, namespaces, seed};
 
-fn config(world: &World) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{\n  max_retries = 0\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend  = {{ port_name = \"backend-8080-tcp\" }}\n    orders   = {{ port_name = \"orders-9090-tcp\" }}\n    payments = {{ port_name = \"payments-7070-tcp\" }}\n  }}\n  client_services = [\"frontend\"]\n}}\n",
-        required_providers(),
-        world.vpc_id
-    )
+/// main.tf with `mesh`, and a provider that does not retry.
+fn config(mesh: Mesh) -> String {
+    Config::new().no_retries().mesh(mesh).to_string()
+}
+
+/// Every seeded server and the client-only caller.
+fn seed_mesh(world: &World) -> Mesh {
+    world.mesh(SERVERS)
 }
 
 /// The namespace id and the services the state records.
@@ -88,7 +91,7 @@ async fn ctrl_c_in_a_terminal_lets_the_apply_finish_and_record_what_it_did() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     emulator.set_latency("ecs:UpdateService", 1500).await;
     let running = dir.start(&["apply", "-auto-approve", "-no-color"]);
     wait_for_calls(&emulator, "ecs:UpdateService", 1).await;
@@ -121,7 +124,7 @@ async fn an_outage_in_the_namespace_phase_of_a_create_leaves_nothing_after_destr
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world));
+    dir.write("main.tf", &config(seed_mesh(&world)));
 
     emulator.reset_counters().await;
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
@@ -191,11 +194,8 @@ async fn a_create_that_times_out_while_the_namespace_is_made_is_recorded_and_des
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    let with_timeout = config(&world).replace(
-        "  client_services = [\"frontend\"]\n",
-        "  client_services = [\"frontend\"]\n  timeouts = { create = \"1ns\" }\n",
-    );
-    dir.write("main.tf", &with_timeout);
+    let with_timeout = seed_mesh(&world).with(r#"timeouts = { create = "1ns" }"#);
+    dir.write("main.tf", &config(with_timeout));
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 1, "{apply}");
     let text = apply.flat_output();
@@ -230,7 +230,7 @@ async fn an_outage_at_any_call_of_a_destroy_leaves_a_state_that_matches_aws() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     emulator.reset_counters().await;
     dir.run(&["destroy", "-auto-approve", "-no-color"])
@@ -277,7 +277,7 @@ async fn the_replacement_of_a_tainted_mesh_redeploys_only_what_failed() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     for service in ["orders", "payments"] {
         emulator.inject_fault(update_fails_once_for(service)).await;
     }
@@ -334,16 +334,12 @@ async fn many_missing_services_read_as_one_message() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    let ghosts: String = (0..20)
-        .map(|i| format!("    ghost{i:02} = {{ port_name = \"ghost-8080-tcp\" }}\n"))
-        .collect();
-    let body = config(&world)
-        .replace("  services = {\n", &format!("  services = {{\n{ghosts}"))
-        .replace(
-            "  client_services = [\"frontend\"]\n",
-            "  client_services = [\"frontend\"]\n  timeouts = { create = \"3s\" }\n",
-        );
-    dir.write("main.tf", &body);
+    let with_ghosts = (0..20)
+        .fold(seed_mesh(&world), |mesh, i| {
+            mesh.server(&format!("ghost{i:02}"), "ghost-8080-tcp")
+        })
+        .with(r#"timeouts = { create = "3s" }"#);
+    dir.write("main.tf", &config(with_ghosts));
 
     let plan = dir.run(&["plan", "-no-color"]);
     assert_eq!(plan.code, 0, "{plan}");

@@ -10,8 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::hcl::{Config, required_providers};
 use crate::support::terraform::{
-    Install, Outcome, Workdir, provider_binary, repo_root, required_providers, terraform_binary,
+    Install, Outcome, Workdir, provider_binary, repo_root, terraform_binary,
 };
 
 const PROVIDER: &str = "terraform-provider-servicemesh";
@@ -129,13 +130,7 @@ fn readme_first_example_is_valid() {
         "{example}"
     );
     let dir = Workdir::new(Install::Mirror);
-    dir.write(
-        "main.tf",
-        &format!(
-            "{}\n{example}",
-            crate::support::terraform::required_providers()
-        ),
-    );
+    dir.write("main.tf", &format!("{}\n{example}", required_providers()));
     dir.run(&["init", "-no-color"]).success();
     let validate = dir.run(&["validate", "-no-color"]);
     assert_eq!(
@@ -196,10 +191,7 @@ fn resource_examples_are_valid() {
 fn list_resource_example_is_valid() {
     let source = examples().join("list-resources/servicemesh_internal/list-resource.tfquery.hcl");
     let dir = Workdir::new(Install::Mirror);
-    dir.write(
-        "providers.tf",
-        &format!("{}\nprovider \"servicemesh\" {{}}\n", required_providers()),
-    );
+    dir.write("providers.tf", &Config::new().to_string());
     dir.write("list.tfquery.hcl", &read(&source));
     dir.run(&["init", "-no-color"]).success();
     let validate = dir.run(&["validate", "-query", "-no-color"]).success();
@@ -412,9 +404,7 @@ fn mirror_cli_config(dir: &Path, mirror: &Path) -> PathBuf {
 
 /// `required_providers` pinned to one version.
 fn pinned(version: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    servicemesh = {{\n      source  = \"servicemesh/servicemesh\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n\nprovider \"servicemesh\" {{}}\n"
-    )
+    Config::new().version(version).to_string()
 }
 
 /// The lock file records the version; init printed that it installed it.

@@ -3,15 +3,18 @@
 //! finishes the job without touching what already succeeded.
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::terraform::{Workdir, required_providers};
-use crate::support::world::{self, CLUSTER, World, primary_service_connect, seed};
+use crate::support::hcl::{Config, Mesh};
+use crate::support::terraform::Workdir;
+use crate::support::world::{self, SERVERS, World, primary_service_connect, seed};
 
-fn config(world: &World, extra: &str) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{\n  max_retries = 0\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n    orders  = {{ port_name = \"orders-9090-tcp\" }}\n{extra}  }}\n  client_services = [\"frontend\"]\n}}\n",
-        required_providers(),
-        world.vpc_id
-    )
+/// main.tf with `mesh`, and a provider that does not retry.
+fn config(mesh: Mesh) -> String {
+    Config::new().no_retries().mesh(mesh).to_string()
+}
+
+/// backend and orders serve, frontend calls.
+fn seed_mesh(world: &World) -> Mesh {
+    world.mesh(&SERVERS[..2])
 }
 
 fn state_services(dir: &Workdir) -> (Vec<String>, Vec<String>) {
@@ -37,7 +40,7 @@ async fn a_failed_create_keeps_what_was_wired_and_untaint_then_apply_finishes_it
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, ""));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     emulator
         .inject_fault(
             Fault::error(
@@ -102,19 +105,14 @@ async fn a_failed_update_saves_what_succeeded_and_the_next_apply_finishes() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, ""));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // Add payments and change backend; payments fails once.
-    let changed = config(
-        &world,
-        "    payments = { port_name = \"payments-7070-tcp\" }\n",
-    )
-    .replace(
-        "backend = { port_name = \"backend-8080-tcp\" }",
-        "backend = { port_name = \"backend-8080-tcp\", idle_timeout_seconds = 60 }",
-    );
-    dir.write("main.tf", &changed);
+    let changed = seed_mesh(&world)
+        .server("payments", "payments-7070-tcp")
+        .server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 60");
+    dir.write("main.tf", &config(changed));
     emulator
         .inject_fault(
             Fault::error(
@@ -169,16 +167,13 @@ async fn an_update_that_cannot_read_ecs_keeps_the_services_recorded() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &config(&world, ""));
+    dir.write("main.tf", &config(seed_mesh(&world)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // ECS is unreachable during the update: nothing can be wired or read.
     dir.write(
         "main.tf",
-        &config(
-            &world,
-            "    payments = { port_name = \"payments-7070-tcp\", port = 7070 }\n",
-        ),
+        &config(seed_mesh(&world).server_with("payments", "payments-7070-tcp", "port = 7070")),
     );
     let fault = emulator
         .inject_fault(Fault::server_error("ecs:DescribeServices").after(0))
@@ -212,19 +207,12 @@ async fn an_outage_from_any_call_of_an_update_leaves_no_orphan_after_one_more_ap
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     let discovery_names = |suffix: &str| {
-        config(&world, "")
-            .replace(
-                "backend = { port_name = \"backend-8080-tcp\" }",
-                &format!(
-                    "backend = {{ port_name = \"backend-8080-tcp\", discovery_name = \"backend{suffix}\" }}"
-                ),
-            )
-            .replace(
-                "orders  = { port_name = \"orders-9090-tcp\" }",
-                &format!(
-                    "orders  = {{ port_name = \"orders-9090-tcp\", discovery_name = \"orders{suffix}\" }}"
-                ),
-            )
+        let named = |service: &str| format!("discovery_name = \"{service}{suffix}\"");
+        config(
+            seed_mesh(&world)
+                .server_with("backend", "backend-8080-tcp", &named("backend"))
+                .server_with("orders", "orders-9090-tcp", &named("orders")),
+        )
     };
     dir.write("main.tf", &discovery_names(""));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();

@@ -21,9 +21,8 @@ use crate::support::fake_provider::{
     FAKE_IDENTITY_VERSION, FAKE_PROVIDER, FAKE_SCHEMA_VERSION, FAKE_TYPE, FakeProvider, InProcess,
     SLOW_NAME, fake_schema,
 };
-use crate::support::terraform::{
-    Install, Outcome, PROVIDER_ADDRESS, Workdir, repo_root, required_providers,
-};
+use crate::support::hcl::required_providers;
+use crate::support::terraform::{Install, Outcome, PROVIDER_ADDRESS, Workdir, repo_root};
 
 /// The longest any single RPC may take before the test calls it a hang.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);

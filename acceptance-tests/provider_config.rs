@@ -3,17 +3,24 @@
 //! and a configuration not known until apply.
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::terraform::{Outcome, Workdir, required_providers};
+use crate::support::hcl::{Config, Mesh};
+use crate::support::terraform::{Outcome, Workdir};
 use crate::support::world::{self, CLUSTER, seed};
 
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETKEY";
 const SESSION_TOKEN: &str = "FwoGZXIvYXdzEXAMPLESESSIONTOKENzzz";
 
+/// A mesh of backend alone.
+fn backend_mesh(vpc_id: &str) -> Mesh {
+    Mesh::owned(CLUSTER, vpc_id).server("backend", "backend-8080-tcp")
+}
+
+/// main.tf: `provider_body` in the provider block, and a mesh of backend.
 fn config(provider_body: &str, vpc_id: &str) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{\n{provider_body}\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{CLUSTER}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{vpc_id}\"\n  services = {{\n    backend = {{ port_name = \"backend-8080-tcp\" }}\n  }}\n}}\n",
-        required_providers()
-    )
+    Config::new()
+        .provider(provider_body)
+        .mesh(backend_mesh(vpc_id))
+        .to_string()
 }
 
 /// A working directory with no AWS settings in its environment at all.
@@ -38,7 +45,7 @@ async fn configures_from_attributes_env_and_profile_files() {
     dir.set_env("AWS_ACCESS_KEY_ID", "AKIDATTRIBUTES")
         .set_env("AWS_SECRET_ACCESS_KEY", "secret");
     let body = format!(
-        "  region = \"us-east-1\"\n  endpoints {{\n    ecs              = \"{endpoint}\"\n    servicediscovery = \"{endpoint}\"\n    route53          = \"{endpoint}\"\n  }}"
+        "region = \"us-east-1\"\nendpoints {{\n  ecs              = \"{endpoint}\"\n  servicediscovery = \"{endpoint}\"\n  route53          = \"{endpoint}\"\n}}"
     );
     dir.write("main.tf", &config(&body, &world.vpc_id));
     plan(&dir).success();
@@ -70,7 +77,7 @@ async fn configures_from_attributes_env_and_profile_files() {
         "AWS_SHARED_CREDENTIALS_FILE",
         home.join(".aws/credentials").display().to_string(),
     );
-    dir.write("main.tf", &config("  profile = \"mesh\"", &world.vpc_id));
+    dir.write("main.tf", &config("profile = \"mesh\"", &world.vpc_id));
     plan(&dir).success();
 }
 
@@ -94,7 +101,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
 
     // A profile that does not exist.
     dir.set_env("AWS_REGION", "us-east-1");
-    dir.write("main.tf", &config("  profile = \"nope\"", &world.vpc_id));
+    dir.write("main.tf", &config("profile = \"nope\"", &world.vpc_id));
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
     assert!(
@@ -126,7 +133,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     // An endpoint that is not a URL.
     dir.write(
         "main.tf",
-        &config("  endpoints {\n    ecs = \"ecs.local\"\n  }", &world.vpc_id),
+        &config("endpoints {\n  ecs = \"ecs.local\"\n}", &world.vpc_id),
     );
     let out = plan(&dir);
     assert_eq!(out.code, 1, "{out}");
@@ -135,14 +142,11 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
     // Numbers out of range, in words a user knows, on their line.
     for (body, words) in [
         (
-            "  max_retries = -1",
+            "max_retries = -1",
             "max_retries is -1. Use 0 (no retries) or more",
         ),
-        (
-            "  max_concurrency = 0",
-            "max_concurrency is 0. Use 1 or more",
-        ),
-        ("  max_retries = 2.5", "max_retries is 2.5."),
+        ("max_concurrency = 0", "max_concurrency is 0. Use 1 or more"),
+        ("max_retries = 2.5", "max_retries is 2.5."),
     ] {
         dir.write("main.tf", &config(body, &world.vpc_id));
         let out = dir.run(&["validate", "-no-color"]);
@@ -153,7 +157,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
         assert!(
             text.contains(&format!(
                 "on main.tf line {}",
-                line_of_text(&config(body, &world.vpc_id), body.trim())
+                line_of_text(&config(body, &world.vpc_id), body)
             )),
             "points at the line:\n{out}"
         );
@@ -170,7 +174,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
         ))
         .await;
     let body = format!(
-        "  assume_role {{\n    role_arn = \"arn:aws:iam::123456789012:role/mesh-admin\"\n  }}\n  endpoints {{\n    sts = \"{endpoint}\"\n  }}"
+        "assume_role {{\n  role_arn = \"arn:aws:iam::123456789012:role/mesh-admin\"\n}}\nendpoints {{\n  sts = \"{endpoint}\"\n}}"
     );
     dir.write("main.tf", &config(&body, &world.vpc_id));
     let out = plan(&dir);
@@ -212,12 +216,11 @@ async fn a_provider_configuration_unknown_until_apply_does_not_fail_the_plan() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    let body = "  region = terraform_data.region.output";
-    let text = format!(
-        "{}\nresource \"terraform_data\" \"region\" {{\n  input = \"us-east-1\"\n}}\n",
-        config(body, &world.vpc_id)
-    );
-    dir.write("main.tf", &text);
+    let config = Config::new()
+        .provider("region = terraform_data.region.output")
+        .block("resource \"terraform_data\" \"region\" {\n  input = \"us-east-1\"\n}")
+        .mesh(backend_mesh(&world.vpc_id));
+    dir.write("main.tf", &config.to_string());
     let plan = plan(&dir).success();
     assert!(
         plan.stdout
@@ -233,12 +236,10 @@ async fn default_tags_merge_under_resource_tags() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    let text = config(
-        "  default_tags {\n    tags = {\n      env  = \"prod\"\n      team = \"default\"\n    }\n  }",
-        &world.vpc_id,
-    )
-    .replace("  services = {", "  tags = { team = \"platform\" }\n  services = {");
-    dir.write("main.tf", &text);
+    let config = Config::new()
+        .provider("default_tags {\n  tags = {\n    env  = \"prod\"\n    team = \"default\"\n  }\n}")
+        .mesh(backend_mesh(&world.vpc_id).with(r#"tags = { team = "platform" }"#));
+    dir.write("main.tf", &config.to_string());
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     let state = dir.state();
     let values = &state["values"]["root_module"]["resources"][0]["values"];

@@ -6,26 +6,21 @@
 use serde_json::json;
 
 use crate::support::emulator::Emulator;
-use crate::support::terraform::{repo_root, required_providers};
+use crate::support::hcl::{Config, Mesh};
+use crate::support::terraform::repo_root;
 use crate::support::world::{
-    self, CLUSTER, World, cloud_map_services, namespaces, primary_service_connect, seed,
+    self, CLIENT, CLUSTER, SERVERS, World, cloud_map_services, namespaces, primary_service_connect,
+    seed,
 };
 
-const SEED_SERVICES: &str = r#"
-  services = {
-    backend = { port_name = "backend-8080-tcp" }
-    orders  = { port_name = "orders-9090-tcp" }
-  }
-  client_services = ["frontend"]
-"#;
+/// The seed's mesh in `cluster` (backend and orders serve, frontend calls).
+fn seed_mesh(world: &World, cluster: &str) -> Mesh {
+    world.mesh(&SERVERS[..2]).in_cluster(cluster)
+}
 
-/// A mesh on the seed's world in `cluster`, with `extra` inside the resource block.
-fn mesh_config(world: &World, cluster: &str, extra: &str) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster   = \"{cluster}\"\n  namespace = \"internal.myapp\"\n  vpc_id    = \"{}\"\n{extra}\n}}\n",
-        required_providers(),
-        world.vpc_id
-    )
+/// main.tf with `mesh`.
+fn config(mesh: Mesh) -> String {
+    Config::new().mesh(mesh).to_string()
 }
 
 /// The shell command a local-exec provisioner runs to make or remove an ECS object, as
@@ -45,9 +40,7 @@ fn ecs_object(args: &str) -> String {
 /// it takes from them. Mirrors examples/with-aws-provider.
 fn same_apply_config(vpc_id: &str) -> String {
     format!(
-        r#"{providers}
-provider "servicemesh" {{}}
-
+        r#"{header}
 locals {{
   # ECS service name => container port; the port mapping is named "<name>-<port>-tcp".
   servers = {{ backend = 8080, orders = 9090 }}
@@ -105,7 +98,7 @@ output "endpoints" {{
   value = servicemesh_internal.mesh.endpoints
 }}
 "#,
-        providers = required_providers(),
+        header = Config::new(),
         create_cluster = ecs_object("cluster create"),
         delete_cluster = ecs_object("cluster delete"),
         create_service = ecs_object("service create"),
@@ -188,18 +181,11 @@ async fn apply_reports_a_service_that_never_appears_by_name() {
     let dir = world::workdir(&emulator);
     // `ghost` is not there at plan (a warning) and never comes; a short timeout bounds
     // the wait for it.
-    let config = mesh_config(
-        &world,
-        CLUSTER,
-        r#"
-  services = {
-    backend = { port_name = "backend-8080-tcp" }
-    ghost   = { port_name = "ghost-80-tcp", port = 80 }
-  }
-  timeouts = { create = "3s" }
-"#,
-    );
-    dir.write("main.tf", &config);
+    let mesh = Mesh::owned(CLUSTER, &world.vpc_id)
+        .server("backend", "backend-8080-tcp")
+        .server_with("ghost", "ghost-80-tcp", "port = 80")
+        .with(r#"timeouts = { create = "3s" }"#);
+    dir.write("main.tf", &config(mesh));
     let plan = dir.run(&["plan", "-no-color"]).success();
     assert!(
         plan.flat_output()
@@ -230,21 +216,14 @@ async fn destroy_runs_when_a_service_is_gone_or_a_new_entry_is_wrong() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &mesh_config(&world, CLUSTER, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world, CLUSTER)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
     // orders deleted outside Terraform; payments added with a port name its task
     // definition lacks.
     world::delete_service(&emulator, "orders").await;
-    let edited = r#"
-  services = {
-    backend  = { port_name = "backend-8080-tcp" }
-    orders   = { port_name = "orders-9090-tcp" }
-    payments = { port_name = "payments-nope" }
-  }
-  client_services = ["frontend"]
-"#;
-    dir.write("main.tf", &mesh_config(&world, CLUSTER, edited));
+    let edited = seed_mesh(&world, CLUSTER).server("payments", "payments-nope");
+    dir.write("main.tf", &config(edited));
     let plan = dir.run(&["plan", "-no-color"]).success();
     let text = plan.flat_output();
     assert!(
@@ -287,11 +266,11 @@ async fn changing_the_cluster_replaces_the_mesh() {
     let world = seed(&emulator).await;
     seed_cluster(&emulator, "staging").await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &mesh_config(&world, CLUSTER, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world, CLUSTER)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     let first_namespace = namespaces(&emulator).await["internal.myapp"].clone();
 
-    dir.write("main.tf", &mesh_config(&world, "staging", SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world, "staging")));
     let plan = dir.run(&["plan", "-no-color"]).success();
     let text = plan.flat_output();
     assert!(text.contains("must be replaced"), "{plan}");
@@ -329,11 +308,12 @@ async fn a_cluster_change_with_create_before_destroy_stops_before_changing_anyth
     let world = seed(&emulator).await;
     seed_cluster(&emulator, "staging").await;
     let dir = world::workdir(&emulator);
-    let cbd = format!("{SEED_SERVICES}\n  lifecycle {{\n    create_before_destroy = true\n  }}\n");
-    dir.write("main.tf", &mesh_config(&world, CLUSTER, &cbd));
+    let cbd =
+        |cluster| seed_mesh(&world, cluster).with("lifecycle {\n  create_before_destroy = true\n}");
+    dir.write("main.tf", &config(cbd(CLUSTER)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
 
-    dir.write("main.tf", &mesh_config(&world, "staging", &cbd));
+    dir.write("main.tf", &config(cbd("staging")));
     let plan = dir.run(&["plan", "-no-color"]).success();
     assert!(!plan.flat_output().contains("Error:"), "{plan}");
     emulator.reset_counters().await;
@@ -369,7 +349,7 @@ async fn a_cluster_change_with_create_before_destroy_stops_before_changing_anyth
     assert_eq!(values["cluster"], CLUSTER, "{state}");
 
     // Without create_before_destroy the same change goes through.
-    dir.write("main.tf", &mesh_config(&world, "staging", SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world, "staging")));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     assert!(
         world::primary_service_connect_in(&emulator, "staging", "backend")
@@ -392,10 +372,14 @@ async fn namespace_id_with_default_tags_applies_consistently() {
     let dir = world::workdir(&emulator);
     dir.write(
         "main.tf",
-        &format!(
-            "{}\nprovider \"servicemesh\" {{\n  default_tags {{\n    tags = {{ managed-by = \"terraform\" }}\n  }}\n}}\n\nresource \"servicemesh_internal\" \"mesh\" {{\n  cluster      = \"{CLUSTER}\"\n  namespace_id = \"{namespace_id}\"\n{SEED_SERVICES}\n}}\n",
-            required_providers()
-        ),
+        &Config::new()
+            .provider("default_tags {\n  tags = { managed-by = \"terraform\" }\n}")
+            .mesh(
+                Mesh::on_namespace_id(CLUSTER, &namespace_id)
+                    .servers(&SERVERS[..2])
+                    .client(CLIENT.0),
+            )
+            .to_string(),
     );
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 0, "{apply}");
@@ -417,7 +401,7 @@ async fn a_tainted_mesh_is_replaced_without_foreign_settings_warnings() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
-    dir.write("main.tf", &mesh_config(&world, CLUSTER, SEED_SERVICES));
+    dir.write("main.tf", &config(seed_mesh(&world, CLUSTER)));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.run(&["taint", "-no-color", "servicemesh_internal.mesh"])
         .success();

@@ -10,7 +10,8 @@
 //! filled from the task definition in the plan.
 
 use crate::support::emulator::{Counters, Emulator};
-use crate::support::terraform::{Outcome, Workdir, required_providers};
+use crate::support::hcl::Config;
+use crate::support::terraform::{Outcome, Workdir};
 use crate::support::world::{self, CLUSTER, World, seed};
 
 const NAMESPACE: &str = "internal.myapp";
@@ -56,10 +57,7 @@ const MUTATING_VERBS: &[&str] = &[
 /// main.tf: the provider (unconfigured: credentials and endpoint come from the
 /// environment) and one `servicemesh_internal` with `body` inside.
 fn config(body: &str) -> String {
-    format!(
-        "{}\nprovider \"servicemesh\" {{}}\n\n{RESOURCE_LINE}\n{body}}}\n",
-        required_providers()
-    )
+    format!("{}\n{RESOURCE_LINE}\n{body}}}\n", Config::new())
 }
 
 /// `  name = "value"` lines.

@@ -1,8 +1,9 @@
 //! Test support: the local AWS emulator process, the provider process as go-plugin
-//! launches it, and the real-Terraform harness.
+//! launches it, the real-Terraform harness and the configurations it writes.
 
 pub mod emulator;
 pub mod fake_provider;
+pub mod hcl;
 pub mod imds;
 pub mod plugin;
 pub mod terraform;

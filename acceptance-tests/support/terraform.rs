@@ -301,13 +301,6 @@ fn cli_config_text(root: &Path, install: Install) -> String {
     }
 }
 
-/// The `terraform { required_providers { … } }` block for test configurations.
-pub fn required_providers() -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    servicemesh = {{\n      source = \"{PROVIDER_SOURCE}\"\n    }}\n  }}\n}}\n"
-    )
-}
-
 /// Members of a process group still alive after `grace`.
 fn lingering_group_members(group: i32, grace: Duration) -> Vec<u32> {
     let deadline = Instant::now() + grace;

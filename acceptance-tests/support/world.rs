@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ecs::types::{ContainerDefinition, PortMapping, Service};
 
 use super::emulator::Emulator;
+use super::hcl::Mesh;
 use super::terraform::{Install, Workdir};
 
 pub const CLUSTER: &str = "prod";
@@ -22,6 +23,16 @@ pub const CLIENT: (&str, &str, i32) = ("frontend", "frontend-3000-tcp", 3000);
 
 pub struct World {
     pub vpc_id: String,
+}
+
+impl World {
+    /// A mesh in the seed's cluster that owns its namespace in the world's VPC and wires
+    /// `servers` and the client-only caller.
+    pub fn mesh(&self, servers: &[(&str, &str, i32)]) -> Mesh {
+        Mesh::owned(CLUSTER, &self.vpc_id)
+            .servers(servers)
+            .client(CLIENT.0)
+    }
 }
 
 /// Creates the cluster, task definitions and services.
