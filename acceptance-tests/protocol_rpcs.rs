@@ -1337,126 +1337,300 @@ async fn stop_provider_cancels_an_apply_in_flight() {
 
 // ---- features this provider does not have --------------------------------------------
 
-#[tokio::test]
-async fn data_sources_moves_and_config_generation_are_refused_by_name() {
-    let (mut server, _) = fake().await;
-    let client = &mut server.client;
-    let answer = call(
-        "ValidateDataResourceConfig",
-        client.validate_data_resource_config(pb::validate_data_resource_config::Request {
-            type_name: "fake_lookup".into(),
-            config: None,
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "fake_lookup");
-    let answer = call(
-        "ReadDataSource",
-        client.read_data_source(pb::read_data_source::Request {
-            type_name: "fake_lookup".into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "fake_lookup");
-    assert!(answer.state.is_none());
-    let answer = call(
-        "MoveResourceState",
-        client.move_resource_state(pb::move_resource_state::Request {
-            source_provider_address: "registry.terraform.io/hashicorp/null".into(),
-            source_type_name: "null_resource".into(),
-            target_type_name: FAKE_TYPE.into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "null_resource");
-    assert!(answer.target_state.is_none());
-    let answer = call(
-        "GenerateResourceConfig",
-        client.generate_resource_config(pb::generate_resource_config::Request {
-            type_name: FAKE_TYPE.into(),
-            state: None,
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, FAKE_TYPE);
-    assert!(answer.config.is_none());
-}
+type Client = pb::provider_client::ProviderClient<tonic::transport::Channel>;
 
-#[tokio::test]
-async fn ephemeral_resources_are_refused_by_name() {
-    let (mut server, _) = fake().await;
-    let client = &mut server.client;
-    let answer = call(
-        "ValidateEphemeralResourceConfig",
-        client.validate_ephemeral_resource_config(
-            pb::validate_ephemeral_resource_config::Request {
-                type_name: "fake_token".into(),
-                config: None,
-            },
-        ),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "fake_token");
-    let answer = call(
-        "OpenEphemeralResource",
-        client.open_ephemeral_resource(pb::open_ephemeral_resource::Request {
-            type_name: "fake_token".into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "fake_token");
-    assert!(answer.result.is_none());
-    let answer = call(
-        "RenewEphemeralResource",
-        client.renew_ephemeral_resource(pb::renew_ephemeral_resource::Request {
-            type_name: "fake_token".into(),
-            private: None,
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "fake_token");
-    let answer = call(
-        "CloseEphemeralResource",
-        client.close_ephemeral_resource(pb::close_ephemeral_resource::Request {
-            type_name: "fake_token".into(),
-            private: None,
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, "fake_token");
-}
+/// Every RPC of a feature this provider does not have, with the name it is asked about.
+const REFUSED: &[(&str, &str)] = &[
+    ("ValidateDataResourceConfig", "fake_lookup"),
+    ("ReadDataSource", "fake_lookup"),
+    ("MoveResourceState", "null_resource"),
+    ("GenerateResourceConfig", FAKE_TYPE),
+    ("ValidateEphemeralResourceConfig", "fake_token"),
+    ("OpenEphemeralResource", "fake_token"),
+    ("RenewEphemeralResource", "fake_token"),
+    ("CloseEphemeralResource", "fake_token"),
+    ("ValidateListResourceConfig", FAKE_TYPE),
+    ("ListResource", FAKE_TYPE),
+    ("ValidateStateStoreConfig", "fake_store"),
+    ("ConfigureStateStore", "fake_store"),
+    ("ReadStateBytes", "fake_store"),
+    ("WriteStateBytes", "fake_store"),
+    ("LockState", "fake_store"),
+    ("UnlockState", "fake_store"),
+    ("GetStates", "fake_store"),
+    ("DeleteState", "fake_store"),
+    ("ValidateActionConfig", "fake_restart"),
+    ("PlanAction", "fake_restart"),
+    ("InvokeAction", "fake_restart"),
+];
 
-#[tokio::test]
-async fn list_resources_are_refused_by_name_and_the_stream_ends() {
+/// Asks `rpc` about `name`; returns the diagnostics of its answer (a stream's one
+/// message) and whether the answer carries nothing besides them.
+async fn ask_refused(client: &mut Client, rpc: &str, name: &str) -> (Vec<pb::Diagnostic>, bool) {
     use futures::StreamExt;
+    let type_name = name.to_string();
+    match rpc {
+        "ValidateDataResourceConfig" => {
+            let request = pb::validate_data_resource_config::Request {
+                type_name,
+                config: None,
+            };
+            let answer = call(rpc, client.validate_data_resource_config(request)).await;
+            (answer.diagnostics, true)
+        }
+        "ReadDataSource" => {
+            let request = pb::read_data_source::Request {
+                type_name,
+                ..Default::default()
+            };
+            let answer = call(rpc, client.read_data_source(request)).await;
+            (answer.diagnostics, answer.state.is_none())
+        }
+        "MoveResourceState" => {
+            let request = pb::move_resource_state::Request {
+                source_provider_address: "registry.terraform.io/hashicorp/null".into(),
+                source_type_name: type_name,
+                target_type_name: FAKE_TYPE.into(),
+                ..Default::default()
+            };
+            let answer = call(rpc, client.move_resource_state(request)).await;
+            (answer.diagnostics, answer.target_state.is_none())
+        }
+        "GenerateResourceConfig" => {
+            let request = pb::generate_resource_config::Request {
+                type_name,
+                state: None,
+            };
+            let answer = call(rpc, client.generate_resource_config(request)).await;
+            (answer.diagnostics, answer.config.is_none())
+        }
+        "ValidateEphemeralResourceConfig" => {
+            let request = pb::validate_ephemeral_resource_config::Request {
+                type_name,
+                config: None,
+            };
+            let answer = call(rpc, client.validate_ephemeral_resource_config(request)).await;
+            (answer.diagnostics, true)
+        }
+        "OpenEphemeralResource" => {
+            let request = pb::open_ephemeral_resource::Request {
+                type_name,
+                ..Default::default()
+            };
+            let answer = call(rpc, client.open_ephemeral_resource(request)).await;
+            (answer.diagnostics, answer.result.is_none())
+        }
+        "RenewEphemeralResource" => {
+            let request = pb::renew_ephemeral_resource::Request {
+                type_name,
+                private: None,
+            };
+            let answer = call(rpc, client.renew_ephemeral_resource(request)).await;
+            (
+                answer.diagnostics,
+                answer.renew_at.is_none() && answer.private.is_none(),
+            )
+        }
+        "CloseEphemeralResource" => {
+            let request = pb::close_ephemeral_resource::Request {
+                type_name,
+                private: None,
+            };
+            let answer = call(rpc, client.close_ephemeral_resource(request)).await;
+            (answer.diagnostics, true)
+        }
+        "ValidateListResourceConfig" => {
+            let request = pb::validate_list_resource_config::Request {
+                type_name,
+                ..Default::default()
+            };
+            let answer = call(rpc, client.validate_list_resource_config(request)).await;
+            (answer.diagnostics, true)
+        }
+        "ListResource" => {
+            let request = pb::list_resource::Request {
+                type_name,
+                limit: 10,
+                ..Default::default()
+            };
+            let stream = call(rpc, client.list_resource(request)).await;
+            let event = only_message(rpc, stream.collect::<Vec<_>>()).await;
+            let nothing_else = event.identity.is_none() && event.resource_object.is_none();
+            (event.diagnostic, nothing_else)
+        }
+        "ValidateStateStoreConfig" => {
+            let request = pb::validate_state_store::Request {
+                type_name,
+                config: None,
+            };
+            let answer = call(rpc, client.validate_state_store_config(request)).await;
+            (answer.diagnostics, true)
+        }
+        "ConfigureStateStore" => {
+            let request = pb::configure_state_store::Request {
+                type_name,
+                ..Default::default()
+            };
+            let answer = call(rpc, client.configure_state_store(request)).await;
+            (answer.diagnostics, true)
+        }
+        "ReadStateBytes" => {
+            let request = pb::read_state_bytes::Request {
+                type_name,
+                state_id: "default".into(),
+            };
+            let stream = call(rpc, client.read_state_bytes(request)).await;
+            let chunk = only_message(rpc, stream.collect::<Vec<_>>()).await;
+            (chunk.diagnostics, chunk.bytes.is_empty())
+        }
+        "WriteStateBytes" => {
+            // A complete upload of several chunks.
+            let chunks = (0..3).map(move |i| pb::write_state_bytes::RequestChunk {
+                meta: (i == 0).then(|| pb::RequestChunkMeta {
+                    type_name: type_name.clone(),
+                    state_id: "default".into(),
+                }),
+                bytes: vec![b'x'; 8],
+                total_length: 24,
+                range: Some(pb::StateRange {
+                    start: i * 8,
+                    end: i * 8 + 8,
+                }),
+            });
+            let answer = call(
+                rpc,
+                client.write_state_bytes(futures::stream::iter(chunks.collect::<Vec<_>>())),
+            )
+            .await;
+            (answer.diagnostics, true)
+        }
+        "LockState" => {
+            let request = pb::lock_state::Request {
+                type_name,
+                state_id: "default".into(),
+                operation: "apply".into(),
+            };
+            let answer = call(rpc, client.lock_state(request)).await;
+            (answer.diagnostics, answer.lock_id.is_empty())
+        }
+        "UnlockState" => {
+            let request = pb::unlock_state::Request {
+                type_name,
+                state_id: "default".into(),
+                lock_id: "x".into(),
+            };
+            let answer = call(rpc, client.unlock_state(request)).await;
+            (answer.diagnostics, true)
+        }
+        "GetStates" => {
+            let request = pb::get_states::Request { type_name };
+            let answer = call(rpc, client.get_states(request)).await;
+            (answer.diagnostics, answer.state_id.is_empty())
+        }
+        "DeleteState" => {
+            let request = pb::delete_state::Request {
+                type_name,
+                state_id: "default".into(),
+            };
+            let answer = call(rpc, client.delete_state(request)).await;
+            (answer.diagnostics, true)
+        }
+        "ValidateActionConfig" => {
+            let request = pb::validate_action_config::Request {
+                type_name,
+                ..Default::default()
+            };
+            let answer = call(rpc, client.validate_action_config(request)).await;
+            (answer.diagnostics, true)
+        }
+        "PlanAction" => {
+            let request = pb::plan_action::Request {
+                action_type: type_name,
+                ..Default::default()
+            };
+            let answer = call(rpc, client.plan_action(request)).await;
+            (answer.diagnostics, answer.deferred.is_none())
+        }
+        "InvokeAction" => {
+            use pb::invoke_action::event::Type as EventType;
+            let request = pb::invoke_action::Request {
+                action_type: type_name,
+                ..Default::default()
+            };
+            let stream = call(rpc, client.invoke_action(request)).await;
+            match only_message(rpc, stream.collect::<Vec<_>>()).await.r#type {
+                Some(EventType::Completed(completed)) => (completed.diagnostics, true),
+                other => panic!("{rpc}: expected a Completed event, got {other:?}"),
+            }
+        }
+        other => panic!("no request written for {other}"),
+    }
+}
+
+/// The one message of a stream that must end after it.
+async fn only_message<T: std::fmt::Debug>(
+    rpc: &str,
+    messages: impl Future<Output = Vec<Result<T, tonic::Status>>>,
+) -> T {
+    let mut messages = within(&format!("the {rpc} stream to end"), messages).await;
+    assert_eq!(messages.len(), 1, "{rpc}: {messages:#?}");
+    messages
+        .remove(0)
+        .unwrap_or_else(|status| panic!("{rpc}: a status instead of a message: {status:?}"))
+}
+
+#[tokio::test]
+async fn features_this_provider_does_not_have_are_refused_by_name() {
     let (mut server, _) = fake().await;
-    let client = &mut server.client;
+    for (rpc, name) in REFUSED {
+        let (diagnostics, nothing_else) = ask_refused(&mut server.client, rpc, name).await;
+        assert_eq!(diagnostics.len(), 1, "{rpc}: {diagnostics:#?}");
+        let refusal = &diagnostics[0];
+        assert_eq!(refusal.severity, ERROR, "{rpc}: {refusal:#?}");
+        assert!(
+            refusal.summary.contains(name) || refusal.detail.contains(name),
+            "{rpc}: the refusal should name {name:?}: {refusal:#?}"
+        );
+        assert!(nothing_else, "{rpc} answered more than its refusal");
+    }
+    // A refusal names the provider as it is served, not this repository's.
+    let (diagnostics, _) = ask_refused(&mut server.client, "ReadDataSource", "fake_lookup").await;
+    assert_eq!(
+        diagnostics[0].detail,
+        format!(
+            "{} has no data source named \"fake_lookup\".",
+            FAKE_PROVIDER.binary_name()
+        )
+    );
+}
+
+/// An upload whose sender stays open after the first chunk is answered anyway.
+#[tokio::test]
+async fn a_state_upload_still_being_sent_is_refused_without_waiting() {
+    let (mut server, _) = fake().await;
+    let store = "fake_store";
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    sender
+        .send(pb::write_state_bytes::RequestChunk {
+            meta: Some(pb::RequestChunkMeta {
+                type_name: store.into(),
+                state_id: "default".into(),
+            }),
+            bytes: b"{}".to_vec(),
+            total_length: 4,
+            range: Some(pb::StateRange { start: 0, end: 2 }),
+        })
+        .await
+        .expect("queueing a chunk");
     let answer = call(
-        "ValidateListResourceConfig",
-        client.validate_list_resource_config(pb::validate_list_resource_config::Request {
-            type_name: FAKE_TYPE.into(),
-            ..Default::default()
-        }),
+        "WriteStateBytes",
+        server
+            .client
+            .write_state_bytes(tokio_stream::wrappers::ReceiverStream::new(receiver)),
     )
     .await;
-    assert_one_error_naming(&answer.diagnostics, FAKE_TYPE);
-    let stream = call(
-        "ListResource",
-        client.list_resource(pb::list_resource::Request {
-            type_name: FAKE_TYPE.into(),
-            limit: 10,
-            ..Default::default()
-        }),
-    )
-    .await;
-    let events: Vec<_> = within("the ListResource stream to end", stream.collect::<Vec<_>>()).await;
-    assert_eq!(events.len(), 1, "{events:#?}");
-    let event = events[0].as_ref().expect("an event, not a status");
-    assert!(event.identity.is_none() && event.resource_object.is_none());
-    assert_one_error_naming(&event.diagnostic, FAKE_TYPE);
+    assert_one_error_naming(&answer.diagnostics, store);
+    drop(sender);
 }
 
 #[tokio::test]
@@ -1481,173 +1655,6 @@ async fn functions_are_none_and_calls_get_a_function_error() {
     let error = answer.error.expect("a FunctionError");
     assert!(error.text.contains("parse_thing"), "{error:?}");
     assert_eq!(error.function_argument, None);
-}
-
-#[tokio::test]
-async fn state_stores_are_refused_by_name_streams_included() {
-    use futures::StreamExt;
-    let (mut server, _) = fake().await;
-    let client = &mut server.client;
-    let store = "fake_store";
-    let answer = call(
-        "ValidateStateStoreConfig",
-        client.validate_state_store_config(pb::validate_state_store::Request {
-            type_name: store.into(),
-            config: None,
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-    let answer = call(
-        "ConfigureStateStore",
-        client.configure_state_store(pb::configure_state_store::Request {
-            type_name: store.into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-    let stream = call(
-        "ReadStateBytes",
-        client.read_state_bytes(pb::read_state_bytes::Request {
-            type_name: store.into(),
-            state_id: "default".into(),
-        }),
-    )
-    .await;
-    let chunks: Vec<_> = within(
-        "the ReadStateBytes stream to end",
-        stream.collect::<Vec<_>>(),
-    )
-    .await;
-    assert_eq!(chunks.len(), 1, "{chunks:#?}");
-    let chunk = chunks[0].as_ref().expect("a chunk, not a status");
-    assert!(chunk.bytes.is_empty());
-    assert_one_error_naming(&chunk.diagnostics, store);
-
-    // An upload whose sender stays open after the first chunk: answered anyway.
-    let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    sender
-        .send(pb::write_state_bytes::RequestChunk {
-            meta: Some(pb::RequestChunkMeta {
-                type_name: store.into(),
-                state_id: "default".into(),
-            }),
-            bytes: b"{}".to_vec(),
-            total_length: 4,
-            range: Some(pb::StateRange { start: 0, end: 2 }),
-        })
-        .await
-        .expect("queueing a chunk");
-    let answer = call(
-        "WriteStateBytes",
-        client.write_state_bytes(tokio_stream::wrappers::ReceiverStream::new(receiver)),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-    drop(sender);
-    // A complete upload of several chunks.
-    let chunks = (0..3).map(|i| pb::write_state_bytes::RequestChunk {
-        meta: (i == 0).then(|| pb::RequestChunkMeta {
-            type_name: store.into(),
-            state_id: "default".into(),
-        }),
-        bytes: vec![b'x'; 8],
-        total_length: 24,
-        range: Some(pb::StateRange {
-            start: i * 8,
-            end: i * 8 + 8,
-        }),
-    });
-    let answer = call(
-        "WriteStateBytes",
-        client.write_state_bytes(futures::stream::iter(chunks)),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-
-    let answer = call(
-        "LockState",
-        client.lock_state(pb::lock_state::Request {
-            type_name: store.into(),
-            state_id: "default".into(),
-            operation: "apply".into(),
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-    assert_eq!(answer.lock_id, "");
-    let answer = call(
-        "UnlockState",
-        client.unlock_state(pb::unlock_state::Request {
-            type_name: store.into(),
-            state_id: "default".into(),
-            lock_id: "x".into(),
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-    let answer = call(
-        "GetStates",
-        client.get_states(pb::get_states::Request {
-            type_name: store.into(),
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-    assert!(answer.state_id.is_empty());
-    let answer = call(
-        "DeleteState",
-        client.delete_state(pb::delete_state::Request {
-            type_name: store.into(),
-            state_id: "default".into(),
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, store);
-}
-
-#[tokio::test]
-async fn actions_are_refused_by_name_and_the_invoke_stream_completes() {
-    use futures::StreamExt;
-    use pb::invoke_action::event::Type as EventType;
-    let (mut server, _) = fake().await;
-    let client = &mut server.client;
-    let action = "fake_restart";
-    let answer = call(
-        "ValidateActionConfig",
-        client.validate_action_config(pb::validate_action_config::Request {
-            type_name: action.into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, action);
-    let answer = call(
-        "PlanAction",
-        client.plan_action(pb::plan_action::Request {
-            action_type: action.into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    assert_one_error_naming(&answer.diagnostics, action);
-    let stream = call(
-        "InvokeAction",
-        client.invoke_action(pb::invoke_action::Request {
-            action_type: action.into(),
-            ..Default::default()
-        }),
-    )
-    .await;
-    let events: Vec<_> = within("the InvokeAction stream to end", stream.collect::<Vec<_>>()).await;
-    assert_eq!(events.len(), 1, "{events:#?}");
-    match &events[0].as_ref().expect("an event, not a status").r#type {
-        Some(EventType::Completed(completed)) => {
-            assert_one_error_naming(&completed.diagnostics, action)
-        }
-        other => panic!("expected a Completed event, got {other:?}"),
-    }
 }
 
 // ---- real Terraform: refined unknowns in the plan's configuration ------------------
