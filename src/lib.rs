@@ -8,8 +8,8 @@
 //! - `aws`: the AWS gateway, the only code that calls AWS.
 #![forbid(unsafe_code)]
 
-pub mod aws;
-pub mod mesh;
+mod aws;
+mod mesh;
 pub mod protocol;
 pub mod provider;
-pub mod resources;
+mod resources;

@@ -1,7 +1,7 @@
 //! The mesh as the practitioner wants it (desired) and as AWS has it (observed), in
 //! plain types: no SDK, no protocol.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Where the services meet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,6 +11,7 @@ pub enum NamespaceSpec {
         name: String,
         vpc_id: String,
         description: Option<String>,
+        /// The provider's default tags under the resource's own.
         tags: BTreeMap<String, String>,
     },
     /// An existing namespace this resource wires onto but never creates or deletes.
@@ -39,7 +40,7 @@ pub enum Wiring {
     Client,
 }
 
-/// The whole desired mesh of one resource.
+/// The whole desired mesh of one resource, once every value is known (at apply).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DesiredMesh {
     /// The ECS cluster's name (ARNs are normalised to names).
@@ -49,22 +50,17 @@ pub struct DesiredMesh {
     pub services: BTreeMap<String, Wiring>,
 }
 
-impl DesiredMesh {
-    pub fn servers(&self) -> impl Iterator<Item = (&String, &ServerSpec)> {
-        self.services
-            .iter()
-            .filter_map(|(name, wiring)| match wiring {
-                Wiring::Server(spec) => Some((name, spec)),
-                Wiring::Client => None,
-            })
+impl NamespaceSpec {
+    pub fn is_owned(&self) -> bool {
+        matches!(self, NamespaceSpec::Owned { .. })
     }
 
-    pub fn clients(&self) -> BTreeSet<&String> {
-        self.services
-            .iter()
-            .filter(|(_, wiring)| matches!(wiring, Wiring::Client))
-            .map(|(name, _)| name)
-            .collect()
+    /// The tags this resource puts on the namespace: none on one it does not own.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        match self {
+            NamespaceSpec::Owned { tags, .. } => tags.clone(),
+            NamespaceSpec::Existing { .. } => BTreeMap::new(),
+        }
     }
 }
 

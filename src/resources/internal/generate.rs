@@ -6,7 +6,7 @@ use crate::mesh::names::default_dns_name;
 use crate::protocol::value::Attr;
 
 pub fn config_from_state(state: &InternalModel) -> InternalModel {
-    let owned = state.namespace_owned.known().copied().unwrap_or(true);
+    let owned = state.owns_namespace();
     let namespace = state.namespace.clone();
     let services = match &state.services {
         Attr::Known(services) => Attr::Known(

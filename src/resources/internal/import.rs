@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::InternalResource;
 use super::identity::{identity_of, parse_identity};
-use super::model::{InternalModel, ServiceModel, attr_map, endpoints_of};
+use super::model::{InternalModel, attr_map, own_tags};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
@@ -220,29 +220,8 @@ fn model_from(
     wired: &BTreeMap<String, Wiring>,
     default_tags: &BTreeMap<String, String>,
 ) -> InternalModel {
-    let servers: BTreeMap<String, ServiceModel> = wired
-        .iter()
-        .filter_map(|(name, wiring)| match wiring {
-            Wiring::Server(spec) => Some((name.clone(), ServiceModel::from_spec(spec))),
-            Wiring::Client => None,
-        })
-        .collect();
-    let clients: Vec<Attr<String>> = wired
-        .iter()
-        .filter(|(_, wiring)| matches!(wiring, Wiring::Client))
-        .map(|(name, _)| Attr::Known(name.clone()))
-        .collect();
-    let own_tags: BTreeMap<String, String> = tags
-        .iter()
-        .filter(|(k, v)| default_tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let services = if servers.is_empty() {
-        Attr::Null
-    } else {
-        Attr::Known(servers)
-    };
-    InternalModel {
+    let own = own_tags(tags, default_tags);
+    let mut model = InternalModel {
         // As the id wrote it (name or ARN), so a configuration in the same form plans no
         // change; the identity holds the name either way.
         cluster: Attr::Known(id.cluster.clone()),
@@ -254,19 +233,15 @@ fn model_from(
             .clone()
             .map(Attr::Known)
             .unwrap_or(Attr::Null),
-        tags: if own_tags.is_empty() {
+        tags: if own.is_empty() {
             Attr::Null
         } else {
-            attr_map(&own_tags)
+            attr_map(&own)
         },
         tags_all: attr_map(tags),
-        endpoints: endpoints_of(&services),
-        services,
-        client_services: if clients.is_empty() {
-            Attr::Null
-        } else {
-            Attr::Known(clients)
-        },
+        services: Attr::Null,
+        client_services: Attr::Null,
+        endpoints: Attr::Null,
         wait_for_steady_state: Attr::Null,
         timeouts: Attr::Null,
         id: Attr::Known(namespace.id.clone()),
@@ -279,7 +254,9 @@ fn model_from(
         // Importing means "manage this": destroy will delete it.
         namespace_owned: Attr::Known(true),
         pending_cleanup: Attr::Null,
-    }
+    };
+    model.set_services(wired);
+    model
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mesh::model::{ObservedNamespace, ServerSpec, Wiring};
+use crate::mesh::model::{DesiredMesh, NamespaceSpec, ObservedNamespace, ServerSpec, Wiring};
 use crate::mesh::names::{cluster_name, default_dns_name};
 use crate::mesh::reconcile::NamespaceRef;
 use crate::mesh::validate::parse_duration;
@@ -132,20 +132,47 @@ impl InternalModel {
             .unwrap_or_default()
     }
 
-    /// The desired wiring of every service, once all of it is known (at apply).
-    pub fn desired_wiring(&self) -> BTreeMap<String, Wiring> {
-        let mut wiring = BTreeMap::new();
-        if let Some(services) = self.services.known() {
-            for (name, service) in services {
+    /// The namespace this (planned) object asks for; `default_tags` are the provider's.
+    pub fn namespace_spec(&self, default_tags: &BTreeMap<String, String>) -> NamespaceSpec {
+        let text = |attr: &Attr<String>| attr.known().cloned().unwrap_or_default();
+        if self.owns_namespace() {
+            let mut tags = default_tags.clone();
+            tags.extend(self.plain_tags());
+            NamespaceSpec::Owned {
+                name: text(&self.namespace),
+                vpc_id: text(&self.vpc_id),
+                description: self.description.known().cloned(),
+                tags,
+            }
+        } else {
+            NamespaceSpec::Existing {
+                id: text(&self.namespace_id),
+            }
+        }
+    }
+
+    /// The mesh this (planned) object asks for, read once at apply when every value is
+    /// known: after `record_namespace`, which derives the DNS names that waited for the
+    /// namespace's name.
+    pub fn desired(&self, default_tags: &BTreeMap<String, String>) -> DesiredMesh {
+        let namespace = self.namespace_spec(default_tags);
+        let mut services = BTreeMap::new();
+        if let Some(servers) = self.services.known() {
+            for (name, service) in servers {
                 if let Some(spec) = service.server_spec() {
-                    wiring.insert(name.clone(), Wiring::Server(spec));
+                    services.insert(name.clone(), Wiring::Server(spec));
                 }
             }
         }
         for client in self.client_names() {
-            wiring.entry(client).or_insert(Wiring::Client);
+            services.entry(client).or_insert(Wiring::Client);
         }
-        wiring
+        let cluster = self.cluster.known().map(String::as_str).unwrap_or_default();
+        DesiredMesh {
+            cluster: cluster_name(cluster).to_string(),
+            namespace,
+            services,
+        }
     }
 
     /// Records what AWS says of the namespace: its id (also the resource's), ARN,
@@ -160,6 +187,59 @@ impl InternalModel {
             .clone()
             .map(Attr::Known)
             .unwrap_or(Attr::Null);
+    }
+
+    /// Whether this object made its namespace (and so deletes it). Every object this
+    /// provider writes says so; one that does not (a hand-edited state) is taken as not
+    /// owning it, so that a destroy never deletes what may not be ours.
+    pub fn owns_namespace(&self) -> bool {
+        self.namespace_owned.known().copied().unwrap_or(false)
+    }
+
+    /// Writes the services in place into `services` and `client_services`, keeping an
+    /// attribute that is null null when nothing is in it.
+    pub fn set_services(&mut self, in_place: &BTreeMap<String, Wiring>) {
+        let servers: BTreeMap<String, ServiceModel> = in_place
+            .iter()
+            .filter_map(|(name, wiring)| match wiring {
+                Wiring::Server(spec) => Some((name.clone(), ServiceModel::from_spec(spec))),
+                Wiring::Client => None,
+            })
+            .collect();
+        let clients: Vec<Attr<String>> = in_place
+            .iter()
+            .filter(|(_, wiring)| matches!(wiring, Wiring::Client))
+            .map(|(name, _)| Attr::Known(name.clone()))
+            .collect();
+        self.services = if servers.is_empty() && self.services.is_null() {
+            Attr::Null
+        } else {
+            Attr::Known(servers)
+        };
+        self.client_services = if clients.is_empty() && self.client_services.is_null() {
+            Attr::Null
+        } else {
+            Attr::Known(clients)
+        };
+        self.endpoints = endpoints_of(&self.services);
+    }
+
+    /// The services exactly as `prior` recorded them (nothing changed).
+    pub fn keep_services_of(&mut self, prior: &InternalModel) {
+        self.services = prior.services.clone();
+        self.client_services = prior.client_services.clone();
+        self.endpoints = prior.endpoints.clone();
+    }
+
+    /// Drops services from `services` and `client_services`.
+    pub fn forget_services(&mut self, gone: &BTreeSet<String>) {
+        if let Attr::Known(servers) = &mut self.services {
+            servers.retain(|name, _| !gone.contains(name));
+        }
+        if let Attr::Known(clients) = &mut self.client_services {
+            clients.retain(|name| name.known().is_none_or(|name| !gone.contains(name)));
+        }
+        self.endpoints = endpoints_of(&self.services);
     }
 
     pub fn plain_tags(&self) -> BTreeMap<String, String> {
@@ -247,6 +327,18 @@ pub fn endpoints_of(
                 .collect(),
         ),
     }
+}
+
+/// The tags of `all` that are not a matching default tag: what `tags` shows, as
+/// terraform-provider-aws does.
+pub fn own_tags(
+    all: &BTreeMap<String, String>,
+    defaults: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    all.iter()
+        .filter(|(k, v)| defaults.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// `default_tags` merged under the resource's own tags (the resource's win).
@@ -342,7 +434,7 @@ impl Successor {
             Attr::Null => Some(Vec::new()),
             Attr::Unknown => None,
         };
-        let owned = planned.namespace_owned.known().copied()?;
+        let owned = planned.owns_namespace();
         Some(Self {
             cluster: cluster_name(planned.cluster.known()?).to_string(),
             namespace: text(&planned.namespace)?,
@@ -359,7 +451,7 @@ impl Successor {
             .cluster
             .known()
             .is_some_and(|c| cluster_name(c) == self.cluster);
-        let owned = prior.namespace_owned.known().copied().unwrap_or(false);
+        let owned = prior.owns_namespace();
         let same_namespace = if owned {
             self.namespace_id.is_none()
                 && self.namespace.as_ref() == prior.namespace.known()
@@ -388,7 +480,7 @@ impl PriorNamespace {
             id: model.id.known().filter(|id| !id.is_empty())?.clone(),
             arn: model.namespace_arn.known().cloned().unwrap_or_default(),
             name: model.namespace.known().cloned().unwrap_or_default(),
-            owned: model.namespace_owned.known().copied().unwrap_or(false),
+            owned: model.owns_namespace(),
         })
     }
 

@@ -365,7 +365,7 @@ async fn check_namespace(
     planned: &InternalModel,
     diagnostics: &mut Diagnostics,
 ) -> Result<(), GatewayError> {
-    let owned = planned.namespace_owned.known().copied().unwrap_or(false);
+    let owned = planned.owns_namespace();
     if !owned
         && let Attr::Known(id) = &planned.namespace_id
         && gateway.cloudmap.get_namespace(id).await?.is_none()

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::InternalResource;
 use super::identity::identity_of;
-use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of};
+use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of, own_tags};
 use super::namespace::{Unconfirmed, settle_unconfirmed};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
@@ -177,7 +177,7 @@ pub(super) async fn refresh(
     };
     let cluster = model.cluster.known().cloned().unwrap_or_default();
     let names: Vec<String> = model.service_names().into_iter().collect();
-    let owned = model.namespace_owned.known().copied().unwrap_or(false);
+    let owned = model.owns_namespace();
     let tags_arn = model.namespace_arn.known().filter(|_| owned).cloned();
     let (namespace, tags, services) = tokio::join!(
         gateway.cloudmap.get_namespace(&namespace_id),
@@ -216,8 +216,7 @@ fn apply_namespace(
     default_tags: &BTreeMap<String, String>,
 ) {
     model.set_namespace_facts(namespace);
-    let owned = model.namespace_owned.known().copied().unwrap_or(false);
-    if owned {
+    if model.owns_namespace() {
         model.description = namespace
             .description
             .clone()
@@ -226,11 +225,7 @@ fn apply_namespace(
     }
     if let Some(all) = tags {
         // Like terraform-provider-aws: `tags` is what is not a matching default tag.
-        let own: BTreeMap<String, String> = all
-            .iter()
-            .filter(|(k, v)| default_tags.get(*k) != Some(v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let own = own_tags(&all, default_tags);
         model.tags = if own.is_empty() && model.tags.is_null() {
             Attr::Null
         } else {

@@ -64,8 +64,47 @@ pub async fn wire(
     let wanted: Vec<String> = desired.keys().cloned().collect();
     let observed = describe_when_ready(gateway, cluster, &names, &wanted, patience).await?;
     let mut outcome = WiringOutcome::default();
+    drop_unready(cluster, &mut desired, &observed, patience, &mut outcome);
+    resolve_ports(gateway, cluster, &mut desired, &observed, &mut outcome).await;
 
-    // A desired service that does not exist (or is not ACTIVE) by now cannot be wired.
+    let current: BTreeMap<String, _> = observed
+        .iter()
+        .map(|(name, service)| {
+            (
+                name.clone(),
+                service
+                    .as_ref()
+                    .and_then(|s| s.observed.service_connect.clone()),
+            )
+        })
+        .collect();
+    for (name, service_connect) in &current {
+        if let Some(wiring) = observed_wiring(service_connect.as_ref(), namespace) {
+            outcome.in_place.insert(name.clone(), wiring);
+        }
+    }
+    let plan = plan_changes(&desired, &current, previously_managed, namespace);
+    tracing::info!(
+        cluster,
+        changes = plan.len() as u64,
+        "wiring Service Connect"
+    );
+    for phase in plan.phases() {
+        carry_out(gateway, cluster, phase, &observed, namespace, &mut outcome).await;
+    }
+    outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
+    Ok(outcome)
+}
+
+/// A desired service that does not exist (or is not ACTIVE) by now cannot be wired: it
+/// fails, with the error UpdateService itself would answer.
+fn drop_unready(
+    cluster: &str,
+    desired: &mut BTreeMap<String, Wiring>,
+    observed: &Described,
+    patience: &Patience,
+    outcome: &mut WiringOutcome,
+) {
     desired.retain(|name, _| {
         let service = observed.get(name).and_then(Option::as_ref);
         let ready = service.is_some_and(|s| s.observed.is_active());
@@ -99,62 +138,48 @@ pub async fn wire(
         }
         ready
     });
-    resolve_ports(gateway, cluster, &mut desired, &observed, &mut outcome).await;
+}
 
-    let current: BTreeMap<String, _> = observed
-        .iter()
-        .map(|(name, service)| {
-            (
-                name.clone(),
-                service
-                    .as_ref()
-                    .and_then(|s| s.observed.service_connect.clone()),
-            )
-        })
-        .collect();
-    for (name, service_connect) in &current {
-        if let Some(wiring) = observed_wiring(service_connect.as_ref(), namespace) {
-            outcome.in_place.insert(name.clone(), wiring);
-        }
-    }
-    let plan = plan_changes(&desired, &current, previously_managed, namespace);
-    tracing::info!(
-        cluster,
-        changes = plan.len() as u64,
-        "wiring Service Connect"
-    );
-    for phase in plan.phases() {
-        let results = join_all(phase.iter().map(|change| {
-            let raw = observed
-                .get(change.service())
-                .and_then(Option::as_ref)
-                .and_then(|s| s.raw_service_connect.as_ref());
-            let wiring = match change {
-                Change::Wire { wiring, .. } => Some(wiring),
-                Change::Unwire { .. } => None,
-            };
-            gateway
-                .ecs
-                .set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
-        }))
-        .await;
-        for (change, result) in phase.iter().zip(results) {
-            let service = change.service().to_string();
-            match (change, result) {
-                (_, Err(err)) => outcome.failures.push((service, err)),
-                (Change::Wire { wiring, .. }, Ok(())) => {
-                    outcome.in_place.insert(service.clone(), wiring.clone());
-                    outcome.changed.insert(service);
-                }
-                (Change::Unwire { .. }, Ok(())) => {
-                    outcome.in_place.remove(&service);
-                }
+/// One phase of changes, concurrently (bounded by the gateway's limit); records each
+/// result in `outcome`.
+async fn carry_out(
+    gateway: &Gateway,
+    cluster: &str,
+    phase: &[Change],
+    observed: &Described,
+    namespace: &NamespaceRef,
+    outcome: &mut WiringOutcome,
+) {
+    let results = join_all(phase.iter().map(|change| {
+        let raw = observed
+            .get(change.service())
+            .and_then(Option::as_ref)
+            .and_then(|s| s.raw_service_connect.as_ref());
+        let wiring = match change {
+            Change::Wire { wiring, .. } => Some(wiring),
+            Change::Unwire { .. } => None,
+        };
+        gateway
+            .ecs
+            .set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
+    }))
+    .await;
+    for (change, result) in phase.iter().zip(results) {
+        let service = change.service().to_string();
+        match (change, result) {
+            (_, Err(err)) => outcome.failures.push((service, err)),
+            (Change::Wire { wiring, .. }, Ok(())) => {
+                outcome.in_place.insert(service.clone(), wiring.clone());
+                outcome.changed.insert(service);
+            }
+            (Change::Unwire { .. }, Ok(())) => {
+                outcome.in_place.remove(&service);
             }
         }
     }
-    outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
-    Ok(outcome)
 }
+
+type Described = BTreeMap<String, Option<EcsService>>;
 
 /// Describes `names`, waiting (within `patience`) while the cluster is not found or
 /// any of `wanted` is missing or not yet ACTIVE. What is still absent when the wait

@@ -1,0 +1,128 @@
+//! Create: make (or adopt) the namespace, then wire the services.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::wire::wire_and_record;
+use super::{Applied, record_namespace};
+use crate::aws::cloudmap::NamespaceRequest;
+use crate::aws::gateway::Gateway;
+use crate::mesh::model::{NamespaceSpec, ObservedNamespace};
+use crate::mesh::names::cluster_name;
+use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
+use crate::protocol::provider::CallContext;
+use crate::resources::internal::model::{InternalModel, Operation, PrivateState};
+use crate::resources::internal::namespace::{
+    CreateFailure, existing_namespace, find_or_create_namespace, new_request_id,
+};
+
+pub(super) async fn create(
+    gateway: &Gateway,
+    mut planned: InternalModel,
+    private: &mut PrivateState,
+    ctx: &CallContext,
+) -> Applied {
+    let spec = planned.namespace_spec(&gateway.default_tags);
+    let cluster = cluster_name(
+        planned
+            .cluster
+            .known()
+            .map(String::as_str)
+            .unwrap_or_default(),
+    );
+    let timeout = planned.timeout(Operation::Create);
+    let namespace = match namespace_for(gateway, &spec, cluster, private, timeout, ctx).await {
+        Ok(namespace) => namespace,
+        Err(failure) if failure.may_exist => {
+            return unconfirmed_create(planned, &spec, private, failure);
+        }
+        Err(failure) => {
+            return Applied::failed(None, "Creating the service mesh failed", failure.error);
+        }
+    };
+    record_namespace(&mut planned, &namespace, &spec);
+    let desired = planned.desired(&gateway.default_tags);
+    let (state, mut diagnostics) =
+        wire_and_record(gateway, planned, &desired, None, &namespace, ctx, private).await;
+    if diagnostics.has_errors() {
+        diagnostics.push(Diagnostic::error(
+            "The namespace exists; some services are not wired",
+            "Terraform marks a mesh whose create failed as tainted and plans to replace it. Fix the cause \
+             above and run `terraform apply`: the replacement keeps the namespace and the services already \
+             wired, and wires only the missing ones. To see the same repair planned as an update instead, \
+             run `terraform untaint <address>` first.",
+        ));
+    }
+    Applied::stored(state, diagnostics)
+}
+
+/// The namespace the mesh lives in: made (or found, after a retry) when owned, read
+/// when it is an existing one.
+async fn namespace_for(
+    gateway: &Gateway,
+    spec: &NamespaceSpec,
+    cluster: &str,
+    private: &mut PrivateState,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<ObservedNamespace, CreateFailure> {
+    let (name, vpc_id, description, tags) = match spec {
+        NamespaceSpec::Existing { id } => {
+            return existing_namespace(gateway, id)
+                .await
+                .map_err(CreateFailure::nothing_made);
+        }
+        NamespaceSpec::Owned {
+            name,
+            vpc_id,
+            description,
+            tags,
+        } => (name, vpc_id, description, tags),
+    };
+    let request_id = private
+        .creator_request_id
+        .get_or_insert_with(|| new_request_id(cluster))
+        .clone();
+    let request = NamespaceRequest {
+        name,
+        vpc_id,
+        description: description.as_deref(),
+        tags,
+        request_id: &request_id,
+    };
+    find_or_create_namespace(gateway, &request, cluster, private, timeout, ctx).await
+}
+
+/// A create that stopped while AWS may be making the namespace: the state records the
+/// mesh with nothing wired and the namespace's id if known (empty if not), so that a
+/// read or destroy can find the namespace. Terraform keeps it as tainted.
+fn unconfirmed_create(
+    mut planned: InternalModel,
+    spec: &NamespaceSpec,
+    private: &PrivateState,
+    failure: CreateFailure,
+) -> Applied {
+    let name = planned.namespace.known().cloned().unwrap_or_default();
+    let stand_in = ObservedNamespace {
+        id: failure.namespace_id.clone().unwrap_or_default(),
+        name: name.clone(),
+        ..ObservedNamespace::default()
+    };
+    record_namespace(&mut planned, &stand_in, spec);
+    planned.set_services(&BTreeMap::new());
+    let operation = private
+        .namespace_operation
+        .as_deref()
+        .map(|op| format!(" (Cloud Map operation {op})"))
+        .unwrap_or_default();
+    let detail = format!(
+        "{}\n\nCloud Map may have made namespace {name}{operation}, and no service is wired yet. \
+         The state keeps the mesh (tainted) so nothing is lost: the next read finds the namespace, \
+         `terraform destroy` deletes it, and `terraform apply` finishes the mesh.",
+        failure.error
+    );
+    Applied::stored(
+        planned,
+        Diagnostics::error("Creating the service mesh failed", detail),
+    )
+}

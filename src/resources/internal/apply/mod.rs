@@ -1,0 +1,238 @@
+//! Apply: create, update and destroy the mesh, recording exactly what was done. Each
+//! operation has its own file; what they share (the namespace they work on, wiring and
+//! recording) is here and in wire.rs.
+
+mod create;
+mod destroy;
+mod update;
+mod wire;
+
+use std::time::Duration;
+
+use super::InternalResource;
+use super::model::{InternalModel, PrivateState, attr_map};
+use super::namespace::{Unconfirmed, settle_unconfirmed};
+use crate::aws::cloudmap::{CloudMapService, OperationEnd, create_namespace_action};
+use crate::aws::error::{ErrorKind, GatewayError};
+use crate::aws::gateway::Gateway;
+use crate::mesh::model::{NamespaceSpec, ObservedNamespace};
+use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
+use crate::protocol::provider::{ApplyRequest, ApplyResponse, CallContext};
+use crate::protocol::value::{Attr, Value};
+
+pub(super) async fn apply(
+    resource: &InternalResource,
+    request: ApplyRequest,
+    ctx: &CallContext,
+) -> ApplyResponse {
+    let decoded = resource
+        .decode(&request.prior_state)
+        .and_then(|prior| Ok((prior, resource.decode(&request.planned_state)?)));
+    let (prior, planned) = match decoded {
+        Ok(pair) => pair,
+        Err(diagnostics) => return unchanged(&request, diagnostics),
+    };
+    let gateway = match resource.gateway() {
+        Ok(gateway) => gateway,
+        Err(diagnostics) => return unchanged(&request, diagnostics),
+    };
+    let mut private = PrivateState::decode(&request.planned_private);
+    // Only plans and the destroy half of a replacement need these; what is stored is
+    // the new object's own.
+    private.prior_namespace = None;
+    let successor = private.successor.take();
+    let applied = match (prior, planned) {
+        (None, Some(planned)) => create::create(&gateway, planned, &mut private, ctx).await,
+        (Some(prior), Some(planned)) => {
+            update::update(&gateway, prior, planned, &mut private, ctx).await
+        }
+        (Some(prior), None) => {
+            let successor = successor.filter(|s| s.takes_over(&prior));
+            destroy::destroy(&gateway, prior, &mut private, successor.as_ref(), ctx).await
+        }
+        (None, None) => Applied::gone(Diagnostics::default()),
+    };
+    let Applied {
+        mut state,
+        diagnostics,
+    } = applied;
+    if let Some(model) = &mut state {
+        model.pending_cleanup = private.pending_names();
+    }
+    let new_identity = state.as_ref().and_then(|model| resource.identity(model));
+    let new_state = match state.map(|model| resource.encode(&model)).transpose() {
+        Ok(state) => state.unwrap_or(Value::Null),
+        Err(errors) => return unchanged(&request, errors),
+    };
+    ApplyResponse {
+        new_state,
+        private: private.encode(),
+        new_identity,
+        diagnostics,
+    }
+}
+
+fn unchanged(request: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        new_state: request.prior_state.clone(),
+        private: request.planned_private.clone(),
+        new_identity: request.planned_identity.clone(),
+        diagnostics,
+    }
+}
+
+/// What an operation leaves: the object to store (`None`: there is none), and what to
+/// tell the practitioner.
+struct Applied {
+    state: Option<InternalModel>,
+    diagnostics: Diagnostics,
+}
+
+impl Applied {
+    fn stored(state: InternalModel, diagnostics: Diagnostics) -> Self {
+        Self {
+            state: Some(state),
+            diagnostics,
+        }
+    }
+
+    fn gone(diagnostics: Diagnostics) -> Self {
+        Self {
+            state: None,
+            diagnostics,
+        }
+    }
+
+    /// A failed operation that leaves `state` (the object as it was, or none).
+    fn failed(state: Option<InternalModel>, summary: &str, err: GatewayError) -> Self {
+        Self {
+            state,
+            diagnostics: Diagnostics::error(summary, err.to_string()),
+        }
+    }
+}
+
+/// The namespace an update or destroy works on; `None` when it is gone. For a create that
+/// stopped before it learnt the id, finds out what Cloud Map made, waiting (within the
+/// operation's timeout) for an operation still under way.
+async fn recorded_namespace(
+    gateway: &Gateway,
+    prior: &InternalModel,
+    private: &PrivateState,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<Option<ObservedNamespace>, GatewayError> {
+    // A create that stopped halfway, then `terraform untaint` or a destroy without a
+    // refresh: nothing has read the namespace's id yet.
+    if !prior.namespace_unconfirmed() {
+        let namespace_id = prior.id.known().cloned().unwrap_or_default();
+        return gateway.cloudmap.get_namespace(&namespace_id).await;
+    }
+    match settle_unconfirmed(gateway, prior, private).await? {
+        Unconfirmed::Made(namespace) => Ok(Some(namespace)),
+        Unconfirmed::NotMade => Ok(None),
+        Unconfirmed::Creating(operation) => {
+            let name = prior.namespace.known().cloned().unwrap_or_default();
+            let vpc_id = prior.vpc_id.known().cloned().unwrap_or_default();
+            let action = create_namespace_action(&name, &vpc_id);
+            match gateway
+                .cloudmap
+                .created_namespace(&operation, &action, timeout, &ctx.cancel)
+                .await
+            {
+                Ok(id) => gateway.cloudmap.get_namespace(&id).await,
+                Err(OperationEnd::Failed(_)) => Ok(None),
+                Err(OperationEnd::Unfinished(err)) => Err(err),
+            }
+        }
+    }
+}
+
+/// The namespace an update works on, which must still exist.
+async fn existing_recorded_namespace(
+    gateway: &Gateway,
+    prior: &InternalModel,
+    private: &PrivateState,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<ObservedNamespace, GatewayError> {
+    recorded_namespace(gateway, prior, private, timeout, ctx)
+        .await?
+        .ok_or_else(|| {
+            let namespace_id = prior.id.known().cloned().unwrap_or_default();
+            GatewayError::new(
+                format!("reading Cloud Map namespace {namespace_id}"),
+                ErrorKind::NotFound,
+                "the namespace no longer exists",
+            )
+        })
+}
+
+/// Deletes Cloud Map services ECS made, each once; what cannot be deleted yet stays in
+/// `pending_cleanup` with a diagnostic made by `report`.
+async fn delete_cloud_map_services(
+    gateway: &Gateway,
+    services: Vec<CloudMapService>,
+    private: &mut PrivateState,
+    timeout: Duration,
+    ctx: &CallContext,
+    report: impl Fn(GatewayError) -> Diagnostic,
+) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    for service in services {
+        match gateway
+            .cloudmap
+            .delete_service(&service, timeout, &ctx.cancel)
+            .await
+        {
+            Ok(()) => private
+                .pending_cleanup
+                .retain(|(_, arn)| arn != &service.arn),
+            Err(err) => {
+                diagnostics.push(report(err));
+                private.remember_leftovers([&(service.name, service.arn)]);
+            }
+        }
+    }
+    diagnostics
+}
+
+/// The Cloud Map services still to delete, as `delete_cloud_map_services` takes them.
+fn pending_services(private: &PrivateState) -> Vec<CloudMapService> {
+    private
+        .pending_cleanup
+        .iter()
+        .map(|(name, arn)| cloud_map_service(name, arn))
+        .collect()
+}
+
+/// Writes the namespace's facts into the model.
+fn record_namespace(
+    model: &mut InternalModel,
+    namespace: &ObservedNamespace,
+    spec: &NamespaceSpec,
+) {
+    model.set_namespace_facts(namespace);
+    model.namespace_owned = Attr::Known(spec.is_owned());
+    model.tags_all = attr_map(&spec.tags());
+    if model.vpc_id.is_unknown() {
+        model.vpc_id = Attr::Null;
+    }
+    // DNS names that waited for the namespace's name can be derived now.
+    if let Attr::Known(services) = &mut model.services {
+        for (key, service) in services.iter_mut() {
+            if service.dns_name.is_unknown() {
+                service.dns_name = Attr::Null;
+            }
+            *service = std::mem::take(service).with_defaults(key, &model.namespace);
+        }
+    }
+}
+
+fn cloud_map_service(name: &str, arn: &str) -> CloudMapService {
+    CloudMapService {
+        id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+        name: name.to_string(),
+        arn: arn.to_string(),
+    }
+}
