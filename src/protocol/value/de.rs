@@ -16,11 +16,11 @@ use super::tree::Value;
 
 /// Reads `value` into `T`. Errors carry the path of the attribute that did not fit.
 pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, ValueError> {
-    T::deserialize(ValueDeserializer {
+    let root = ValueDeserializer {
         value,
         path: PathRef::Root,
-    })
-    .map_err(|e| e.located_at(PathRef::Root))
+    };
+    T::deserialize(root).map_err(|e| e.located_at(PathRef::Root))
 }
 
 struct ValueDeserializer<'de, 'p> {

@@ -38,6 +38,14 @@ impl ValueError {
         Self::new(path.to_path(), message)
     }
 
+    /// A tuple value with the wrong number of elements.
+    pub(crate) fn tuple_length(path: PathRef<'_>, required: usize, found: usize) -> Self {
+        Self::at(
+            path,
+            format!("a tuple of {required} elements is required, found {found}"),
+        )
+    }
+
     /// Attaches `path` unless a more precise one is already there.
     pub(crate) fn located_at(mut self, path: PathRef<'_>) -> Self {
         if !self.located {

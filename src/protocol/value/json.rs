@@ -136,14 +136,7 @@ fn decode_tuple(
         return Err(required(json, path, "a tuple"));
     };
     if items.len() != elements.len() {
-        return Err(ValueError::at(
-            path,
-            format!(
-                "a tuple of {} elements is required, found {}",
-                elements.len(),
-                items.len()
-            ),
-        ));
+        return Err(ValueError::tuple_length(path, elements.len(), items.len()));
     }
     Ok(Value::Tuple(
         items

@@ -318,44 +318,30 @@ impl Elements<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for Elements<'_, '_> {
-    type Ok = Value;
-    type Error = ValueError;
+/// Sequences, tuples and tuple structs all write their elements the same way; serde
+/// asks for one trait each.
+macro_rules! elements {
+    ($($serializer:ident :: $add:ident),*) => {$(
+        impl ser::$serializer for Elements<'_, '_> {
+            type Ok = Value;
+            type Error = ValueError;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
-        self.push(value)
-    }
+            fn $add<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
+                self.push(value)
+            }
 
-    fn end(self) -> Result<Value, ValueError> {
-        self.finish()
-    }
+            fn end(self) -> Result<Value, ValueError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Elements<'_, '_> {
-    type Ok = Value;
-    type Error = ValueError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Value, ValueError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Elements<'_, '_> {
-    type Ok = Value;
-    type Error = ValueError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Value, ValueError> {
-        self.finish()
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 enum EntriesKind<'t> {
     Map(&'t Type),

@@ -110,14 +110,7 @@ pub(crate) fn shape<'a>(
         ) => Shape::Sequence { items, element },
         (Value::List(items) | Value::Set(items) | Value::Tuple(items), Type::Tuple(elements)) => {
             if items.len() != elements.len() {
-                return Err(ValueError::at(
-                    path,
-                    format!(
-                        "a tuple of {} elements is required, found {}",
-                        elements.len(),
-                        items.len()
-                    ),
-                ));
+                return Err(ValueError::tuple_length(path, elements.len(), items.len()));
             }
             Shape::Tuple { items, elements }
         }

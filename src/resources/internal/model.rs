@@ -189,6 +189,16 @@ impl InternalModel {
             .unwrap_or(Attr::Null);
     }
 
+    /// The namespace as this object knows it; what is not known yet is empty.
+    pub fn namespace_ref(&self) -> NamespaceRef {
+        let text = |attr: &Attr<String>| attr.known().cloned().unwrap_or_default();
+        NamespaceRef {
+            id: text(&self.id),
+            arn: text(&self.namespace_arn),
+            name: text(&self.namespace),
+        }
+    }
+
     /// Whether this object made its namespace (and so deletes it). Every object this
     /// provider writes says so; one that does not (a hand-edited state) is taken as not
     /// owning it, so that a destroy never deletes what may not be ours.

@@ -53,7 +53,7 @@ pub(super) fn maker(namespace: &ObservedNamespace, cluster: &str) -> Maker {
 
 /// Whether a private namespace serves `vpc_id`: its hosted zone is associated with
 /// the VPC (a zone can be associated with several; GetHostedZone lists them).
-pub(super) async fn in_vpc(
+async fn in_vpc(
     gateway: &Gateway,
     namespace: &ObservedNamespace,
     vpc_id: &str,
@@ -69,6 +69,33 @@ pub(super) async fn in_vpc(
     })
 }
 
+/// "The private DNS namespaces named `name` in `vpc_id`", each with who made it: the
+/// one place that asks AWS. `consider` picks the candidates worth the VPC check (a
+/// Route 53 call each); `except` is an id to pass over without reading it.
+pub(super) async fn private_namespaces_in_vpc(
+    gateway: &Gateway,
+    name: &str,
+    vpc_id: &str,
+    cluster: &str,
+    except: Option<&str>,
+    consider: impl Fn(Maker) -> bool,
+) -> Result<Vec<(ObservedNamespace, Maker)>, GatewayError> {
+    let mut found = Vec::new();
+    for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
+        if kind != "DNS_PRIVATE" || except == Some(id.as_str()) {
+            continue;
+        }
+        let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
+            continue;
+        };
+        let maker = maker(&candidate, cluster);
+        if consider(maker) && in_vpc(gateway, &candidate, vpc_id).await? {
+            found.push((candidate, maker));
+        }
+    }
+    Ok(found)
+}
+
 /// Looks for a private namespace named `name` in `vpc_id` that this provider made.
 pub(super) async fn find_own_namespace(
     gateway: &Gateway,
@@ -76,23 +103,17 @@ pub(super) async fn find_own_namespace(
     vpc_id: &str,
     cluster: &str,
 ) -> Result<Option<OwnNamespace>, GatewayError> {
-    for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
-        if kind != "DNS_PRIVATE" {
-            continue;
-        }
-        let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
-            continue;
-        };
-        let maker = maker(&candidate, cluster);
-        if maker == Maker::Someone || !in_vpc(gateway, &candidate, vpc_id).await? {
-            continue;
-        }
-        return Ok(Some(match maker {
-            Maker::ThisCluster => OwnNamespace::ThisCluster(candidate),
-            _ => OwnNamespace::AnotherMesh(candidate),
-        }));
-    }
-    Ok(None)
+    let found = private_namespaces_in_vpc(gateway, name, vpc_id, cluster, None, |maker| {
+        maker != Maker::Someone
+    })
+    .await?;
+    Ok(found
+        .into_iter()
+        .next()
+        .map(|(namespace, maker)| match maker {
+            Maker::ThisCluster => OwnNamespace::ThisCluster(namespace),
+            _ => OwnNamespace::AnotherMesh(namespace),
+        }))
 }
 
 /// Why a create has no namespace to wire.

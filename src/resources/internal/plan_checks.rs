@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::grouping::{name_list, one_each_or_grouped};
 use super::model::{InternalModel, PriorNamespace};
-use super::namespace::{Maker, in_vpc, maker};
+use super::namespace::{Maker, maker, private_namespaces_in_vpc};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
@@ -388,31 +388,25 @@ async fn check_namespace(
     if !owned {
         return Ok(());
     }
-    for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
-        if kind != "DNS_PRIVATE" || replaced.is_some_and(|r| r.owned && r.id == id) {
-            continue;
-        }
-        let Some(existing) = gateway.cloudmap.get_namespace(&id).await? else {
-            continue;
+    let replaced = replaced.filter(|r| r.owned).map(|r| r.id.as_str());
+    // One of ours for this cluster was left by an interrupted create: apply adopts it.
+    let taken = private_namespaces_in_vpc(gateway, name, vpc_id, cluster, replaced, |maker| {
+        maker != Maker::ThisCluster
+    })
+    .await?;
+    for (existing, maker) in taken {
+        let by_another_mesh = maker == Maker::AnotherMesh;
+        let detail = taken_namespace_detail(name, vpc_id, &existing.id, cluster, by_another_mesh);
+        // Made by a servicemesh_internal for another cluster: possibly this resource's
+        // own object, deposed by create_before_destroy. Apply then stops before changing
+        // anything and Terraform keeps the old object; an error here would leave it
+        // deposed with no way forward.
+        let diagnostic = if by_another_mesh {
+            Diagnostic::warning("Namespace already exists", detail)
+        } else {
+            Diagnostic::error("Namespace already exists", detail)
         };
-        let maker = maker(&existing, cluster);
-        if maker == Maker::ThisCluster {
-            continue; // left by an interrupted create of ours: apply adopts it
-        }
-        if in_vpc(gateway, &existing, vpc_id).await? {
-            let by_another_mesh = maker == Maker::AnotherMesh;
-            let detail = taken_namespace_detail(name, vpc_id, &id, cluster, by_another_mesh);
-            // Made by a servicemesh_internal for another cluster: possibly this resource's
-            // own object, deposed by create_before_destroy. Apply then stops before changing
-            // anything and Terraform keeps the old object; an error here would leave it
-            // deposed with no way forward.
-            let diagnostic = if by_another_mesh {
-                Diagnostic::warning("Namespace already exists", detail)
-            } else {
-                Diagnostic::error("Namespace already exists", detail)
-            };
-            diagnostics.push(diagnostic.at(AttributePath::root().attribute("namespace")));
-        }
+        diagnostics.push(diagnostic.at(AttributePath::root().attribute("namespace")));
     }
     Ok(())
 }
@@ -508,11 +502,7 @@ fn foreign_settings(
     if in_own {
         return None; // set by the object this plan replaces: ours
     }
-    let namespace = NamespaceRef {
-        id: planned.id.known().cloned().unwrap_or_default(),
-        arn: planned.namespace_arn.known().cloned().unwrap_or_default(),
-        name: planned.namespace.known().cloned().unwrap_or_default(),
-    };
+    let namespace = planned.namespace_ref();
     let desired = match planned.services.known().and_then(|s| s.get(name)) {
         Some(server) => server.server_spec().map(Wiring::Server),
         None => Some(Wiring::Client),
