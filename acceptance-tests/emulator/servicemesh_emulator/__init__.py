@@ -15,5 +15,6 @@ Modules:
   cloudmap_operations  asynchronous Cloud Map operations
   cloudmap_listing     filters and paging for Cloud Map list calls
   cloudmap_errors      Cloud Map errors with the members the model declares
-  route53        the private hosted zone behind a DNS namespace
+  cloudmap_sharing     namespaces shared from another account (control API hook)
+  route53        the private hosted zone behind a DNS namespace, and its VPC associations
 """

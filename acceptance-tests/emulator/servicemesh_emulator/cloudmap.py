@@ -9,7 +9,9 @@ Departures from moto fixed here (README.md lists them for users):
   and UpdatePrivateDnsNamespace keeps it;
 - ResourceInUse for a namespace with services or a service with instances; NotFound errors for
   unknown ids and ARNs, with the model's HTTP status;
-- List* calls filter and page; summaries carry the members the model declares.
+- List* calls filter and page; summaries carry the members the model declares;
+- namespaces shared from another account (cloudmap_sharing plants them) are listed with their
+  owner as ResourceOwner, read by ARN only, and cannot be changed or deleted by this account.
 Ids may also be given as ARNs, as the API allows.
 """
 
@@ -26,6 +28,7 @@ from moto.servicediscovery.responses import ServiceDiscoveryResponse
 
 from . import route53
 from .cloudmap_errors import (
+    AccessDeniedException,
     DuplicateRequest,
     InvalidInput,
     NamespaceAlreadyExists,
@@ -57,6 +60,20 @@ def _resource_id(id_or_arn: str | None, kind: str) -> str:
     if id_or_arn and id_or_arn.startswith("arn:") and f":{kind}/" in id_or_arn:
         return id_or_arn.rsplit("/", 1)[-1]
     return id_or_arn or ""
+
+
+def owner_of(namespace: Namespace) -> str:
+    """The account that owns the namespace: the caller's own, or the one that shared it."""
+    return namespace.arn.split(":")[4]
+
+
+def is_shared(backend: ServiceDiscoveryBackend, namespace: Namespace) -> bool:
+    """True for a namespace another account shared with this one (through AWS RAM)."""
+    return owner_of(namespace) != backend.account_id
+
+
+def own_namespaces(backend: ServiceDiscoveryBackend) -> list[Namespace]:
+    return [ns for ns in backend.namespaces.values() if not is_shared(backend, ns)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,14 +122,14 @@ def _check_create(
         for op in creates:
             if op.creator_request_id == creator_request_id:
                 raise DuplicateRequest(op.request_type, op.id)
-        for namespace in backend.namespaces.values():
+        for namespace in own_namespaces(backend):
             if namespace.creator_request_id == creator_request_id:
                 raise NamespaceAlreadyExists(namespace.id, namespace.creator_request_id)
     # Private DNS names are per VPC; HTTP and public names are per account and region.
     for op in creates:
         if op.namespace_name == name and (op.vpc == vpc or ns_type != "DNS_PRIVATE"):
             raise DuplicateRequest(op.request_type, op.id)
-    for namespace in backend.namespaces.values():
+    for namespace in own_namespaces(backend):
         same_scope = namespace.vpc == vpc if ns_type == "DNS_PRIVATE" else namespace.type == ns_type
         if namespace.name == name and same_scope:
             raise NamespaceAlreadyExists(namespace.id, namespace.creator_request_id)
@@ -121,7 +138,7 @@ def _check_create(
 def _http_name(backend: ServiceDiscoveryBackend, name: str) -> str:
     """Every namespace has an HttpName for API discovery; AWS suffixes it when the name is taken
     (two private namespaces of one name in different VPCs)."""
-    taken = {ns.http_properties.get("HttpName") for ns in backend.namespaces.values()}
+    taken = {ns.http_properties.get("HttpName") for ns in own_namespaces(backend)}
     if name not in taken:
         return name
     suffix = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(16))
@@ -214,9 +231,22 @@ def create_public_dns_namespace(
 
 
 def get_namespace(self: ServiceDiscoveryBackend, namespace_id: str) -> Namespace:
+    """By id or ARN. A namespace shared with this account is found by its ARN only: the API
+    reference says to give the ARN for shared namespaces."""
     namespace = self.namespaces.get(_resource_id(namespace_id, "namespace"))
     if namespace is None:
         raise NamespaceNotFound(namespace_id)
+    by_arn = (namespace_id or "").startswith("arn:")
+    if (by_arn and namespace.arn != namespace_id) or (not by_arn and is_shared(self, namespace)):
+        raise NamespaceNotFound(namespace_id)
+    return namespace
+
+
+def _own_namespace(backend: ServiceDiscoveryBackend, namespace_id: str, action: str) -> Namespace:
+    """A namespace this account may change: a shared one belongs to its owner."""
+    namespace = get_namespace(backend, namespace_id)
+    if is_shared(backend, namespace):
+        raise AccessDeniedException(backend.account_id, action, namespace.arn)
     return namespace
 
 
@@ -231,7 +261,7 @@ def _refuse_concurrent_change(backend: ServiceDiscoveryBackend, namespace: Names
 
 
 def delete_namespace(self: ServiceDiscoveryBackend, namespace_id: str) -> str:
-    namespace = get_namespace(self, namespace_id)
+    namespace = _own_namespace(self, namespace_id, "DeleteNamespace")
     _refuse_concurrent_change(self, namespace)
 
     def ensure_empty() -> None:
@@ -266,7 +296,7 @@ def _update_namespace(
     soa: dict[str, Any] | None,
     request_type: str,
 ) -> str:
-    namespace = get_namespace(backend, namespace_id)
+    namespace = _own_namespace(backend, namespace_id, request_type)
     _refuse_concurrent_change(backend, namespace)
 
     def apply() -> None:
@@ -325,11 +355,22 @@ def create_service(
             raise ServiceAlreadyExists(existing.id, existing.arn, existing.creator_request_id)
     if kwargs.get("service_type") is None:
         kwargs["service_type"] = "DNS_HTTP" if dns_config else "HTTP"
-    return original(ServiceDiscoveryBackend, "create_service")(self, name, namespace.id, creator_request_id, **kwargs)
+    service = original(ServiceDiscoveryBackend, "create_service")(
+        self, name, namespace.id, creator_request_id, **kwargs
+    )
+    service.resource_owner = owner_of(namespace)  # the namespace's owner (Service.ResourceOwner)
+    service.created_by_account = self.account_id
+    return service
+
+
+def created_by(service: Service) -> str:
+    return getattr(service, "created_by_account", service.account_id)
 
 
 def delete_service(self: ServiceDiscoveryBackend, service_id: str) -> None:
     service = self.get_service(service_id)
+    if created_by(service) != self.account_id:
+        raise AccessDeniedException(self.account_id, "DeleteService", service.arn)
     if service.instances:
         raise ResourceInUse("Service contains registered instances; delete the instances before deleting the service")
     self.services.pop(service.id)
@@ -373,7 +414,7 @@ def namespace_json(backend: ServiceDiscoveryBackend, namespace: Namespace, summa
     out: dict[str, Any] = {
         "Id": namespace.id,
         "Arn": namespace.arn,
-        "ResourceOwner": backend.account_id,
+        "ResourceOwner": owner_of(namespace),
         "Name": namespace.name,
         "Type": namespace.type,
         "ServiceCount": len(_services_in(backend, namespace.id)),
@@ -389,7 +430,11 @@ def namespace_json(backend: ServiceDiscoveryBackend, namespace: Namespace, summa
 
 def service_to_json(self: Service) -> dict[str, Any]:
     out = original(Service, "to_json")(self)
-    out.update(InstanceCount=len(self.instances), ResourceOwner=self.account_id, CreatedByAccount=self.account_id)
+    out.update(
+        InstanceCount=len(self.instances),
+        ResourceOwner=getattr(self, "resource_owner", self.account_id),
+        CreatedByAccount=created_by(self),
+    )
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -403,16 +448,30 @@ def service_summary(service: Service) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Responses
 
-_NAMESPACE_FILTERS: FilterSpec = {
-    "TYPE": ({"EQ", "IN"}, lambda ns: ns.type),
-    "NAME": ({"EQ", "BEGINS_WITH"}, lambda ns: ns.name),
-    "HTTP_NAME": ({"EQ", "BEGINS_WITH"}, lambda ns: ns.http_properties.get("HttpName", "")),
-    "RESOURCE_OWNER": ({"EQ"}, lambda ns: ns.arn.split(":")[4]),
-}
-_SERVICE_FILTERS: FilterSpec = {
-    "NAMESPACE_ID": ({"EQ"}, lambda s: s.namespace_id),
-    "RESOURCE_OWNER": ({"EQ"}, lambda s: s.account_id),
-}
+# RESOURCE_OWNER takes SELF (the caller's own) or OTHER_ACCOUNTS (shared with it), per the model.
+_RESOURCE_OWNER_VALUES = {"RESOURCE_OWNER": {"SELF", "OTHER_ACCOUNTS"}}
+
+
+def _ownership(backend: ServiceDiscoveryBackend, owner: str) -> str:
+    return "SELF" if owner == backend.account_id else "OTHER_ACCOUNTS"
+
+
+def _namespace_filters(backend: ServiceDiscoveryBackend) -> FilterSpec:
+    return {
+        "TYPE": ({"EQ", "IN"}, lambda ns: ns.type),
+        "NAME": ({"EQ", "BEGINS_WITH"}, lambda ns: ns.name),
+        "HTTP_NAME": ({"EQ", "BEGINS_WITH"}, lambda ns: ns.http_properties.get("HttpName", "")),
+        "RESOURCE_OWNER": ({"EQ"}, lambda ns: _ownership(backend, owner_of(ns))),
+    }
+
+
+def _service_filters(backend: ServiceDiscoveryBackend) -> FilterSpec:
+    return {
+        "NAMESPACE_ID": ({"EQ"}, lambda s: s.namespace_id),
+        "RESOURCE_OWNER": ({"EQ"}, lambda s: _ownership(backend, getattr(s, "resource_owner", s.account_id))),
+    }
+
+
 _OPERATION_FILTERS: FilterSpec = {
     "NAMESPACE_ID": ({"EQ"}, lambda op: op.targets.get("NAMESPACE", "")),
     "SERVICE_ID": ({"EQ"}, lambda op: op.targets.get("SERVICE", "")),
@@ -427,9 +486,8 @@ def _params(response: ServiceDiscoveryResponse) -> dict[str, Any]:
 
 
 def _listed(items: list[Any], params: dict[str, Any], spec: FilterSpec) -> tuple[list[Any], str | None]:
-    return PAGING.page(
-        apply_filters(items, params.get("Filters"), spec), params.get("MaxResults"), params.get("NextToken")
-    )
+    filtered = apply_filters(items, params.get("Filters"), spec, _RESOURCE_OWNER_VALUES)
+    return PAGING.page(filtered, params.get("MaxResults"), params.get("NextToken"))
 
 
 def _with_token(body: dict[str, Any], token: str | None) -> str:
@@ -441,7 +499,7 @@ def _with_token(body: dict[str, Any], token: str | None) -> str:
 def list_namespaces_response(self: ServiceDiscoveryResponse) -> str:
     backend = self.servicediscovery_backend
     namespaces = sorted(backend.namespaces.values(), key=lambda ns: (ns.created, ns.id))
-    page, token = _listed(namespaces, _params(self), _NAMESPACE_FILTERS)
+    page, token = _listed(namespaces, _params(self), _namespace_filters(backend))
     return _with_token({"Namespaces": [namespace_json(backend, ns, summary=True) for ns in page]}, token)
 
 
@@ -454,12 +512,20 @@ def get_namespace_response(self: ServiceDiscoveryResponse) -> str:
 def list_services_response(self: ServiceDiscoveryResponse) -> str:
     backend = self.servicediscovery_backend
     params = _params(self)
-    for flt in params.get("Filters") or []:  # the filter takes an id or an ARN
+    for flt in params.get("Filters") or []:  # the filter takes an id, or an ARN (shared: ARN only)
         if flt.get("Name") == "NAMESPACE_ID":
-            flt["Values"] = [_resource_id(v, "namespace") for v in flt.get("Values") or []]
+            flt["Values"] = [_namespace_filter_value(backend, v) for v in flt.get("Values") or []]
     services = sorted(backend.services.values(), key=lambda s: (s.created, s.id))
-    page, token = _listed(services, params, _SERVICE_FILTERS)
+    page, token = _listed(services, params, _service_filters(backend))
     return _with_token({"Services": [service_summary(s) for s in page]}, token)
+
+
+def _namespace_filter_value(backend: ServiceDiscoveryBackend, value: str) -> str:
+    """The namespace id a NAMESPACE_ID filter value names, or a value no service has."""
+    try:
+        return get_namespace(backend, value).id
+    except NamespaceNotFound:
+        return f"unknown:{value}"
 
 
 def list_operations_response(self: ServiceDiscoveryResponse) -> str:

@@ -57,6 +57,19 @@ class ResourceInUse(CloudMapError):
     status = 409
 
 
+class AccessDeniedException(CloudMapError):
+    """Not in the Cloud Map model: AWS's common error for a call IAM or a resource share does not
+    allow (here: a consumer changing what another account owns in a namespace shared with it)."""
+
+    status = 400
+
+    def __init__(self, account_id: str, action: str, arn: str) -> None:
+        super().__init__(
+            f"User: arn:aws:iam::{account_id}:root is not authorized to perform: servicediscovery:{action} "
+            f"on resource: {arn} because no resource-based policy allows the servicediscovery:{action} action"
+        )
+
+
 class DuplicateRequest(CloudMapError):
     status = 409
 

@@ -25,7 +25,14 @@ PAGING = Paging(
 )
 
 
-def apply_filters(items: Sequence[T], filters: list[dict[str, Any]] | None, spec: FilterSpec) -> list[T]:
+def apply_filters(
+    items: Sequence[T],
+    filters: list[dict[str, Any]] | None,
+    spec: FilterSpec,
+    allowed_values: dict[str, set[str]] | None = None,
+) -> list[T]:
+    """`allowed_values` names the filters whose values come from a fixed set (RESOURCE_OWNER:
+    SELF or OTHER_ACCOUNTS); any other value is InvalidInput."""
     result = list(items)
     for flt in filters or []:
         name = flt.get("Name")
@@ -42,6 +49,9 @@ def apply_filters(items: Sequence[T], filters: list[dict[str, Any]] | None, spec
             raise InvalidInput(f"Condition BETWEEN of filter {name} needs exactly two values")
         if not values:
             raise InvalidInput(f"Filter {name} needs at least one value")
+        allowed_here = (allowed_values or {}).get(name)
+        if allowed_here is not None and not set(values) <= allowed_here:
+            raise InvalidInput(f"Values of filter {name} must be one of {sorted(allowed_here)}")
         result = [item for item in result if _matches(value_of(item), condition, values)]
     return result
 

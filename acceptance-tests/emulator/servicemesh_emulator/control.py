@@ -12,7 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2 import ec2_backends
 from moto.moto_api._internal.models import moto_api_backend
 
-from . import cloudmap_operations, settings
+from . import cloudmap_operations, cloudmap_sharing, settings
 
 if TYPE_CHECKING:
     from .middleware import EmulatorApp
@@ -46,7 +46,9 @@ class ControlApi:
             ("POST", "cloudmap/fail-next-namespace-operation"): self.fail_next_namespace_operation,
             ("DELETE", "cloudmap/fail-next-namespace-operation"): self.cancel_namespace_failure,
             ("POST", "cloudmap/finish-operations"): self.finish_operations,
+            ("POST", "cloudmap/shared-namespaces"): self.share_namespace,
             ("GET", "network"): self.network,
+            ("POST", "network/vpcs"): self.create_vpc,
         }
 
     def handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -128,6 +130,31 @@ class ControlApi:
     def finish_operations(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
         with self.app.moto_lock:
             return {"finished": cloudmap_operations.finish_all()}
+
+    def share_namespace(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        """A namespace of another account, shared with ours through AWS RAM (cloudmap_sharing)."""
+        if not isinstance(body, dict):
+            raise ValueError('a shared namespace is {"name": "...", "ownerAccount": "210987654321", ...}')
+        region = body.get("region") or "us-east-1"
+        with self.app.moto_lock:
+            default_vpc = ec2_backends[DEFAULT_ACCOUNT_ID][region].get_default_vpc()
+            return cloudmap_sharing.plant_shared_namespace(
+                DEFAULT_ACCOUNT_ID, region, body, default_vpc.id if default_vpc else ""
+            )
+
+    def create_vpc(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        """Another VPC in the account (moto's EC2), e.g. to associate with a namespace's zone."""
+        body = body if isinstance(body, dict) else {}
+        region = body.get("region") or "us-east-1"
+        cidr = body.get("cidr") or "10.1.0.0/16"
+        if not isinstance(cidr, str):
+            raise ValueError('"cidr" is a CIDR block string such as "10.1.0.0/16"')
+        with self.app.moto_lock:
+            try:
+                vpc = ec2_backends[DEFAULT_ACCOUNT_ID][region].create_vpc(cidr)
+            except Exception as error:  # moto's EC2 errors (bad CIDR) are the caller's input
+                raise ValueError(f"cannot create a VPC with {cidr}: {error}") from error
+            return {"vpcId": vpc.id, "cidr": cidr, "region": region}
 
     def network(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
         """moto's default VPC, its subnets and default security group, to pass to AWS calls."""

@@ -6,7 +6,9 @@ definition, names follow the documented patterns, each services[] entry has exac
 alias, ingressPortOverride is above 1024, and discovery names and client endpoints are unique in
 the namespace across all ECS services using it. For each services[] entry ECS then uses (or
 creates) a Cloud Map service named after its discoveryName (default: portName) in the namespace;
-its ARN is the deployment's serviceConnectResources[].discoveryArn.
+its ARN is the deployment's serviceConnectResources[].discoveryArn. The services ECS creates carry
+the tag AmazonECSManaged=true. A namespace shared from another account is found by its ARN only
+(ECS's guide for shared namespaces says to use the ARN).
 """
 
 import copy
@@ -18,6 +20,12 @@ from typing import Any
 from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Service, TaskDefinition
 from moto.servicediscovery.models import Namespace, ServiceDiscoveryBackend, servicediscovery_backends
+
+from .cloudmap import own_namespaces
+
+# The tag ECS puts on the Cloud Map services it creates for Service Connect (seen by users,
+# aws/containers-roadmap#2560; AWS's documentation does not name it).
+ECS_MANAGED_TAG = {"Key": "AmazonECSManaged", "Value": "true"}
 
 _DISCOVERY_NAME = re.compile(r"^(?!-)[a-z0-9_-]{1,64}$")
 _DNS_NAME = re.compile(r"^(?!-)[a-z0-9_.-]{1,127}$")
@@ -99,9 +107,10 @@ def _find_namespace(cloudmap: ServiceDiscoveryBackend, given: str) -> Namespace:
             if namespace.arn == given:
                 return namespace
         raise NamespaceNotFoundException(given)
-    named = [ns for ns in cloudmap.namespaces.values() if ns.name == given]
+    own = own_namespaces(cloudmap)
+    named = [ns for ns in own if ns.name == given]
     if not named:
-        named = [ns for ns in cloudmap.namespaces.values() if ns.http_properties.get("HttpName") == given]
+        named = [ns for ns in own if ns.http_properties.get("HttpName") == given]
     if not named:
         raise NamespaceNotFoundException(given)
     if len(named) > 1:
@@ -196,13 +205,13 @@ def _cloud_map_service(cloudmap: ServiceDiscoveryBackend, namespace: Namespace, 
             return existing.arn
     made = cloudmap.create_service(
         name=name,
-        namespace_id=namespace.id,
+        namespace_id=namespace.arn,  # by ARN: the namespace may be shared with this account
         creator_request_id=str(uuid.uuid4()),
         description=None,
         dns_config=None,
         health_check_config=None,
         health_check_custom_config=None,
-        tags=None,
+        tags=[dict(ECS_MANAGED_TAG)],
         service_type="HTTP",
     )
     return made.arn
