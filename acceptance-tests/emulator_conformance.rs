@@ -163,6 +163,14 @@ fn sc_service(port_name: &str, discovery_name: Option<&str>, port: i32) -> Servi
         .expect("portName is set")
 }
 
+/// Service Connect with the one port "http", discovered as `discovery_name`, clients on `port`.
+fn http_only(namespace: &str, discovery_name: &str, port: i32) -> ServiceConnectConfiguration {
+    sc_config(
+        namespace,
+        vec![sc_service("http", Some(discovery_name), port)],
+    )
+}
+
 fn sc_config(namespace: &str, services: Vec<ServiceConnectService>) -> ServiceConnectConfiguration {
     ServiceConnectConfiguration::builder()
         .enabled(true)
@@ -366,20 +374,14 @@ async fn namespace_is_echoed_as_given_name_or_arn() -> TestResult {
         &m.ecs,
         CLUSTER,
         "by-name",
-        Some(sc_config(
-            NAMESPACE,
-            vec![sc_service("http", Some("a"), 80)],
-        )),
+        Some(http_only(NAMESPACE, "a", 80)),
     )
     .await?;
     create_service(
         &m.ecs,
         CLUSTER,
         "by-arn",
-        Some(sc_config(
-            &m.namespace_arn,
-            vec![sc_service("http", Some("b"), 80)],
-        )),
+        Some(http_only(&m.namespace_arn, "b", 80)),
     )
     .await?;
     let echoed = |service: &Service| {
@@ -477,7 +479,7 @@ async fn discovery_and_dns_names_follow_documented_rules() -> TestResult {
     let m = mesh().await?;
     let too_long = "a".repeat(65);
     for bad in ["Api", "-api", "api.v1", too_long.as_str()] {
-        let config = sc_config(NAMESPACE, vec![sc_service("http", Some(bad), 80)]);
+        let config = http_only(NAMESPACE, bad, 80);
         let (code, _) = failure(create_service(&m.ecs, CLUSTER, "bad", Some(config)).await);
         assert_eq!(code, "InvalidParameterException", "discoveryName {bad:?}");
     }
@@ -486,10 +488,7 @@ async fn discovery_and_dns_names_follow_documented_rules() -> TestResult {
         &m.ecs,
         CLUSTER,
         "ok",
-        Some(sc_config(
-            NAMESPACE,
-            vec![sc_service("http", Some(&longest), 80)],
-        )),
+        Some(http_only(NAMESPACE, &longest, 80)),
     )
     .await?;
 
@@ -581,7 +580,7 @@ async fn ingress_port_override_must_be_above_1024() -> TestResult {
 async fn discovery_names_are_unique_in_namespace_across_services() -> TestResult {
     let m = mesh().await?;
     m.ecs.create_cluster().cluster_name("other").send().await?;
-    let api = |port| sc_config(NAMESPACE, vec![sc_service("http", Some("api"), port)]);
+    let api = |port| http_only(NAMESPACE, "api", port);
     let first = create_service(&m.ecs, CLUSTER, "first", Some(api(80))).await?;
 
     // Another service, even in another cluster, cannot take the name in the same namespace.
@@ -638,10 +637,7 @@ async fn existing_cloud_map_service_is_reused() -> TestResult {
         &m.ecs,
         CLUSTER,
         "backend",
-        Some(sc_config(
-            NAMESPACE,
-            vec![sc_service("http", Some("api"), 80)],
-        )),
+        Some(http_only(NAMESPACE, "api", 80)),
     )
     .await?;
     assert_eq!(
@@ -665,7 +661,7 @@ async fn existing_cloud_map_service_is_reused() -> TestResult {
 async fn service_in_one_namespace_at_a_time_releases_names_when_it_moves() -> TestResult {
     let m = mesh().await?;
     create_namespace(&m.em, &m.cloudmap, "other.local").await?;
-    let in_ns = |ns: &str, port| sc_config(ns, vec![sc_service("http", Some("api"), port)]);
+    let in_ns = |ns: &str, port| http_only(ns, "api", port);
     create_service(&m.ecs, CLUSTER, "mover", Some(in_ns(NAMESPACE, 80))).await?;
     m.ecs
         .update_service()
@@ -812,7 +808,7 @@ async fn drain_is_instant_by_default() -> TestResult {
 #[tokio::test]
 async fn update_without_config_keeps_it() -> TestResult {
     let m = mesh().await?;
-    let config = sc_config(NAMESPACE, vec![sc_service("http", Some("api"), 80)]);
+    let config = http_only(NAMESPACE, "api", 80);
     create_service(&m.ecs, CLUSTER, "backend", Some(config.clone())).await?;
     let before = primary(&describe(&m.ecs, CLUSTER, "backend").await?)
         .id()
@@ -2184,5 +2180,503 @@ async fn list_operations_filters_pages_and_keeps_deleted_namespaces() -> TestRes
         3,
         "create, update and delete, though the namespace is gone"
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who owns what in a namespace: ECS-managed services, other callers' services, other clusters,
+// more VPCs, namespaces shared from another account
+
+/// The tags of a Cloud Map resource, as (key, value) pairs.
+async fn cloud_map_tags(
+    cloudmap: &aws_sdk_servicediscovery::Client,
+    arn: &str,
+) -> Result<Vec<(String, String)>, Box<dyn Error>> {
+    let listed = cloudmap
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await?;
+    Ok(listed
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect())
+}
+
+fn ecs_managed() -> Vec<(String, String)> {
+    vec![("AmazonECSManaged".to_owned(), "true".to_owned())]
+}
+
+/// The Cloud Map services of a namespace (given by id, or by ARN for a shared one).
+async fn services_in(
+    cloudmap: &aws_sdk_servicediscovery::Client,
+    namespace: &str,
+) -> Result<Vec<aws_sdk_servicediscovery::types::ServiceSummary>, Box<dyn Error>> {
+    let filter = ServiceFilter::builder()
+        .name(ServiceFilterName::NamespaceId)
+        .values(namespace)
+        .build()?;
+    let listed = cloudmap.list_services().filters(filter).send().await?;
+    Ok(listed.services().to_vec())
+}
+
+/// ECS tags the Cloud Map services it creates for Service Connect `AmazonECSManaged=true`
+/// (seen by users, aws/containers-roadmap#2560; not in AWS's documentation), and the ECS
+/// service's deployment names each as (discoveryName, discoveryArn).
+#[tokio::test]
+async fn cloud_map_services_ecs_creates_are_tagged_ecs_managed() -> TestResult {
+    let m = mesh().await?;
+    let config = sc_config(
+        NAMESPACE,
+        vec![
+            sc_service("http", Some("api"), 80),
+            sc_service("admin", None, 81),
+        ],
+    );
+    create_service(&m.ecs, CLUSTER, "backend", Some(config)).await?;
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    let resources = primary(&described).service_connect_resources();
+    let names: Vec<_> = resources
+        .iter()
+        .filter_map(|r| r.discovery_name())
+        .collect();
+    assert_eq!(names, ["api", "admin"]);
+    let in_namespace = services_in(&m.cloudmap, &m.namespace_id).await?;
+    for resource in resources {
+        let arn = resource.discovery_arn().ok_or("no discoveryArn")?;
+        let listed = in_namespace
+            .iter()
+            .find(|s| s.arn() == Some(arn))
+            .ok_or("the discoveryArn is a Cloud Map service of the namespace")?;
+        assert_eq!(listed.name(), resource.discovery_name());
+        assert_eq!(listed.created_by_account(), Some(ACCOUNT_ID));
+        assert_eq!(cloud_map_tags(&m.cloudmap, arn).await?, ecs_managed());
+    }
+    Ok(())
+}
+
+/// Other callers' Cloud Map services (with DNS records or API-only, instances registered by
+/// hand) live in the namespace beside the ones ECS made; they carry no ECS tag, and neither
+/// they nor the namespace can be deleted while in use.
+#[tokio::test]
+async fn other_callers_cloud_map_services_coexist_with_ecs_ones() -> TestResult {
+    use aws_sdk_servicediscovery::types::{DnsConfig, DnsRecord, RecordType, ServiceType};
+    let m = mesh().await?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(http_only(NAMESPACE, "api", 80)),
+    )
+    .await?;
+    let dns = DnsConfig::builder()
+        .dns_records(DnsRecord::builder().r#type(RecordType::A).ttl(60).build()?)
+        .build()?;
+    let erp = m
+        .cloudmap
+        .create_service()
+        .name("erp")
+        .namespace_id(&m.namespace_id)
+        .dns_config(dns)
+        .send()
+        .await?;
+    let erp = erp.service().ok_or("no service")?;
+    assert_eq!(erp.r#type(), Some(&ServiceType::DnsHttp));
+    let erp_id = erp.id().ok_or("no id")?.to_owned();
+    m.cloudmap
+        .register_instance()
+        .service_id(&erp_id)
+        .instance_id("erp-1")
+        .attributes("AWS_INSTANCE_IPV4", "10.0.0.7")
+        .send()
+        .await?;
+    // The world.rs helper does the same for provider tests: API-only, no instance.
+    let batch_arn =
+        crate::support::world::hand_made_cloud_map_service(&m.em, &m.namespace_id, "batch", None)
+            .await;
+
+    let listed = services_in(&m.cloudmap, &m.namespace_id).await?;
+    let mut names: Vec<_> = listed.iter().filter_map(|s| s.name()).collect();
+    names.sort();
+    assert_eq!(names, ["api", "batch", "erp"]);
+    let by_name = |name: &str| listed.iter().find(|s| s.name() == Some(name));
+    assert_eq!(by_name("erp").and_then(|s| s.instance_count()), Some(1));
+    assert_eq!(
+        by_name("batch").and_then(|s| s.r#type()),
+        Some(&ServiceType::Http)
+    );
+    for name in ["erp", "batch"] {
+        let arn = by_name(name).and_then(|s| s.arn()).ok_or("no ARN")?;
+        assert!(cloud_map_tags(&m.cloudmap, arn).await?.is_empty(), "{name}");
+    }
+
+    let refused = m
+        .cloudmap
+        .delete_service()
+        .id(&erp_id)
+        .send()
+        .await
+        .expect_err("erp has an instance");
+    assert!(refused.into_service_error().is_resource_in_use());
+    let in_use = m
+        .cloudmap
+        .delete_namespace()
+        .id(&m.namespace_id)
+        .send()
+        .await
+        .expect_err("services inside");
+    assert!(in_use.into_service_error().is_resource_in_use());
+    // The ECS service goes, its Cloud Map service stays; the others are untouched.
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force(true)
+        .send()
+        .await?;
+    assert_eq!(services_in(&m.cloudmap, &m.namespace_id).await?.len(), 3);
+    m.cloudmap.delete_service().id(&batch_arn).send().await?;
+    assert_eq!(services_in(&m.cloudmap, &m.namespace_id).await?.len(), 2);
+    Ok(())
+}
+
+/// Services of two clusters enable Service Connect in one namespace; each gets its own
+/// ECS-managed Cloud Map service there. A discovery name must be unique in the namespace
+/// (ECS API reference, ServiceConnectServiceResource), so the other cluster cannot take one
+/// an ACTIVE service uses (the error's wording is ours).
+#[tokio::test]
+async fn services_of_two_clusters_share_one_namespace() -> TestResult {
+    let m = mesh().await?;
+    m.ecs.create_cluster().cluster_name("batch").send().await?;
+    let api = create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(http_only(NAMESPACE, "api", 80)),
+    )
+    .await?;
+    let jobs = create_service(
+        &m.ecs,
+        "batch",
+        "worker",
+        Some(http_only(&m.namespace_arn, "jobs", 80)),
+    )
+    .await?;
+    let arn_of = |service: &Service| {
+        primary(service).service_connect_resources()[0]
+            .discovery_arn()
+            .map(str::to_owned)
+    };
+    let (api_arn, jobs_arn) = (arn_of(&api).ok_or("api")?, arn_of(&jobs).ok_or("jobs")?);
+    assert_ne!(api_arn, jobs_arn);
+    let listed = services_in(&m.cloudmap, &m.namespace_id).await?;
+    let arns: Vec<_> = listed.iter().filter_map(|s| s.arn()).collect();
+    assert_eq!(arns, [api_arn.as_str(), jobs_arn.as_str()]);
+    for arn in [&api_arn, &jobs_arn] {
+        assert_eq!(cloud_map_tags(&m.cloudmap, arn).await?, ecs_managed());
+    }
+
+    let (code, message) = failure(
+        create_service(
+            &m.ecs,
+            "batch",
+            "thief",
+            Some(http_only(NAMESPACE, "api", 81)),
+        )
+        .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains("api"), "{message}");
+
+    // The namespace's ServiceCount counts both clusters' Cloud Map services.
+    let namespace = m
+        .cloudmap
+        .get_namespace()
+        .id(&m.namespace_id)
+        .send()
+        .await?;
+    assert_eq!(
+        namespace.namespace().and_then(|n| n.service_count()),
+        Some(2)
+    );
+    Ok(())
+}
+
+/// A private hosted zone can be associated with more VPCs; GetHostedZone lists them in the
+/// order they were associated. The VPC must exist (InvalidVPCId), and one already associated
+/// with a zone of that name is ConflictingDomainExists (Route 53 API reference).
+#[tokio::test]
+async fn namespace_zone_can_be_associated_with_a_second_vpc() -> TestResult {
+    use aws_sdk_route53::types::{Vpc, VpcRegion};
+    let m = mesh().await?;
+    let route53 = m.em.route53();
+    let first_vpc = m.em.network().await.vpc_id;
+    let second_vpc = m.em.create_vpc("10.1.0.0/16").await;
+    let namespace = m
+        .cloudmap
+        .get_namespace()
+        .id(&m.namespace_id)
+        .send()
+        .await?;
+    let zone_id = namespace
+        .namespace()
+        .and_then(|n| n.properties())
+        .and_then(|p| p.dns_properties())
+        .and_then(|d| d.hosted_zone_id())
+        .ok_or("no HostedZoneId")?
+        .to_owned();
+    let vpc = |id: &str| {
+        Vpc::builder()
+            .vpc_id(id)
+            .vpc_region(VpcRegion::UsEast1)
+            .build()
+    };
+    route53
+        .associate_vpc_with_hosted_zone()
+        .hosted_zone_id(&zone_id)
+        .vpc(vpc(&second_vpc))
+        .send()
+        .await?;
+    let zone = route53.get_hosted_zone().id(&zone_id).send().await?;
+    let vpcs: Vec<_> = zone.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
+    assert_eq!(vpcs, [first_vpc.as_str(), second_vpc.as_str()]);
+    let by_vpc = route53
+        .list_hosted_zones_by_vpc()
+        .vpc_id(&second_vpc)
+        .vpc_region(VpcRegion::UsEast1)
+        .send()
+        .await?;
+    let zone_ids: Vec<_> = by_vpc
+        .hosted_zone_summaries()
+        .iter()
+        .map(|z| z.hosted_zone_id())
+        .collect();
+    assert_eq!(zone_ids, [zone_id.as_str()]);
+
+    let unknown = route53
+        .associate_vpc_with_hosted_zone()
+        .hosted_zone_id(&zone_id)
+        .vpc(vpc("vpc-0doesnotexist"))
+        .send()
+        .await
+        .expect_err("no such VPC");
+    assert!(unknown.into_service_error().is_invalid_vpc_id());
+    let again = route53
+        .associate_vpc_with_hosted_zone()
+        .hosted_zone_id(&zone_id)
+        .vpc(vpc(&second_vpc))
+        .send()
+        .await
+        .expect_err("already associated");
+    assert!(again.into_service_error().is_conflicting_domain_exists());
+
+    // The Namespace API still answers as before; the zone goes with the namespace.
+    assert_eq!(
+        namespace
+            .namespace()
+            .and_then(|n| n.properties())
+            .and_then(|p| p.dns_properties())
+            .and_then(|d| d.hosted_zone_id()),
+        Some(zone_id.as_str())
+    );
+    let deleted = m
+        .cloudmap
+        .delete_namespace()
+        .id(&m.namespace_id)
+        .send()
+        .await?;
+    poll_operation(&m.cloudmap, deleted.operation_id().ok_or("no id")?).await?;
+    assert!(route53.get_hosted_zone().id(&zone_id).send().await.is_err());
+    Ok(())
+}
+
+/// (name, ResourceOwner) of the namespaces ListNamespaces returns, with a RESOURCE_OWNER filter.
+async fn namespace_owners(
+    cloudmap: &aws_sdk_servicediscovery::Client,
+    resource_owner: Option<&str>,
+) -> Result<
+    Vec<(String, String)>,
+    aws_sdk_servicediscovery::error::SdkError<
+        aws_sdk_servicediscovery::operation::list_namespaces::ListNamespacesError,
+    >,
+> {
+    let filter = resource_owner.map(|value| {
+        NamespaceFilter::builder()
+            .name(NamespaceFilterName::ResourceOwner)
+            .condition(FilterCondition::Eq)
+            .values(value)
+            .build()
+            .expect("name and values are set")
+    });
+    let listed = cloudmap
+        .list_namespaces()
+        .set_filters(filter.map(|f| vec![f]))
+        .send()
+        .await?;
+    Ok(listed
+        .namespaces()
+        .iter()
+        .map(|n| {
+            (
+                n.name().unwrap_or_default().to_owned(),
+                n.resource_owner().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect())
+}
+
+/// A namespace shared from another account through AWS RAM: ListNamespaces returns it with
+/// the owner as ResourceOwner, RESOURCE_OWNER = SELF / OTHER_ACCOUNTS tells it apart,
+/// GetNamespace reads it by ARN (the API reference: "For namespaces shared with your Amazon
+/// Web Services account, specify the namespace ARN"), and our account cannot delete it or
+/// the owner's services in it (AccessDeniedException: the error is our choice).
+#[tokio::test]
+async fn namespace_shared_from_another_account() -> TestResult {
+    use crate::support::emulator::{OTHER_ACCOUNT_ID, ShareNamespace};
+    let m = mesh().await?;
+    let shared =
+        m.em.share_namespace(ShareNamespace::private_dns("shared.corp").service("erp"))
+            .await;
+    assert_eq!(shared.owner_account, OTHER_ACCOUNT_ID);
+    assert!(
+        shared.arn.starts_with(&format!(
+            "arn:aws:servicediscovery:us-east-1:{OTHER_ACCOUNT_ID}:namespace/ns-"
+        )),
+        "{}",
+        shared.arn
+    );
+
+    let mine = (NAMESPACE.to_owned(), ACCOUNT_ID.to_owned());
+    let theirs = ("shared.corp".to_owned(), OTHER_ACCOUNT_ID.to_owned());
+    let owners = |filter| namespace_owners(&m.cloudmap, filter);
+    assert_eq!(owners(None).await?, [mine.clone(), theirs.clone()]);
+    assert_eq!(owners(Some("SELF")).await?, [mine]);
+    assert_eq!(owners(Some("OTHER_ACCOUNTS")).await?, [theirs]);
+    let (code, _) = failure(owners(Some(ACCOUNT_ID)).await);
+    assert_eq!(
+        code, "InvalidInput",
+        "the values are SELF and OTHER_ACCOUNTS"
+    );
+
+    let by_arn = m.cloudmap.get_namespace().id(&shared.arn).send().await?;
+    let namespace = by_arn.namespace().ok_or("no namespace")?;
+    assert_eq!(namespace.id(), Some(shared.id.as_str()));
+    assert_eq!(namespace.resource_owner(), Some(OTHER_ACCOUNT_ID));
+    assert_eq!(namespace.service_count(), Some(1));
+    assert_eq!(
+        namespace
+            .properties()
+            .and_then(|p| p.dns_properties())
+            .and_then(|d| d.hosted_zone_id()),
+        shared.hosted_zone_id.as_deref()
+    );
+    let by_id = m
+        .cloudmap
+        .get_namespace()
+        .id(&shared.id)
+        .send()
+        .await
+        .expect_err("a shared namespace is read by ARN");
+    assert!(by_id.into_service_error().is_namespace_not_found());
+
+    // The owner's service: listed by the namespace's ARN, owned and created by the owner.
+    let listed = services_in(&m.cloudmap, &shared.arn).await?;
+    assert_eq!(listed.len(), 1);
+    let erp = &listed[0];
+    assert_eq!(erp.name(), Some("erp"));
+    assert_eq!(erp.arn(), Some(shared.services[0].1.as_str()));
+    assert_eq!(erp.resource_owner(), Some(OTHER_ACCOUNT_ID));
+    assert_eq!(erp.created_by_account(), Some(OTHER_ACCOUNT_ID));
+    let other_accounts = ServiceFilter::builder()
+        .name(ServiceFilterName::ResourceOwner)
+        .values("OTHER_ACCOUNTS")
+        .build()?;
+    let shared_services = m
+        .cloudmap
+        .list_services()
+        .filters(other_accounts)
+        .send()
+        .await?;
+    assert_eq!(shared_services.services().len(), 1);
+
+    let delete_namespace = m.cloudmap.delete_namespace().id(&shared.arn).send().await;
+    assert_eq!(failure(delete_namespace).0, "AccessDeniedException");
+    let delete_erp = m
+        .cloudmap
+        .delete_service()
+        .id(&shared.services[0].1)
+        .send()
+        .await;
+    assert_eq!(failure(delete_erp).0, "AccessDeniedException");
+    assert!(
+        m.cloudmap
+            .get_namespace()
+            .id(&shared.arn)
+            .send()
+            .await
+            .is_ok(),
+        "still there"
+    );
+
+    // The hook checks what it is given.
+    for bad in [
+        json!({"type": "HTTP"}),
+        json!({"name": "x", "ownerAccount": ACCOUNT_ID}),
+        json!({"name": "x", "type": "LOCAL"}),
+    ] {
+        let refused =
+            m.em.control_raw("POST", "cloudmap/shared-namespaces", Some(bad))
+                .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+    }
+    Ok(())
+}
+
+/// ECS Service Connect uses a shared namespace given by ARN (ECS developer guide, "Amazon ECS
+/// Service Connect with shared AWS Cloud Map namespaces": "You must use the namespace ARN");
+/// the Cloud Map service it creates there is ours (CreatedByAccount) in the owner's namespace
+/// (ResourceOwner), tagged like any ECS-made one. By name the namespace is not found.
+#[tokio::test]
+async fn service_connect_uses_a_shared_namespace_by_arn() -> TestResult {
+    use crate::support::emulator::{OTHER_ACCOUNT_ID, ShareNamespace};
+    let m = mesh().await?;
+    let shared = m.em.share_namespace(ShareNamespace::http("corp")).await;
+    let by_name = create_service(
+        &m.ecs,
+        CLUSTER,
+        "by-name",
+        Some(http_only("corp", "api", 80)),
+    )
+    .await;
+    assert_eq!(failure(by_name).0, "NamespaceNotFoundException");
+
+    let created = create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(http_only(&shared.arn, "api", 80)),
+    )
+    .await?;
+    let arn = primary(&created).service_connect_resources()[0]
+        .discovery_arn()
+        .ok_or("no discoveryArn")?
+        .to_owned();
+    let service = m.cloudmap.get_service().id(&arn).send().await?;
+    let service = service.service().ok_or("no service")?;
+    assert_eq!(service.namespace_id(), Some(shared.id.as_str()));
+    assert_eq!(service.resource_owner(), Some(OTHER_ACCOUNT_ID));
+    assert_eq!(service.created_by_account(), Some(ACCOUNT_ID));
+    assert_eq!(cloud_map_tags(&m.cloudmap, &arn).await?, ecs_managed());
+    // What our account created there, it may delete.
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force(true)
+        .send()
+        .await?;
+    m.cloudmap.delete_service().id(&arn).send().await?;
+    assert!(services_in(&m.cloudmap, &shared.arn).await?.is_empty());
     Ok(())
 }

@@ -39,6 +39,8 @@ const STDERR_LINES: usize = 200;
 pub const REGION: &str = "us-east-1";
 /// moto's default account id: the one in every ARN the emulator makes.
 pub const ACCOUNT_ID: &str = "123456789012";
+/// The account that owns namespaces shared with ours unless told otherwise (see [`ShareNamespace`]).
+pub const OTHER_ACCOUNT_ID: &str = "210987654321";
 
 /// Emulators waiting for their next test (see `Emulator::shared`).
 static POOL: Mutex<Vec<Emulator>> = Mutex::new(Vec::new());
@@ -144,6 +146,69 @@ pub struct Network {
     pub vpc_id: String,
     pub subnet_ids: Vec<String>,
     pub security_group_id: String,
+}
+
+/// A namespace another account shares with ours through AWS RAM, for
+/// [`Emulator::share_namespace`]: it exists at once, is listed by ListNamespaces with the owner's
+/// account as ResourceOwner (and in its ARN), is read by ARN only, and cannot be changed or deleted
+/// by our account. See "Namespaces shared from another account" in acceptance-tests/emulator/README.md.
+#[derive(Debug, Clone)]
+pub struct ShareNamespace(Value);
+
+impl ShareNamespace {
+    /// An HTTP namespace (API discovery only).
+    pub fn http(name: &str) -> Self {
+        ShareNamespace(json!({"name": name, "type": "HTTP"}))
+    }
+
+    /// A private DNS namespace; its hosted zone is associated with moto's default VPC unless
+    /// [`ShareNamespace::vpc`] says otherwise.
+    pub fn private_dns(name: &str) -> Self {
+        ShareNamespace(json!({"name": name, "type": "DNS_PRIVATE"}))
+    }
+
+    /// Owned by this account instead of [`OTHER_ACCOUNT_ID`] (12 digits, not [`ACCOUNT_ID`]).
+    pub fn owner(mut self, account_id: &str) -> Self {
+        self.0["ownerAccount"] = json!(account_id);
+        self
+    }
+
+    /// The VPC of a private DNS namespace's hosted zone.
+    pub fn vpc(mut self, vpc_id: &str) -> Self {
+        self.0["vpc"] = json!(vpc_id);
+        self
+    }
+
+    pub fn description(mut self, description: &str) -> Self {
+        self.0["description"] = json!(description);
+        self
+    }
+
+    /// A Cloud Map service the owner created in the namespace (no instances). Ours cannot
+    /// delete it (AccessDeniedException).
+    pub fn service(mut self, name: &str) -> Self {
+        let map = self.0.as_object_mut().expect("a share is an object");
+        let services = map.entry("services").or_insert_with(|| json!([]));
+        services
+            .as_array_mut()
+            .expect("services is a list")
+            .push(json!(name));
+        self
+    }
+}
+
+/// A namespace planted by [`Emulator::share_namespace`].
+#[derive(Debug, Clone)]
+pub struct SharedNamespace {
+    pub id: String,
+    /// arn:aws:servicediscovery:us-east-1:<owner>:namespace/<id>: what to give AWS calls.
+    pub arn: String,
+    pub name: String,
+    pub owner_account: String,
+    /// The bare Route 53 zone id of a DNS namespace (the zone is in the owner's account).
+    pub hosted_zone_id: Option<String>,
+    /// (name, ARN) of the Cloud Map services the owner created in it.
+    pub services: Vec<(String, String)>,
 }
 
 /// An HTTP answer from the emulator, for control calls and hand-made AWS requests.
@@ -486,6 +551,39 @@ impl Emulator {
     /// Forgets all AWS state, faults, latency, counters and settings.
     pub async fn reset(&self) {
         self.control("POST", "reset", None).await;
+    }
+
+    /// Plants a namespace of another account, shared with ours (AWS RAM): see [`ShareNamespace`].
+    pub async fn share_namespace(&self, share: ShareNamespace) -> SharedNamespace {
+        let made = self
+            .control("POST", "cloudmap/shared-namespaces", Some(share.0))
+            .await;
+        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+        SharedNamespace {
+            id: text(&made["id"]),
+            arn: text(&made["arn"]),
+            name: text(&made["name"]),
+            owner_account: text(&made["ownerAccount"]),
+            hosted_zone_id: made["hostedZoneId"].as_str().map(str::to_owned),
+            services: made["services"]
+                .as_array()
+                .map(|services| {
+                    services
+                        .iter()
+                        .map(|s| (text(&s["name"]), text(&s["arn"])))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Creates another VPC in the account (moto's EC2) with this CIDR block (/16 to /28), e.g.
+    /// to associate with a namespace's hosted zone; returns its id.
+    pub async fn create_vpc(&self, cidr: &str) -> String {
+        let made = self
+            .control("POST", "network/vpcs", Some(json!({"cidr": cidr})))
+            .await;
+        made["vpcId"].as_str().expect("the new VPC's id").to_owned()
     }
 
     pub async fn network(&self) -> Network {

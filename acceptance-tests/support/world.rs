@@ -308,3 +308,35 @@ pub async fn unused_cloud_map_services(emulator: &Emulator) -> Vec<String> {
         .filter(|name| !in_use.contains(name))
         .collect()
 }
+
+/// A Cloud Map service someone else made by hand in the namespace (ECS did not: it has no
+/// `AmazonECSManaged` tag), with one instance registered at `instance_ip` when given, as a
+/// standalone server would have. Its ARN.
+pub async fn hand_made_cloud_map_service(
+    emulator: &Emulator,
+    namespace_id: &str,
+    name: &str,
+    instance_ip: Option<&str>,
+) -> String {
+    let cloudmap = emulator.cloudmap();
+    let made = cloudmap
+        .create_service()
+        .name(name)
+        .namespace_id(namespace_id)
+        .send()
+        .await
+        .expect("creating a Cloud Map service by hand");
+    let service = made.service().expect("the new Cloud Map service");
+    if let Some(ip) = instance_ip {
+        cloudmap
+            .register_instance()
+            .service_id(service.id().unwrap_or_default())
+            .instance_id(format!("{name}-1"))
+            .attributes("AWS_INSTANCE_IPV4", ip)
+            .send()
+            .await
+            .expect("registering an instance by hand");
+        emulator.finish_cloudmap_operations().await;
+    }
+    service.arn().unwrap_or_default().to_owned()
+}
