@@ -609,7 +609,10 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
             "orders-9090-tcp",
             r#"discovery_name = "orders-v2""#,
         );
-    dir.write("main.tf", &config(renamed));
+    // No retries: with the default 25, each DeleteService of the outage would be
+    // retried for minutes before the warning.
+    let renamed = Config::new().no_retries().mesh(renamed).endpoints_output();
+    dir.write("main.tf", &renamed.to_string());
     emulator
         .inject_fault(Fault::server_error("servicediscovery:DeleteService"))
         .await;

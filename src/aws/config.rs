@@ -15,6 +15,8 @@
 
 mod error;
 mod profiles;
+mod retry;
+mod stop;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,15 +29,18 @@ use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
-use aws_smithy_types::retry::RetryConfig;
+use aws_sdk_ecs::config::SharedAsyncSleep;
 use aws_types::os_shim_internal::{Env, Fs};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::error::error_chain;
 
 pub use error::{ConfigError, SettingOrigin};
+pub use retry::{DEFAULT_MAX_RETRIES, DEFAULT_RETRY_MODE};
 
-/// In-flight AWS calls per provider instance when `max_concurrency` is unset.
+/// In-flight AWS calls to each API (ECS, Cloud Map, Route 53) per provider instance
+/// when `max_concurrency` is unset.
 ///
 /// ECS throttles each account per Region with token buckets, per group of actions: the
 /// service read actions (DescribeServices, ListServices) refill at 20 requests per
@@ -43,11 +48,12 @@ pub use error::{ConfigError, SettingOrigin};
 /// modification actions (CreateService, UpdateService, DeleteService) have a smaller
 /// bucket that refills at only a few requests per second. Cloud Map and Route 53 are
 /// stricter still: Route 53's control-plane API allows 5 requests per second per
-/// account. Ten calls in flight stays well inside every burst bucket, so a large apply
-/// does not drain the account's tokens that other tools (CI, the console, deployment
-/// controllers) share with us; the SDK's standard retry mode with backoff then absorbs
-/// the occasional ThrottlingException on the slow-refilling buckets. See
-/// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html>.
+/// account. Ten calls in flight to each API stays well inside every burst bucket, so a
+/// large apply does not drain the account's tokens that other tools (CI, the console,
+/// deployment controllers) share with us; the retries (see [`DEFAULT_MAX_RETRIES`])
+/// then absorb the ThrottlingExceptions of a busy account. Each API has its own
+/// bound because each throttles on its own: a wait for Cloud Map never holds up ECS.
+/// See <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html>.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
 
 /// The AWS part of the `provider "servicemesh"` block, already decoded.
@@ -62,9 +68,10 @@ pub struct AwsSettings {
     /// Per-service endpoint overrides (LocalStack, VPC endpoints, FIPS).
     pub endpoints: Endpoints,
     /// Retries after the first attempt; unset keeps the chain's setting
-    /// (AWS_MAX_ATTEMPTS / `max_attempts`, else the SDK's standard 3 attempts).
+    /// (AWS_MAX_ATTEMPTS / `max_attempts`), else [`DEFAULT_MAX_RETRIES`].
     pub max_retries: Option<u32>,
-    /// Bound on in-flight AWS calls; unset means [`DEFAULT_MAX_CONCURRENCY`].
+    /// Bound on in-flight AWS calls to each API; unset means
+    /// [`DEFAULT_MAX_CONCURRENCY`].
     pub max_concurrency: Option<usize>,
     /// Tags every resource gets unless it sets the key itself.
     pub default_tags: BTreeMap<String, String>,
@@ -92,7 +99,7 @@ pub struct Endpoints {
 }
 
 /// What a configured provider talks to AWS with. Cheap to clone: the clients and the
-/// semaphore are shared.
+/// semaphores are shared.
 #[derive(Clone, Debug)]
 pub struct AwsClients {
     ecs: aws_sdk_ecs::Client,
@@ -101,8 +108,27 @@ pub struct AwsClients {
     region: String,
     max_concurrency: usize,
     default_tags: BTreeMap<String, String>,
-    limiter: Arc<Semaphore>,
+    limits: Limits,
     sdk: SdkConfig,
+}
+
+/// One bound on in-flight calls per API, each of `max_concurrency` permits.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub ecs: Arc<Semaphore>,
+    pub servicediscovery: Arc<Semaphore>,
+    pub route53: Arc<Semaphore>,
+}
+
+impl Limits {
+    fn new(permits: usize) -> Self {
+        let limit = || Arc::new(Semaphore::new(permits));
+        Self {
+            ecs: limit(),
+            servicediscovery: limit(),
+            route53: limit(),
+        }
+    }
 }
 
 impl AwsClients {
@@ -131,10 +157,11 @@ impl AwsClients {
         &self.default_tags
     }
 
-    /// Holds `max_concurrency` permits: take one around each AWS call so that
-    /// concurrent resource operations of this provider never exceed the bound.
-    pub fn limiter(&self) -> &Arc<Semaphore> {
-        &self.limiter
+    /// A semaphore of `max_concurrency` permits per API: take one of the API's around
+    /// each call to it so that the concurrent resource operations of this provider never
+    /// exceed the bound.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The resolved shared config (region, credentials, retries), for building a
@@ -144,11 +171,14 @@ impl AwsClients {
     }
 }
 
-/// A service client from the shared config, with its endpoint override if any. The
-/// three SDKs' config builders share no trait, hence a macro.
+/// A service client from the shared config, with its endpoint override if any, its own
+/// retry partition (see `retry`), and no attempt sent after `stop`. The three SDKs'
+/// config builders share no trait, hence a macro.
 macro_rules! client {
-    ($krate:ident, $sdk:expr, $endpoint:expr) => {{
-        let mut builder = $krate::config::Builder::from($sdk);
+    ($krate:ident, $sdk:expr, $endpoint:expr, $stop:expr) => {{
+        let mut builder = $krate::config::Builder::from($sdk)
+            .retry_partition(retry::partition(stringify!($krate)))
+            .interceptor(stop::StopGate::new($stop.clone()));
         if let Some(url) = $endpoint {
             builder = builder.endpoint_url(url.clone());
         }
@@ -156,18 +186,30 @@ macro_rules! client {
     }};
 }
 
-/// Builds the AWS clients for one configured provider, failing early and clearly
-/// on a configuration that could not work.
+/// `connect_until` for a provider that is never stopped.
+#[cfg(test)]
 pub async fn connect(settings: &AwsSettings) -> Result<AwsClients, ConfigError> {
-    connect_with(settings, &Env::real(), &Fs::real()).await
+    connect_until(settings, CancellationToken::new()).await
 }
 
-/// `connect` with the environment and file system our own checks read. aws-config
-/// itself always reads the real ones: its injection points are test-only.
+/// Builds the AWS clients for one configured provider, failing early and clearly on a
+/// configuration that could not work. The clients send no AWS call once `stop` is
+/// cancelled (Terraform's StopProvider): a call being retried then ends at once with
+/// [`stop::STOPPED`].
+pub async fn connect_until(
+    settings: &AwsSettings,
+    stop: CancellationToken,
+) -> Result<AwsClients, ConfigError> {
+    connect_with(settings, &Env::real(), &Fs::real(), stop).await
+}
+
+/// `connect_until` with the environment and file system our own checks read.
+/// aws-config itself always reads the real ones: its injection points are test-only.
 async fn connect_with(
     settings: &AwsSettings,
     env: &Env,
     fs: &Fs,
+    stop: CancellationToken,
 ) -> Result<AwsClients, ConfigError> {
     validate(settings)?;
     let overrides = resolve_endpoints(settings, env)?;
@@ -175,15 +217,29 @@ async fn connect_with(
     let files = profiles::load(env, fs).await?;
     let (profile, profile_origin) = chosen_profile(settings, env);
     profiles::check_profile(&files, &profile, profile_origin)?;
+    let retries = retry::policy(settings, env, &files, &profile)?;
 
-    let sdk = load_shared_config(settings).await;
+    let sdk = load_shared_config(settings, &retries).await;
     let region = resolved_region(settings, &sdk)?;
     let (provider, base_features) =
         credentials_provider(settings, &sdk, &overrides, &profile, profile_origin).await?;
-    let sdk = sdk.into_builder().credentials_provider(provider).build();
+    let sdk = sdk
+        .into_builder()
+        .credentials_provider(provider)
+        .sleep_impl(SharedAsyncSleep::new(stop::StoppableSleep::new(
+            stop.clone(),
+        )))
+        .build();
 
-    let clients = build_clients(settings, sdk, &overrides, region);
-    log_clients(&clients, settings, &overrides, &profile, &base_features);
+    let clients = build_clients(settings, sdk, &overrides, region, &stop);
+    log_clients(
+        &clients,
+        settings,
+        &overrides,
+        &profile,
+        &base_features,
+        &retries,
+    );
     Ok(clients)
 }
 
@@ -197,9 +253,9 @@ fn chosen_profile(settings: &AwsSettings, env: &Env) -> (String, Option<SettingO
     }
 }
 
-/// The standard chain's shared config, with the region, profile and retries the
-/// provider block sets.
-async fn load_shared_config(settings: &AwsSettings) -> SdkConfig {
+/// The standard chain's shared config, with the region and profile the provider block
+/// sets and the retries `retry::policy` resolved.
+async fn load_shared_config(settings: &AwsSettings, retry: &retry::RetryPolicy) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
@@ -207,11 +263,7 @@ async fn load_shared_config(settings: &AwsSettings) -> SdkConfig {
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(retries) = settings.max_retries {
-        loader = loader
-            .retry_config(RetryConfig::standard().with_max_attempts(retries.saturating_add(1)));
-    }
-    loader.load().await
+    loader.retry_config(retry.config.clone()).load().await
 }
 
 /// The region the chain resolved; one that did not come from the attribute (which
@@ -291,16 +343,22 @@ fn build_clients(
     sdk: SdkConfig,
     overrides: &Overrides,
     region: String,
+    stop: &CancellationToken,
 ) -> AwsClients {
     let max_concurrency = settings.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY);
     AwsClients {
-        ecs: client!(aws_sdk_ecs, &sdk, &overrides.ecs),
-        servicediscovery: client!(aws_sdk_servicediscovery, &sdk, &overrides.servicediscovery),
-        route53: client!(aws_sdk_route53, &sdk, &overrides.route53),
+        ecs: client!(aws_sdk_ecs, &sdk, &overrides.ecs, stop),
+        servicediscovery: client!(
+            aws_sdk_servicediscovery,
+            &sdk,
+            &overrides.servicediscovery,
+            stop
+        ),
+        route53: client!(aws_sdk_route53, &sdk, &overrides.route53, stop),
         region,
         max_concurrency,
         default_tags: settings.default_tags.clone(),
-        limiter: Arc::new(Semaphore::new(max_concurrency)),
+        limits: Limits::new(max_concurrency),
         sdk,
     }
 }
@@ -312,14 +370,18 @@ fn log_clients(
     overrides: &Overrides,
     profile: &str,
     base_features: &[AwsCredentialFeature],
+    retry: &retry::RetryPolicy,
 ) {
     tracing::info!(
         region = %clients.region,
         profile = %profile,
         credential_source = ?base_features,
         assume_role = settings.assume_role.as_ref().map(|r| r.role_arn.as_str()).unwrap_or(""),
-        max_attempts = clients.sdk.retry_config().map(|r| r.max_attempts()).unwrap_or(0),
-        max_concurrency = clients.max_concurrency,
+        max_attempts = retry.config.max_attempts(),
+        max_attempts_from = retry.attempts_from,
+        retry_mode = ?retry.config.mode(),
+        retry_mode_from = retry.mode_from,
+        max_concurrency_per_api = clients.max_concurrency,
         "configured AWS clients"
     );
     for (service, endpoint) in [

@@ -17,15 +17,18 @@ pub struct Gateway {
     pub default_tags: BTreeMap<String, String>,
 }
 
+/// Each API gets its own bound on calls in flight (`max_concurrency` each): they
+/// throttle separately, and a slow Cloud Map must not hold up ECS reads.
 impl From<&AwsClients> for Gateway {
     fn from(clients: &AwsClients) -> Self {
+        let limits = clients.limits();
         Self {
-            ecs: Ecs::new(clients.ecs().clone(), clients.limiter().clone()),
+            ecs: Ecs::new(clients.ecs().clone(), limits.ecs.clone()),
             cloudmap: CloudMap::new(
                 clients.servicediscovery().clone(),
-                clients.limiter().clone(),
+                limits.servicediscovery.clone(),
             ),
-            route53: Route53::new(clients.route53().clone()),
+            route53: Route53::new(clients.route53().clone(), limits.route53.clone()),
             region: clients.region().to_string(),
             default_tags: clients.default_tags().clone(),
         }

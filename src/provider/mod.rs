@@ -5,7 +5,7 @@ mod schema;
 
 use std::sync::{Arc, RwLock};
 
-use crate::aws::config::{AwsSettings, connect};
+use crate::aws::config::{AwsSettings, connect_until};
 use crate::aws::gateway::Gateway;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{CallContext, ProviderHandler, ResourceHandler};
@@ -82,7 +82,7 @@ impl ProviderHandler for ServicemeshProvider {
         }
     }
 
-    async fn configure(&self, config: &Value, _ctx: &CallContext) -> Diagnostics {
+    async fn configure(&self, config: &Value, ctx: &CallContext) -> Diagnostics {
         if !config.is_fully_known() {
             tracing::info!("provider configuration not known until apply: deferring AWS calls");
             self.state.set(Configured::Unknown);
@@ -93,7 +93,9 @@ impl ProviderHandler for ServicemeshProvider {
                 Ok(settings) => settings,
                 Err(diagnostics) => return diagnostics,
             };
-        match connect(&settings).await {
+        // The clients send nothing once Terraform stops the provider: a call being
+        // retried on a throttled account ends at once instead of after its backoff.
+        match connect_until(&settings, ctx.cancel.clone()).await {
             Ok(clients) => {
                 self.state
                     .set(Configured::Ready(Arc::new(Gateway::from(&clients))));

@@ -1,5 +1,8 @@
 //! The `provider "servicemesh"` block.
 
+use aws_smithy_types::retry::RetryMode;
+
+use crate::aws::config::{DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_MODE};
 use crate::protocol::schema::{Attribute, Block, NestedBlock, Schema};
 use crate::protocol::value::Type;
 
@@ -22,11 +25,23 @@ pub fn provider_schema() -> Schema {
     )
     .attribute(Attribute::optional("region", Type::String).description("AWS region, e.g. `eu-west-1`. Default: `AWS_REGION`, then the profile's region."))
     .attribute(Attribute::optional("profile", Type::String).description("Named profile of the shared config and credentials files. Default: `AWS_PROFILE`, then `default`."))
-    .attribute(Attribute::optional("max_retries", Type::Number).description("How many times a failed AWS call is retried (standard retry mode, with backoff). Default: `AWS_MAX_ATTEMPTS` - 1, else the SDK's 2."))
-    .attribute(Attribute::optional("max_concurrency", Type::Number).description(
-        "The most AWS calls in flight for one resource operation. Default: 10, which stays within ECS's per-account token buckets \
-         (DescribeServices refills at 20 per second) and leaves room for other tools in the same account.",
-    ))
+    .attribute(Attribute::optional("max_retries", Type::Number).description(&format!(
+        "How many times a failed AWS call is retried: throttling, AWS's 5xx errors and lost connections, with the AWS SDK's \
+         exponential backoff and full jitter (from up to 1 s, doubling, at most 20 s between attempts). \
+         Default: `AWS_MAX_ATTEMPTS` - 1 (or the profile's `max_attempts` - 1) when set, else {DEFAULT_MAX_RETRIES}, as in \
+         terraform-provider-aws: ECS and Cloud Map throttle per account with token buckets that every tool in the account shares. \
+         The SDK's `{}` retry mode is used unless `AWS_RETRY_MODE` (or the profile's `retry_mode`) says `adaptive`, which also \
+         slows the client down after throttling. When Terraform is interrupted, no further attempt is made.",
+        match DEFAULT_RETRY_MODE {
+            RetryMode::Adaptive => "adaptive",
+            _ => "standard",
+        }
+    )))
+    .attribute(Attribute::optional("max_concurrency", Type::Number).description(&format!(
+        "The most AWS calls in flight at once to each API (ECS, Cloud Map and Route 53 each have their own limit), across \
+         all resources of this provider. Default: {DEFAULT_MAX_CONCURRENCY}, which stays within ECS's per-account token \
+         buckets (DescribeServices refills at 20 per second) and leaves room for other tools in the same account.",
+    )))
     .block(NestedBlock::single("assume_role", assume_role))
     .block(NestedBlock::single("endpoints", endpoints))
     .block(NestedBlock::single("default_tags", default_tags));

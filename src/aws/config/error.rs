@@ -121,6 +121,18 @@ pub enum ConfigError {
 
     #[error("invalid `default_tags` entry {key:?}: {reason}")]
     InvalidDefaultTag { key: String, reason: String },
+
+    #[error(
+        "invalid AWS retry setting {setting} {value:?}{}: {reason}; fix or unset it",
+        origin_suffix(*origin)
+    )]
+    InvalidRetrySetting {
+        /// "max_attempts" or "retry_mode".
+        setting: &'static str,
+        origin: SettingOrigin,
+        value: String,
+        reason: String,
+    },
 }
 
 impl ConfigError {
@@ -144,6 +156,7 @@ impl ConfigError {
             } => attribute_if(*origin, attribute),
             ConfigError::InvalidMaxConcurrency { .. } => Some("max_concurrency"),
             ConfigError::InvalidDefaultTag { .. } => Some("default_tags"),
+            ConfigError::InvalidRetrySetting { .. } => None,
         }
     }
 }

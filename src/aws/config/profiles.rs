@@ -41,6 +41,16 @@ const FILES: [FileSpec; 2] = [
     },
 ];
 
+impl SharedFiles {
+    /// A setting of `profile` (e.g. `max_attempts`), if the profile sets it.
+    pub(super) fn value(&self, profile: &str, key: &str) -> Option<String> {
+        self.profiles
+            .get_profile(profile)
+            .and_then(|p| p.get(key))
+            .map(str::to_string)
+    }
+}
+
 /// Reads and parses the shared files at the same paths aws-config uses.
 pub(super) async fn load(env: &Env, fs: &Fs) -> Result<SharedFiles, ConfigError> {
     #[allow(deprecated)]

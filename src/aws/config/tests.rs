@@ -18,6 +18,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_types::retry::RetryMode;
 
 use super::*;
 use crate::aws::error::one_line;
@@ -301,6 +302,11 @@ fn empty_fs() -> Fs {
     Fs::from_map(HashMap::<String, Vec<u8>>::new())
 }
 
+/// What `connect_with` refuses before any AWS call, for a provider never stopped.
+async fn refused(settings: &AwsSettings, env: &Env, fs: &Fs) -> ConfigError {
+    expect_err(connect_with(settings, env, fs, CancellationToken::new()).await)
+}
+
 /// The error a failed `connect` returned; panics on success.
 fn expect_err(result: Result<AwsClients, ConfigError>) -> ConfigError {
     match result {
@@ -379,7 +385,7 @@ async fn invalid_region_attribute_is_reported() {
         region: Some("US East 1".to_string()),
         ..AwsSettings::default()
     };
-    let err = expect_err(connect_with(&settings, &Env::from_slice(&[]), &empty_fs()).await);
+    let err = refused(&settings, &Env::from_slice(&[]), &empty_fs()).await;
     assert!(matches!(err, ConfigError::InvalidRegion { .. }), "{err}");
     assert_eq!(err.attribute(), Some("region"));
 }
@@ -502,7 +508,7 @@ async fn unparsable_config_file_is_reported() {
     std::fs::write(&path, "[profile broken\nregion = us-east-1\n").expect("write");
     let path = path.display().to_string();
     let env = Env::from_slice(&[("AWS_CONFIG_FILE", &path)]);
-    let err = expect_err(connect_with(&settings(), &env, &Fs::real()).await);
+    let err = refused(&settings(), &env, &Fs::real()).await;
     assert!(matches!(err, ConfigError::SharedConfigFile { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains(&path), "{text}");
@@ -520,7 +526,7 @@ async fn unknown_profile_is_reported_before_loading() {
         profile: Some("typo".to_string()),
         ..settings()
     };
-    let err = expect_err(connect_with(&settings, &Env::from_slice(&[("HOME", "/h")]), &fs).await);
+    let err = refused(&settings, &Env::from_slice(&[("HOME", "/h")]), &fs).await;
     assert!(matches!(err, ConfigError::UnknownProfile { .. }), "{err}");
     assert!(
         err.to_string().contains("available profiles: real"),
@@ -671,7 +677,7 @@ async fn assume_role_inputs_are_validated() {
             assume_role: Some(role),
             ..settings()
         };
-        let err = expect_err(connect_with(&settings, &Env::from_slice(&[]), &empty_fs()).await);
+        let err = refused(&settings, &Env::from_slice(&[]), &empty_fs()).await;
         assert_eq!(err.attribute(), Some(attribute), "{err}");
     }
 }
@@ -792,7 +798,7 @@ async fn endpoint_that_is_not_a_url_is_reported() {
             },
             ..settings()
         };
-        let err = expect_err(connect_with(&settings, &Env::from_slice(&[]), &empty_fs()).await);
+        let err = refused(&settings, &Env::from_slice(&[]), &empty_fs()).await;
         assert!(matches!(err, ConfigError::InvalidEndpoint { .. }), "{err}");
         assert_eq!(err.attribute(), Some("endpoints.servicediscovery"), "{err}");
         let text = err.to_string();
@@ -818,7 +824,7 @@ fn endpoint_with_credentials_is_rejected_without_echoing_them() {
 #[tokio::test]
 async fn bad_endpoint_env_is_reported_without_attribute() {
     let env = Env::from_slice(&[("AWS_ENDPOINT_URL_ROUTE_53", "localhost:4566")]);
-    let err = expect_err(connect_with(&settings(), &env, &empty_fs()).await);
+    let err = refused(&settings(), &env, &empty_fs()).await;
     assert_eq!(err.attribute(), None, "{err}");
     assert!(
         err.to_string().contains("AWS_ENDPOINT_URL_ROUTE_53"),
@@ -903,9 +909,117 @@ fn max_attempts_from_env_when_max_retries_unset() {
 }
 
 #[test]
-fn max_concurrency_default_and_override() {
+fn busy_account_defaults_25_retries_in_standard_mode_on_every_client() {
     if !in_child(
-        "max_concurrency_default_and_override",
+        "busy_account_defaults_25_retries_in_standard_mode_on_every_client",
+        &static_credentials_env(),
+    ) {
+        return;
+    }
+    let clients = block_on(connect(&settings())).expect("connect");
+    for retry in [
+        clients.ecs().config().retry_config(),
+        clients.servicediscovery().config().retry_config(),
+        clients.route53().config().retry_config(),
+    ] {
+        let retry = retry.expect("a retry configuration");
+        assert_eq!(retry.max_attempts(), DEFAULT_MAX_RETRIES + 1);
+        assert_eq!(retry.mode(), DEFAULT_RETRY_MODE);
+        assert_eq!(retry.max_backoff(), Duration::from_secs(20));
+    }
+    for partition in [
+        clients.ecs().config().retry_partition(),
+        clients.servicediscovery().config().retry_partition(),
+        clients.route53().config().retry_partition(),
+    ] {
+        assert!(partition.is_some(), "each client has its own partition");
+    }
+}
+
+/// The chain's retry settings, resolved by `retry::policy` in-process: the attribute
+/// beats AWS_MAX_ATTEMPTS, which beats the profile's `max_attempts`.
+#[tokio::test]
+async fn retry_settings_come_from_the_attribute_the_environment_then_the_profile() {
+    let fs = Fs::from_slice(&[(
+        "/h/.aws/config",
+        "[default]\nmax_attempts = 4\nretry_mode = adaptive\n[profile legacy]\nretry_mode = legacy\n",
+    )]);
+    let resolve =
+        |settings: AwsSettings, env: Vec<(&'static str, &'static str)>, profile: &'static str| {
+            let env = Env::from_slice(&[env, vec![("HOME", "/h")]].concat());
+            let fs = fs.clone();
+            async move {
+                let files = profiles::load(&env, &fs).await.expect("shared files");
+                retry::policy(&settings, &env, &files, profile).expect("a retry policy")
+            }
+        };
+    let from_profile = resolve(settings(), vec![], "default").await;
+    assert_eq!(from_profile.config.max_attempts(), 4);
+    assert_eq!(from_profile.config.mode(), RetryMode::Adaptive);
+    assert_eq!(
+        (from_profile.attempts_from, from_profile.mode_from),
+        ("max_attempts", "retry_mode")
+    );
+
+    let from_env = resolve(
+        settings(),
+        vec![("AWS_MAX_ATTEMPTS", "9"), ("AWS_RETRY_MODE", "standard")],
+        "default",
+    )
+    .await;
+    assert_eq!(from_env.config.max_attempts(), 9);
+    assert_eq!(from_env.config.mode(), RetryMode::Standard);
+
+    let attribute = AwsSettings {
+        max_retries: Some(0),
+        ..settings()
+    };
+    let from_attribute = resolve(attribute, vec![("AWS_MAX_ATTEMPTS", "9")], "default").await;
+    assert_eq!(from_attribute.config.max_attempts(), 1);
+    assert_eq!(from_attribute.attempts_from, "max_retries");
+
+    // The AWS CLI's "legacy" mode is not the Rust SDK's: the closest, standard.
+    let legacy = resolve(settings(), vec![], "legacy").await;
+    assert_eq!(legacy.config.mode(), RetryMode::Standard);
+    assert_eq!(legacy.config.max_attempts(), DEFAULT_MAX_RETRIES + 1);
+}
+
+/// aws-config panics on these values; the provider reports them instead.
+#[tokio::test]
+async fn malformed_retry_settings_are_reported_not_a_panic() {
+    for (variable, value, expected) in [
+        ("AWS_MAX_ATTEMPTS", "0", "it must be at least 1"),
+        (
+            "AWS_MAX_ATTEMPTS",
+            "many",
+            "it must be a whole number of attempts",
+        ),
+        (
+            "AWS_RETRY_MODE",
+            "fast",
+            "it must be \"standard\" or \"adaptive\"",
+        ),
+    ] {
+        let env = Env::from_slice(&[(variable, value)]);
+        let err = refused(&settings(), &env, &empty_fs()).await;
+        assert!(
+            matches!(err, ConfigError::InvalidRetrySetting { .. }),
+            "{err}"
+        );
+        assert_eq!(err.attribute(), None, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{value:?} (from {variable})")),
+            "{text}"
+        );
+        assert!(text.contains(expected), "{text}");
+    }
+}
+
+#[test]
+fn max_concurrency_bounds_each_api_on_its_own() {
+    if !in_child(
+        "max_concurrency_bounds_each_api_on_its_own",
         &static_credentials_env(),
     ) {
         return;
@@ -913,10 +1027,10 @@ fn max_concurrency_default_and_override() {
     block_on(async {
         let clients = connect(&settings()).await.expect("connect");
         assert_eq!(clients.max_concurrency(), DEFAULT_MAX_CONCURRENCY);
-        assert_eq!(
-            clients.limiter().available_permits(),
-            DEFAULT_MAX_CONCURRENCY
-        );
+        let limits = clients.limits();
+        for limit in [&limits.ecs, &limits.servicediscovery, &limits.route53] {
+            assert_eq!(limit.available_permits(), DEFAULT_MAX_CONCURRENCY);
+        }
         let tags = BTreeMap::from([("team".to_string(), "mesh".to_string())]);
         let clients = connect(&AwsSettings {
             max_concurrency: Some(3),
@@ -926,9 +1040,66 @@ fn max_concurrency_default_and_override() {
         .await
         .expect("connect");
         assert_eq!(clients.max_concurrency(), 3);
-        assert_eq!(clients.limiter().available_permits(), 3);
         assert_eq!(clients.default_tags(), &tags);
+        // Every ECS permit taken: Cloud Map and Route 53 still have all of theirs.
+        let limits = clients.limits();
+        let ecs = limits.ecs.try_acquire_many(3).expect("three ECS permits");
+        assert_eq!(limits.ecs.available_permits(), 0);
+        assert_eq!(limits.servicediscovery.available_permits(), 3);
+        assert_eq!(limits.route53.available_permits(), 3);
+        drop(ecs);
+        assert_eq!(limits.ecs.available_permits(), 3);
     });
+}
+
+/// After StopProvider no attempt is sent: a call retrying a 500 ends at once, in the
+/// middle of its backoff, and a new call fails without reaching AWS.
+#[test]
+fn no_attempt_is_sent_after_the_stop() {
+    let server = Loopback::start(Sts::Denies, 500);
+    let env = env_with(&[("SERVICEMESH_TEST_URL", &server.url)]);
+    if in_child("no_attempt_is_sent_after_the_stop", &env) {
+        let url = std::env::var("SERVICEMESH_TEST_URL").expect("url");
+        block_on(async {
+            let stop = CancellationToken::new();
+            let clients = connect_until(
+                &AwsSettings {
+                    endpoints: Endpoints {
+                        ecs: Some(url),
+                        ..Endpoints::default()
+                    },
+                    ..settings()
+                },
+                stop.clone(),
+            )
+            .await
+            .expect("connect");
+            let retrying = tokio::spawn({
+                let ecs = clients.ecs().clone();
+                async move { ecs.list_clusters().send().await }
+            });
+            // Let the first attempt fail and the backoff begin, then stop.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let stopped_at = Instant::now();
+            stop.cancel();
+            let result = retrying.await.expect("the call's task");
+            let took = stopped_at.elapsed();
+            let err = result.expect_err("the call was stopped");
+            let text = crate::aws::error::error_chain(&err);
+            assert!(text.contains(stop::STOPPED), "{text}");
+            assert!(
+                took < Duration::from_millis(500),
+                "ended {took:?} after the stop"
+            );
+            let again = clients.ecs().list_clusters().send().await;
+            let text = crate::aws::error::error_chain(&again.expect_err("refused"));
+            assert!(text.contains(stop::STOPPED), "{text}");
+        });
+        return;
+    }
+    // One attempt (maybe two, if the first backoff was shorter than 300 ms), never 26.
+    let attempts = server.seen().iter().filter(|s| s.is_ecs()).count();
+    assert!((1..=2).contains(&attempts), "{attempts} attempts");
 }
 
 #[test]
@@ -947,7 +1118,7 @@ async fn zero_max_concurrency_is_reported() {
         max_concurrency: Some(0),
         ..settings()
     };
-    let err = expect_err(connect_with(&settings, &Env::from_slice(&[]), &empty_fs()).await);
+    let err = refused(&settings, &Env::from_slice(&[]), &empty_fs()).await;
     assert_eq!(err.attribute(), Some("max_concurrency"), "{err}");
 }
 
@@ -957,7 +1128,7 @@ async fn reserved_default_tag_is_reported() {
         default_tags: BTreeMap::from([("aws:owner".to_string(), "x".to_string())]),
         ..settings()
     };
-    let err = expect_err(connect_with(&settings, &Env::from_slice(&[]), &empty_fs()).await);
+    let err = refused(&settings, &Env::from_slice(&[]), &empty_fs()).await;
     assert_eq!(err.attribute(), Some("default_tags"), "{err}");
     assert!(err.to_string().contains("reserved"), "{err}");
 }
