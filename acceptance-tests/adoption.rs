@@ -23,7 +23,12 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
     let import = format!(
         "import {{\n  to       = servicemesh_internal.mesh\n  identity = {{ cluster = \"{CLUSTER}\", namespace_id = \"{namespace_id}\" }}\n}}"
     );
-    let config = Config::new().block(&import).mesh(console_mesh(&world));
+    // An identity names the namespace by id: the mesh wires onto it without owning it
+    // (the console made it), as a `namespace_id` configuration says.
+    let on_id = Mesh::on_namespace_id(CLUSTER, &namespace_id)
+        .servers(SERVERS)
+        .client(world::CLIENT.0);
+    let config = Config::new().block(&import).mesh(on_id);
     dir.write("main.tf", &config.to_string());
     emulator.reset_counters().await;
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
@@ -44,6 +49,8 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
     assert_eq!(identity["cluster"], CLUSTER, "{state}");
     assert_eq!(identity["namespace_id"], namespace_id.as_str(), "{state}");
     assert_eq!(identity["region"], "us-east-1", "{state}");
+    let values = &state["values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(values["namespace_owned"], false, "{state}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

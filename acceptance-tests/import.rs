@@ -78,7 +78,11 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
     let dir = world::workdir(&emulator);
     // The configuration names the cluster by ARN too (as `aws_ecs_cluster.this.id`
     // does): the imported state keeps that form, so nothing changes.
-    let by_arn = matching_mesh(&world).in_cluster(&cluster_arn);
+    // By id, the import wires onto the namespace (the console made it) without owning
+    // it, as the namespace_id configuration says.
+    let by_arn = Mesh::on_namespace_id(&cluster_arn, &namespace_id)
+        .servers(&SERVERS[..2])
+        .client(world::CLIENT.0);
     let config = Config::new().block(&import_block).mesh(by_arn);
     dir.write("main.tf", &config.to_string());
     let plan = dir.run(&["plan", "-no-color"]).success();

@@ -8,6 +8,7 @@ mod emulator_conformance;
 mod import;
 mod lifecycle;
 mod never_lose_track;
+mod ownership;
 mod packaging;
 mod partial_failure;
 mod plugin_transport;

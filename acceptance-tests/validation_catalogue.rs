@@ -379,7 +379,7 @@ fn config_cases(world: &World) -> Vec<Case> {
     let long_dns = format!("{}.{}.internal", "a".repeat(59), "b".repeat(59));
     assert_eq!(long_dns.len(), 128);
     let long_label = format!("{}.internal.myapp", "c".repeat(64));
-    let arn_id = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abcdefghijklmnop";
+    let service_arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abcdefghijklmnop";
 
     let mut cases = vec![
         // --- required values set to null ---------------------------------------------------
@@ -557,10 +557,10 @@ fn config_cases(world: &World) -> Vec<Case> {
             "namespace_id =",
         ),
         validate(
-            "namespace ARN as namespace id",
-            with_backend(attrs(&[("cluster", CLUSTER), ("namespace_id", arn_id)])),
+            "Cloud Map service ARN as namespace id",
+            with_backend(attrs(&[("cluster", CLUSTER), ("namespace_id", service_arn)])),
             "Invalid namespace id",
-            "it is an ARN; use the id \"ns-abcdefghijklmnop\" from it",
+            "it is an ARN, but not of a Cloud Map namespace",
             "namespace_id =",
         ),
         // --- which namespace -----------------------------------------------------------

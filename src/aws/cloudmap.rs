@@ -304,29 +304,35 @@ impl CloudMap {
         }
     }
 
-    /// Namespaces with exactly this name (any type), following pages: (id, arn, type).
+    /// This account's namespaces with exactly this name (any type), following pages:
+    /// (id, arn, type). Namespaces other accounts share through AWS RAM are left out
+    /// (filter RESOURCE_OWNER = SELF): a name means one of the account's own, as ECS
+    /// resolves it, and a shared namespace is named by its ARN.
     pub async fn find_namespaces_by_name(
         &self,
         name: &str,
     ) -> Result<Vec<(String, String, String)>, GatewayError> {
-        let filter = NamespaceFilter::builder()
-            .name(NamespaceFilterName::Name)
-            .values(name)
-            .condition(FilterCondition::Eq)
-            .build()
-            .map_err(|err| {
-                GatewayError::new(
-                    format!("listing Cloud Map namespaces named {name}"),
-                    ErrorKind::Invalid,
-                    err.to_string(),
-                )
-            })?;
+        let action = format!("listing Cloud Map namespaces named {name}");
+        let filter = |name: NamespaceFilterName, value: &str| {
+            NamespaceFilter::builder()
+                .name(name)
+                .values(value)
+                .condition(FilterCondition::Eq)
+                .build()
+                .map_err(|err| {
+                    GatewayError::new(action.clone(), ErrorKind::Invalid, err.to_string())
+                })
+        };
+        let filters = vec![
+            filter(NamespaceFilterName::Name, name)?,
+            filter(NamespaceFilterName::ResourceOwner, "SELF")?,
+        ];
         let pages = {
             // One permit for the whole listing: its pages come one after another.
             let _permit = self.permit().await;
             self.client
                 .list_namespaces()
-                .filters(filter)
+                .set_filters(Some(filters))
                 .into_paginator()
                 .send()
                 .try_collect()
@@ -396,7 +402,7 @@ impl CloudMap {
             .send()
             .await
             .map_err(|err| {
-                GatewayError::from_sdk(format!("reading tags of Cloud Map namespace {arn}"), &err)
+                GatewayError::from_sdk(format!("reading tags of Cloud Map resource {arn}"), &err)
             })?;
         Ok(output
             .tags()

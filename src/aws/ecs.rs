@@ -127,6 +127,30 @@ impl Ecs {
         Ok(())
     }
 
+    /// The ECS services of any cluster associated with a Cloud Map namespace (its name
+    /// or ARN), as ARNs, following ListServicesByNamespace's pages.
+    pub async fn services_by_namespace(
+        &self,
+        namespace: &str,
+    ) -> Result<Vec<String>, GatewayError> {
+        let _permit = self.permit().await;
+        self.client
+            .list_services_by_namespace()
+            .namespace(namespace)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| {
+                GatewayError::from_sdk(
+                    format!("listing ECS services of Cloud Map namespace {namespace}"),
+                    &err,
+                )
+            })
+    }
+
     /// Every service name in a cluster, following ListServices' pages.
     pub async fn list_service_names(&self, cluster: &str) -> Result<Vec<String>, GatewayError> {
         // One permit for the whole listing: its pages are requested one after another.

@@ -184,6 +184,24 @@ pub trait ResourceHandler: Send + Sync + 'static {
 
     async fn apply(&self, request: ApplyRequest, ctx: &CallContext) -> ApplyResponse;
 
+    /// Whether this resource wants to see destroy plans (the provider then announces
+    /// `ServerCapabilities.plan_destroy`, and Terraform asks before every destroy).
+    fn plans_destroy(&self) -> bool {
+        false
+    }
+
+    /// Read-only checks on a planned destroy of `prior`: the diagnostics go out with the
+    /// plan (a warning of what the destroy will not be able to do, say). An error stops
+    /// the destroy before it starts.
+    async fn plan_destroy(
+        &self,
+        _prior: &Value,
+        _prior_private: &[u8],
+        _ctx: &CallContext,
+    ) -> Diagnostics {
+        Diagnostics::default()
+    }
+
     async fn import(&self, _request: ImportRequest, _ctx: &CallContext) -> ImportResponse {
         ImportResponse {
             diagnostics: Diagnostics::error(

@@ -8,6 +8,8 @@ Departures from moto fixed here (README.md lists them for users):
   changes nothing; an INACTIVE service is ServiceNotActiveException;
 - CreateService of a name that is ACTIVE in the cluster is "not idempotent";
 - DescribeServices takes at most 10 services; ListServices pages and leaves out INACTIVE ones;
+- ListServicesByNamespace (moto has none) lists the ACTIVE services of every cluster whose PRIMARY
+  deployment has Service Connect in the namespace (name or ARN), paged like ListServices;
 - a service just created can read as MISSING for a few DescribeServices calls
   (settings.missing_after_create_describes), as ECS is eventually consistent.
 Tasks are not run: a rollout "completes" by setting the counts to the desired count.
@@ -23,6 +25,7 @@ from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
+from moto.servicediscovery.models import servicediscovery_backends
 
 from . import service_connect
 from .paging import Paging
@@ -260,6 +263,23 @@ def describe_services(
     return visible, failures
 
 
+def list_services_by_namespace(self: EC2ContainerServiceBackend, namespace: str) -> list[str]:
+    """The botocore model: "all of the services that are associated with a Cloud Map namespace
+    ... might include services in different clusters". Which services count as associated is not
+    documented further; here, those whose PRIMARY deployment uses the namespace (a service whose
+    Service Connect was turned off no longer does). Unverified on AWS."""
+    cloudmap = servicediscovery_backends[self.account_id][self.region_name]
+    try:
+        wanted = service_connect._find_namespace(cloudmap, namespace).id
+    except ECSException:
+        return []
+    return [
+        s.arn
+        for s in sorted(self.services.values(), key=lambda s: s.arn)
+        if s.status == "ACTIVE" and getattr(s, "service_connect", None) and s.service_connect.namespace_id == wanted
+    ]
+
+
 def list_services(
     self: EC2ContainerServiceBackend,
     cluster_str: str,
@@ -317,13 +337,27 @@ def list_services_response(self: EC2ContainerServiceResponse) -> ActionResult:
     return ActionResult(result)
 
 
+def list_services_by_namespace_response(self: EC2ContainerServiceResponse) -> ActionResult:
+    namespace = self._get_param("namespace")
+    if not namespace:
+        raise InvalidParameterException("namespace must be specified.")
+    arns = self.ecs_backend.list_services_by_namespace(namespace)
+    page, token = _PAGING.page(arns, self._get_int_param("maxResults"), self._get_param("nextToken"))
+    result: dict[str, Any] = {"serviceArns": page}
+    if token:
+        result["nextToken"] = token
+    return ActionResult(result)
+
+
 def install() -> None:
     backend = EC2ContainerServiceBackend
     patch(backend, "create_service", create_service)
     patch(backend, "update_service", update_service)
     patch(backend, "describe_services", describe_services)
     patch(backend, "list_services", list_services)
+    patch(backend, "list_services_by_namespace", list_services_by_namespace)
     response = EC2ContainerServiceResponse
     patch(response, "create_service", create_service_response)
     patch(response, "update_service", update_service_response)
     patch(response, "list_services", list_services_response)
+    patch(response, "list_services_by_namespace", list_services_by_namespace_response)

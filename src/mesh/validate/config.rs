@@ -44,8 +44,9 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                 Rule::RequiredNull,
                 Field::Tag(key.clone()),
                 format!(
-                    "tags[{key:?}] is null. Give the tag a value (an empty string is allowed), \
-                     or remove it."
+                    "tags[{}] is null. Give the tag a value (an empty string is allowed), or \
+                     remove it.",
+                    quote(key)
                 ),
             ));
         }
@@ -69,8 +70,11 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                     attribute: None,
                 },
                 format!(
-                    "services[{key:?}] is null. Give it at least a port_name, such as \
-                     {key} = {{ port_name = \"{key}-8080-tcp\" }}, or remove the entry."
+                    "{} is null. Give it at least a port_name{}, or remove the entry.",
+                    service_entry(key),
+                    example_for(key, |key| format!(
+                        ", such as {key} = {{ port_name = \"{key}-8080-tcp\" }}"
+                    ))
                 ),
             ));
         } else if let Attr::Known(service) = entry
@@ -80,9 +84,10 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                 Rule::RequiredNull,
                 service_field(key, "port_name"),
                 format!(
-                    "services[{key:?}].port_name is null. Set it to the name of the port \
-                     mapping in the service's task definition that Service Connect serves, \
-                     such as \"{key}-8080-tcp\"."
+                    "{}.port_name is null. Set it to the name of the port mapping in the \
+                     service's task definition that Service Connect serves{}.",
+                    service_entry(key),
+                    example_for(key, |key| format!(", such as \"{key}-8080-tcp\""))
                 ),
             ));
         }
@@ -97,9 +102,10 @@ pub(super) fn check_cluster(config: &ConfigView, out: &mut Vec<Violation>) {
             Rule::ClusterInvalid,
             Field::Attribute("cluster"),
             format!(
-                "cluster is {cluster:?}: {reason}. Use the cluster's name (1 to 255 letters, \
+                "cluster is {}: {reason}. Use the cluster's name (1 to 255 letters, \
                  digits, hyphens and underscores) or its ARN, such as \
-                 \"arn:aws:ecs:eu-west-1:123456789012:cluster/prod\"."
+                 \"arn:aws:ecs:eu-west-1:123456789012:cluster/prod\".",
+                quote(cluster)
             ),
         ));
     }
@@ -136,8 +142,9 @@ fn check_namespace_values(config: &ConfigView, out: &mut Vec<Violation>) {
             Rule::VpcIdInvalid,
             Field::Attribute("vpc_id"),
             format!(
-                "vpc_id is {vpc_id:?}: {reason}. Use the VPC's id, \"vpc-\" followed by 8 or 17 \
-                 lowercase hexadecimal digits, such as \"vpc-0abc1234def567890\"."
+                "vpc_id is {}: {reason}. Use the VPC's id, \"vpc-\" followed by 8 or 17 \
+                 lowercase hexadecimal digits, such as \"vpc-0abc1234def567890\".",
+                quote(vpc_id)
             ),
         ));
     }
@@ -148,8 +155,10 @@ fn check_namespace_values(config: &ConfigView, out: &mut Vec<Violation>) {
             Rule::NamespaceIdInvalid,
             Field::Attribute("namespace_id"),
             format!(
-                "namespace_id is {id:?}: {reason}. Use the namespace's id, \"ns-\" followed by \
-                 16 lowercase letters or digits, such as \"ns-abcdefghijklmnop\"."
+                "namespace_id is {}: {reason}. Use the namespace's id, \"ns-\" followed by \
+                 16 lowercase letters or digits, such as \"ns-abcdefghijklmnop\", or the ARN \
+                 of a namespace shared with this account through AWS RAM.",
+                quote(id)
             ),
         ));
     }
@@ -302,6 +311,30 @@ pub(super) fn owned_namespace_name(config: &ConfigView) -> Option<&String> {
     config.namespace.known()
 }
 
+/// `services["key"]` as messages write it, the key quoted (and cut when long).
+pub(crate) fn service_entry(key: &str) -> String {
+    format!("services[{}]", quote(key))
+}
+
+/// An example built from a service name, when the name is one (it then has only
+/// letters, digits, hyphens and underscores); nothing otherwise.
+fn example_for(key: &str, example: impl Fn(&str) -> String) -> String {
+    if validate_ecs_name(key).is_ok() {
+        example(key)
+    } else {
+        String::new()
+    }
+}
+
+/// A DNS name as messages show it: as it is when valid, quoted (and cut) otherwise.
+fn shown_name(dns: &str) -> String {
+    if validate_dns_name(dns).is_ok() {
+        dns.to_string()
+    } else {
+        quote(dns)
+    }
+}
+
 pub(super) fn service_field(key: &str, attribute: &'static str) -> Field {
     Field::Service {
         key: key.to_string(),
@@ -381,9 +414,11 @@ fn check_port_name(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
             Rule::PortNameInvalid,
             service_field(key, "port_name"),
             format!(
-                "services[{key:?}].port_name is {port_name:?}: {reason}. Use the name of a \
-                 portMappings entry of the service's task definition: 1 to 64 lowercase \
-                 letters, digits, underscores and hyphens, not starting with a hyphen."
+                "{}.port_name is {}: {reason}. Use the name of a portMappings entry of the \
+                 service's task definition: 1 to 64 lowercase letters, digits, underscores and \
+                 hyphens, not starting with a hyphen.",
+                service_entry(key),
+                quote(port_name)
             ),
         ));
     }
@@ -402,9 +437,10 @@ fn check_discovery_name<'a>(
                     Rule::DiscoveryNameInvalid,
                     service_field(key, "discovery_name"),
                     format!(
-                        "services[{key:?}].discovery_name is {name:?}: {reason}. Use 1 to \
-                         64 lowercase letters, digits, underscores and hyphens, not \
-                         starting with a hyphen."
+                        "{}.discovery_name is {}: {reason}. Use 1 to 64 lowercase letters, \
+                         digits, underscores and hyphens, not starting with a hyphen.",
+                        service_entry(key),
+                        quote(name)
                     ),
                 ));
             }
@@ -425,10 +461,11 @@ fn check_discovery_name<'a>(
                         attribute: None,
                     },
                     format!(
-                        "services[{key:?}] has no discovery_name, so it defaults to the \
-                         service name {key:?}, which is not a valid discovery name: \
-                         {reason}. Set discovery_name to 1 to 64 lowercase letters, \
-                         digits, underscores and hyphens{example}."
+                        "{} has no discovery_name, so it defaults to the service name {}, \
+                         which is not a valid discovery name: {reason}. Set discovery_name to \
+                         1 to 64 lowercase letters, digits, underscores and hyphens{example}.",
+                        service_entry(key),
+                        quote(key)
                     ),
                 ));
             }
@@ -449,9 +486,12 @@ fn check_unique_discovery_name<'a>(
             Rule::DuplicateDiscoveryName,
             service_field(key, "discovery_name"),
             format!(
-                "services[{key:?}] and services[{first:?}] both use the discovery name \
-                 {name:?}, but each discovery name is one Cloud Map service in the \
-                 namespace. Set a different discovery_name on one of them."
+                "{} and {} both use the discovery name {}, but each discovery name is one \
+                 Cloud Map service in the namespace. Set a different discovery_name on one of \
+                 them.",
+                service_entry(key),
+                service_entry(first),
+                quote(name)
             ),
         )),
         None => {
@@ -476,9 +516,10 @@ fn check_dns_name(
                     Rule::DnsNameInvalid,
                     service_field(key, "dns_name"),
                     format!(
-                        "services[{key:?}].dns_name is {}: {reason}. Use at most 127 \
+                        "{}.dns_name is {}: {reason}. Use at most 127 \
                          lowercase letters, digits, underscores, hyphens and dots, not \
                          starting with a hyphen, such as \"backend.internal.myapp\".",
+                        service_entry(key),
                         quote(dns)
                     ),
                 ));
@@ -514,9 +555,10 @@ fn check_default_dns_name(
                 attribute: None,
             },
             format!(
-                "services[{key:?}] has no dns_name, so it defaults to {} (discovery name, \
+                "{} has no dns_name, so it defaults to {} (discovery name, \
                  then namespace), which is not a valid DNS name: {reason}. Set a shorter \
                  dns_name, or shorten discovery_name or namespace.",
+                service_entry(key),
                 quote(dns)
             ),
         ));
@@ -529,8 +571,9 @@ fn check_port(key: &str, port: i64, out: &mut Vec<Violation>) {
             Rule::PortOutOfRange,
             service_field(key, "port"),
             format!(
-                "services[{key:?}].port is {port}: {reason}. Use a port from 1 to \
-                 65535, or leave port out to use the container port of port_name."
+                "{}.port is {port}: {reason}. Use a port from 1 to 65535, or leave port \
+                 out to use the container port of port_name.",
+                service_entry(key)
             ),
         ));
     }
@@ -549,9 +592,11 @@ fn check_unique_endpoint<'a>(
             Rule::DuplicateEndpoint,
             service_field(key, "dns_name"),
             format!(
-                "services[{key:?}] and services[{first:?}] both use the endpoint \
-                 {dns}:{port}, but each DNS name and port must be unique in the \
-                 namespace. Change dns_name or port on one of them."
+                "{} and {} both use the endpoint {}:{port}, but each DNS name and port must \
+                 be unique in the namespace. Change dns_name or port on one of them.",
+                service_entry(key),
+                service_entry(first),
+                shown_name(&dns)
             ),
         )),
         None => {
@@ -568,8 +613,9 @@ fn check_ingress_port_override(key: &str, service: &ServiceView, out: &mut Vec<V
             Rule::IngressPortOverrideOutOfRange,
             service_field(key, "ingress_port_override"),
             format!(
-                "services[{key:?}].ingress_port_override is {port}: {reason}. Use a port \
-                 from 1025 to 65535, or leave ingress_port_override out."
+                "{}.ingress_port_override is {port}: {reason}. Use a port from 1025 to \
+                 65535, or leave ingress_port_override out.",
+                service_entry(key)
             ),
         ));
     }
@@ -590,9 +636,9 @@ fn check_timeout_seconds(key: &str, service: &ServiceView, out: &mut Vec<Violati
                 Rule::TimeoutSecondsOutOfRange,
                 service_field(key, attribute),
                 format!(
-                    "services[{key:?}].{attribute} is {seconds}: {reason}. Use 0 (no \
-                     timeout) to {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the \
-                     ECS default."
+                    "{}.{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
+                     {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the ECS default.",
+                    service_entry(key)
                 ),
             ));
         }
@@ -622,8 +668,9 @@ pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation
                 Rule::ServerAlsoClient,
                 Field::ClientService(name.clone()),
                 format!(
-                    "{name:?} is in both services and client_services. A service in services \
-                     already calls the others: remove it from client_services."
+                    "{} is in both services and client_services. A service in services \
+                     already calls the others: remove it from client_services.",
+                    quote(name)
                 ),
             ));
         }
@@ -642,7 +689,7 @@ pub(super) fn check_client_services(config: &ConfigView, out: &mut Vec<Violation
         let listed = clients
             .iter()
             .filter_map(Attr::known)
-            .map(|name| format!("{name:?}"))
+            .map(|name| quote(name))
             .collect::<Vec<_>>();
         let listed = if listed.is_empty() {
             "services".to_string()
@@ -693,7 +740,7 @@ pub(super) fn check_timeouts(config: &ConfigView, out: &mut Vec<Violation>) {
         out.push(Violation::new(
             rule,
             Field::Timeout(name),
-            format!("timeouts.{name} is {text:?}: {reason}. {fix}"),
+            format!("timeouts.{name} is {}: {reason}. {fix}", quote(text)),
         ));
     }
 }

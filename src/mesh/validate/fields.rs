@@ -10,7 +10,7 @@ use super::*;
 // ---------------------------------------------------------------------------------------
 
 /// A value quoted for a message; long ones are cut so a diagnostic stays readable.
-pub(super) fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     const SHOWN: usize = 60;
     if value.chars().count() <= SHOWN + 20 {
         format!("{value:?}")
@@ -145,10 +145,12 @@ pub fn validate_vpc_id(value: &str) -> Result<(), String> {
     let Some(hex) = value.strip_prefix("vpc-") else {
         return Err("it does not start with \"vpc-\"".to_string());
     };
-    if !(hex.len() == 8 || hex.len() == 17) {
+    // Characters, not bytes: "vpc-abcdefgé" has 8 characters after "vpc-", and is
+    // refused for the 'é', not for a length it does not have.
+    let length = hex.chars().count();
+    if !(length == 8 || length == 17) {
         return Err(format!(
-            "it has {} characters after \"vpc-\" instead of 8 or 17",
-            hex.chars().count()
+            "it has {length} characters after \"vpc-\" instead of 8 or 17"
         ));
     }
     if let Some(c) = hex
@@ -167,12 +169,21 @@ pub fn validate_namespace_id(value: &str) -> Result<(), String> {
     if names::is_namespace_id(value) {
         return Ok(());
     }
+    // A namespace's ARN, the only way to name one shared through AWS RAM (GetNamespace).
     if value.starts_with("arn:") {
-        let id = names::namespace_id_from_arn(value);
-        if names::is_namespace_id(id) {
-            return Err(format!("it is an ARN; use the id {id:?} from it"));
-        }
-        return Err("it is an ARN, not a namespace id".to_string());
+        let parts: Vec<&str> = value.splitn(6, ':').collect();
+        return match parts.as_slice() {
+            [_, _, "servicediscovery", _, _, resource]
+                if resource
+                    .strip_prefix("namespace/")
+                    .is_some_and(names::is_namespace_id) =>
+            {
+                Ok(())
+            }
+            _ => Err("it is an ARN, but not of a Cloud Map namespace \
+                (arn:<partition>:servicediscovery:<region>:<account>:namespace/ns-…)"
+                .to_string()),
+        };
     }
     Err("it is not \"ns-\" followed by 16 lowercase letters or digits".to_string())
 }
@@ -191,27 +202,33 @@ pub fn validate_cluster(value: &str) -> Result<(), String> {
     };
     if !is_word(partition, |c| c == '-') {
         return Err(format!(
-            "its partition {partition:?} is not a partition such as \"aws\""
+            "its partition {} is not a partition such as \"aws\"",
+            quote(partition)
         ));
     }
     if *service != "ecs" {
         return Err(format!(
-            "it is an ARN of the {service:?} service, not of \"ecs\""
+            "it is an ARN of the {} service, not of \"ecs\"",
+            quote(service)
         ));
     }
     if !is_word(region, |c| c == '-' || c.is_ascii_digit()) {
         return Err(format!(
-            "its region {region:?} is not a region such as \"eu-west-1\""
+            "its region {} is not a region such as \"eu-west-1\"",
+            quote(region)
         ));
     }
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("its account {account:?} is not 12 digits"));
+        return Err(format!("its account {} is not 12 digits", quote(account)));
     }
     let Some(name) = resource.strip_prefix("cluster/") else {
-        return Err(format!("its resource {resource:?} is not \"cluster/NAME\""));
+        return Err(format!(
+            "its resource {} is not \"cluster/NAME\"",
+            quote(resource)
+        ));
     };
     validate_ecs_name(name)
-        .map_err(|reason| format!("its cluster name {name:?} is invalid: {reason}"))
+        .map_err(|reason| format!("its cluster name {} is invalid: {reason}", quote(name)))
 }
 
 /// The client alias port: 1–65535 (0 is refused: nobody could call it).
@@ -296,12 +313,12 @@ pub(super) fn parse_go_duration(text: &str) -> Result<(bool, u128), String> {
         let (unit, next) = after.split_at(unit_len);
         if unit.is_empty() {
             return Err(format!(
-                "the number {:?} has no unit",
-                &rest[..rest.len() - after.len()]
+                "the number {} has no unit",
+                quote(&rest[..rest.len() - after.len()])
             ));
         }
         let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-            return Err(format!("{unit:?} is not a unit"));
+            return Err(format!("{} is not a unit", quote(unit)));
         };
         let mut nanos: u128 = 0;
         for digit in whole.bytes() {

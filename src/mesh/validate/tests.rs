@@ -280,23 +280,30 @@ fn existing(id: Attr<String>) -> ConfigView {
 #[test]
 fn namespace_ids() {
     assert_clean(&existing(text("ns-abcdefghijklmnop")));
+    // A namespace shared through AWS RAM is named by its ARN.
     assert_eq!(
         validate_namespace_id(
             "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-abcdefghijklmnop"
         ),
-        Err("it is an ARN; use the id \"ns-abcdefghijklmnop\" from it".to_string())
+        Ok(())
     );
-    assert_eq!(
-        validate_namespace_id("arn:aws:servicediscovery:eu-west-1:1:namespace/x"),
-        Err("it is an ARN, not a namespace id".to_string())
-    );
+    let not_a_namespace = "it is an ARN, but not of a Cloud Map namespace \
+        (arn:<partition>:servicediscovery:<region>:<account>:namespace/ns-…)";
+    for arn in [
+        "arn:aws:servicediscovery:eu-west-1:1:namespace/x",
+        "arn:aws:servicediscovery:eu-west-1:1:service/srv-abcdefghijklmnop",
+        "arn:aws:ecs:eu-west-1:123456789012:cluster/prod",
+    ] {
+        assert_eq!(validate_namespace_id(arn), Err(not_a_namespace.to_string()), "{arn}");
+    }
     let violation = only(&existing(text("internal.myapp")), Rule::NamespaceIdInvalid);
     assert_eq!(violation.field, Field::Attribute("namespace_id"));
     assert_eq!(
         violation.detail,
         "namespace_id is \"internal.myapp\": it is not \"ns-\" followed by 16 lowercase \
          letters or digits. Use the namespace's id, \"ns-\" followed by 16 lowercase \
-         letters or digits, such as \"ns-abcdefghijklmnop\"."
+         letters or digits, such as \"ns-abcdefghijklmnop\", or the ARN of a namespace \
+         shared with this account through AWS RAM."
     );
 }
 

@@ -8,8 +8,8 @@ use crate::protocol::schema::Schema;
 
 fn capabilities(resources: &BTreeMap<String, RegisteredResource>) -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        // Destroy needs no provider-side plan: Terraform plans it alone.
-        plan_destroy: false,
+        // Asked only for by resources that check destroys at plan time.
+        plan_destroy: resources.values().any(|r| r.handler.plans_destroy()),
         // Terraform may skip GetProviderSchema on later calls and use its cache.
         get_provider_schema_optional: true,
         move_resource_state: resources.values().any(|r| r.handler.accepts_moves()),

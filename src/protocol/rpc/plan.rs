@@ -53,10 +53,21 @@ async fn try_plan(
     let proposed = codec::decode(request.proposed_new_state.as_ref(), ty, "proposed state")?;
     let config = codec::decode(request.config.as_ref(), ty, "configuration")?;
     if proposed.is_null() {
-        // Destroy: nothing to plan (we do not ask for plan_destroy).
+        // Destroy: nothing to plan, but the resource may have something to say.
+        let diagnostics = match prior_state.is_null() {
+            true => Default::default(),
+            false => {
+                let context = service.context();
+                resource
+                    .handler
+                    .plan_destroy(&prior_state, &request.prior_private, &context)
+                    .await
+            }
+        };
         return Ok(pb::plan_resource_change::Response {
             planned_state: request.proposed_new_state.clone(),
             planned_private: request.prior_private.clone(),
+            diagnostics: (&diagnostics).into(),
             ..Default::default()
         });
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::InternalResource;
 use super::identity::{identity_of, parse_identity};
 use super::model::{InternalModel, attr_map, own_tags};
+use super::namespace::{Maker, maker};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
@@ -17,9 +18,9 @@ use crate::protocol::provider::{CallContext, ImportRequest, ImportResponse, Stor
 use crate::protocol::value::Attr;
 
 /// How to write an import id, for error messages.
-const ID_FORMAT: &str = "`<cluster>/<namespace>`, where the cluster is a name or an ARN and the namespace an id (`ns-…`) or a name, e.g. `prod/internal.myapp`";
+const ID_FORMAT: &str = "`<cluster>/<namespace>`, where the cluster is a name or an ARN and the namespace an id (`ns-…`), a name, or the ARN of a namespace shared through AWS RAM, e.g. `prod/internal.myapp`";
 
-/// An import id, split at its last `/`.
+/// An import id, split before a namespace ARN or else at its last `/`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ImportId {
     pub cluster: String,
@@ -28,9 +29,13 @@ pub struct ImportId {
 
 impl ImportId {
     pub fn parse(id: &str) -> Result<Self, String> {
-        let (cluster, namespace) = id
-            .rsplit_once('/')
-            .ok_or_else(|| format!("{id:?} has no `/`. Write it as {ID_FORMAT}."))?;
+        // A namespace ARN has a `/` of its own: `prod/arn:aws:servicediscovery:…:namespace/ns-…`.
+        let split = match id.find("/arn:") {
+            Some(at) => Some((&id[..at], &id[at + 1..])),
+            None => id.rsplit_once('/'),
+        };
+        let (cluster, namespace) =
+            split.ok_or_else(|| format!("{id:?} has no `/`. Write it as {ID_FORMAT}."))?;
         if cluster.is_empty() || namespace.is_empty() {
             return Err(format!(
                 "{id:?} lacks a cluster or a namespace. Write it as {ID_FORMAT}."
@@ -146,22 +151,43 @@ pub async fn read_mesh(gateway: &Gateway, id: &ImportId) -> Result<InternalModel
         None => None,
     };
     let tags = gateway.cloudmap.tags(&namespace.arn).await?;
-    let wired = wired_services(gateway, cluster_name(&id.cluster), &namespace).await?;
-    Ok(model_from(
-        id,
-        &namespace,
-        vpc_id,
-        &tags,
-        &wired,
-        &gateway.default_tags,
-    ))
+    let cluster = cluster_name(&id.cluster);
+    let wired = wired_services(gateway, cluster, &namespace).await?;
+    let mut model = model_from(id, &namespace, vpc_id, &tags, &gateway.default_tags);
+    if id.namespace.starts_with("arn:") {
+        // As a configuration names a shared namespace: by its ARN.
+        model.namespace_id = Attr::Known(namespace.arn.clone());
+    }
+    model.namespace_owned = Attr::Known(owned_at_import(id, &namespace));
+    model.set_services(&wired);
+    Ok(model)
+}
+
+/// Whether an imported mesh owns its namespace (and a destroy deletes it), until the
+/// configuration says otherwise: the plan sets ownership from the configuration's form
+/// (`namespace` and `vpc_id`, or `namespace_id`), in place. An import names the
+/// namespace the way the configuration does: by name, the configuration owns it; by id
+/// or identity, it wires onto it, unless this provider made it for this cluster (a mesh
+/// whose state was lost). A namespace named by ARN is one shared through AWS RAM.
+fn owned_at_import(id: &ImportId, namespace: &ObservedNamespace) -> bool {
+    if is_namespace_reference(&id.namespace) {
+        return !id.namespace.starts_with("arn:")
+            && maker(namespace, cluster_name(&id.cluster)) == Maker::ThisCluster;
+    }
+    true
+}
+
+/// Whether an import names the namespace by id or ARN rather than by name.
+fn is_namespace_reference(reference: &str) -> bool {
+    is_namespace_id(reference) || reference.starts_with("arn:")
 }
 
 async fn find_namespace(
     gateway: &Gateway,
     reference: &str,
 ) -> Result<ObservedNamespace, ImportError> {
-    let id = if is_namespace_id(reference) {
+    // An ARN is how a namespace shared through AWS RAM is read (GetNamespace's Id).
+    let id = if is_namespace_reference(reference) {
         reference.to_string()
     } else {
         let matches = gateway.cloudmap.find_namespaces_by_name(reference).await?;
@@ -217,11 +243,10 @@ fn model_from(
     namespace: &ObservedNamespace,
     vpc_id: Option<String>,
     tags: &BTreeMap<String, String>,
-    wired: &BTreeMap<String, Wiring>,
     default_tags: &BTreeMap<String, String>,
 ) -> InternalModel {
     let own = own_tags(tags, default_tags);
-    let mut model = InternalModel {
+    InternalModel {
         // As the id wrote it (name or ARN), so a configuration in the same form plans no
         // change; the identity holds the name either way.
         cluster: Attr::Known(id.cluster.clone()),
@@ -243,6 +268,7 @@ fn model_from(
         client_services: Attr::Null,
         endpoints: Attr::Null,
         wait_for_steady_state: Attr::Null,
+        force_destroy: Attr::Null,
         timeouts: Attr::Null,
         id: Attr::Known(namespace.id.clone()),
         namespace_arn: Attr::Known(namespace.arn.clone()),
@@ -251,17 +277,28 @@ fn model_from(
             .clone()
             .map(Attr::Known)
             .unwrap_or(Attr::Null),
-        // Importing means "manage this": destroy will delete it.
-        namespace_owned: Attr::Known(true),
+        namespace_owned: Attr::Null,
         pending_cleanup: Attr::Null,
-    };
-    model.set_services(wired);
-    model
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_namespace_arn_keeps_its_own_slash() {
+        let arn = "arn:aws:servicediscovery:us-east-1:210987654321:namespace/ns-abcdefghijklmnop";
+        for cluster in ["prod", "arn:aws:ecs:us-east-1:123456789012:cluster/prod"] {
+            assert_eq!(
+                ImportId::parse(&format!("{cluster}/{arn}")).unwrap(),
+                ImportId {
+                    cluster: cluster.into(),
+                    namespace: arn.into()
+                }
+            );
+        }
+    }
 
     #[test]
     fn splits_at_the_last_slash() {

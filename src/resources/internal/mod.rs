@@ -13,6 +13,7 @@ mod plan;
 mod plan_checks;
 mod read;
 mod schema;
+mod users;
 mod validate;
 mod wiring;
 
@@ -115,6 +116,19 @@ impl ResourceHandler for InternalResource {
 
     async fn plan(&self, request: PlanRequest, ctx: &CallContext) -> PlanResponse {
         plan::plan(self, request, ctx).await
+    }
+
+    fn plans_destroy(&self) -> bool {
+        true
+    }
+
+    async fn plan_destroy(
+        &self,
+        prior: &Value,
+        prior_private: &[u8],
+        _ctx: &CallContext,
+    ) -> Diagnostics {
+        users::destroy_warnings(self, prior, prior_private).await
     }
 
     async fn apply(&self, request: ApplyRequest, ctx: &CallContext) -> ApplyResponse {

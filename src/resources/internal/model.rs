@@ -39,6 +39,8 @@ pub struct InternalModel {
     #[serde(default)]
     pub wait_for_steady_state: Attr<bool>,
     #[serde(default)]
+    pub force_destroy: Attr<bool>,
+    #[serde(default)]
     pub timeouts: Attr<TimeoutsModel>,
     #[serde(default)]
     pub id: Attr<String>,
@@ -179,7 +181,10 @@ impl InternalModel {
     /// name and hosted zone.
     pub fn set_namespace_facts(&mut self, namespace: &ObservedNamespace) {
         self.id = Attr::Known(namespace.id.clone());
-        self.namespace_id = Attr::Known(namespace.id.clone());
+        // A shared namespace is named by its ARN (AWS RAM): kept as configured.
+        if self.namespace_id.known() != Some(&namespace.arn) {
+            self.namespace_id = Attr::Known(namespace.id.clone());
+        }
         self.namespace_arn = Attr::Known(namespace.arn.clone());
         self.namespace = Attr::Known(namespace.name.clone());
         self.hosted_zone_id = namespace
@@ -187,6 +192,15 @@ impl InternalModel {
             .clone()
             .map(Attr::Known)
             .unwrap_or(Attr::Null);
+    }
+
+    /// What GetNamespace reads this object's namespace by: its id, or the ARN it was
+    /// configured with (a namespace shared through AWS RAM is read by ARN only).
+    pub fn namespace_key(&self) -> Option<&String> {
+        match self.namespace_id.known() {
+            Some(arn) if arn.starts_with("arn:") => Some(arn),
+            _ => self.id.known().or(self.namespace_id.known()),
+        }
     }
 
     /// The namespace as this object knows it; what is not known yet is empty.
@@ -254,6 +268,12 @@ impl InternalModel {
 
     pub fn plain_tags(&self) -> BTreeMap<String, String> {
         plain_map(&self.tags)
+    }
+
+    /// Whether a destroy deletes the namespace although others still use it (after
+    /// deleting the Cloud Map services ECS made for them; never any other).
+    pub fn force_destroy(&self) -> bool {
+        self.force_destroy.known().copied().unwrap_or(false)
     }
 
     pub fn wait_for_steady_state(&self) -> bool {

@@ -16,7 +16,7 @@ pub(super) async fn plan(
     request: PlanRequest,
     _ctx: &CallContext,
 ) -> PlanResponse {
-    let (mut planned, prior, requires_replace) = match plan_model(resource, &request) {
+    let (mut planned, prior, mut requires_replace) = match plan_model(resource, &request) {
         Ok(planned) => planned,
         Err(diagnostics) => return failed(request, diagnostics),
     };
@@ -32,6 +32,13 @@ pub(super) async fn plan(
     }
     // Warnings from the checks (e.g. settings made elsewhere) go out with the plan.
     let mut warnings = Diagnostics::default();
+    if let Some(prior) = &prior {
+        match vpc_change_replaces(resource, prior, &planned).await {
+            Ok(true) => requires_replace.push(AttributePath::root().attribute("vpc_id")),
+            Ok(false) => {}
+            Err(diagnostics) => return failed(request, diagnostics),
+        }
+    }
     if let Configured::Ready(gateway) = resource.provider.get() {
         let context = plan_checks::Context {
             prior: prior.as_ref(),
@@ -72,6 +79,32 @@ pub(super) async fn plan(
     }
 }
 
+/// Whether a changed `vpc_id` replaces the mesh: not when the namespace's private hosted
+/// zone already serves the new VPC (a zone can serve several; GetHostedZone lists them),
+/// as the namespace is the same. Unknown until apply, or no zone to ask: it may be another.
+async fn vpc_change_replaces(
+    resource: &InternalResource,
+    prior: &InternalModel,
+    planned: &InternalModel,
+) -> Result<bool, Diagnostics> {
+    if !planned.owns_namespace() || prior.vpc_id == planned.vpc_id || prior.vpc_id.is_null() {
+        return Ok(false);
+    }
+    let (Attr::Known(vpc_id), Some(zone)) = (&planned.vpc_id, prior.hosted_zone_id.known()) else {
+        return Ok(true);
+    };
+    let Configured::Ready(gateway) = resource.provider.get() else {
+        return Ok(true);
+    };
+    match gateway.route53.hosted_zone_vpcs(zone).await {
+        Ok(vpcs) => Ok(!vpcs.contains(vpc_id)),
+        Err(err) => Err(Diagnostics::error(
+            "Checking the namespace's VPCs failed",
+            err.to_string(),
+        )),
+    }
+}
+
 fn failed(request: PlanRequest, diagnostics: Diagnostics) -> PlanResponse {
     PlanResponse {
         planned_state: request.proposed_new_state,
@@ -91,14 +124,20 @@ fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<Plan
         return Ok((InternalModel::default(), prior, Vec::new()));
     };
     let config = resource.decode(&request.config)?.unwrap_or_default();
+    // Ownership follows the configuration's form, also for an imported object: changing
+    // the form changes it in place (nothing in AWS changes).
+    let owned = config.namespace_id.is_null();
+    planned.namespace_owned = Attr::Known(owned);
     if prior.is_none() {
-        let owned = config.namespace_id.is_null();
-        planned.namespace_owned = Attr::Known(owned);
         if owned {
             planned.namespace = config.namespace.clone();
         } else {
-            // Wiring onto an existing namespace: its id is the resource's id.
-            planned.id = config.namespace_id.clone();
+            // Wiring onto an existing namespace: its id is the resource's id (read at
+            // apply when the namespace is named by ARN, as a shared one is).
+            planned.id = match &config.namespace_id {
+                Attr::Known(arn) if arn.starts_with("arn:") => Attr::Unknown,
+                other => other.clone(),
+            };
         }
     }
     if let Attr::Known(services) = &mut planned.services {

@@ -3,7 +3,7 @@
 //! Cost for N services in one cluster: one GetNamespace, one ListTagsForResource (owned
 //! namespaces) and ⌈N/10⌉ DescribeServices, all issued concurrently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::InternalResource;
 use super::identity::identity_of;
@@ -54,13 +54,20 @@ pub(super) async fn read(
             );
         }
     };
+    let before = discovery_names(&model);
     let refreshed = match refresh(&gateway, model, &mut diagnostics).await {
-        Ok(Some(mut model)) => forget_deleted_leftovers(&gateway, &mut private, &model)
-            .await
-            .map(|()| {
-                model.pending_cleanup = private.pending_names();
-                Some(model)
-            }),
+        Ok(Some(mut model)) => {
+            let freed = before
+                .difference(&discovery_names(&model))
+                .cloned()
+                .collect();
+            track_leftovers(&gateway, &mut private, freed, &model)
+                .await
+                .map(|()| {
+                    model.pending_cleanup = private.pending_names();
+                    Some(model)
+                })
+        }
         other => other,
     };
     match refreshed {
@@ -138,23 +145,44 @@ async fn settle(
     })
 }
 
-/// Refresh never deletes, but it drops from the leftovers those already gone (deleted
-/// by hand, or by a destroy elsewhere). Costs a listing only when there are leftovers.
-async fn forget_deleted_leftovers(
+/// The discovery names of the servers a model records.
+fn discovery_names(model: &InternalModel) -> BTreeSet<String> {
+    model
+        .services
+        .known()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, service)| service.discovery_name.known().cloned())
+        .collect()
+}
+
+/// Refresh never deletes, but it keeps the leftovers list true: it drops those already
+/// gone (deleted by hand, or by a destroy elsewhere), and adds the Cloud Map services of
+/// discovery names the mesh no longer has (`freed`: its ECS service was deleted, or its
+/// Service Connect changed outside Terraform), which ECS made for this mesh and nothing
+/// else deletes. Costs a listing only when there is something to check.
+async fn track_leftovers(
     gateway: &Gateway,
     private: &mut PrivateState,
+    freed: BTreeSet<String>,
     model: &InternalModel,
 ) -> Result<(), GatewayError> {
-    if private.pending_cleanup.is_empty() {
+    if private.pending_cleanup.is_empty() && freed.is_empty() {
         return Ok(());
     }
-    let Some(namespace_id) = model.id.known() else {
+    let Some(namespace_id) = model.namespace_key() else {
         return Ok(());
     };
     let existing = gateway.cloudmap.services_in(namespace_id).await?;
     private
         .pending_cleanup
         .retain(|(_, arn)| existing.iter().any(|service| &service.arn == arn));
+    let ours: Vec<(String, String)> = existing
+        .into_iter()
+        .filter(|service| freed.contains(&service.name))
+        .map(|service| (service.name, service.arn))
+        .collect();
+    private.remember_leftovers(&ours);
     Ok(())
 }
 
@@ -172,7 +200,7 @@ pub(super) async fn refresh(
     mut model: InternalModel,
     diagnostics: &mut Diagnostics,
 ) -> Result<Option<InternalModel>, GatewayError> {
-    let Some(namespace_id) = model.id.known().or(model.namespace_id.known()).cloned() else {
+    let Some(namespace_id) = model.namespace_key().cloned() else {
         return Ok(None);
     };
     let cluster = model.cluster.known().cloned().unwrap_or_default();

@@ -51,9 +51,10 @@ pub fn resource_schema() -> Schema {
             .description("Name of the private DNS namespace to create and own, e.g. `internal.myapp`. Conflicts with `namespace_id`; read from the namespace when `namespace_id` is set. Changing it replaces the resource."),
     )
     .attribute(
+        // Replacement is decided in plan: another VPC the namespace's hosted zone is
+        // already associated with is the same namespace.
         Attribute::optional_computed("vpc_id", Type::String)
-            .requires_replace()
-            .description("The VPC of the namespace to create. Read from the namespace's hosted zone when `namespace_id` is set. Changing it replaces the resource."),
+            .description("The VPC of the namespace to create. Read from the namespace's hosted zone when `namespace_id` is set. A namespace's private hosted zone can serve several VPCs: naming another VPC it already serves changes only the state; any other VPC replaces the resource."),
     )
     .attribute(
         Attribute::optional_computed("namespace_id", Type::String)
@@ -78,6 +79,10 @@ pub fn resource_schema() -> Schema {
         Attribute::optional("wait_for_steady_state", Type::Bool)
             .description("Wait until every changed service's new deployment has replaced the old one. Default: `false`."),
     )
+    .attribute(
+        Attribute::optional("force_destroy", Type::Bool)
+            .description("Delete the namespace on destroy even when others still use it: the Cloud Map services that ECS made for services outside this resource are deleted first. Cloud Map services that ECS did not make (registered by hand or by another tool) are never deleted, and a namespace that still holds one is kept. Default: `false`, which keeps a namespace still in use and says what uses it. Owned namespaces only."),
+    )
     .attribute(Attribute::nested("timeouts", Nesting::Single, Presence::Optional, timeouts).description("How long each operation may take."))
     .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The namespace id."))
     .attribute(Attribute::computed("namespace_arn", Type::String).use_state_for_unknown().description("ARN of the namespace."))
@@ -85,7 +90,7 @@ pub fn resource_schema() -> Schema {
     .attribute(
         Attribute::computed("namespace_owned", Type::Bool)
             .use_state_for_unknown()
-            .description("Whether this resource created (or imported) the namespace and deletes it on destroy."),
+            .description("Whether this resource owns the namespace and deletes it on destroy: true when the configuration names it with `namespace` and `vpc_id`, false with `namespace_id`. Changing the form changes this in place, without replacing anything."),
     )
     .attribute(
         Attribute::computed("endpoints", Type::map(Type::String))

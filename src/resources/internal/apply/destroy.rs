@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::wire::{clean_freed_discovery, failures_to_diagnostics};
 use super::{Applied, delete_cloud_map_services, pending_services, recorded_namespace};
+use crate::aws::cloudmap::CloudMapService;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::ObservedNamespace;
@@ -14,7 +15,9 @@ use crate::mesh::names::cluster_name;
 use crate::mesh::reconcile::NamespaceRef;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
+use crate::resources::internal::grouping::name_list;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState, Successor};
+use crate::resources::internal::users::{NamespaceUsers, Ours, namespace_users};
 use crate::resources::internal::wiring::{Patience, WiringOutcome, wire};
 
 const FAILED: &str = "Destroying the service mesh failed";
@@ -52,20 +55,102 @@ async fn try_destroy(
         // Already gone (or never made): nothing is wired to it either.
         return Ok(Diagnostics::default());
     };
+    let ours = Ours::of(prior);
     let outcome = turn_off(gateway, prior, private, successor, &namespace, ctx).await?;
     if successor.is_some() {
         tracing::info!(namespace = %namespace.id, "leaving the namespace to the mesh that replaces this one");
         return Ok(clean_freed_discovery(gateway, &outcome, private, timeout, ctx).await);
     }
-    delete_leftovers(gateway, prior, private, &namespace, timeout, ctx).await?;
-    if prior.owns_namespace() {
-        gateway
-            .cloudmap
-            .delete_namespace(&namespace.id, timeout, &ctx.cancel)
-            .await
-            .map_err(failed)?;
+    // What ECS made for our services: never anything else in the namespace.
+    let ours_in_cloud_map = pending_services(private);
+    report_errors(
+        delete_cloud_map_services(gateway, ours_in_cloud_map, private, timeout, ctx, |err| {
+            Diagnostic::error(FAILED, err.to_string())
+        })
+        .await,
+    )?;
+    if !prior.owns_namespace() {
+        return Ok(Diagnostics::default());
     }
+    let users = namespace_users(gateway, &namespace, &ours)
+        .await
+        .map_err(failed)?;
+    if !users.is_empty() {
+        clear_for_force_destroy(gateway, prior, &namespace, users, private, timeout, ctx).await?;
+    }
+    gateway
+        .cloudmap
+        .delete_namespace(&namespace.id, timeout, &ctx.cancel)
+        .await
+        .map_err(failed)?;
     Ok(Diagnostics::default())
+}
+
+/// A namespace others still use is kept, with an error saying who and how to go on,
+/// unless `force_destroy` is set: then the Cloud Map services ECS made for the others
+/// go first. A Cloud Map service ECS did not make is never deleted.
+async fn clear_for_force_destroy(
+    gateway: &Gateway,
+    prior: &InternalModel,
+    namespace: &ObservedNamespace,
+    users: NamespaceUsers,
+    private: &mut PrivateState,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<(), Diagnostics> {
+    let action = format!(
+        "deleting Cloud Map namespace {} ({})",
+        namespace.name, namespace.id
+    );
+    let foreign = users.foreign();
+    if !prior.force_destroy() || !foreign.is_empty() {
+        let detail = in_use_detail(&action, &users, prior.force_destroy());
+        return Err(Diagnostics::error("Namespace still in use", detail));
+    }
+    let made_by_ecs: Vec<CloudMapService> = users
+        .cloud_map
+        .into_iter()
+        .map(|(service, _)| service)
+        .collect();
+    tracing::info!(namespace = %namespace.id, services = made_by_ecs.len() as u64, "force_destroy: deleting the Cloud Map services ECS made for others");
+    let before = private.pending_cleanup.clone();
+    let deleted = delete_cloud_map_services(gateway, made_by_ecs, private, timeout, ctx, |err| {
+        Diagnostic::error(FAILED, err.to_string())
+    })
+    .await;
+    // Others' services are not this mesh's leftovers: a failure is reported, not kept.
+    private.pending_cleanup = before;
+    report_errors(deleted)
+}
+
+fn in_use_detail(action: &str, users: &NamespaceUsers, force_destroy: bool) -> String {
+    let done = "Service Connect is off on this mesh's services and the Cloud Map services ECS \
+                made for them are deleted; the namespace is kept.";
+    let ways = if force_destroy {
+        format!(
+            "force_destroy deletes only the Cloud Map services ECS made, never {}: remove them \
+             (or move them to another namespace) and run `terraform destroy` again, or run \
+             `terraform state rm <address>` to leave the namespace in place.",
+            name_list(&users.foreign())
+        )
+    } else {
+        "Remove what still uses it and run `terraform destroy` again; or set \
+         `force_destroy = true` (and apply it) to delete the Cloud Map services ECS made for \
+         other services first (never others); or run `terraform state rm <address>` to leave \
+         the namespace in place."
+            .to_string()
+    };
+    format!(
+        "{action}: it is still in use by {}. {done} {ways}",
+        users.describe()
+    )
+}
+
+fn report_errors(diagnostics: Diagnostics) -> Result<(), Diagnostics> {
+    match diagnostics.has_errors() {
+        true => Err(diagnostics),
+        false => Ok(()),
+    }
 }
 
 fn failed(err: GatewayError) -> Diagnostics {
@@ -112,38 +197,5 @@ async fn turn_off(
         .collect();
     prior.forget_services(&turned_off);
     private.remember_leftovers(&outcome.freed_discovery);
-    let diagnostics = failures_to_diagnostics(&outcome);
-    match diagnostics.has_errors() {
-        true => Err(diagnostics),
-        false => Ok(outcome),
-    }
-}
-
-/// Deletes what ECS made for our services; in an owned namespace, every Cloud Map
-/// service in it.
-async fn delete_leftovers(
-    gateway: &Gateway,
-    prior: &InternalModel,
-    private: &mut PrivateState,
-    namespace: &ObservedNamespace,
-    timeout: Duration,
-    ctx: &CallContext,
-) -> Result<(), Diagnostics> {
-    let leftovers = if prior.owns_namespace() {
-        gateway
-            .cloudmap
-            .services_in(&namespace.id)
-            .await
-            .map_err(failed)?
-    } else {
-        pending_services(private)
-    };
-    let diagnostics = delete_cloud_map_services(gateway, leftovers, private, timeout, ctx, |err| {
-        Diagnostic::error(FAILED, err.to_string())
-    })
-    .await;
-    match diagnostics.has_errors() {
-        true => Err(diagnostics),
-        false => Ok(()),
-    }
+    report_errors(failures_to_diagnostics(&outcome)).map(|()| outcome)
 }

@@ -125,8 +125,8 @@ async fn recorded_namespace(
     // A create that stopped halfway, then `terraform untaint` or a destroy without a
     // refresh: nothing has read the namespace's id yet.
     if !prior.namespace_unconfirmed() {
-        let namespace_id = prior.id.known().cloned().unwrap_or_default();
-        return gateway.cloudmap.get_namespace(&namespace_id).await;
+        let key = prior.namespace_key().cloned().unwrap_or_default();
+        return gateway.cloudmap.get_namespace(&key).await;
     }
     match settle_unconfirmed(gateway, prior, private).await? {
         Unconfirmed::Made(namespace) => Ok(Some(namespace)),

@@ -104,8 +104,20 @@ pub(super) async fn clean_freed_discovery(
     timeout: Duration,
     ctx: &CallContext,
 ) -> Diagnostics {
-    // This pass's leftovers, and those earlier passes could not delete yet.
+    // This pass's leftovers, and those earlier passes could not delete yet, except
+    // what a server wired now uses again (ECS reuses a Cloud Map service by name).
     private.remember_leftovers(&outcome.freed_discovery);
+    let in_use: BTreeSet<&str> = outcome
+        .in_place
+        .values()
+        .filter_map(|wiring| match wiring {
+            Wiring::Server(spec) => Some(spec.discovery_name.as_str()),
+            Wiring::Client => None,
+        })
+        .collect();
+    private
+        .pending_cleanup
+        .retain(|(name, _)| !in_use.contains(name.as_str()));
     let leftovers = pending_services(private);
     delete_cloud_map_services(gateway, leftovers, private, timeout, ctx, |err| {
         Diagnostic::warning(
