@@ -15,6 +15,21 @@ use crate::mesh::model::{
     ObservedEndpoint, ObservedService, ObservedServiceConnect, PortMappings, ServerSpec, Wiring,
 };
 
+/// Every item of a paged ECS listing (ListServices, ListServicesByNamespace): the SDK's
+/// paginator at the largest page ECS allows. The request builders share no trait.
+macro_rules! every_item {
+    ($request:expr, $action:expr) => {
+        $request
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| GatewayError::from_sdk($action, &err))
+    };
+}
+
 /// DescribeServices takes at most 10 services per call.
 pub const DESCRIBE_BATCH: usize = 10;
 
@@ -134,40 +149,22 @@ impl Ecs {
         namespace: &str,
     ) -> Result<Vec<String>, GatewayError> {
         let _permit = self.permit().await;
-        self.client
-            .list_services_by_namespace()
-            .namespace(namespace)
-            .max_results(100)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|err| {
-                GatewayError::from_sdk(
-                    format!("listing ECS services of Cloud Map namespace {namespace}"),
-                    &err,
-                )
-            })
+        every_item!(
+            self.client
+                .list_services_by_namespace()
+                .namespace(namespace),
+            format!("listing ECS services of Cloud Map namespace {namespace}")
+        )
     }
 
     /// Every service name in a cluster, following ListServices' pages.
     pub async fn list_service_names(&self, cluster: &str) -> Result<Vec<String>, GatewayError> {
         // One permit for the whole listing: its pages are requested one after another.
         let _permit = self.permit().await;
-        let arns = self
-            .client
-            .list_services()
-            .cluster(cluster)
-            .max_results(100)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|err| {
-                GatewayError::from_sdk(format!("listing ECS services in cluster {cluster}"), &err)
-            })?;
+        let arns: Vec<String> = every_item!(
+            self.client.list_services().cluster(cluster),
+            format!("listing ECS services in cluster {cluster}")
+        )?;
         Ok(arns
             .iter()
             .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string())
