@@ -1,6 +1,10 @@
 //! Property tests across the codecs: any value of any type survives msgpack (unknowns,
 //! refinements and all) and JSON (where unknowns cannot go), and re-encoding what was
 //! decoded gives the same bytes.
+//!
+//! `make test` runs 512 cases of each; PROPTEST_CASES sets another count (`make soak`
+//! runs tens of thousands). The fuzz targets of the same codecs are in fuzz/; the
+//! inputs they once failed on are replayed by acceptance-tests/hostile_input.rs.
 
 use proptest::prelude::*;
 
@@ -126,8 +130,17 @@ fn arb_typed_value(msgpack: bool) -> impl Strategy<Value = (Type, Value)> {
     })
 }
 
+/// 512 cases, or PROPTEST_CASES.
+fn cases() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(cases())]
 
     #[test]
     fn msgpack_round_trips((ty, value) in arb_typed_value(true)) {
