@@ -5,6 +5,7 @@ mod support;
 
 mod adoption;
 mod emulator_conformance;
+mod hostile_input;
 mod import;
 mod lifecycle;
 mod never_lose_track;

@@ -22,13 +22,18 @@ pub(super) fn decode(
         return Ok(Value::Null);
     };
     decoded.map_err(|err| {
-        Diagnostics::error(
-            format!("Invalid {what} from Terraform"),
-            format!(
-                "The provider could not decode the {what} Terraform sent: {err}. This is a bug \
-                 in the provider or a Terraform version it does not support; please report it."
-            ),
-        )
+        let summary = format!("Invalid {what} from Terraform");
+        let detail = format!(
+            "The provider could not decode the {what} Terraform sent: {err}. This is a bug \
+             in the provider or a Terraform version it does not support; please report it."
+        );
+        // Where the value is (a number beyond the supported range, say), so that
+        // Terraform shows the line it came from.
+        if err.path().is_empty() {
+            Diagnostics::error(summary, detail)
+        } else {
+            Diagnostics::error_at(err.path().clone(), summary, detail)
+        }
     })
 }
 

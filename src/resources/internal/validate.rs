@@ -2,7 +2,9 @@
 //! configuration as Terraform sends it (values may be unknown), with no AWS call.
 
 use super::model::InternalModel;
-use crate::mesh::validate::{ConfigView, Field, Rule, ServiceView, Violation, validate_config};
+use crate::mesh::validate::{
+    ConfigView, Field, Rule, ServiceView, Violation, service_entry, validate_config,
+};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::value::{Attr, AttributePath, Number, Value, from_value};
 
@@ -30,8 +32,9 @@ fn number_diagnostics(config: &ConfigView) -> Diagnostics {
                 Diagnostic::error(
                     "Invalid number",
                     format!(
-                        "services[\"{key}\"].{attribute} is {number}, which is {why}. Write a \
-                         whole number."
+                        "{}.{attribute} is {}, which is {why}. Write a whole number.",
+                        service_entry(key),
+                        shown_number(number)
                     ),
                 )
                 .at(AttributePath::root().attribute("services").key(key)),
@@ -39,6 +42,20 @@ fn number_diagnostics(config: &ConfigView) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+/// A number as a message shows it: whole when short, else its first and last digits
+/// and how many there are (a number may have ten thousand digits).
+fn shown_number(number: &Number) -> String {
+    const SHOWN: usize = 24;
+    let text = number.to_string();
+    let length = text.chars().count();
+    if length <= SHOWN * 2 {
+        return text;
+    }
+    let head: String = text.chars().take(SHOWN).collect();
+    let tail: String = text.chars().skip(length - 8).collect();
+    format!("{head}…{tail} ({length} characters)")
 }
 
 /// Where Terraform can show a rule's violation: it walks blocks, not nested
