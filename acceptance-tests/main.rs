@@ -16,4 +16,5 @@ mod plugin_transport;
 mod protocol_rpcs;
 mod provider_config;
 mod real_configurations;
+mod security;
 mod validation_catalogue;
