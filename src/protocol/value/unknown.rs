@@ -30,6 +30,9 @@ pub(crate) fn plain() -> Msgpack {
 
 /// Any extension is an unknown. Refinements are kept when the payload is one cty would
 /// accept for `ty`; anything odd about it leaves a plain unknown rather than an error.
+/// A refinement that says nothing (a length of at least 0, an empty prefix, an infinite
+/// bound, a length limit past what cty can hold) is dropped, and a prefix is shortened,
+/// as [`encode`] does: one meaning, one value, so what decodes encodes back to itself.
 pub(crate) fn decode(code: i8, payload: &[u8], ty: &Type) -> Value {
     if payload.len() <= 1
         || code != REFINED_EXT
@@ -58,14 +61,19 @@ pub(crate) fn decode(code: i8, payload: &[u8], ty: &Type) -> Value {
                 _ => false,
             },
             Some(KEY_STRING_PREFIX) => match value {
-                ValueRef::String(s) if *ty == Type::String => {
-                    refinements.string_prefix = s.as_str().map(str::to_owned);
-                    refinements.string_prefix.is_some()
-                }
+                ValueRef::String(s) if *ty == Type::String => match s.as_str() {
+                    Some(prefix) => {
+                        let prefix = shorten_prefix(prefix);
+                        refinements.string_prefix = (!prefix.is_empty()).then(|| prefix.to_owned());
+                        true
+                    }
+                    None => false,
+                },
                 _ => false,
             },
             Some(k @ (KEY_NUMBER_MIN | KEY_NUMBER_MAX)) if *ty == Type::Number => {
                 match number_bound(value) {
+                    Some(bound) if bound.value.is_infinite() => true,
                     Some(bound) if k == KEY_NUMBER_MIN => {
                         refinements.number_lower = Some(bound);
                         true
@@ -80,11 +88,11 @@ pub(crate) fn decode(code: i8, payload: &[u8], ty: &Type) -> Value {
             Some(k @ (KEY_LENGTH_MIN | KEY_LENGTH_MAX)) if ty.is_collection() => match value {
                 ValueRef::Integer(n) => match n.as_u64() {
                     Some(n) if k == KEY_LENGTH_MIN => {
-                        refinements.length_lower = Some(n);
+                        refinements.length_lower = (n != 0).then_some(n);
                         true
                     }
                     Some(n) => {
-                        refinements.length_upper = Some(n);
+                        refinements.length_upper = i64::try_from(n).is_ok().then_some(n);
                         true
                     }
                     None => false,
@@ -210,6 +218,61 @@ mod tests {
         let mut out = Vec::new();
         rmpv::encode::write_value(&mut out, &value).unwrap();
         out
+    }
+
+    /// Found by the msgpack_value fuzz target (fuzz/regressions/msgpack_value/): a
+    /// refinement that says nothing decoded into a value that differed from the plain
+    /// unknown it encodes back to.
+    #[test]
+    fn refinements_that_say_nothing_decode_as_a_plain_unknown() {
+        let payload = |entries: Vec<(Msgpack, Msgpack)>| encoded(Msgpack::Map(entries));
+        let list = Type::list(Type::String);
+        let cases = [
+            (payload(vec![(5.into(), 0.into())]), list.clone()),
+            (
+                payload(vec![(6.into(), Msgpack::from(u64::MAX))]),
+                list.clone(),
+            ),
+            (payload(vec![(2.into(), "".into())]), Type::String),
+            (
+                payload(vec![(
+                    3.into(),
+                    Msgpack::Array(vec![Msgpack::F64(f64::INFINITY), true.into()]),
+                )]),
+                Type::Number,
+            ),
+            // Unknown keys beside a length of at least 0: the fuzz target's input.
+            (
+                payload(vec![(116.into(), 114.into()), (5.into(), 0.into())]),
+                list.clone(),
+            ),
+        ];
+        for (payload, ty) in cases {
+            let value = decode(REFINED_EXT, &payload, &ty);
+            assert_eq!(value, Value::unknown(), "{payload:?} as {ty:?}");
+        }
+        let crash = [
+            0x06, 0xd7, 0x0c, 0x83, 0x74, 0x72, 0x75, 0x65, 0x05, 0x00, 0x03,
+        ];
+        let value = crate::protocol::value::decode_msgpack(&crash[1..], &list).unwrap();
+        assert_eq!(value, Value::unknown());
+        // A prefix longer than cty sends is shortened as encode shortens it.
+        let long = "p".repeat(300);
+        let value = decode(
+            REFINED_EXT,
+            &payload(vec![(2.into(), long.as_str().into())]),
+            &Type::String,
+        );
+        let Value::Unknown(Some(refinements)) = &value else {
+            panic!("a refined unknown: {value:?}");
+        };
+        assert_eq!(
+            refinements.string_prefix.as_deref(),
+            Some(shorten_prefix(&long))
+        );
+        let again = encoded(encode(Some(refinements), &Type::String));
+        let again = crate::protocol::value::decode_msgpack(&again, &Type::String).unwrap();
+        assert_eq!(again, value);
     }
 
     #[test]
