@@ -508,6 +508,7 @@ const INTERNAL_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
         true,
         r#"["list","string"]"#,
     ),
+    ("redeploy_clients", false, true, false, r#""bool""#),
     ("services", false, true, false, "nested map"),
     ("tags", false, true, false, r#"["map","string"]"#),
     ("tags_all", false, false, true, r#"["map","string"]"#),

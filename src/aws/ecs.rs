@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
 use aws_sdk_ecs::types::{
     ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
     TimeoutConfiguration,
@@ -12,7 +13,8 @@ use tokio::sync::Semaphore;
 
 use super::error::{ErrorKind, GatewayError};
 use crate::mesh::model::{
-    ObservedEndpoint, ObservedService, ObservedServiceConnect, PortMappings, ServerSpec, Wiring,
+    ObservedDeployment, ObservedEndpoint, ObservedService, ObservedServiceConnect, PortMapping,
+    PortMappings, ServerSpec, Wiring,
 };
 
 /// Every item of a paged ECS listing (ListServices, ListServicesByNamespace): the SDK's
@@ -110,7 +112,8 @@ impl Ecs {
 
     /// Sets Service Connect on one service: `Some(wiring)` enables or changes it,
     /// `None` turns it off. Settings we do not manage are taken from `current` and
-    /// sent back, because UpdateService replaces the whole configuration.
+    /// sent back, because UpdateService replaces the whole configuration. Returns the
+    /// id of the deployment ECS started.
     pub async fn set_service_connect(
         &self,
         cluster: &str,
@@ -118,7 +121,7 @@ impl Ecs {
         wiring: Option<&Wiring>,
         namespace_arn: &str,
         current: Option<&ServiceConnectConfiguration>,
-    ) -> Result<(), GatewayError> {
+    ) -> Result<Deployment, GatewayError> {
         let action = match wiring {
             Some(_) => format!("enabling Service Connect on ECS service {cluster}/{service}"),
             None => format!("disabling Service Connect on ECS service {cluster}/{service}"),
@@ -130,16 +133,42 @@ impl Ecs {
                 .build()),
         }
         .map_err(|err| GatewayError::new(action.clone(), ErrorKind::Invalid, err.to_string()))?;
+        self.update_service(cluster, service, action, |update| {
+            update.service_connect_configuration(config)
+        })
+        .await
+    }
+
+    /// Starts a new deployment of a service with its configuration as it is, so that
+    /// its new tasks learn the namespace's endpoints as they are now (running tasks only
+    /// know those that existed when they started).
+    pub async fn redeploy(&self, cluster: &str, service: &str) -> Result<Deployment, GatewayError> {
+        let action = format!("redeploying ECS service {cluster}/{service}");
+        self.update_service(cluster, service, action, |update| {
+            update.force_new_deployment(true)
+        })
+        .await
+    }
+
+    /// One UpdateService call: `change` says what to change.
+    async fn update_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        action: String,
+        change: impl FnOnce(UpdateServiceFluentBuilder) -> UpdateServiceFluentBuilder,
+    ) -> Result<Deployment, GatewayError> {
         let _permit = self.permit().await;
-        self.client
+        let update = self
+            .client
             .update_service()
             .cluster(cluster)
-            .service(service)
-            .service_connect_configuration(config)
+            .service(service);
+        let output = change(update)
             .send()
             .await
             .map_err(|err| GatewayError::from_sdk(action, &err))?;
-        Ok(())
+        Ok(started_deployment(output.service()))
     }
 
     /// The ECS services of any cluster associated with a Cloud Map namespace (its name
@@ -204,9 +233,15 @@ impl Ecs {
                         .iter()
                         .flat_map(|container| container.port_mappings())
                         .filter_map(|mapping| {
-                            let name = mapping.name()?.to_string();
-                            let port = mapping.container_port().and_then(|p| u16::try_from(p).ok());
-                            Some((name, port))
+                            Some(PortMapping {
+                                name: mapping.name()?.to_string(),
+                                container_port: mapping
+                                    .container_port()
+                                    .and_then(|p| u16::try_from(p).ok()),
+                                app_protocol: mapping
+                                    .app_protocol()
+                                    .map(|p| p.as_str().to_string()),
+                            })
                         })
                         .collect()
                 })
@@ -218,6 +253,20 @@ impl Ecs {
         // A closed semaphore only happens at shutdown: go on without a permit.
         self.limit.acquire().await.ok()
     }
+}
+
+/// The deployment an UpdateService started: the PRIMARY one of its answer. `None`
+/// when the answer shows none (a service without deployments, such as one with the
+/// CODE_DEPLOY controller).
+pub type Deployment = Option<String>;
+
+fn started_deployment(service: Option<&aws_sdk_ecs::types::Service>) -> Deployment {
+    service?
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.id())
+        .map(str::to_string)
 }
 
 /// The domain's view of a described service, keeping the PRIMARY deployment's raw
@@ -254,11 +303,20 @@ fn service_from_sdk(service: &aws_sdk_ecs::types::Service) -> Option<EcsService>
                     .collect()
             })
             .unwrap_or_default(),
-        draining_deployments: service
+        deployments: service
             .deployments()
             .iter()
-            .filter(|d| d.status() != Some("PRIMARY"))
-            .count(),
+            .map(|d| ObservedDeployment {
+                id: d.id().unwrap_or_default().to_string(),
+                status: d.status().unwrap_or_default().to_string(),
+                rollout_state: d.rollout_state().map(|s| s.as_str().to_string()),
+                rollout_state_reason: d.rollout_state_reason().map(str::to_string),
+            })
+            .collect(),
+        deployment_controller: service
+            .deployment_controller()
+            .map(|c| c.r#type().as_str().to_string()),
+        launch_type: service.launch_type().map(|t| t.as_str().to_string()),
     };
     Some(EcsService {
         observed,

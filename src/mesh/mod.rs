@@ -6,4 +6,5 @@
 pub mod model;
 pub mod names;
 pub mod reconcile;
+pub mod rollout;
 pub mod validate;

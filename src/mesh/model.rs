@@ -98,13 +98,43 @@ pub struct ObservedService {
     pub service_connect: Option<ObservedServiceConnect>,
     /// Cloud Map services ECS made for this service: (discovery name, ARN).
     pub discovery_resources: Vec<(String, String)>,
-    /// Deployments other than the PRIMARY one still running (a rollout in progress).
-    pub draining_deployments: usize,
+    /// Its deployments, newest first as ECS lists them.
+    pub deployments: Vec<ObservedDeployment>,
+    /// `ECS` (rolling update), `CODE_DEPLOY` or `EXTERNAL`; ECS when not said.
+    pub deployment_controller: Option<String>,
+    pub launch_type: Option<String>,
 }
 
 impl ObservedService {
     pub fn is_active(&self) -> bool {
         self.status == "ACTIVE"
+    }
+
+    /// Deployments other than the PRIMARY one still running (a rollout in progress).
+    pub fn draining_deployments(&self) -> usize {
+        self.deployments.iter().filter(|d| !d.is_primary()).count()
+    }
+
+    pub fn primary(&self) -> Option<&ObservedDeployment> {
+        self.deployments.iter().find(|d| d.is_primary())
+    }
+}
+
+/// One deployment of an ECS service.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObservedDeployment {
+    pub id: String,
+    /// PRIMARY, ACTIVE (an older one still running) or INACTIVE.
+    pub status: String,
+    /// IN_PROGRESS, COMPLETED or FAILED; ECS leaves it out for deployments it does not
+    /// track (a classic load balancer, say).
+    pub rollout_state: Option<String>,
+    pub rollout_state_reason: Option<String>,
+}
+
+impl ObservedDeployment {
+    pub fn is_primary(&self) -> bool {
+        self.status == "PRIMARY"
     }
 }
 
@@ -121,9 +151,18 @@ pub struct ObservedNamespace {
     pub tags: BTreeMap<String, String>,
 }
 
-/// The named port mappings of a task definition: (name, container port).
+/// The named port mappings of a task definition.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PortMappings(pub Vec<(String, Option<u16>)>);
+pub struct PortMappings(pub Vec<PortMapping>);
+
+/// One named port mapping.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortMapping {
+    pub name: String,
+    pub container_port: Option<u16>,
+    /// `http`, `http2` or `grpc`; none is TCP to Service Connect.
+    pub app_protocol: Option<String>,
+}
 
 /// What a task definition says of one port alias.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,17 +173,35 @@ pub enum PortLookup {
     Missing,
 }
 
+impl PortMapping {
+    /// Whether Service Connect treats the port as plain TCP: per-request timeouts do
+    /// not apply to it (botocore ECS model, TimeoutConfiguration).
+    pub fn is_tcp(&self) -> bool {
+        !matches!(
+            self.app_protocol.as_deref(),
+            Some("http" | "http2" | "grpc")
+        )
+    }
+}
+
 impl PortMappings {
     pub fn lookup(&self, port_name: &str) -> PortLookup {
-        match self.0.iter().find(|(name, _)| name == port_name) {
-            Some((_, Some(port))) => PortLookup::Port(*port),
-            Some((_, None)) => PortLookup::NoContainerPort,
+        match self.get(port_name) {
+            Some(PortMapping {
+                container_port: Some(port),
+                ..
+            }) => PortLookup::Port(*port),
+            Some(_) => PortLookup::NoContainerPort,
             None => PortLookup::Missing,
         }
     }
 
+    pub fn get(&self, port_name: &str) -> Option<&PortMapping> {
+        self.0.iter().find(|mapping| mapping.name == port_name)
+    }
+
     /// The mapping names, as a message lists them.
     pub fn names(&self) -> Vec<&str> {
-        self.0.iter().map(|(name, _)| name.as_str()).collect()
+        self.0.iter().map(|mapping| mapping.name.as_str()).collect()
     }
 }

@@ -269,6 +269,7 @@ fn model_from(
         endpoints: Attr::Null,
         wait_for_steady_state: Attr::Null,
         force_destroy: Attr::Null,
+        redeploy_clients: Attr::Null,
         timeouts: Attr::Null,
         id: Attr::Known(namespace.id.clone()),
         namespace_arn: Attr::Known(namespace.arn.clone()),

@@ -41,6 +41,8 @@ pub struct InternalModel {
     #[serde(default)]
     pub force_destroy: Attr<bool>,
     #[serde(default)]
+    pub redeploy_clients: Attr<bool>,
+    #[serde(default)]
     pub timeouts: Attr<TimeoutsModel>,
     #[serde(default)]
     pub id: Attr<String>,
@@ -274,6 +276,11 @@ impl InternalModel {
     /// deleting the Cloud Map services ECS made for them; never any other).
     pub fn force_destroy(&self) -> bool {
         self.force_destroy.known().copied().unwrap_or(false)
+    }
+
+    /// Whether a change of endpoints redeploys the mesh's other services. Default: yes.
+    pub fn redeploy_clients(&self) -> bool {
+        self.redeploy_clients.known().copied().unwrap_or(true)
     }
 
     pub fn wait_for_steady_state(&self) -> bool {

@@ -1,12 +1,15 @@
 //! Plan: fill in what the configuration decides (defaults, endpoints, merged tags) so
 //! the plan shows real values, and leave the rest "known after apply".
 
+use std::collections::BTreeSet;
+
+use super::grouping::name_list;
 use super::model::{
     InternalModel, PriorNamespace, PrivateState, Successor, attr_map, endpoints_of, merged_tags,
 };
 use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
-use crate::protocol::diagnostics::Diagnostics;
+use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{CallContext, PlanRequest, PlanResponse};
 use crate::protocol::value::{Attr, AttributePath};
 use crate::provider::Configured;
@@ -51,6 +54,11 @@ pub(super) async fn plan(
             return failed(request, checks);
         }
         warnings = checks;
+        if let Some(prior) = &prior
+            && let Some(notice) = redeploy_notice(prior, &planned)
+        {
+            warnings.push(notice);
+        }
         // Ports found in task definitions make endpoints known.
         planned.endpoints = endpoints_of(&planned.services);
         if let Some(prior) = &prior
@@ -77,6 +85,62 @@ pub(super) async fn plan(
         },
         Err(diagnostics) => failed(request, diagnostics),
     }
+}
+
+/// What a plan that changes the mesh's endpoints will redeploy, and why: running tasks
+/// know only the endpoints that existed when they started (see wiring.rs).
+fn redeploy_notice(prior: &InternalModel, planned: &InternalModel) -> Option<Diagnostic> {
+    if !planned.redeploy_clients() {
+        return None;
+    }
+    let endpoint = |model: &InternalModel, name: &str| {
+        model
+            .services
+            .known()
+            .and_then(|s| s.get(name))
+            .map(|s| (s.discovery_name.clone(), s.dns_name.clone(), s.port.clone()))
+    };
+    let servers = |model: &InternalModel| -> BTreeSet<String> {
+        model
+            .services
+            .known()
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let moved: Vec<String> = servers(prior)
+        .union(&servers(planned))
+        .filter(|name| endpoint(prior, name) != endpoint(planned, name))
+        .cloned()
+        .collect();
+    if moved.is_empty() {
+        return None;
+    }
+    // Services whose own configuration changes get a new deployment anyway.
+    let same = |name: &String| {
+        let before = prior.services.known().and_then(|s| s.get(name));
+        let after = planned.services.known().and_then(|s| s.get(name));
+        before == after
+            && prior.client_names().contains(name) == planned.client_names().contains(name)
+    };
+    let redeployed: Vec<String> = prior
+        .service_names()
+        .intersection(&planned.service_names())
+        .filter(|name| same(name))
+        .cloned()
+        .collect();
+    if redeployed.is_empty() {
+        return None;
+    }
+    Some(Diagnostic::warning(
+        "ECS services will be redeployed",
+        format!(
+            "This plan changes the endpoints of {}. Running tasks know only the endpoints that existed \
+             when they started, so once the new deployments are complete, the apply redeploys {} with their \
+             configuration unchanged. Set `redeploy_clients = false` to deploy them yourself.",
+            name_list(&moved),
+            name_list(&redeployed)
+        ),
+    ))
 }
 
 /// Whether a changed `vpc_id` replaces the mesh: not when the namespace's private hosted

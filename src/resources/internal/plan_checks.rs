@@ -98,7 +98,11 @@ impl Checked {
             .flatten()
             .filter(|(key, service)| {
                 let before = prior_services.and_then(|p| p.get(*key));
-                service.port.is_unknown() || before.is_none_or(|b| b.port_name != service.port_name)
+                service.port.is_unknown()
+                    || before.is_none_or(|b| {
+                        b.port_name != service.port_name
+                            || b.per_request_timeout_seconds != service.per_request_timeout_seconds
+                    })
             })
             .filter(|(_, service)| service.port_name.is_known())
             .map(|(key, _)| key.clone())
@@ -181,6 +185,10 @@ async fn check_services(
                 {
                     diagnostics.push(warning.at(checked.path_of(name)));
                 }
+                if let Some(detail) = cannot_take_service_connect(cluster, name, service) {
+                    let refusal = refusal(context, "Service cannot use Service Connect", detail);
+                    diagnostics.push(refusal.at(checked.path_of(name)));
+                }
             }
         }
     }
@@ -195,6 +203,47 @@ async fn check_services(
         diagnostics,
     )
     .await
+}
+
+/// Why an ECS service cannot take Service Connect, from what DescribeServices showed:
+/// only the ECS (rolling update) deployment controller carries it (CODE_DEPLOY and
+/// EXTERNAL services keep task sets, and UpdateService cannot set it on them), and not
+/// on ECS Anywhere's EXTERNAL launch type (ECS developer guide, Service Connect
+/// considerations; ../shared/research/real-aws-semantics.md).
+fn cannot_take_service_connect(cluster: &str, name: &str, service: &EcsService) -> Option<String> {
+    let observed = &service.observed;
+    if let Some(controller) = observed
+        .deployment_controller
+        .as_deref()
+        .filter(|c| *c != "ECS")
+    {
+        return Some(format!(
+            "ECS service {cluster}/{name} uses the {controller} deployment controller. Service Connect \
+             works only with the ECS (rolling update) deployment controller: a {controller} service keeps \
+             its configuration in task sets, and UpdateService cannot set Service Connect on it. Remove \
+             it from this mesh, or recreate it with the ECS deployment controller."
+        ));
+    }
+    if observed.launch_type.as_deref() == Some("EXTERNAL") {
+        return Some(format!(
+            "ECS service {cluster}/{name} runs on the EXTERNAL launch type (ECS Anywhere), which \
+             Service Connect does not support. Remove it from this mesh."
+        ));
+    }
+    None
+}
+
+/// A finding that only a change of configuration can fix: an error for a new mesh, a
+/// warning once it exists (see the module comment: with a prior state this plan may
+/// be a destroy's).
+fn refusal(context: &Context<'_>, summary: &str, detail: String) -> Diagnostic {
+    match context.prior {
+        None => Diagnostic::error(summary, detail),
+        Some(_) => Diagnostic::warning(
+            summary,
+            format!("{detail} Until then, applying fails for this service."),
+        ),
+    }
 }
 
 fn cluster_not_found(cluster: &str, region: &str) -> Diagnostic {
@@ -315,6 +364,19 @@ async fn fill_ports(
                 let detail = missing_port_detail(cluster, name, port_name, task_definition, ports);
                 diagnostics.push(missing_port(context, detail).at(service_path(name)));
             }
+        }
+        if service.per_request_timeout_seconds.is_known()
+            && ports.get(port_name).is_some_and(|mapping| mapping.is_tcp())
+        {
+            let detail = format!(
+                "services[\"{name}\"].per_request_timeout_seconds is set, but port mapping {port_name:?} of \
+                 task definition {task_definition} has no appProtocol (or another than http, http2 and \
+                 grpc), so Service Connect treats it as TCP, where requests have no timeout of their \
+                 own. Remove per_request_timeout_seconds (idle_timeout_seconds applies to TCP), or set \
+                 the port mapping's appProtocol."
+            );
+            let refusal = refusal(context, "Per-request timeout on a TCP port", detail);
+            diagnostics.push(refusal.at(service_path(name)));
         }
     }
     Ok(())

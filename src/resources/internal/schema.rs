@@ -77,7 +77,11 @@ pub fn resource_schema() -> Schema {
     )
     .attribute(
         Attribute::optional("wait_for_steady_state", Type::Bool)
-            .description("Wait until every changed service's new deployment has replaced the old one. Default: `false`."),
+            .description("Wait until every deployment the apply started has completed with the configuration sent: a failed rollout (or the deployment circuit breaker's rollback) is then an error naming the service, its deployment and ECS's reason, and the state records what the service runs. Default: `false`."),
+    )
+    .attribute(
+        Attribute::optional("redeploy_clients", Type::Bool)
+            .description("When an apply adds, removes or changes an endpoint (a server, its `discovery_name`, `dns_name` or `port`), it waits for the changed servers' deployments to complete, then redeploys every other service of the mesh with its configuration unchanged: running tasks know only the endpoints that existed when they started. The plan names them. Set `false` to deploy them yourself. Default: `true`."),
     )
     .attribute(
         Attribute::optional("force_destroy", Type::Bool)

@@ -2,6 +2,12 @@
 //! servers, clients and removals phase by phase, each phase concurrently (bounded by
 //! the provider's `max_concurrency`). The outcome records exactly what is in place, so
 //! a failure halfway loses nothing.
+//!
+//! Running tasks learn only the endpoints that existed when they started (ECS developer
+//! guide, Service Connect: "deployment order"). So when a pass adds, removes or changes
+//! an endpoint, it waits for the changed servers' deployments to complete before it
+//! touches the clients, and then redeploys every other service of the mesh, unchanged,
+//! so that their new tasks learn the new endpoints.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -9,7 +15,8 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::ecs::EcsService;
+use super::rollouts::{Awaited, RolloutFailure, wait_for_rollouts};
+use crate::aws::ecs::{Deployment, EcsService};
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::aws::wait::Waiter;
@@ -24,8 +31,11 @@ pub struct WiringOutcome {
     pub in_place: BTreeMap<String, Wiring>,
     /// The services that failed, with why.
     pub failures: Vec<(String, GatewayError)>,
-    /// Services that had Service Connect turned on or changed by this pass.
-    pub changed: BTreeSet<String>,
+    /// Services that had Service Connect turned on or changed by this pass, with the
+    /// deployment each change started.
+    pub changed: BTreeMap<String, Deployment>,
+    /// Services redeployed unchanged so that their tasks learn new endpoints.
+    pub redeployed: BTreeMap<String, Deployment>,
     /// Cloud Map services ECS made for discovery names no longer used (name, ARN).
     pub freed_discovery: Vec<(String, String)>,
 }
@@ -41,6 +51,11 @@ pub const APPEARANCE_WAIT: Duration = Duration::from_secs(120);
 pub struct Patience {
     /// The longest wait for services to appear (the operation's timeout caps it).
     pub appearance: Duration,
+    /// The longest wait for the changed servers' deployments (the operation's timeout).
+    pub rollout: Duration,
+    /// Whether a change of endpoints redeploys the mesh's other services
+    /// (`redeploy_clients`).
+    pub redeploy_clients: bool,
     pub cancel: CancellationToken,
 }
 
@@ -84,16 +99,142 @@ pub async fn wire(
         }
     }
     let plan = plan_changes(&desired, &current, previously_managed, namespace);
+    let before = endpoints(outcome.in_place.values());
+    let endpoints_change = before != endpoints(desired.values());
+    let redeploy = endpoints_change && patience.redeploy_clients;
     tracing::info!(
         cluster,
         changes = plan.len() as u64,
+        endpoints_change,
         "wiring Service Connect"
     );
-    for phase in plan.phases() {
-        carry_out(gateway, cluster, phase, &observed, namespace, &mut outcome).await;
+    let [servers, clients, removals] = plan.phases();
+    carry_out(
+        gateway,
+        cluster,
+        servers,
+        &observed,
+        namespace,
+        &mut outcome,
+    )
+    .await;
+    // The new endpoints must be live before any client starts the tasks that learn them.
+    let servers_live =
+        !redeploy || await_changed(gateway, cluster, namespace, &mut outcome, patience).await;
+    carry_out(
+        gateway,
+        cluster,
+        clients,
+        &observed,
+        namespace,
+        &mut outcome,
+    )
+    .await;
+    carry_out(
+        gateway,
+        cluster,
+        removals,
+        &observed,
+        namespace,
+        &mut outcome,
+    )
+    .await;
+    if redeploy && servers_live {
+        redeploy_unchanged(gateway, cluster, &desired, &mut outcome).await;
     }
     outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
     Ok(outcome)
+}
+
+/// The endpoints servers offer: (discovery name, DNS name, port).
+fn endpoints<'a>(
+    wirings: impl Iterator<Item = &'a Wiring>,
+) -> BTreeSet<(&'a str, &'a str, Option<u16>)> {
+    wirings
+        .filter_map(|wiring| match wiring {
+            Wiring::Server(spec) => Some((
+                spec.discovery_name.as_str(),
+                spec.dns_name.as_str(),
+                spec.port,
+            )),
+            Wiring::Client => None,
+        })
+        .collect()
+}
+
+/// Waits for the deployments this pass started so far; a rollout that fails is that
+/// service's failure, and the service is recorded as it runs now. Whether all are live.
+async fn await_changed(
+    gateway: &Gateway,
+    cluster: &str,
+    namespace: &NamespaceRef,
+    outcome: &mut WiringOutcome,
+    patience: &Patience,
+) -> bool {
+    let awaited = outcome
+        .changed
+        .iter()
+        .map(|(name, deployment)| {
+            let expected = outcome.in_place.get(name).cloned();
+            (
+                name.clone(),
+                Awaited {
+                    deployment: deployment.clone(),
+                    expected,
+                },
+            )
+        })
+        .collect();
+    let failures = wait_for_rollouts(
+        gateway,
+        cluster,
+        namespace,
+        awaited,
+        patience.rollout,
+        &patience.cancel,
+    )
+    .await;
+    let live = failures.is_empty();
+    record_rollout_failures(outcome, failures);
+    live
+}
+
+/// Records failed rollouts: the error, and what the service runs now.
+pub fn record_rollout_failures(outcome: &mut WiringOutcome, failures: Vec<RolloutFailure>) {
+    for failure in failures {
+        match failure.now {
+            Some(now) => outcome.in_place.insert(failure.service.clone(), now),
+            None => outcome.in_place.remove(&failure.service),
+        };
+        outcome.failures.push((failure.service, failure.error));
+    }
+}
+
+/// Redeploys every desired service this pass did not change, concurrently.
+async fn redeploy_unchanged(
+    gateway: &Gateway,
+    cluster: &str,
+    desired: &BTreeMap<String, Wiring>,
+    outcome: &mut WiringOutcome,
+) {
+    let unchanged: Vec<&String> = desired
+        .keys()
+        .filter(|name| outcome.in_place.contains_key(*name) && !outcome.changed.contains_key(*name))
+        .collect();
+    let results = join_all(
+        unchanged
+            .iter()
+            .map(|name| gateway.ecs.redeploy(cluster, name)),
+    )
+    .await;
+    for (name, result) in unchanged.into_iter().zip(results) {
+        match result {
+            Ok(deployment) => {
+                outcome.redeployed.insert(name.clone(), deployment);
+            }
+            Err(err) => outcome.failures.push((name.clone(), err)),
+        }
+    }
 }
 
 /// A desired service that does not exist (or is not ACTIVE) by now cannot be wired: it
@@ -168,11 +309,11 @@ async fn carry_out(
         let service = change.service().to_string();
         match (change, result) {
             (_, Err(err)) => outcome.failures.push((service, err)),
-            (Change::Wire { wiring, .. }, Ok(())) => {
+            (Change::Wire { wiring, .. }, Ok(deployment)) => {
                 outcome.in_place.insert(service.clone(), wiring.clone());
-                outcome.changed.insert(service);
+                outcome.changed.insert(service, deployment);
             }
-            (Change::Unwire { .. }, Ok(())) => {
+            (Change::Unwire { .. }, Ok(_)) => {
                 outcome.in_place.remove(&service);
             }
         }

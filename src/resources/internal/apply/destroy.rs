@@ -178,6 +178,8 @@ async fn turn_off(
     // Nothing to wait for: turning services off needs none to appear.
     let patience = Patience {
         appearance: Duration::ZERO,
+        rollout: Duration::ZERO,
+        redeploy_clients: false,
         cancel: ctx.cancel.clone(),
     };
     let cluster = prior.cluster.known().cloned().unwrap_or_default();

@@ -5,16 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::{delete_cloud_map_services, pending_services};
-use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
-use crate::aws::wait::Waiter;
 use crate::mesh::model::{DesiredMesh, ObservedNamespace, Wiring};
 use crate::mesh::reconcile::NamespaceRef;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
 use crate::resources::internal::grouping::failure_diagnostics;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState};
-use crate::resources::internal::wiring::{APPEARANCE_WAIT, Patience, WiringOutcome, wire};
+use crate::resources::internal::rollouts::{Awaited, wait_for_rollouts};
+use crate::resources::internal::wiring::{
+    APPEARANCE_WAIT, Patience, WiringOutcome, record_rollout_failures, wire,
+};
 
 /// Wires the planned services and writes into the model exactly what is in place;
 /// returns it with what went wrong.
@@ -41,11 +42,13 @@ pub(super) async fn wire_and_record(
     });
     let patience = Patience {
         appearance: APPEARANCE_WAIT.min(timeout),
+        rollout: timeout,
+        redeploy_clients: model.redeploy_clients(),
         cancel: ctx.cancel.clone(),
     };
     let reference = NamespaceRef::from(namespace);
     let cluster = desired.cluster.as_str();
-    let outcome = match wire(
+    let mut outcome = match wire(
         gateway,
         cluster,
         desired.services.clone(),
@@ -69,18 +72,29 @@ pub(super) async fn wire_and_record(
             return (model, diagnostics);
         }
     };
+    if model.wait_for_steady_state() {
+        let awaited: BTreeMap<String, Awaited> = outcome
+            .changed
+            .iter()
+            .chain(&outcome.redeployed)
+            .map(|(name, deployment)| {
+                let expected = outcome.in_place.get(name).cloned();
+                let deployment = deployment.clone();
+                (
+                    name.clone(),
+                    Awaited {
+                        deployment,
+                        expected,
+                    },
+                )
+            })
+            .collect();
+        let failures =
+            wait_for_rollouts(gateway, cluster, &reference, awaited, timeout, &ctx.cancel).await;
+        record_rollout_failures(&mut outcome, failures);
+    }
     diagnostics.extend(failures_to_diagnostics(&outcome));
     diagnostics.extend(clean_freed_discovery(gateway, &outcome, private, timeout, ctx).await);
-    if model.wait_for_steady_state()
-        && !outcome.changed.is_empty()
-        && let Err(err) =
-            wait_for_steady_state(gateway, cluster, &outcome.changed, timeout, ctx).await
-    {
-        diagnostics.push(Diagnostic::error(
-            "Waiting for the new deployments failed",
-            err.to_string(),
-        ));
-    }
     let in_place: BTreeMap<String, Wiring> = outcome
         .in_place
         .into_iter()
@@ -131,39 +145,4 @@ pub(super) async fn clean_freed_discovery(
         )
     })
     .await
-}
-
-async fn wait_for_steady_state(
-    gateway: &Gateway,
-    cluster: &str,
-    services: &BTreeSet<String>,
-    timeout: Duration,
-    ctx: &CallContext,
-) -> Result<(), GatewayError> {
-    let names: Vec<String> = services.iter().cloned().collect();
-    let mut waiter = Waiter::for_operation(timeout, ctx.cancel.clone());
-    loop {
-        let observed = gateway.ecs.describe_services(cluster, &names).await?;
-        let rolling: Vec<&str> = observed
-            .iter()
-            .filter(|(_, s)| {
-                s.as_ref()
-                    .is_some_and(|s| s.observed.draining_deployments > 0)
-            })
-            .map(|(name, _)| name.as_str())
-            .collect();
-        if rolling.is_empty() {
-            return Ok(());
-        }
-        if waiter.pause().await.is_err() {
-            return Err(GatewayError::new(
-                format!(
-                    "waiting for the deployments of ECS services {} in cluster {cluster}",
-                    names.join(", ")
-                ),
-                ErrorKind::Unfinished,
-                format!("still rolling out: {}", rolling.join(", ")),
-            ));
-        }
-    }
 }
