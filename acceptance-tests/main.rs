@@ -16,5 +16,6 @@ mod plugin_transport;
 mod protocol_rpcs;
 mod provider_config;
 mod real_configurations;
+mod rollouts;
 mod security;
 mod validation_catalogue;

@@ -9,6 +9,8 @@ mod wire;
 
 use std::time::Duration;
 
+use futures::future::join_all;
+
 use super::InternalResource;
 use super::model::{InternalModel, PrivateState, attr_map};
 use super::namespace::{Unconfirmed, settle_unconfirmed};
@@ -179,12 +181,16 @@ async fn delete_cloud_map_services(
     report: impl Fn(GatewayError) -> Diagnostic,
 ) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
-    for service in services {
-        match gateway
-            .cloudmap
-            .delete_service(&service, timeout, &ctx.cancel)
-            .await
-        {
+    // Concurrently, so that all share one budget: one service ECS still holds does not
+    // make the others wait their turn.
+    let deletions = join_all(
+        services
+            .iter()
+            .map(|service| gateway.cloudmap.delete_service(service, timeout, &ctx.cancel)),
+    )
+    .await;
+    for (service, deleted) in services.into_iter().zip(deletions) {
+        match deleted {
             Ok(()) => private
                 .pending_cleanup
                 .retain(|(_, arn)| arn != &service.arn),

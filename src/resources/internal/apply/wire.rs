@@ -17,6 +17,12 @@ use crate::resources::internal::wiring::{
     APPEARANCE_WAIT, Patience, WiringOutcome, record_rollout_failures, wire,
 };
 
+/// How long an apply waits for ECS to let go of the Cloud Map services it freed. ECS
+/// deregisters their instances only as the old deployment's tasks stop, which can take
+/// minutes; an apply does not wait for that: what is still held stays in
+/// `pending_cleanup`, and the next apply or destroy deletes it.
+const CLEANUP_WAIT: Duration = Duration::from_secs(30);
+
 /// Wires the planned services and writes into the model exactly what is in place;
 /// returns it with what went wrong.
 pub(super) async fn wire_and_record(
@@ -133,7 +139,8 @@ pub(super) async fn clean_freed_discovery(
         .pending_cleanup
         .retain(|(name, _)| !in_use.contains(name.as_str()));
     let leftovers = pending_services(private);
-    delete_cloud_map_services(gateway, leftovers, private, timeout, ctx, |err| {
+    let budget = CLEANUP_WAIT.min(timeout);
+    delete_cloud_map_services(gateway, leftovers, private, budget, ctx, |err| {
         Diagnostic::warning(
             "Cloud Map service left behind",
             format!(
