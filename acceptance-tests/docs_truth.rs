@@ -1,0 +1,673 @@
+//! The docs tell the truth (issue 24): the IAM tables in docs/index.md list every AWS
+//! call the gateway can make and every call each Terraform command really makes
+//! (measured with the emulator's call counters), the example policy grants exactly what
+//! the tables list, and the module-testing example runs under `terraform test`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::support::emulator::{Emulator, Fault};
+use crate::support::hcl::{Config, Mesh, NAMESPACE};
+use crate::support::terraform::{Install, Workdir, repo_root};
+use crate::support::world::{self, CLUSTER, SERVERS, seed};
+
+// ---- measuring -------------------------------------------------------------------
+
+/// What each IAM table of the docs covers, by the Terraform commands measured for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Table {
+    Plan,
+    Create,
+    Update,
+    Destroy,
+    Import,
+    Query,
+    AssumeRole,
+}
+
+/// The calls each command made, by table.
+#[derive(Default)]
+struct Observed(BTreeMap<Table, BTreeSet<String>>);
+
+impl Observed {
+    /// Runs `terraform ARGS` from a fresh count, files its calls under `table` and
+    /// returns them.
+    async fn run(
+        &mut self,
+        emulator: &Emulator,
+        table: Table,
+        dir: &Workdir,
+        args: &[&str],
+    ) -> BTreeSet<String> {
+        emulator.reset_counters().await;
+        dir.run(args).success();
+        let calls: BTreeSet<String> = emulator
+            .counters()
+            .await
+            .calls
+            .into_iter()
+            .filter(|(_, calls)| *calls > 0)
+            .map(|(operation, _)| operation)
+            .collect();
+        self.0.entry(table).or_default().extend(calls.clone());
+        calls
+    }
+}
+
+fn apply() -> [&'static str; 3] {
+    ["apply", "-auto-approve", "-no-color"]
+}
+
+/// Every command a user runs, each once or more, through real Terraform: plan and
+/// apply of a new mesh, a refresh, updates of every kind (settings, tags, description,
+/// servers added and removed, a leftover left and cleaned, another VPC of the zone),
+/// a destroy planned while someone else's server is in the namespace, an import by name,
+/// `terraform query`, and a plan that assumes a role.
+async fn observed_calls() -> (Observed, BTreeSet<String>) {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let mut observed = Observed::default();
+    let dir = world::workdir(&emulator);
+    // No retries: the leftover below comes from one failed DeleteService.
+    let config = |mesh: Mesh| Config::new().no_retries().mesh(mesh).to_string();
+    let first = world
+        .mesh(&SERVERS[..2])
+        .with(r#"description = "v1""#)
+        .with(r#"tags = { team = "platform", tier = "web" }"#);
+    dir.write("main.tf", &config(first));
+    // A namespace of the same name in another VPC (a staging VPC, say) is no conflict:
+    // the plan and the create ask Route 53 which VPCs its zone serves.
+    let elsewhere = emulator.create_vpc("10.2.0.0/16").await;
+    let same_name = world::hand_made_namespace(&emulator, NAMESPACE, &elsewhere).await;
+    observed
+        .run(&emulator, Table::Plan, &dir, &["plan", "-no-color"])
+        .await;
+    observed.run(&emulator, Table::Create, &dir, &apply()).await;
+    delete_namespace(&emulator, &same_name).await;
+    let unchanged = observed
+        .run(&emulator, Table::Plan, &dir, &["plan", "-no-color"])
+        .await;
+
+    // An update of everything: description, a tag removed and one added, orders removed
+    // (its Cloud Map service freed, and left once by a failing DeleteService), payments
+    // added, backend's timeout changed.
+    dir.write("main.tf", &config(updated_mesh(&world.vpc_id)));
+    emulator
+        .inject_fault(Fault::server_error("servicediscovery:DeleteService").count(1))
+        .await;
+    observed.run(&emulator, Table::Update, &dir, &apply()).await;
+    emulator.clear_faults().await;
+    // The leftover shows in the plan (refresh lists the namespace's services) and the
+    // next apply deletes it.
+    observed
+        .run(&emulator, Table::Plan, &dir, &["plan", "-no-color"])
+        .await;
+    observed.run(&emulator, Table::Update, &dir, &apply()).await;
+
+    // Another VPC the namespace's zone serves: the plan asks Route 53, the state follows.
+    let second_vpc = associate_second_vpc(&emulator, &dir).await;
+    dir.write("main.tf", &config(updated_mesh(&second_vpc)));
+    observed
+        .run(&emulator, Table::Plan, &dir, &["plan", "-no-color"])
+        .await;
+    observed.run(&emulator, Table::Update, &dir, &apply()).await;
+
+    // Someone registered a standalone server in the namespace: the destroy's plan looks at
+    // it (was it made by ECS?) and warns. Once it is gone, the destroy deletes everything.
+    let namespace_id = state_value(&dir, "id");
+    let erp = world::hand_made_cloud_map_service(&emulator, &namespace_id, "erp", None).await;
+    observed
+        .run(
+            &emulator,
+            Table::Destroy,
+            &dir,
+            &["plan", "-destroy", "-no-color"],
+        )
+        .await;
+    emulator
+        .cloudmap()
+        .delete_service()
+        .id(erp.rsplit('/').next().unwrap_or_default())
+        .send()
+        .await
+        .expect("deleting erp");
+    observed
+        .run(
+            &emulator,
+            Table::Destroy,
+            &dir,
+            &["destroy", "-auto-approve", "-no-color"],
+        )
+        .await;
+
+    // A mesh on a namespace made elsewhere (`namespace_id`): created, read, destroyed.
+    let shared_id = world::hand_made_namespace(&emulator, "shared.myapp", &world.vpc_id).await;
+    let on_shared = world::workdir(&emulator);
+    let mesh = Mesh::on_namespace_id(CLUSTER, &shared_id)
+        .servers(&SERVERS[..2])
+        .client(world::CLIENT.0);
+    on_shared.write("main.tf", &config(mesh));
+    observed
+        .run(&emulator, Table::Create, &on_shared, &apply())
+        .await;
+    observed
+        .run(&emulator, Table::Plan, &on_shared, &["plan", "-no-color"])
+        .await;
+    observed
+        .run(
+            &emulator,
+            Table::Destroy,
+            &on_shared,
+            &["destroy", "-auto-approve", "-no-color"],
+        )
+        .await;
+
+    // Import a console-built mesh by name, then list what the cluster uses.
+    world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
+    let imported = world::workdir(&emulator);
+    imported.write(
+        "main.tf",
+        &Config::new().mesh(world.mesh(&SERVERS[..2])).to_string(),
+    );
+    let by_name = format!("{CLUSTER}/internal.myapp");
+    observed
+        .run(
+            &emulator,
+            Table::Import,
+            &imported,
+            &["import", "-no-color", "servicemesh_internal.mesh", &by_name],
+        )
+        .await;
+    let listing = world::workdir(&emulator);
+    listing.write("main.tf", &Config::new().to_string());
+    listing.write(
+        "mesh.tfquery.hcl",
+        &format!(
+            "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{CLUSTER}\"\n  }}\n}}\n"
+        ),
+    );
+    observed
+        .run(&emulator, Table::Query, &listing, &["query", "-no-color"])
+        .await;
+
+    // With assume_role, the provider first asks STS for the role's credentials.
+    imported.write(
+        "main.tf",
+        &Config::new()
+            .provider(&format!(
+                "assume_role {{\n  role_arn = \"arn:aws:iam::123456789012:role/mesh-admin\"\n}}\nendpoints {{\n  sts = \"{}\"\n}}",
+                emulator.endpoint()
+            ))
+            .mesh(world.mesh(&SERVERS[..2]))
+            .to_string(),
+    );
+    observed
+        .run(
+            &emulator,
+            Table::AssumeRole,
+            &imported,
+            &["plan", "-no-color"],
+        )
+        .await;
+    (observed, unchanged)
+}
+
+async fn delete_namespace(emulator: &Emulator, id: &str) {
+    emulator
+        .cloudmap()
+        .delete_namespace()
+        .id(id)
+        .send()
+        .await
+        .expect("deleting a namespace");
+    emulator.finish_cloudmap_operations().await;
+}
+
+/// The mesh after the update: backend (with another timeout) and payments serve,
+/// frontend calls; another description and tags; in `vpc_id`.
+fn updated_mesh(vpc_id: &str) -> Mesh {
+    Mesh::owned(CLUSTER, vpc_id)
+        .servers(&[SERVERS[0], SERVERS[2]])
+        .server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 30")
+        .client(world::CLIENT.0)
+        .with(r#"description = "v2""#)
+        .with(r#"tags = { team = "platform", owner = "sre" }"#)
+}
+
+/// A string attribute of the mesh in `dir`'s state.
+fn state_value(dir: &Workdir, attribute: &str) -> String {
+    dir.state()["values"]["root_module"]["resources"][0]["values"][attribute]
+        .as_str()
+        .unwrap_or_else(|| panic!("the mesh's {attribute}"))
+        .to_string()
+}
+
+/// Associates a second VPC with the mesh's hosted zone; its id.
+async fn associate_second_vpc(emulator: &Emulator, dir: &Workdir) -> String {
+    use aws_sdk_route53::types::{Vpc, VpcRegion};
+    let zone = state_value(dir, "hosted_zone_id");
+    let second = emulator.create_vpc("10.1.0.0/16").await;
+    emulator
+        .route53()
+        .associate_vpc_with_hosted_zone()
+        .hosted_zone_id(zone)
+        .vpc(
+            Vpc::builder()
+                .vpc_id(&second)
+                .vpc_region(VpcRegion::UsEast1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("associating a second VPC");
+    second
+}
+
+// ---- reading the docs, the gateway and the example policy ----------------------------
+
+/// One row of an IAM table: the action, and whether the provider calls it (or AWS
+/// checks it on the caller's behalf).
+#[derive(Debug)]
+struct Row {
+    action: String,
+    by_provider: bool,
+}
+
+/// The IAM tables of docs/index.md ("## AWS permissions"), by the table they head.
+fn iam_tables() -> BTreeMap<Table, Vec<Row>> {
+    let index = read("docs/index.md");
+    let start = index
+        .find("\n## AWS permissions")
+        .expect("docs/index.md has an AWS permissions section");
+    let section = &index[start + 1..];
+    let section = &section[..section[1..]
+        .find("\n## ")
+        .map_or(section.len(), |end| end + 1)];
+    let mut tables: BTreeMap<Table, Vec<Row>> = BTreeMap::new();
+    let mut current = None;
+    for line in section.lines() {
+        if let Some(heading) = line.strip_prefix("### ") {
+            current = match heading {
+                "Plan" => Some(Table::Plan),
+                "Create" => Some(Table::Create),
+                "Update" => Some(Table::Update),
+                "Destroy" => Some(Table::Destroy),
+                "Import" => Some(Table::Import),
+                "Query" => Some(Table::Query),
+                "With `assume_role`" => Some(Table::AssumeRole),
+                _ => None,
+            };
+            continue;
+        }
+        let (Some(table), Some(row)) = (current, line.strip_prefix("| `")) else {
+            continue;
+        };
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let action = cells[0].trim_end_matches('`');
+        assert!(
+            is_action(action),
+            "docs/index.md, table {table:?}: {action:?} is not an IAM action"
+        );
+        let by = cells.get(1).copied().unwrap_or_default();
+        assert!(
+            by == "provider" || by.starts_with("AWS, for "),
+            "docs/index.md, {action}: the By column says {by:?}"
+        );
+        tables.entry(table).or_default().push(Row {
+            action: action.to_string(),
+            by_provider: by == "provider",
+        });
+    }
+    tables
+}
+
+/// `service:Operation`, as IAM and the emulator's counters name calls.
+fn is_action(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(service, operation)| {
+        !service.is_empty()
+            && service
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && operation.starts_with(|c: char| c.is_ascii_uppercase())
+            && operation.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// The provider calls a table lists.
+fn provider_calls(rows: &[Row]) -> BTreeSet<String> {
+    rows.iter()
+        .filter(|row| row.by_provider)
+        .map(|row| row.action.clone())
+        .collect()
+}
+
+/// Every operation the AWS gateway (src/aws/) can call, read from its source: each SDK
+/// client's fluent builders (`self.client.describe_services()`), named by the crate
+/// (`aws_sdk_ecs` → `ecs`), and the role the configuration assumes through aws-config's
+/// AssumeRoleProvider (STS AssumeRole).
+fn gateway_operations() -> BTreeSet<String> {
+    let mut operations = BTreeSet::new();
+    let dir = repo_root().join("src/aws");
+    for entry in std::fs::read_dir(&dir).expect("reading src/aws") {
+        let path = entry.expect("src/aws entry").path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("reading a gateway file");
+        // Whitespace out, so that a call split over lines reads as one.
+        let flat: String = source.split_whitespace().collect();
+        if flat.contains("AssumeRoleProvider::builder(") {
+            operations.insert("sts:AssumeRole".to_string());
+        }
+        let Some(service) = flat
+            .split("client:aws_sdk_")
+            .nth(1)
+            .and_then(|rest| rest.split("::Client").next())
+        else {
+            continue;
+        };
+        for call in flat.split("client.").skip(1) {
+            let name: String = call
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if !name.is_empty() && call[name.len()..].starts_with('(') {
+                operations.insert(format!("{service}:{}", pascal_case(&name)));
+            }
+        }
+    }
+    operations
+}
+
+/// `describe_services` → `DescribeServices`.
+fn pascal_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The actions the example policies (examples/iam/*.json) allow, each statement checked
+/// for the shape IAM takes.
+fn policy_actions() -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    let dir = repo_root().join("examples/iam");
+    for entry in std::fs::read_dir(&dir).expect("reading examples/iam") {
+        let path = entry.expect("examples/iam entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let name = path.display().to_string();
+        let policy: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("reading a policy"))
+                .unwrap_or_else(|err| panic!("{name} is not JSON: {err}"));
+        assert_eq!(policy["Version"], "2012-10-17", "{name}");
+        for statement in policy["Statement"].as_array().expect("Statement list") {
+            assert_eq!(statement["Effect"], "Allow", "{name}: {statement}");
+            let resource = &statement["Resource"];
+            assert!(
+                resource
+                    .as_str()
+                    .is_some_and(|r| r == "*" || r.starts_with("arn:aws:")),
+                "{name}: {statement}"
+            );
+            for action in statement["Action"].as_array().expect("Action list") {
+                let action = action.as_str().expect("an action is a string");
+                assert!(is_action(action), "{name}: {action:?} (no wildcards)");
+                actions.insert(action.to_string());
+            }
+        }
+    }
+    actions
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo_root().join(path)).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+// ---- the tests -------------------------------------------------------------------
+
+#[test]
+fn the_iam_tables_list_every_call_the_gateway_can_make() {
+    let gateway = gateway_operations();
+    // The reader must see the gateway, or this test proves nothing.
+    for known in [
+        "ecs:UpdateService",
+        "ecs:ListServicesByNamespace",
+        "servicediscovery:CreatePrivateDnsNamespace",
+        "servicediscovery:DeleteNamespace",
+        "route53:GetHostedZone",
+        "sts:AssumeRole",
+    ] {
+        assert!(
+            gateway.contains(known),
+            "{known} not read from src/aws: {gateway:?}"
+        );
+    }
+    let tables = iam_tables();
+    assert_eq!(
+        tables.len(),
+        7,
+        "docs/index.md has the Plan, Create, Update, Destroy, Import, Query and assume_role tables"
+    );
+    let documented: BTreeSet<String> = tables
+        .values()
+        .flat_map(|rows| provider_calls(rows))
+        .collect();
+    let undocumented: Vec<&String> = gateway.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "the gateway (src/aws/) can call these, but no IAM table in docs/index.md lists them \
+         (tools/docs/templates/index.md.tmpl, then `make docs`): {undocumented:?}"
+    );
+    let impossible: Vec<&String> = documented.difference(&gateway).collect();
+    assert!(
+        impossible.is_empty(),
+        "docs/index.md says the provider calls these, but src/aws/ has no such call: {impossible:?}"
+    );
+
+    let listed: BTreeSet<String> = tables
+        .values()
+        .flatten()
+        .map(|row| row.action.clone())
+        .collect();
+    let granted = policy_actions();
+    let missing: Vec<&String> = listed.difference(&granted).collect();
+    assert!(
+        missing.is_empty(),
+        "the IAM tables list these, but no policy in examples/iam/ grants them: {missing:?}"
+    );
+    let extra: Vec<&String> = granted.difference(&listed).collect();
+    assert!(
+        extra.is_empty(),
+        "examples/iam/ grants these, but no IAM table lists them (least privilege): {extra:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_command_calls_only_what_its_table_lists() {
+    let tables = iam_tables();
+    let (observed, unchanged) = observed_calls().await;
+    let documented = |table: Table| provider_calls(tables.get(&table).map_or(&[][..], |r| r));
+    let mut problems = Vec::new();
+    for (table, calls) in &observed.0 {
+        let mut allowed = documented(*table);
+        if *table == Table::AssumeRole {
+            // A plan with assume_role: the role's credentials, then a plan's calls.
+            allowed.extend(documented(Table::Plan));
+        }
+        let unlisted: Vec<&String> = calls.difference(&allowed).collect();
+        if !unlisted.is_empty() {
+            problems.push(format!(
+                "{table:?} made calls its table does not list: {unlisted:?}"
+            ));
+        }
+    }
+    for (table, rows) in &tables {
+        let seen = observed.0.get(table).cloned().unwrap_or_default();
+        let never: Vec<String> = provider_calls(rows).difference(&seen).cloned().collect();
+        if !never.is_empty() {
+            problems.push(format!(
+                "the {table:?} table lists provider calls that no {table:?} command made: {never:?}"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/index.md's IAM tables and the calls Terraform commands make differ:\n{}",
+        problems.join("\n")
+    );
+
+    // Import and query only read (docs: "It makes no change in AWS", "Listing only reads").
+    for table in [Table::Import, Table::Query] {
+        let writes: Vec<&String> = observed.0[&table]
+            .iter()
+            .filter(|call| {
+                let operation = call.split_once(':').map_or("", |(_, op)| op);
+                !["Describe", "Get", "List"]
+                    .iter()
+                    .any(|read| operation.starts_with(read))
+            })
+            .collect();
+        assert!(writes.is_empty(), "{table:?} changed something: {writes:?}");
+    }
+    // The refresh of an unchanged mesh (docs/PERFORMANCE.md, "Refresh cost"): these
+    // three reads and nothing else.
+    let expected: BTreeSet<String> = [
+        "ecs:DescribeServices",
+        "servicediscovery:GetNamespace",
+        "servicediscovery:ListTagsForResource",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(unchanged, expected, "the plan of an unchanged mesh");
+}
+
+// ---- testing modules with a mocked provider (docs/guides/testing-modules.md) ---------
+
+/// A working directory holding examples/testing-modules (its .tf files and tests/),
+/// initialised: `terraform init` installs the provider under test from a filesystem
+/// mirror, as it would from the registry. A mocked provider is never configured and
+/// calls no AWS, but Terraform still starts it for its schema and its validation.
+fn testing_modules_example() -> Workdir {
+    let dir = Workdir::new(Install::Mirror);
+    let example = repo_root().join("examples/testing-modules");
+    dir.copy_from(&example);
+    let tests = dir.path().join("tests");
+    std::fs::create_dir_all(&tests).expect("creating tests/");
+    for entry in std::fs::read_dir(example.join("tests")).expect("reading the example's tests") {
+        let path = entry.expect("tests entry").path();
+        std::fs::copy(&path, tests.join(path.file_name().expect("file name")))
+            .expect("copying a test file");
+    }
+    dir.run(&["init", "-no-color"]).success();
+    dir
+}
+
+#[test]
+fn the_testing_modules_example_passes_terraform_test() {
+    let dir = testing_modules_example();
+    let test = dir.run(&["test", "-no-color"]).success();
+    assert!(
+        test.stdout.contains("Success! 5 passed, 0 failed."),
+        "every run of the example passes:\n{test}"
+    );
+    for run in [
+        "names_the_namespace_after_the_app",
+        "hands_out_the_api_url",
+        "follows_the_endpoint_the_provider_reports",
+        "plans_the_api_url",
+        "applies_the_same_values",
+    ] {
+        assert!(
+            test.stdout.contains(&format!("run \"{run}\"... pass")),
+            "{run}:\n{test}"
+        );
+    }
+}
+
+/// Each pitfall the guide describes fails as it says, with the message it quotes.
+#[test]
+fn the_testing_guides_pitfalls_fail_as_it_says() {
+    let dir = testing_modules_example();
+    // Only the pitfalls run: the example's own files are the other test's.
+    for name in ["mesh.tftest.hcl", "plan_only.tftest.hcl"] {
+        std::fs::remove_file(dir.path().join("tests").join(name)).expect("removing a test file");
+    }
+    let variables = r#"
+variables {
+  app     = "shop"
+  cluster = "prod"
+  vpc_id  = "vpc-0abc1234def567890"
+  servers = { api = "api-8080-tcp" }
+}
+"#;
+    let pitfalls = [
+        (
+            "validation_runs",
+            "mock_provider \"servicemesh\" {}\n",
+            "run \"plan\" {\n  command = plan\n  variables {\n    vpc_id = \"not-a-vpc\"\n  }\n}\n",
+            "vpc_id is \"not-a-vpc\": it does not start with \"vpc-\"",
+        ),
+        (
+            "no_default",
+            "mock_provider \"servicemesh\" {}\n",
+            "run \"apply\" {}\n",
+            "servicemesh_internal.this.endpoints is empty map of string",
+        ),
+        (
+            "unknown_in_plan",
+            "mock_provider \"servicemesh\" {\n  mock_resource \"servicemesh_internal\" {\n    defaults = { endpoints = { api = \"api.internal.shop:8080\" } }\n  }\n}\n",
+            "run \"plan\" {\n  command = plan\n  assert {\n    condition     = output.api_url == \"http://api.internal.shop:8080\"\n    error_message = \"api_url\"\n  }\n}\n",
+            "Unknown condition value",
+        ),
+        (
+            "override_during_plan_then_apply",
+            "mock_provider \"servicemesh\" {\n  override_during = plan\n  mock_resource \"servicemesh_internal\" {\n    defaults = { endpoints = { api = \"api.internal.shop:8080\" } }\n  }\n}\n",
+            "run \"plan\" {\n  command = plan\n}\n\nrun \"apply\" {}\n",
+            "Provider produced inconsistent final plan",
+        ),
+        (
+            "override_after_apply",
+            "mock_provider \"servicemesh\" {\n  mock_resource \"servicemesh_internal\" {\n    defaults = { endpoints = { api = \"api.internal.shop:8080\" } }\n  }\n}\n",
+            "run \"apply\" {}\n\nrun \"override\" {\n  override_resource {\n    target = servicemesh_internal.this\n    values = { endpoints = { api = \"api.internal.shop:9090\" } }\n  }\n  assert {\n    condition     = output.api_url == \"http://api.internal.shop:9090\"\n    error_message = \"api_url is ${output.api_url}\"\n  }\n}\n",
+            "api_url is http://api.internal.shop:8080",
+        ),
+    ];
+    for (name, mock, runs, expected) in pitfalls {
+        let file = format!("tests/{name}.tftest.hcl");
+        dir.write(&file, &format!("{mock}{variables}\n{runs}"));
+        let test = dir.run(&["test", "-no-color", &format!("-filter={file}")]);
+        assert_ne!(test.code, 0, "{name} must fail:\n{test}");
+        assert!(
+            test.flat_output().contains(expected),
+            "{name} fails with {expected:?}:\n{test}"
+        );
+    }
+}
+
+/// The guide shows the example's files as they are.
+#[test]
+fn the_testing_guide_shows_the_example_as_it_is() {
+    let guide = read("docs/guides/testing-modules.md");
+    for file in [
+        "main.tf",
+        "tests/mesh.tftest.hcl",
+        "tests/plan_only.tftest.hcl",
+    ] {
+        let text = read(&format!("examples/testing-modules/{file}"));
+        assert!(
+            guide.contains(&format!("\n{}\n```", text.trim_end())),
+            "docs/guides/testing-modules.md must show examples/testing-modules/{file} verbatim"
+        );
+    }
+    assert!(
+        read("docs/index.md").contains("(guides/testing-modules.md)"),
+        "docs/index.md links the guide"
+    );
+}
