@@ -671,3 +671,390 @@ fn the_testing_guide_shows_the_example_as_it_is() {
         "docs/index.md links the guide"
     );
 }
+
+// ---- claims of the README and docs that no other suite shows ----------------------
+
+/// README, "Keeps what it does not manage": TLS, access logs and test-traffic rules set
+/// elsewhere are read back and sent again, never wiped (the log configuration is
+/// lifecycle::settings_made_elsewhere_survive_an_update's).
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_access_logs_and_test_traffic_rules_set_elsewhere_survive_an_update() {
+    use aws_sdk_ecs::types::{
+        ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
+        ServiceConnectConfiguration, ServiceConnectTestTrafficHeaderMatchRules,
+        ServiceConnectTestTrafficHeaderRules, ServiceConnectTestTrafficRules,
+        ServiceConnectTlsCertificateAuthority, ServiceConnectTlsConfiguration,
+    };
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let mesh = |idle: u32| {
+        world
+            .mesh(&SERVERS[..2])
+            .server_with(
+                "backend",
+                "backend-8080-tcp",
+                &format!("idle_timeout_seconds = {idle}"),
+            )
+            .with("redeploy_clients = false")
+    };
+    dir.write("main.tf", &Config::new().mesh(mesh(60)).to_string());
+    dir.run(&apply()).success();
+
+    // Someone adds TLS, access logs and a test-traffic rule to backend, keeping the rest.
+    let current = world::primary_service_connect(&emulator, "backend")
+        .await
+        .expect("wired");
+    let entry = current.services()[0].clone();
+    let alias = entry.client_aliases()[0].clone();
+    let rules = ServiceConnectTestTrafficRules::builder()
+        .header(
+            ServiceConnectTestTrafficHeaderRules::builder()
+                .name("x-canary")
+                .value(
+                    ServiceConnectTestTrafficHeaderMatchRules::builder()
+                        .exact("true")
+                        .build()
+                        .expect("match rule"),
+                )
+                .build()
+                .expect("header rule"),
+        )
+        .build();
+    let tls = ServiceConnectTlsConfiguration::builder()
+        .issuer_certificate_authority(
+            ServiceConnectTlsCertificateAuthority::builder()
+                .aws_pca_authority_arn(
+                    "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/mesh",
+                )
+                .build(),
+        )
+        .role_arn("arn:aws:iam::123456789012:role/service-connect-tls")
+        .build();
+    let entry = aws_sdk_ecs::types::ServiceConnectService::builder()
+        .port_name(entry.port_name())
+        .set_discovery_name(entry.discovery_name().map(str::to_string))
+        .set_timeout(entry.timeout().cloned())
+        .client_aliases(
+            aws_sdk_ecs::types::ServiceConnectClientAlias::builder()
+                .port(alias.port())
+                .set_dns_name(alias.dns_name().map(str::to_string))
+                .test_traffic_rules(rules)
+                .build()
+                .expect("alias"),
+        )
+        .tls(tls)
+        .build()
+        .expect("entry");
+    let elsewhere = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .set_namespace(current.namespace().map(str::to_string))
+        .services(entry)
+        .access_log_configuration(
+            ServiceConnectAccessLogConfiguration::builder()
+                .format(ServiceConnectAccessLoggingFormat::Json)
+                .build()
+                .expect("access logs"),
+        )
+        .build();
+    world::set_service_connect(&emulator, "backend", elsewhere.clone()).await;
+    dir.assert_no_changes();
+
+    dir.write("main.tf", &Config::new().mesh(mesh(120)).to_string());
+    emulator.reset_counters().await;
+    dir.run(&apply()).success();
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        1,
+        "backend only"
+    );
+    let after = world::primary_service_connect(&emulator, "backend")
+        .await
+        .expect("wired");
+    let kept = &after.services()[0];
+    assert_eq!(
+        kept.timeout().and_then(|t| t.idle_timeout_seconds()),
+        Some(120),
+        "the change is made"
+    );
+    assert_eq!(kept.tls(), elsewhere.services()[0].tls(), "TLS kept");
+    assert_eq!(
+        kept.client_aliases()[0].test_traffic_rules(),
+        elsewhere.services()[0].client_aliases()[0].test_traffic_rules(),
+        "test-traffic rules kept"
+    );
+    assert_eq!(
+        after.access_log_configuration(),
+        elsewhere.access_log_configuration(),
+        "access logs kept"
+    );
+    dir.assert_no_changes();
+}
+
+/// README, "A plain re-apply, or `terraform untaint` first": `terraform apply -replace`
+/// still rebuilds the whole mesh (a new namespace, every service wired again).
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_replace_rebuilds_the_whole_mesh() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let mesh = world.mesh(&SERVERS[..2]).with("redeploy_clients = false");
+    dir.write("main.tf", &Config::new().mesh(mesh).to_string());
+    dir.run(&apply()).success();
+    let before = state_value(&dir, "id");
+
+    emulator.reset_counters().await;
+    let replace = dir
+        .run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-replace=servicemesh_internal.mesh",
+        ])
+        .success();
+    assert!(
+        replace
+            .flat_output()
+            .contains("1 added, 0 changed, 1 destroyed"),
+        "{replace}"
+    );
+    let counters = emulator.counters().await;
+    assert_eq!(counters.calls("servicediscovery:DeleteNamespace"), 1);
+    assert_eq!(
+        counters.calls("servicediscovery:CreatePrivateDnsNamespace"),
+        1
+    );
+    assert_eq!(
+        counters.calls("ecs:UpdateService"),
+        6,
+        "backend, orders and frontend turned off, then on again: {counters:?}"
+    );
+    assert_ne!(state_value(&dir, "id"), before, "another namespace");
+    dir.assert_no_changes();
+}
+
+/// README, "Refreshes cheaply" and docs/PERFORMANCE.md: the refresh's reads are issued
+/// concurrently. Each of them is made to take 3 s: one after another, the refresh of 12
+/// services would take 12 s longer (GetNamespace, ListTagsForResource and two
+/// DescribeServices); at once, 3 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_refresh_reads_concurrently() {
+    const LATENCY_MS: u64 = 3000;
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let ecs = emulator.ecs();
+    let mut mesh = Mesh::owned(CLUSTER, &world.vpc_id).with(r#"tags = { team = "platform" }"#);
+    for i in 0..12 {
+        let name = format!("svc{i:02}");
+        let port_name = format!("{name}-80-tcp");
+        world::create_service(&ecs, &name, &port_name, 80).await;
+        mesh = mesh.server(&name, &port_name);
+    }
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &Config::new().mesh(mesh).to_string());
+    dir.run(&apply()).success();
+
+    let quick = dir.run(&["plan", "-no-color"]).success().elapsed;
+    for operation in [
+        "servicediscovery:GetNamespace",
+        "servicediscovery:ListTagsForResource",
+        "ecs:DescribeServices",
+    ] {
+        emulator.set_latency(operation, LATENCY_MS).await;
+    }
+    emulator.reset_counters().await;
+    let slow = dir.run(&["plan", "-no-color"]).success().elapsed;
+    emulator.clear_latency().await;
+    let counters = emulator.counters().await;
+    assert_eq!(counters.calls("ecs:DescribeServices"), 2, "{counters:?}");
+    let added = slow.saturating_sub(quick);
+    // One after another: 4 × 3 s; at once: 3 s. The line between, with room for a busy
+    // machine: 2.5 × 3 s.
+    assert!(
+        added.as_millis() < u128::from(LATENCY_MS) * 5 / 2,
+        "the refresh took {added:?} longer with {LATENCY_MS} ms per read: not concurrent"
+    );
+    assert!(
+        slow.as_millis() >= u128::from(LATENCY_MS),
+        "the latency applied ({slow:?})"
+    );
+}
+
+/// docs/PERFORMANCE.md: how many times Terraform starts the provider for one command,
+/// counted by a wrapper that logs each start and runs the provider.
+#[tokio::test(flavor = "multi_thread")]
+async fn terraform_starts_the_provider_this_many_times_per_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let mut dir = world::workdir(&emulator);
+    let wrapper = tempfile::tempdir().expect("a temp dir");
+    let log = wrapper.path().join("starts.log");
+    let script = wrapper.path().join("terraform-provider-servicemesh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho start >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            crate::support::terraform::provider_binary().display()
+        ),
+    )
+    .expect("writing the wrapper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("making the wrapper executable");
+    let cli_config = wrapper.path().join("terraform.rc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"servicemesh/servicemesh\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            wrapper.path().display()
+        ),
+    )
+    .expect("writing the CLI config");
+    dir.set_env("TF_CLI_CONFIG_FILE", cli_config.display().to_string());
+    dir.write(
+        "main.tf",
+        &Config::new().mesh(world.mesh(&SERVERS[..2])).to_string(),
+    );
+    let starts = |args: &[&str]| {
+        let _ = std::fs::remove_file(&log);
+        dir.run(args).success();
+        std::fs::read_to_string(&log).map_or(0, |text| text.lines().count())
+    };
+    let apply = starts(&apply());
+    let plan = starts(&["plan", "-no-color"]);
+    let destroy = starts(&["destroy", "-auto-approve", "-no-color"]);
+    eprintln!("provider starts: plan {plan}, apply {apply}, destroy {destroy}");
+    assert_eq!(
+        (plan, apply, destroy),
+        (3, 4, 5),
+        "docs/PERFORMANCE.md says how often Terraform 1.15 starts the provider"
+    );
+}
+
+/// docs/resources/internal.md, "Import": an import by id owns the namespace when this
+/// provider made it for the same cluster (a mesh whose state was lost).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_by_id_owns_a_namespace_this_provider_made_for_the_cluster() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let mesh = world.mesh(&SERVERS[..2]);
+    dir.write("main.tf", &Config::new().mesh(mesh).to_string());
+    dir.run(&apply()).success();
+    let namespace_id = state_value(&dir, "id");
+    dir.run(&["state", "rm", "-no-color", "servicemesh_internal.mesh"])
+        .success();
+
+    dir.run(&[
+        "import",
+        "-no-color",
+        "servicemesh_internal.mesh",
+        &format!("{CLUSTER}/{namespace_id}"),
+    ])
+    .success();
+    let owned = &dir.state()["values"]["root_module"]["resources"][0]["values"]["namespace_owned"];
+    assert_eq!(owned, true, "made by this provider for prod: owned");
+    dir.assert_no_changes();
+}
+
+/// docs/resources/internal.md, "Import": until an apply sees the configuration, a
+/// destroy follows the import (by name: owned, so the namespace is deleted even though
+/// the configuration names it by `namespace_id`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destroy_before_the_first_apply_follows_the_import() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let namespace_id = world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
+    let dir = world::workdir(&emulator);
+    let mesh = Mesh::on_namespace_id(CLUSTER, &namespace_id)
+        .servers(&SERVERS[..2])
+        .client(world::CLIENT.0);
+    dir.write("main.tf", &Config::new().mesh(mesh).to_string());
+    dir.run(&[
+        "import",
+        "-no-color",
+        "servicemesh_internal.mesh",
+        &format!("{CLUSTER}/{NAMESPACE}"),
+    ])
+    .success();
+    let plan = dir.assert_changes();
+    assert!(
+        plan.stdout.contains("namespace_owned"),
+        "the plan would give ownership back:\n{plan}"
+    );
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+    assert!(
+        !world::namespaces(&emulator).await.contains_key(NAMESPACE),
+        "the import by name owned the namespace, and no apply changed that"
+    );
+}
+
+/// Every test the README and the docs name (`file::test` for acceptance-tests/file.rs,
+/// `module::tests::test` for a unit test in src/) exists.
+#[test]
+fn every_test_the_docs_name_exists() {
+    let mut files = vec![repo_root().join("README.md")];
+    let mut dirs = vec![
+        repo_root().join("docs"),
+        repo_root().join("tools/docs/templates"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("reading a docs dir") {
+            let path = entry.expect("docs entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md" || e == "tmpl") {
+                files.push(path);
+            }
+        }
+    }
+    let mut named = 0;
+    let mut missing = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("reading a docs file");
+        for reference in text.split('`').skip(1).step_by(2) {
+            let segments: Vec<&str> = reference.split("::").collect();
+            let is_path = segments.len() >= 2
+                && segments.iter().all(|segment| {
+                    !segment.is_empty()
+                        && segment
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                });
+            if !is_path {
+                continue;
+            }
+            let (name, modules) = segments.split_last().expect("two segments or more");
+            let modules: Vec<&str> = modules.iter().copied().filter(|m| *m != "tests").collect();
+            let acceptance = repo_root().join(format!("acceptance-tests/{}.rs", modules[0]));
+            let candidates = if modules.len() == 1 && acceptance.exists() {
+                vec![acceptance]
+            } else {
+                let module = modules.join("/");
+                ["{}.rs", "{}/mod.rs", "{}/tests.rs"]
+                    .iter()
+                    .map(|form| repo_root().join("src").join(form.replace("{}", &module)))
+                    .collect()
+            };
+            let found = candidates.iter().any(|path| {
+                std::fs::read_to_string(path)
+                    .is_ok_and(|source| source.contains(&format!("fn {name}(")))
+            });
+            named += 1;
+            if !found {
+                missing.push(format!("{}: `{reference}`", file.display()));
+            }
+        }
+    }
+    assert!(
+        named >= 50,
+        "the README and docs name their tests ({named} found)"
+    );
+    assert!(
+        missing.is_empty(),
+        "the docs name tests that do not exist:\n{}",
+        missing.join("\n")
+    );
+}
