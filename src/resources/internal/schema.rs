@@ -54,7 +54,7 @@ pub fn resource_schema() -> Schema {
         // Replacement is decided in plan: another VPC the namespace's hosted zone is
         // already associated with is the same namespace.
         Attribute::optional_computed("vpc_id", Type::String)
-            .description("The VPC of the namespace to create. Read from the namespace's hosted zone when `namespace_id` is set. A namespace's private hosted zone can serve several VPCs: naming another VPC it already serves changes only the state; any other VPC replaces the resource."),
+            .description("The VPC of the namespace to create. Import reads it from the namespace's hosted zone (the first VPC Route 53 lists); with `namespace_id` it is otherwise left null. A namespace's private hosted zone can serve several VPCs: naming another VPC it already serves changes only the state; any other VPC replaces the resource."),
     )
     .attribute(
         Attribute::optional_computed("namespace_id", Type::String)
