@@ -10,6 +10,7 @@ Modules:
   patching       a small registry of replaced moto methods
   paging         one paging helper for the List* calls of every API
   ecs            ECS service and deployment patches
+  rollouts       deployments run by pretend tasks: rollouts, Cloud Map instances, failures, the log
   service_connect  Service Connect validation and Cloud Map resources
   cloudmap       Cloud Map namespace and service patches
   cloudmap_operations  asynchronous Cloud Map operations

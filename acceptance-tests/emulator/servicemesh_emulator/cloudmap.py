@@ -19,6 +19,7 @@ import copy
 import json
 import re
 import string
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.utils import unix_time
@@ -367,10 +368,22 @@ def created_by(service: Service) -> str:
     return getattr(service, "created_by_account", service.account_id)
 
 
+# Called with (backend, service) before DeleteService checks for instances: ECS lets the time
+# a caller spends waiting for the service to be free pass (rollouts.let_time_pass).
+_before_delete_service: list[Callable[[ServiceDiscoveryBackend, Service], None]] = []
+
+
+def before_delete_service(hook: Callable[[ServiceDiscoveryBackend, Service], None]) -> None:
+    if hook not in _before_delete_service:
+        _before_delete_service.append(hook)
+
+
 def delete_service(self: ServiceDiscoveryBackend, service_id: str) -> None:
     service = self.get_service(service_id)
     if created_by(service) != self.account_id:
         raise AccessDeniedException(self.account_id, "DeleteService", service.arn)
+    for hook in _before_delete_service:
+        hook(self, service)
     if service.instances:
         raise ResourceInUse("Service contains registered instances; delete the instances before deleting the service")
     self.services.pop(service.id)

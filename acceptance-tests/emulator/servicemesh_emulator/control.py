@@ -12,7 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2 import ec2_backends
 from moto.moto_api._internal.models import moto_api_backend
 
-from . import cloudmap_operations, cloudmap_sharing, settings
+from . import cloudmap_operations, cloudmap_sharing, rollouts, settings
 
 if TYPE_CHECKING:
     from .middleware import EmulatorApp
@@ -47,6 +47,10 @@ class ControlApi:
             ("DELETE", "cloudmap/fail-next-namespace-operation"): self.cancel_namespace_failure,
             ("POST", "cloudmap/finish-operations"): self.finish_operations,
             ("POST", "cloudmap/shared-namespaces"): self.share_namespace,
+            ("GET", "ecs/deployment-log"): self.deployment_log,
+            ("POST", "ecs/fail-next-deployment"): self.fail_next_deployment,
+            ("GET", "ecs/fail-next-deployment"): self.armed_deployment_failures,
+            ("DELETE", "ecs/fail-next-deployment"): self.cancel_deployment_failures,
             ("GET", "network"): self.network,
             ("POST", "network/vpcs"): self.create_vpc,
         }
@@ -77,6 +81,7 @@ class ControlApi:
         with self.app.moto_lock:
             moto_api_backend.reset()
             cloudmap_operations.reset()
+            rollouts.reset()
             settings.reset()
         self.app.faults.clear()
         self.app.latency.clear()
@@ -130,6 +135,32 @@ class ControlApi:
     def finish_operations(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
         with self.app.moto_lock:
             return {"finished": cloudmap_operations.finish_all()}
+
+    def deployment_log(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        """Every ECS deployment event (CREATED, COMPLETED, FAILED, ROLLED_BACK, DRAINED) in the
+        order it happened, optionally only those of ?service=NAME and/or ?cluster=NAME."""
+        with self.app.moto_lock:
+            return {"events": rollouts.deployment_log(query.get("service"), query.get("cluster"))}
+
+    def fail_next_deployment(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        """The next deployment of the named ECS service that starts fails its tasks; the
+        service's deployment circuit breaker decides what follows (rollouts)."""
+        if not isinstance(body, dict) or not isinstance(body.get("service"), str) or not body["service"]:
+            raise ValueError('a deployment failure is {"service": "name", "cluster": "name", "reason": "..."}')
+        for key in ("cluster", "reason"):
+            if body.get(key) is not None and not isinstance(body[key], str):
+                raise ValueError(f'"{key}" must be a string')
+        with self.app.moto_lock:
+            return rollouts.arm_failure(body["service"], body.get("cluster"), body.get("reason"))
+
+    def armed_deployment_failures(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        with self.app.moto_lock:
+            return {"armed": rollouts.armed_failures()}
+
+    def cancel_deployment_failures(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        with self.app.moto_lock:
+            rollouts.disarm_failures()
+        return {"armed": []}
 
     def share_namespace(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
         """A namespace of another account, shared with ours through AWS RAM (cloudmap_sharing)."""

@@ -2,8 +2,12 @@
 
 Departures from moto fixed here (README.md lists them for users):
 - CreateService/UpdateService validate serviceConnectConfiguration (service_connect) and every
-  change makes a new PRIMARY deployment carrying it and its serviceConnectResources; the old
-  deployment stays ACTIVE until the rollout completes (settings.drain_after_describes);
+  change makes a new PRIMARY deployment carrying it and its serviceConnectResources, run by
+  pretend tasks (rollouts: IN_PROGRESS -> COMPLETED or FAILED and rolled back, Cloud Map
+  instances, the deployment log);
+- CODE_DEPLOY and EXTERNAL services keep task sets and have no deployments; CODE_DEPLOY gets its
+  first task set at CreateService; UpdateService refuses the fields only a new task set can
+  change, serviceConnectConfiguration among them, and CreateService refuses Service Connect;
 - UpdateService resolves a new taskDefinition to its ARN; leaving serviceConnectConfiguration out
   changes nothing; an INACTIVE service is ServiceNotActiveException;
 - CreateService of a name that is ACTIVE in the cluster is "not idempotent";
@@ -11,26 +15,23 @@ Departures from moto fixed here (README.md lists them for users):
 - ListServicesByNamespace (moto has none) lists the ACTIVE services of every cluster whose PRIMARY
   deployment has Service Connect in the namespace (name or ARN), paged like ListServices;
 - a service just created can read as MISSING for a few DescribeServices calls
-  (settings.missing_after_create_describes), as ECS is eventually consistent.
-Tasks are not run: a rollout "completes" by setting the counts to the desired count.
+  (settings.missing_after_create_describes), as ECS is eventually consistent;
+- DeleteService stops the service's tasks; CreateTaskSet needs no container instances.
 """
 
-import copy
+import math
 from typing import Any
 
 from botocore import xform_name
 from moto.core.responses import ActionResult
-from moto.core.utils import utcnow
 from moto.ecs.exceptions import ECSException, InvalidParameterException
-from moto.ecs.models import EC2ContainerServiceBackend, Service
+from moto.ecs.models import EC2ContainerServiceBackend, Service, TaskSet
 from moto.ecs.responses import EC2ContainerServiceResponse
-from moto.moto_api._internal import mock_random
 from moto.servicediscovery.models import servicediscovery_backends
 
-from . import service_connect
+from . import cloudmap, rollouts, service_connect
 from .paging import Paging
 from .patching import original, patch
-from .service_connect import ServiceConnect
 from .settings import settings
 
 # ListServices: maxResults 1-100, default 10; InvalidParameterException otherwise.
@@ -59,80 +60,6 @@ class ServiceNotActiveException(ECSException):
 
 
 # ---------------------------------------------------------------------------------------------
-# Deployments and rollouts
-
-
-def _new_deployment(service: Service, network_configuration: dict[str, Any] | None) -> dict[str, Any]:
-    deployment_id = f"ecs-svc/{mock_random.randint(0, 10**19 - 1):019d}"
-    now = utcnow()
-    return {
-        "id": deployment_id,
-        "status": "PRIMARY",
-        "taskDefinition": service.task_definition,
-        "desiredCount": service.desired_count,
-        "pendingCount": service.desired_count,
-        "runningCount": 0,
-        "failedTasks": 0,
-        "createdAt": now,
-        "updatedAt": now,
-        "launchType": service.launch_type,
-        "platformVersion": service.platform_version,
-        "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
-        "networkConfiguration": network_configuration or None,
-        "rolloutState": "IN_PROGRESS",
-        "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
-    }
-
-
-def _carry_service_connect(deployment: dict[str, Any], sc: ServiceConnect | None) -> None:
-    deployment.pop("serviceConnectConfiguration", None)
-    deployment.pop("serviceConnectResources", None)
-    if sc is not None:
-        deployment["serviceConnectConfiguration"] = copy.deepcopy(sc.configuration)
-        if sc.resources:
-            deployment["serviceConnectResources"] = copy.deepcopy(sc.resources)
-
-
-def _start_rollout(service: Service, deployment: dict[str, Any], sc: ServiceConnect | None) -> None:
-    """The new deployment becomes PRIMARY; the one it replaces stays ACTIVE until it drains."""
-    now = utcnow()
-    for old in service.deployments:
-        if old["status"] == "PRIMARY":
-            old["status"] = "ACTIVE"
-            old["updatedAt"] = now
-    _carry_service_connect(deployment, sc)
-    service.deployments.insert(0, deployment)
-    service.service_connect = sc
-    service.rollout_describes_left = settings.drain_after_describes
-
-
-def _complete_rollout(service: Service) -> None:
-    service.deployments = [d for d in service.deployments if d["status"] == "PRIMARY"]
-    for primary in service.deployments:
-        primary.update(
-            desiredCount=service.desired_count,
-            runningCount=service.desired_count,
-            pendingCount=0,
-            rolloutState="COMPLETED",
-            rolloutStateReason=f"ECS deployment {primary['id']} completed.",
-            updatedAt=utcnow(),
-        )
-    service.running_count, service.pending_count = service.desired_count, 0
-    service.rollout_describes_left = None
-
-
-def _observe(service: Service) -> None:
-    """A DescribeServices call: rollouts complete after `drain_after_describes` of them."""
-    left = getattr(service, "rollout_describes_left", None)
-    if left is None:
-        return
-    if left <= 0:
-        _complete_rollout(service)
-    else:
-        service.rollout_describes_left = left - 1
-
-
-# ---------------------------------------------------------------------------------------------
 # Backend
 
 
@@ -142,7 +69,8 @@ def create_service(
     service_name: str,
     desired_count: int,
     task_definition_str: str | None = None,
-    *args: Any,
+    *,
+    deployment_controller: dict[str, str] | None = None,
     service_connect_configuration: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Service:
@@ -150,19 +78,83 @@ def create_service(
     existing = self.services.get(f"{cluster.name}:{service_name}")
     if existing is not None and existing.status == "ACTIVE":
         raise InvalidParameterException("Creation of service was not idempotent.")
+    controller = _controller_type(deployment_controller)
+    if controller != "ECS" and service_connect_configuration is not None:
+        raise InvalidParameterException(
+            f"Service Connect is not supported for services with the {controller} deployment controller."
+        )
     task_definition = self.describe_task_definition(task_definition_str) if task_definition_str else None
     sc = None
     if service_connect_configuration is not None:
         sc = service_connect.resolve(self, cluster, service_connect_configuration, task_definition, service_name)
     service = original(EC2ContainerServiceBackend, "create_service")(
-        self, cluster_str, service_name, desired_count, task_definition_str, *args, **kwargs
+        self,
+        cluster_str,
+        service_name,
+        desired_count,
+        task_definition_str,
+        deployment_controller=deployment_controller,
+        **kwargs,
     )
-    service.service_connect = sc
     service.missing_describes_left = settings.missing_after_create_describes
-    if service.deployments:
-        _carry_service_connect(service.deployments[0], sc)
-        service.rollout_describes_left = settings.drain_after_describes
+    rollouts.first_deployment(service, sc)  # the ECS controller's; moto makes none for the others
+    if controller == "CODE_DEPLOY" and task_definition is not None:
+        # "When an Amazon ECS service using the blue/green deployment type is initially created,
+        # an Amazon ECS task set is created" (ECS developer guide, blue/green considerations).
+        task_set = self.create_task_set(
+            service.arn,
+            cluster.name,
+            task_definition.arn,
+            launch_type=service.launch_type,
+            network_configuration=service.network_configuration or None,
+            platform_version=service.platform_version,
+        )
+        task_set.started_by = "CODE_DEPLOY"
+        self.update_service_primary_task_set(cluster.name, service.name, task_set.task_set_arn)
+    elif controller == "EXTERNAL":
+        # "If no primary task set is defined for a service, when describing the service, the task
+        # set fields are null" (ECS developer guide, external deployment): CreateTaskSet and
+        # UpdateServicePrimaryTaskSet give it one.
+        service.task_definition = None
     return service
+
+
+def _controller_type(deployment_controller: dict[str, str] | None) -> str:
+    return (deployment_controller or {}).get("type") or "ECS"
+
+
+# UpdateService fields a CODE_DEPLOY or EXTERNAL service refuses (botocore's UpdateService
+# documentation lists what those controllers may change: desired count, deployment configuration,
+# health check grace period, placement, managed tags, tag propagation). Messages: the two
+# CODE_DEPLOY ones marked "reported" are what users report AWS answering; the rest are ours.
+_TASK_SET_FIELDS = (
+    ("taskDefinition", "task definition"),  # reported
+    ("networkConfiguration", "network parameters"),  # reported
+    ("platformVersion", "network parameters"),  # reported (platform version counts as network)
+    ("serviceConnectConfiguration", "Service Connect configuration"),
+    ("loadBalancers", "load balancers"),
+    ("serviceRegistries", "service registries"),
+    ("capacityProviderStrategy", "capacity provider strategy"),
+    ("volumeConfigurations", "volume configurations"),
+    ("vpcLatticeConfigurations", "VPC Lattice configurations"),
+)
+
+
+def _refuse_task_set_changes(service: Service, request: dict[str, Any]) -> None:
+    controller = _controller_type(service.deployment_controller)
+    if controller == "ECS":
+        return
+    for name, what in _TASK_SET_FIELDS:
+        if request.get(name) is not None:
+            if controller == "CODE_DEPLOY":
+                raise InvalidParameterException(
+                    f"Unable to update {what} on services with a CODE_DEPLOY deployment controller. "
+                    "Use AWS CodeDeploy to trigger a new deployment."
+                )
+            raise InvalidParameterException(
+                f"Unable to update {what} on services with an {controller} deployment controller. "
+                "Create a new task set."
+            )
 
 
 def update_service(self: EC2ContainerServiceBackend, request: dict[str, Any]) -> Service:
@@ -172,6 +164,13 @@ def update_service(self: EC2ContainerServiceBackend, request: dict[str, Any]) ->
     service = self._get_service(cluster_str, str(request.get("service", "")).split("/")[-1])
     if service.status != "ACTIVE":
         raise ServiceNotActiveException()
+    _refuse_task_set_changes(service, request)
+    if _controller_type(service.deployment_controller) != "ECS":
+        # Task sets carry everything else: no deployment to make.
+        if request.get("desiredCount") is not None:
+            service.desired_count = int(request["desiredCount"])
+        _set_plain_fields(service, request)
+        return service
 
     changed = bool(request.get("forceNewDeployment"))
     task_definition_arn = service.task_definition
@@ -214,12 +213,12 @@ def update_service(self: EC2ContainerServiceBackend, request: dict[str, Any]) ->
     _set_plain_fields(service, request)
 
     if changed:
-        _start_rollout(service, _new_deployment(service, service.network_configuration), sc)
+        rollouts.start_rollout(service, rollouts.new_deployment(service, service.network_configuration), sc)
     else:
         for primary in service.deployments[:1]:
             primary["desiredCount"] = service.desired_count
-        if getattr(service, "rollout_describes_left", None) is None:
-            _complete_rollout(service)
+        if rollouts.rollout_settled(service):
+            rollouts.complete_rollout(service)  # runs as many tasks as now desired
     return service
 
 
@@ -258,9 +257,32 @@ def describe_services(
             service.missing_describes_left = left - 1
             failures.append({"arn": service.arn, "reason": "MISSING"})
             continue
-        _observe(service)
+        rollouts.observe(service)
         visible.append(service)
     return visible, failures
+
+
+def delete_service(self: EC2ContainerServiceBackend, cluster_name: str, service_name: str, force: bool) -> Service:
+    """moto marks the service INACTIVE; its tasks stop (at once here) and their Cloud Map
+    instances are deregistered."""
+    service = original(EC2ContainerServiceBackend, "delete_service")(self, cluster_name, service_name, force)
+    rollouts.drain_all(service)
+    return service
+
+
+def create_task_set(
+    self: EC2ContainerServiceBackend, service: str, cluster_str: str, *args: Any, **kwargs: Any
+) -> TaskSet:
+    """moto runs the task set's tasks on container instances and fails without any; here the
+    tasks are pretend, like a deployment's: the task set is at its computed desired count."""
+    scale = kwargs.pop("scale", None) or {"value": 100.0, "unit": "PERCENT"}
+    task_set = original(EC2ContainerServiceBackend, "create_task_set")(self, service, cluster_str, *args, **kwargs)
+    owner = self._get_service(cluster_str, service.split("/")[-1])
+    task_set.scale = scale
+    computed = math.ceil(owner.desired_count * float(scale.get("value", 100.0)) / 100.0)
+    task_set.computed_desired_count = computed
+    task_set.running_count, task_set.pending_count = computed, 0
+    return task_set
 
 
 def list_services_by_namespace(self: EC2ContainerServiceBackend, namespace: str) -> list[str]:
@@ -301,11 +323,11 @@ def create_service_response(self: EC2ContainerServiceResponse) -> ActionResult:
         self._get_param("serviceName"),
         self._get_int_param("desiredCount"),
         self._get_param("taskDefinition"),
-        self._get_param("loadBalancers"),
-        self._get_param("schedulingStrategy"),
-        self._get_param("tags"),
-        self._get_param("deploymentController"),
-        self._get_param("launchType"),
+        load_balancers=self._get_param("loadBalancers"),
+        scheduling_strategy=self._get_param("schedulingStrategy"),
+        tags=self._get_param("tags"),
+        deployment_controller=self._get_param("deploymentController"),
+        launch_type=self._get_param("launchType"),
         network_configuration=self._get_param("networkConfiguration"),
         service_registries=self._get_param("serviceRegistries"),
         platform_version=self._get_param("platformVersion"),
@@ -350,12 +372,15 @@ def list_services_by_namespace_response(self: EC2ContainerServiceResponse) -> Ac
 
 
 def install() -> None:
+    cloudmap.before_delete_service(rollouts.let_time_pass)
     backend = EC2ContainerServiceBackend
     patch(backend, "create_service", create_service)
     patch(backend, "update_service", update_service)
     patch(backend, "describe_services", describe_services)
     patch(backend, "list_services", list_services)
     patch(backend, "list_services_by_namespace", list_services_by_namespace)
+    patch(backend, "delete_service", delete_service)
+    patch(backend, "create_task_set", create_task_set)
     response = EC2ContainerServiceResponse
     patch(response, "create_service", create_service_response)
     patch(response, "update_service", update_service_response)

@@ -20,6 +20,12 @@ class Settings:
     # with reason MISSING, as ECS's eventual consistency does right after CreateService.
     # 0: visible at once.
     missing_after_create_describes: int = 0
+    # 1: each running task of a Service Connect server registers an instance in every Cloud Map
+    # service of its deployment's serviceConnectResources (and deregisters it when it stops), as
+    # ECS does, so DeleteService of such a Cloud Map service is ResourceInUse while a deployment
+    # that uses it runs. 0: no instances (tasks still "run"). Off by default: a test through
+    # Terraform force-destroys a Cloud Map service another cluster's running service uses.
+    register_instances: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
