@@ -23,9 +23,10 @@ use aws_sdk_servicediscovery::types::{
     PrivateDnsPropertiesMutableChange, ServiceFilter, ServiceFilterName, SoaChange, Tag,
 };
 use aws_smithy_types::retry::RetryConfig;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::emulator::{ACCOUNT_ID, Emulator, Fault, PooledEmulator};
+use crate::support::world::set_circuit_breaker;
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -246,6 +247,18 @@ fn failure<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
         error.code().unwrap_or_default().to_owned(),
         error.message().unwrap_or_default().to_owned(),
     )
+}
+
+/// POSTs each body to the control route and expects 400 for every one.
+async fn assert_control_refuses(
+    em: &Emulator,
+    route: &str,
+    bodies: impl IntoIterator<Item = Value>,
+) {
+    for bad in bodies {
+        let refused = em.control_raw("POST", route, Some(bad)).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+    }
 }
 
 fn no_retry_ecs(em: &Emulator) -> aws_sdk_ecs::Client {
@@ -2061,7 +2074,8 @@ async fn reset_clears_all_state() -> TestResult {
         json!({
             "drain_after_describes": 0,
             "missing_after_create_describes": 0,
-            "operation_polls_per_stage": 2
+            "operation_polls_per_stage": 2,
+            "register_instances": 0
         })
     );
     let counters = m.em.counters().await;
@@ -2620,16 +2634,16 @@ async fn namespace_shared_from_another_account() -> TestResult {
     );
 
     // The hook checks what it is given.
-    for bad in [
-        json!({"type": "HTTP"}),
-        json!({"name": "x", "ownerAccount": ACCOUNT_ID}),
-        json!({"name": "x", "type": "LOCAL"}),
-    ] {
-        let refused =
-            m.em.control_raw("POST", "cloudmap/shared-namespaces", Some(bad))
-                .await;
-        assert_eq!(refused.status, 400, "{}", refused.body);
-    }
+    assert_control_refuses(
+        &m.em,
+        "cloudmap/shared-namespaces",
+        [
+            json!({"type": "HTTP"}),
+            json!({"name": "x", "ownerAccount": ACCOUNT_ID}),
+            json!({"name": "x", "type": "LOCAL"}),
+        ],
+    )
+    .await;
     Ok(())
 }
 
@@ -2678,5 +2692,695 @@ async fn service_connect_uses_a_shared_namespace_by_arn() -> TestResult {
         .await?;
     m.cloudmap.delete_service().id(&arn).send().await?;
     assert!(services_in(&m.cloudmap, &shared.arn).await?.is_empty());
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployments run by pretend tasks: rollouts over DescribeServices calls, the deployment log,
+// Cloud Map instances of running tasks, failed deployments and circuit breaker rollbacks,
+// CODE_DEPLOY and EXTERNAL services
+
+/// The Cloud Map service of `discovery_name` in the mesh's namespace: (id, instance ids).
+async fn instances_of(
+    m: &Mesh,
+    discovery_name: &str,
+) -> Result<(String, Vec<String>), Box<dyn Error>> {
+    let listed = services_in(&m.cloudmap, &m.namespace_id).await?;
+    let id = listed
+        .iter()
+        .find(|s| s.name() == Some(discovery_name))
+        .and_then(|s| s.id())
+        .ok_or_else(|| format!("no Cloud Map service {discovery_name}"))?
+        .to_owned();
+    let instances = m.cloudmap.list_instances().service_id(&id).send().await?;
+    let mut ids: Vec<String> = instances
+        .instances()
+        .iter()
+        .filter_map(|i| i.id().map(str::to_owned))
+        .collect();
+    ids.sort();
+    Ok((id, ids))
+}
+
+fn rollout(deployment: &Deployment) -> (&str, &str) {
+    (
+        deployment.status().unwrap_or_default(),
+        deployment
+            .rollout_state()
+            .map(|s| s.as_str())
+            .unwrap_or_default(),
+    )
+}
+
+/// A deployment starts IN_PROGRESS (pending tasks, none running) and COMPLETES after
+/// `drain_after_describes` DescribeServices calls (running = desired), with the reasons ECS's
+/// deployment events use and createdAt <= updatedAt.
+#[tokio::test]
+async fn a_deployment_goes_in_progress_then_completed_with_counts_and_times() -> TestResult {
+    let m = mesh().await?;
+    m.em.set_drain_after_describes(2).await;
+    let created = create_service(&m.ecs, CLUSTER, "backend", None).await?;
+    let first = primary(&created);
+    let id = first.id().ok_or("no id")?.to_owned();
+    assert_eq!(rollout(first), ("PRIMARY", "IN_PROGRESS"));
+    assert_eq!((first.running_count(), first.pending_count()), (0, 1));
+    assert_eq!(
+        first.rollout_state_reason(),
+        Some(format!("ECS deployment {id} in progress.").as_str())
+    );
+    for _ in 0..2 {
+        let described = describe(&m.ecs, CLUSTER, "backend").await?;
+        assert_eq!(rollout(primary(&described)), ("PRIMARY", "IN_PROGRESS"));
+    }
+    let done = describe(&m.ecs, CLUSTER, "backend").await?;
+    let deployment = primary(&done);
+    assert_eq!(rollout(deployment), ("PRIMARY", "COMPLETED"));
+    assert_eq!(
+        (
+            deployment.desired_count(),
+            deployment.running_count(),
+            deployment.pending_count(),
+            deployment.failed_tasks()
+        ),
+        (1, 1, 0, 0)
+    );
+    assert_eq!((done.running_count(), done.pending_count()), (1, 0));
+    assert_eq!(
+        deployment.rollout_state_reason(),
+        Some(format!("ECS deployment {id} completed.").as_str())
+    );
+    let created_at = deployment.created_at().ok_or("no createdAt")?;
+    let updated_at = deployment.updated_at().ok_or("no updatedAt")?;
+    assert!(created_at <= updated_at);
+    Ok(())
+}
+
+/// The control API's deployment log: every deployment event of every service with a global
+/// sequence number, so a test can check that one service's deployment completed before
+/// another's was created. Filters by service and cluster; a reset empties it.
+#[tokio::test]
+async fn the_deployment_log_orders_every_services_deployments() -> TestResult {
+    let m = mesh().await?;
+    m.em.set_drain_after_describes(1).await;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "server",
+        Some(http_only(NAMESPACE, "api", 80)),
+    )
+    .await?;
+    describe(&m.ecs, CLUSTER, "server").await?;
+    describe(&m.ecs, CLUSTER, "server").await?; // completed
+    create_service(&m.ecs, CLUSTER, "client", None).await?;
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("server")
+        .force_new_deployment(true)
+        .send()
+        .await?;
+    for _ in 0..2 {
+        describe(&m.ecs, CLUSTER, "server").await?;
+        describe(&m.ecs, CLUSTER, "client").await?;
+    }
+
+    let log = m.em.deployment_log().await;
+    let seqs: Vec<u64> = log.0.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert!(log.0.windows(2).all(|w| w[0].time <= w[1].time));
+    assert_eq!(
+        log.kinds("server"),
+        ["CREATED", "COMPLETED", "CREATED", "DRAINED", "COMPLETED"]
+    );
+    assert_eq!(log.kinds("client"), ["CREATED", "COMPLETED"]);
+    let server_done = log.first("server", "COMPLETED").ok_or("server completed")?;
+    let client_created = log.first("client", "CREATED").ok_or("client created")?;
+    assert!(server_done.seq < client_created.seq);
+    assert_eq!(client_created.trigger.as_deref(), Some("CreateService"));
+    assert!(!client_created.service_connect);
+    assert_eq!(server_done.discovery_names, ["api"]);
+    assert_eq!(server_done.cluster, CLUSTER);
+    let redeploy = log
+        .first_after(server_done.seq, "server", "CREATED")
+        .ok_or("the forced deployment")?;
+    assert_eq!(redeploy.trigger.as_deref(), Some("UpdateService"));
+    let drained = log.first("server", "DRAINED").ok_or("the first drained")?;
+    assert_eq!(drained.deployment_id, server_done.deployment_id);
+    assert_eq!(
+        log.last("server", "COMPLETED").map(|e| &e.deployment_id),
+        Some(&redeploy.deployment_id)
+    );
+
+    let only_client =
+        m.em.control("GET", "ecs/deployment-log?service=client", None)
+            .await;
+    assert_eq!(only_client["events"].as_array().map(Vec::len), Some(2));
+    let other_cluster =
+        m.em.control("GET", "ecs/deployment-log?cluster=elsewhere", None)
+            .await;
+    assert_eq!(other_cluster["events"], json!([]));
+    m.em.reset().await;
+    assert!(m.em.deployment_log().await.0.is_empty());
+    Ok(())
+}
+
+/// Each running task of a Service Connect server registers an instance in the Cloud Map service
+/// of its deployment's serviceConnectResources when the deployment runs, and deregisters it when
+/// the deployment drains. So DeleteService of that Cloud Map service is ResourceInUse while a
+/// running deployment uses it, and succeeds after the drain. Scaling adds and removes instances;
+/// a client (no services entries) registers none; deleting the ECS service stops its tasks.
+#[tokio::test]
+async fn running_server_tasks_register_cloud_map_instances_until_their_deployment_drains()
+-> TestResult {
+    let m = mesh().await?;
+    m.em.set_register_instances(true).await;
+    m.em.set_drain_after_describes(1).await;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(http_only(NAMESPACE, "api", 80)),
+    )
+    .await?;
+    let client = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(NAMESPACE)
+        .build();
+    create_service(&m.ecs, CLUSTER, "frontend", Some(client)).await?;
+    let (api_id, pending) = instances_of(&m, "api").await?;
+    assert!(pending.is_empty(), "no task runs before the rollout");
+    for _ in 0..2 {
+        describe(&m.ecs, CLUSTER, "backend").await?;
+        describe(&m.ecs, CLUSTER, "frontend").await?;
+    }
+    let (_, running) = instances_of(&m, "api").await?;
+    assert_eq!(running.len(), 1);
+    let listed = m
+        .cloudmap
+        .list_instances()
+        .service_id(&api_id)
+        .send()
+        .await?;
+    let attributes = listed.instances()[0].attributes().ok_or("no attributes")?;
+    assert_eq!(
+        attributes.get("ECS_SERVICE_NAME").map(String::as_str),
+        Some("backend")
+    );
+    assert_eq!(
+        attributes.get("ECS_CLUSTER_NAME").map(String::as_str),
+        Some(CLUSTER)
+    );
+    assert_eq!(
+        attributes.get("AWS_INSTANCE_PORT").map(String::as_str),
+        Some("8080"),
+        "the container port of portName http"
+    );
+    assert!(attributes.contains_key("AWS_INSTANCE_IPV4"));
+    assert_eq!(
+        services_in(&m.cloudmap, &m.namespace_id).await?.len(),
+        1,
+        "the client makes no Cloud Map service and registers nothing"
+    );
+
+    // Scaling the completed deployment runs more tasks.
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .desired_count(3)
+        .send()
+        .await?;
+    assert_eq!(instances_of(&m, "api").await?.1.len(), 3);
+
+    // The running PRIMARY holds its Cloud Map service, however often one tries.
+    for _ in 0..3 {
+        let in_use = m.cloudmap.delete_service().id(&api_id).send().await;
+        assert_eq!(failure(in_use).0, "ResourceInUse");
+    }
+
+    // A new discovery name: the old tasks keep their instances until the old deployment
+    // drains. Time passes in DescribeServices calls and in DeleteService attempts on what the
+    // draining deployment holds (2 here, then the third resolves the rollout).
+    m.em.set_drain_after_describes(2).await;
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .service_connect_configuration(http_only(NAMESPACE, "api-v2", 80))
+        .send()
+        .await?;
+    let in_use = m.cloudmap.delete_service().id(&api_id).send().await;
+    assert_eq!(failure(in_use).0, "ResourceInUse");
+    let rolling = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(statuses(&rolling), ["PRIMARY", "ACTIVE"]);
+    assert_eq!(instances_of(&m, "api").await?.1.len(), 3);
+    assert!(instances_of(&m, "api-v2").await?.1.is_empty());
+    m.cloudmap.delete_service().id(&api_id).send().await?;
+    let drained = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(statuses(&drained), ["PRIMARY"]);
+    assert_eq!(instances_of(&m, "api-v2").await?.1.len(), 3);
+
+    // Deleting the ECS service stops its tasks.
+    let (v2_id, _) = instances_of(&m, "api-v2").await?;
+    m.ecs
+        .delete_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force(true)
+        .send()
+        .await?;
+    assert!(instances_of(&m, "api-v2").await?.1.is_empty());
+    m.cloudmap.delete_service().id(&v2_id).send().await?;
+    let log = m.em.deployment_log().await;
+    assert_eq!(
+        log.last("backend", "DRAINED")
+            .map(|e| e.raw["instancesDeregistered"].clone()),
+        Some(json!(3))
+    );
+    Ok(())
+}
+
+/// Instance registration is off unless `register_instances` is 1 (a test through Terraform
+/// deletes a Cloud Map service that running tasks would hold): deployments still run.
+#[tokio::test]
+async fn instance_registration_is_off_by_default() -> TestResult {
+    let m = mesh().await?;
+    create_service(
+        &m.ecs,
+        CLUSTER,
+        "backend",
+        Some(http_only(NAMESPACE, "api", 80)),
+    )
+    .await?;
+    let described = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(rollout(primary(&described)), ("PRIMARY", "COMPLETED"));
+    let (api_id, instances) = instances_of(&m, "api").await?;
+    assert!(instances.is_empty());
+    m.cloudmap.delete_service().id(&api_id).send().await?;
+    Ok(())
+}
+
+/// With the deployment circuit breaker and rollback on, a deployment whose tasks fail to start
+/// goes FAILED ("ECS deployment circuit breaker: task failed to start.", failedTasks at the
+/// threshold, minimum 3) and ECS starts a new PRIMARY deployment with the last COMPLETED
+/// deployment's task definition and Service Connect configuration ("ECS deployment circuit
+/// breaker: rolling back to deploymentId X."); when it completes, only it remains and the
+/// old endpoints are served again. The log shows FAILED, ROLLED_BACK and the rollback's CREATED.
+#[tokio::test]
+async fn a_failed_deployment_is_rolled_back_to_the_last_completed_configuration() -> TestResult {
+    let m = mesh().await?;
+    m.em.set_register_instances(true).await;
+    let v2 = register_task_definition(&m.ecs, "web", &["http", "admin"]).await?;
+    let old_config = http_only(NAMESPACE, "api", 80);
+    let created = create_service(&m.ecs, CLUSTER, "backend", Some(old_config.clone())).await?;
+    let v1 = primary(&created)
+        .task_definition()
+        .ok_or("no TD")?
+        .to_owned();
+    let completed = describe(&m.ecs, CLUSTER, "backend").await?;
+    let good = primary(&completed).id().ok_or("no id")?.to_owned();
+    set_circuit_breaker(&m.ecs, CLUSTER, "backend", true).await;
+    m.em.fail_next_deployment(CLUSTER, "backend").await;
+
+    let new_config = http_only(NAMESPACE, "api-v2", 80);
+    let updated = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .task_definition(&v2)
+        .service_connect_configuration(new_config.clone())
+        .send()
+        .await?;
+    let updated = updated.service().ok_or("no service")?;
+    let bad = primary(updated).id().ok_or("no id")?.to_owned();
+    assert_eq!(rollout(primary(updated)), ("PRIMARY", "IN_PROGRESS"));
+
+    let rolling_back = describe(&m.ecs, CLUSTER, "backend").await?;
+    let deployments = rolling_back.deployments();
+    assert_eq!(deployments.len(), 3, "{deployments:?}");
+    let (rollback, failed, previous) = (&deployments[0], &deployments[1], &deployments[2]);
+    assert_eq!(rollout(rollback), ("PRIMARY", "IN_PROGRESS"));
+    assert_eq!(
+        rollback.rollout_state_reason(),
+        Some(
+            format!("ECS deployment circuit breaker: rolling back to deploymentId {good}.")
+                .as_str()
+        )
+    );
+    assert_eq!(rollback.task_definition(), Some(v1.as_str()));
+    assert_eq!(rollback.service_connect_configuration(), Some(&old_config));
+    assert_eq!(failed.id(), Some(bad.as_str()));
+    assert_eq!(rollout(failed), ("ACTIVE", "FAILED"));
+    assert_eq!(
+        failed.rollout_state_reason(),
+        Some("ECS deployment circuit breaker: task failed to start.")
+    );
+    assert_eq!((failed.running_count(), failed.failed_tasks()), (0, 3));
+    assert_eq!(failed.service_connect_configuration(), Some(&new_config));
+    assert_eq!(previous.id(), Some(good.as_str()));
+    assert_eq!(rollout(previous), ("ACTIVE", "COMPLETED"));
+    assert_eq!(rolling_back.task_definition(), Some(v1.as_str()));
+
+    let settled = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(statuses(&settled), ["PRIMARY"]);
+    let now = primary(&settled);
+    assert_eq!(now.id(), rollback.id());
+    assert_eq!(rollout(now), ("PRIMARY", "COMPLETED"));
+    assert_eq!(now.service_connect_configuration(), Some(&old_config));
+    assert_eq!(instances_of(&m, "api").await?.1.len(), 1);
+    assert!(
+        instances_of(&m, "api-v2").await?.1.is_empty(),
+        "the failed tasks never ran"
+    );
+
+    let log = m.em.deployment_log().await;
+    assert_eq!(
+        log.kinds("backend"),
+        [
+            "CREATED",
+            "COMPLETED",
+            "CREATED",
+            "FAILED",
+            "ROLLED_BACK",
+            "CREATED",
+            "DRAINED",
+            "DRAINED",
+            "COMPLETED"
+        ]
+    );
+    let failed_event = log.first("backend", "FAILED").ok_or("failed")?;
+    assert_eq!(failed_event.deployment_id, bad);
+    assert_eq!(
+        failed_event.reason.as_deref(),
+        Some("ECS deployment circuit breaker: task failed to start.")
+    );
+    let rolled_back = log.first("backend", "ROLLED_BACK").ok_or("rolled back")?;
+    assert_eq!(rolled_back.raw["rolledBackTo"], json!(good));
+    let restart = log.last("backend", "CREATED").ok_or("the rollback")?;
+    assert_eq!(restart.trigger.as_deref(), Some("Rollback"));
+    assert_eq!(restart.deployment_id, now.id().unwrap_or_default());
+
+    // The failure was used up: the next deployment completes.
+    m.ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("backend")
+        .force_new_deployment(true)
+        .send()
+        .await?;
+    let next = describe(&m.ecs, CLUSTER, "backend").await?;
+    assert_eq!(rollout(primary(&next)), ("PRIMARY", "COMPLETED"));
+    Ok(())
+}
+
+/// What follows a failed deployment is the service's circuit breaker: without rollback the
+/// FAILED deployment stays PRIMARY beside the old one; without the breaker it never resolves
+/// (IN_PROGRESS, failedTasks growing). A failure can name its reason, waits for the named
+/// service (and cluster), and can be cancelled.
+#[tokio::test]
+async fn without_rollback_a_failed_deployment_stays_and_without_breaker_it_never_ends() -> TestResult
+{
+    let m = mesh().await?;
+    for name in ["no-rollback", "no-breaker", "spared"] {
+        create_service(&m.ecs, CLUSTER, name, None).await?;
+        describe(&m.ecs, CLUSTER, name).await?;
+    }
+    set_circuit_breaker(&m.ecs, CLUSTER, "no-rollback", false).await;
+    m.em.fail_next_deployment_because(CLUSTER, "no-rollback", "tasks failed health checks")
+        .await;
+    m.em.fail_next_deployment(CLUSTER, "no-breaker").await;
+    m.em.fail_next_deployment("another-cluster", "spared").await;
+    m.em.fail_next_deployment(CLUSTER, "cancelled").await;
+    let armed = m.em.control("GET", "ecs/fail-next-deployment", None).await;
+    assert_eq!(armed["armed"].as_array().map(Vec::len), Some(4));
+    m.em.cancel_deployment_failures().await;
+    m.em.fail_next_deployment_because(CLUSTER, "no-rollback", "tasks failed health checks")
+        .await;
+    m.em.fail_next_deployment(CLUSTER, "no-breaker").await;
+    m.em.fail_next_deployment("another-cluster", "spared").await;
+
+    for name in ["no-rollback", "no-breaker", "spared"] {
+        m.ecs
+            .update_service()
+            .cluster(CLUSTER)
+            .service(name)
+            .force_new_deployment(true)
+            .send()
+            .await?;
+    }
+    for _ in 0..3 {
+        let stalled = describe(&m.ecs, CLUSTER, "no-rollback").await?;
+        assert_eq!(statuses(&stalled), ["PRIMARY", "ACTIVE"]);
+        assert_eq!(rollout(primary(&stalled)), ("PRIMARY", "FAILED"));
+        assert_eq!(
+            primary(&stalled).rollout_state_reason(),
+            Some("tasks failed health checks")
+        );
+    }
+    let mut failed_tasks = Vec::new();
+    for _ in 0..3 {
+        let stuck = describe(&m.ecs, CLUSTER, "no-breaker").await?;
+        assert_eq!(statuses(&stuck), ["PRIMARY", "ACTIVE"]);
+        assert_eq!(rollout(primary(&stuck)), ("PRIMARY", "IN_PROGRESS"));
+        failed_tasks.push(primary(&stuck).failed_tasks());
+    }
+    assert_eq!(failed_tasks, [1, 2, 3]);
+    let spared = describe(&m.ecs, CLUSTER, "spared").await?;
+    assert_eq!(rollout(primary(&spared)), ("PRIMARY", "COMPLETED"));
+
+    let log = m.em.deployment_log().await;
+    assert_eq!(
+        log.kinds("no-rollback"),
+        ["CREATED", "COMPLETED", "CREATED", "FAILED"]
+    );
+    assert_eq!(log.kinds("no-breaker"), ["CREATED", "COMPLETED", "CREATED"]);
+
+    assert_control_refuses(
+        &m.em,
+        "ecs/fail-next-deployment",
+        [
+            json!({}),
+            json!({"service": ""}),
+            json!({"service": "x", "cluster": 3}),
+        ],
+    )
+    .await;
+    Ok(())
+}
+
+/// A CODE_DEPLOY service (blue/green by CodeDeploy) gets a PRIMARY task set at creation ("When
+/// an Amazon ECS service using the blue/green deployment type is initially created, an Amazon
+/// ECS task set is created") and has no deployments. UpdateService may change only what the
+/// API reference lists for it: a task definition or network change is InvalidParameterException
+/// with the message users report, and so is Service Connect (not supported for blue/green;
+/// its message is ours). Desired count may change. CreateService refuses Service Connect too.
+#[tokio::test]
+async fn a_code_deploy_service_has_a_task_set_and_refuses_service_connect() -> TestResult {
+    use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
+    let m = mesh().await?;
+    let controller = DeploymentController::builder()
+        .r#type(DeploymentControllerType::CodeDeploy)
+        .build()?;
+    let created = m
+        .ecs
+        .create_service()
+        .cluster(CLUSTER)
+        .service_name("blue-green")
+        .task_definition("web")
+        .desired_count(2)
+        .deployment_controller(controller.clone())
+        .send()
+        .await?;
+    let created = created.service().ok_or("no service")?;
+    assert!(created.deployments().is_empty());
+    let described = describe(&m.ecs, CLUSTER, "blue-green").await?;
+    assert!(described.deployments().is_empty());
+    assert_eq!(
+        described.deployment_controller().map(|c| c.r#type()),
+        Some(&DeploymentControllerType::CodeDeploy)
+    );
+    let task_sets = described.task_sets();
+    assert_eq!(task_sets.len(), 1);
+    assert_eq!(task_sets[0].status(), Some("PRIMARY"));
+    assert_eq!(task_sets[0].task_definition(), described.task_definition());
+    assert_eq!(
+        (
+            task_sets[0].computed_desired_count(),
+            task_sets[0].running_count()
+        ),
+        (2, 2)
+    );
+
+    let with_sc = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("blue-green")
+        .service_connect_configuration(http_only(NAMESPACE, "api", 80))
+        .send()
+        .await;
+    let (code, message) = failure(with_sc);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains("CODE_DEPLOY"), "{message}");
+    let with_td = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("blue-green")
+        .task_definition("web")
+        .send()
+        .await;
+    assert_eq!(
+        failure(with_td),
+        (
+            "InvalidParameterException".to_owned(),
+            "Unable to update task definition on services with a CODE_DEPLOY deployment \
+             controller. Use AWS CodeDeploy to trigger a new deployment."
+                .to_owned()
+        )
+    );
+    let scaled = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("blue-green")
+        .desired_count(3)
+        .send()
+        .await?;
+    assert_eq!(scaled.service().map(|s| s.desired_count()), Some(3));
+    assert!(primary_less(
+        &describe(&m.ecs, CLUSTER, "blue-green").await?
+    ));
+
+    let refused = m
+        .ecs
+        .create_service()
+        .cluster(CLUSTER)
+        .service_name("blue-green-sc")
+        .task_definition("web")
+        .desired_count(1)
+        .deployment_controller(controller)
+        .service_connect_configuration(http_only(NAMESPACE, "api", 80))
+        .send()
+        .await;
+    assert_eq!(failure(refused).0, "InvalidParameterException");
+    assert!(
+        services_in(&m.cloudmap, &m.namespace_id).await?.is_empty(),
+        "nothing was made in Cloud Map"
+    );
+    assert!(m.em.deployment_log().await.0.is_empty());
+    Ok(())
+}
+
+fn primary_less(service: &Service) -> bool {
+    !service
+        .deployments()
+        .iter()
+        .any(|d| d.status() == Some("PRIMARY"))
+}
+
+/// An EXTERNAL service has no task set until its controller makes one (CreateTaskSet, which
+/// needs no container instances here) and makes it PRIMARY; until then the task set fields of
+/// the service are null (ECS developer guide, "External deployment"). It never has deployments
+/// and refuses Service Connect. The world's helper makes one with its task set.
+#[tokio::test]
+async fn an_external_service_keeps_task_sets_and_refuses_service_connect() -> TestResult {
+    use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
+    let m = mesh().await?;
+    let created = m
+        .ecs
+        .create_service()
+        .cluster(CLUSTER)
+        .service_name("external")
+        .desired_count(2)
+        .deployment_controller(
+            DeploymentController::builder()
+                .r#type(DeploymentControllerType::External)
+                .build()?,
+        )
+        .send()
+        .await?;
+    let created = created.service().ok_or("no service")?;
+    assert!(created.deployments().is_empty() && created.task_sets().is_empty());
+    assert_eq!(created.task_definition(), None);
+
+    let task_set = m
+        .ecs
+        .create_task_set()
+        .cluster(CLUSTER)
+        .service("external")
+        .task_definition("web")
+        .scale(
+            aws_sdk_ecs::types::Scale::builder()
+                .unit(aws_sdk_ecs::types::ScaleUnit::Percent)
+                .value(50.0)
+                .build(),
+        )
+        .send()
+        .await?;
+    let task_set_arn = task_set
+        .task_set()
+        .and_then(|t| t.task_set_arn())
+        .ok_or("no task set ARN")?
+        .to_owned();
+    m.ecs
+        .update_service_primary_task_set()
+        .cluster(CLUSTER)
+        .service("external")
+        .primary_task_set(&task_set_arn)
+        .send()
+        .await?;
+    let described = describe(&m.ecs, CLUSTER, "external").await?;
+    assert!(primary_less(&described));
+    let task_sets = described.task_sets();
+    assert_eq!(task_sets.len(), 1);
+    assert_eq!(task_sets[0].status(), Some("PRIMARY"));
+    assert_eq!(task_sets[0].computed_desired_count(), 1, "50% of 2");
+    assert!(
+        described
+            .task_definition()
+            .is_some_and(|td| td.contains("web"))
+    );
+
+    let with_sc = m
+        .ecs
+        .update_service()
+        .cluster(CLUSTER)
+        .service("external")
+        .service_connect_configuration(http_only(NAMESPACE, "api", 80))
+        .send()
+        .await;
+    let (code, message) = failure(with_sc);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains("EXTERNAL"), "{message}");
+
+    // The world's helper, for tests through Terraform.
+    let em = Emulator::shared().await;
+    let ecs = em.ecs();
+    ecs.create_cluster()
+        .cluster_name(crate::support::world::CLUSTER)
+        .send()
+        .await?;
+    for (name, controller) in [
+        ("codedeploy", DeploymentControllerType::CodeDeploy),
+        ("external", DeploymentControllerType::External),
+    ] {
+        crate::support::world::create_service_with_controller(&ecs, name, "http", 8080, controller)
+            .await;
+        let made = crate::support::world::describe(&em, name).await;
+        assert!(made.deployments().is_empty(), "{name}");
+        assert_eq!(made.task_sets().len(), 1, "{name}");
+        assert_eq!(made.task_sets()[0].status(), Some("PRIMARY"), "{name}");
+    }
+    crate::support::world::create_service(&ecs, "rolling", "http", 8080).await;
+    crate::support::world::enable_circuit_breaker(&em, "rolling").await;
+    let rolling = crate::support::world::describe(&em, "rolling").await;
+    let breaker = rolling
+        .deployment_configuration()
+        .and_then(|c| c.deployment_circuit_breaker())
+        .ok_or("no circuit breaker")?;
+    assert!(breaker.enable() && breaker.rollback());
+    assert_eq!(statuses(&rolling), ["PRIMARY"], "no new deployment");
     Ok(())
 }

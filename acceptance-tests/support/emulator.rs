@@ -211,6 +211,71 @@ pub struct SharedNamespace {
     pub services: Vec<(String, String)>,
 }
 
+/// One event of the emulator's ECS deployment log (`GET /_emulator/ecs/deployment-log`), in the
+/// order events happened across every service. See "Deployments and pretend tasks" in
+/// acceptance-tests/emulator/README.md.
+#[derive(Debug, Clone)]
+pub struct DeploymentEvent {
+    /// Global sequence number, from 1: the order of events across all services.
+    pub seq: u64,
+    /// When it happened, RFC 3339 in UTC.
+    pub time: String,
+    /// CREATED, COMPLETED, FAILED, ROLLED_BACK or DRAINED.
+    pub event: String,
+    pub cluster: String,
+    pub service: String,
+    pub deployment_id: String,
+    pub task_definition: Option<String>,
+    /// Whether the deployment carries a Service Connect configuration.
+    pub service_connect: bool,
+    /// The discovery names of its serviceConnectResources (a server's; empty for a client).
+    pub discovery_names: Vec<String>,
+    /// CREATED: what started it: "CreateService", "UpdateService" or "Rollback".
+    pub trigger: Option<String>,
+    /// FAILED: the rolloutStateReason.
+    pub reason: Option<String>,
+    /// The whole event as the emulator answered it (more details per kind).
+    pub raw: Value,
+}
+
+/// The deployment log, oldest event first, with helpers to check the order of deployments.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentLog(pub Vec<DeploymentEvent>);
+
+impl DeploymentLog {
+    /// The events of one ECS service (by name, any cluster), oldest first.
+    pub fn of(&self, service: &str) -> Vec<&DeploymentEvent> {
+        self.0.iter().filter(|e| e.service == service).collect()
+    }
+
+    /// The event kinds of one service in order, e.g. ["CREATED", "COMPLETED", ...].
+    pub fn kinds(&self, service: &str) -> Vec<&str> {
+        self.of(service).iter().map(|e| e.event.as_str()).collect()
+    }
+
+    /// The first `event` ("CREATED", "COMPLETED", ...) of `service`.
+    pub fn first(&self, service: &str, event: &str) -> Option<&DeploymentEvent> {
+        self.0
+            .iter()
+            .find(|e| e.service == service && e.event == event)
+    }
+
+    /// The last `event` of `service`.
+    pub fn last(&self, service: &str, event: &str) -> Option<&DeploymentEvent> {
+        self.0
+            .iter()
+            .rev()
+            .find(|e| e.service == service && e.event == event)
+    }
+
+    /// The first `event` of `service` after sequence number `seq`.
+    pub fn first_after(&self, seq: u64, service: &str, event: &str) -> Option<&DeploymentEvent> {
+        self.0
+            .iter()
+            .find(|e| e.seq > seq && e.service == service && e.event == event)
+    }
+}
+
 /// An HTTP answer from the emulator, for control calls and hand-made AWS requests.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
@@ -546,6 +611,73 @@ impl Emulator {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Whether running tasks of Service Connect servers register Cloud Map instances (default on).
+    pub async fn set_register_instances(&self, on: bool) {
+        self.update_settings(json!({"register_instances": u64::from(on)}))
+            .await;
+    }
+
+    /// Every ECS deployment event since the last reset, oldest first (see [`DeploymentLog`]).
+    pub async fn deployment_log(&self) -> DeploymentLog {
+        let answer = self.control("GET", "ecs/deployment-log", None).await;
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        let events = answer["events"].as_array().cloned().unwrap_or_default();
+        DeploymentLog(
+            events
+                .into_iter()
+                .map(|e| DeploymentEvent {
+                    seq: e["seq"].as_u64().unwrap_or_default(),
+                    time: text(&e["time"]).unwrap_or_default(),
+                    event: text(&e["event"]).unwrap_or_default(),
+                    cluster: text(&e["cluster"]).unwrap_or_default(),
+                    service: text(&e["service"]).unwrap_or_default(),
+                    deployment_id: text(&e["deploymentId"]).unwrap_or_default(),
+                    task_definition: text(&e["taskDefinition"]),
+                    service_connect: e["serviceConnect"].as_bool().unwrap_or_default(),
+                    discovery_names: e["discoveryNames"]
+                        .as_array()
+                        .map(|names| names.iter().filter_map(text).collect())
+                        .unwrap_or_default(),
+                    trigger: text(&e["trigger"]),
+                    reason: text(&e["reason"]),
+                    raw: e,
+                })
+                .collect(),
+        )
+    }
+
+    /// The next deployment of ECS service `service` in `cluster` that starts (UpdateService,
+    /// CreateService) fails: its tasks never start. What follows is what the service's
+    /// deploymentCircuitBreaker says, as on AWS: with `rollback` the deployment goes FAILED
+    /// (rolloutStateReason "ECS deployment circuit breaker: task failed to start.") and a new
+    /// PRIMARY deployment brings back the last COMPLETED configuration; with only `enable` the
+    /// FAILED deployment stays PRIMARY; without the breaker it stays IN_PROGRESS for ever.
+    /// [`crate::support::world::enable_circuit_breaker`] turns the breaker on.
+    pub async fn fail_next_deployment(&self, cluster: &str, service: &str) {
+        self.arm_deployment_failure(cluster, service, None).await;
+    }
+
+    /// [`Emulator::fail_next_deployment`] with this rolloutStateReason.
+    pub async fn fail_next_deployment_because(&self, cluster: &str, service: &str, reason: &str) {
+        self.arm_deployment_failure(cluster, service, Some(reason))
+            .await;
+    }
+
+    async fn arm_deployment_failure(&self, cluster: &str, service: &str, reason: Option<&str>) {
+        let mut failure = json!({"cluster": cluster, "service": service});
+        if let Some(reason) = reason {
+            failure["reason"] = json!(reason);
+        }
+        self.control("POST", "ecs/fail-next-deployment", Some(failure))
+            .await;
+    }
+
+    /// Cancels every deployment failure not yet used.
+    pub async fn cancel_deployment_failures(&self) {
+        self.control("DELETE", "ecs/fail-next-deployment", None)
+            .await;
     }
 
     /// Forgets all AWS state, faults, latency, counters and settings.

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecs::types::{ContainerDefinition, PortMapping, Service};
+use aws_sdk_ecs::types::{
+    ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentController,
+    DeploymentControllerType, PortMapping, Service,
+};
 
 use super::emulator::Emulator;
 use super::hcl::Mesh;
@@ -72,6 +75,24 @@ pub async fn create_service_in(
     service: &str,
     ports: &[(Option<&str>, i32)],
 ) {
+    let arn = register_task_definition(ecs, service, ports).await;
+    ecs.create_service()
+        .cluster(cluster)
+        .service_name(service)
+        .task_definition(arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("creating a service");
+}
+
+/// Registers a task definition of family `family` with these (name, container port) mappings
+/// (a `None` name is an unnamed mapping); its ARN.
+async fn register_task_definition(
+    ecs: &aws_sdk_ecs::Client,
+    family: &str,
+    ports: &[(Option<&str>, i32)],
+) -> String {
     let mut container = ContainerDefinition::builder()
         .name("app")
         .image("public.ecr.aws/nginx/nginx:latest")
@@ -86,24 +107,100 @@ pub async fn create_service_in(
     }
     let registered = ecs
         .register_task_definition()
-        .family(service)
+        .family(family)
         .container_definitions(container.build())
         .send()
         .await
         .expect("registering a task definition");
-    let arn = registered
+    registered
         .task_definition()
         .and_then(|td| td.task_definition_arn())
         .expect("task definition ARN")
-        .to_string();
+        .to_string()
+}
+
+/// A service of the cluster with one named port, like [`create_service`], deployed by
+/// `controller`. A CODE_DEPLOY service gets its first task set from ECS at creation; for an
+/// EXTERNAL one this creates a task set (100%) and makes it PRIMARY, as a third-party controller
+/// would. Either has task sets and no `deployments`, and UpdateService refuses a
+/// serviceConnectConfiguration for it (InvalidParameterException), as AWS does.
+pub async fn create_service_with_controller(
+    ecs: &aws_sdk_ecs::Client,
+    service: &str,
+    port_name: &str,
+    port: i32,
+    controller: DeploymentControllerType,
+) {
+    let arn = register_task_definition(ecs, service, &[(Some(port_name), port)]).await;
+    let external = controller == DeploymentControllerType::External;
     ecs.create_service()
-        .cluster(cluster)
+        .cluster(CLUSTER)
         .service_name(service)
-        .task_definition(arn)
+        .task_definition(&arn)
         .desired_count(1)
+        .deployment_controller(
+            DeploymentController::builder()
+                .r#type(controller)
+                .build()
+                .expect("a controller type"),
+        )
         .send()
         .await
-        .expect("creating a service");
+        .expect("creating a service with a deployment controller");
+    if external {
+        let task_set = ecs
+            .create_task_set()
+            .cluster(CLUSTER)
+            .service(service)
+            .task_definition(&arn)
+            .send()
+            .await
+            .expect("creating a task set");
+        let task_set_arn = task_set
+            .task_set()
+            .and_then(|t| t.task_set_arn())
+            .expect("task set ARN")
+            .to_string();
+        ecs.update_service_primary_task_set()
+            .cluster(CLUSTER)
+            .service(service)
+            .primary_task_set(task_set_arn)
+            .send()
+            .await
+            .expect("making the task set primary");
+    }
+}
+
+/// Turns on the deployment circuit breaker with rollback for a service of the cluster (an
+/// UpdateService of its deploymentConfiguration, which starts no deployment), so that a
+/// deployment the emulator makes fail ([`Emulator::fail_next_deployment`]) is rolled back.
+pub async fn enable_circuit_breaker(emulator: &Emulator, service: &str) {
+    set_circuit_breaker(&emulator.ecs(), CLUSTER, service, true).await;
+}
+
+/// Turns on the deployment circuit breaker of `service` in `cluster`, with or without rollback.
+pub async fn set_circuit_breaker(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+    rollback: bool,
+) {
+    ecs.update_service()
+        .cluster(cluster)
+        .service(service)
+        .deployment_configuration(
+            DeploymentConfiguration::builder()
+                .deployment_circuit_breaker(
+                    DeploymentCircuitBreaker::builder()
+                        .enable(true)
+                        .rollback(rollback)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("turning on the deployment circuit breaker");
 }
 
 /// A Terraform working directory whose provider talks to the emulator.
