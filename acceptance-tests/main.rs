@@ -17,6 +17,7 @@ mod plugin_transport;
 mod protocol_rpcs;
 mod provider_config;
 mod real_configurations;
+mod reliability;
 mod rollouts;
 mod security;
 mod validation_catalogue;

@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::emulator::{Emulator, Fault};
+use crate::support::emulator::{Emulator, Fault, sweep_points};
 use crate::support::hcl::{Config, Mesh};
-use crate::support::terraform::Workdir;
+use crate::support::terraform::{Outcome, Workdir};
 use crate::support::world::{self, SERVERS, World, cloud_map_services, namespaces, seed};
 
 /// main.tf with `mesh`, and a provider that does not retry.
@@ -44,17 +44,7 @@ fn recorded(dir: &Workdir) -> (Option<String>, Vec<String>) {
 
 /// The seeded services that have Service Connect on in their primary deployment.
 async fn wired_in_aws(emulator: &Emulator) -> Vec<String> {
-    let mut wired = Vec::new();
-    for (service, _, _) in world::SERVERS.iter().chain(std::iter::once(&world::CLIENT)) {
-        if world::primary_service_connect(emulator, service)
-            .await
-            .is_some_and(|sc| sc.enabled())
-        {
-            wired.push(service.to_string());
-        }
-    }
-    wired.sort();
-    wired
+    world::wired_services(emulator).await
 }
 
 /// UpdateService fails once for this service, with ECS's 5xx.
@@ -76,6 +66,34 @@ async fn destroy_leaves_nothing(dir: &Workdir, emulator: &Emulator) {
     assert_eq!(namespaces(emulator).await.len(), 0, "{destroy}");
     assert_eq!(cloud_map_services(emulator).await, Vec::<String>::new());
     assert_eq!(wired_in_aws(emulator).await, Vec::<String>::new());
+}
+
+/// The state records the namespace that exists in AWS; returns the services it records.
+async fn assert_records_the_namespace(
+    dir: &Workdir,
+    emulator: &Emulator,
+    apply: &Outcome,
+) -> Vec<String> {
+    let (id, services) = recorded(dir);
+    assert_eq!(
+        id.as_deref(),
+        namespaces(emulator)
+            .await
+            .get("internal.myapp")
+            .map(String::as_str),
+        "the state records the namespace that exists:\n{apply}"
+    );
+    services
+}
+
+/// An apply or destroy that an outage failed names the call that failed, with AWS's
+/// 5xx answer to it.
+#[track_caller]
+fn assert_names_the_failed_call(outcome: &Outcome, first_failed_call: u64) {
+    assert!(
+        outcome.names_a_failed_call(),
+        "outage from call {first_failed_call}: the error names the failed call and AWS's answer:\n{outcome}"
+    );
 }
 
 async fn wait_for_calls(emulator: &Emulator, operation: &str, calls: u64) {
@@ -102,15 +120,7 @@ async fn ctrl_c_in_a_terminal_lets_the_apply_finish_and_record_what_it_did() {
     assert!(!text.contains("Plugin did not respond"), "{apply}");
     assert!(!text.contains("plugin exited"), "{apply}");
 
-    let (id, services) = recorded(&dir);
-    assert_eq!(
-        id.as_deref(),
-        namespaces(&emulator)
-            .await
-            .get("internal.myapp")
-            .map(String::as_str),
-        "the state records the namespace that exists:\n{apply}"
-    );
+    let services = assert_records_the_namespace(&dir, &emulator, &apply).await;
     assert_eq!(services, wired_in_aws(&emulator).await, "{apply}");
 
     destroy_leaves_nothing(&dir, &emulator).await;
@@ -235,15 +245,18 @@ async fn an_outage_at_any_call_of_a_destroy_leaves_a_state_that_matches_aws() {
     emulator.reset_counters().await;
     dir.run(&["destroy", "-auto-approve", "-no-color"])
         .success();
-    let calls: u64 = emulator.counters().await.calls.values().sum();
+    let calls = emulator.total_calls().await;
+    eprintln!("destroy sweep: K = 0..{calls}");
 
     for first_failed_call in 0..calls {
         dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-        emulator
-            .inject_fault(Fault::server_error("*").after(first_failed_call))
-            .await;
+        emulator.outage_from(first_failed_call).await;
         let destroy = dir.run(&["destroy", "-auto-approve", "-no-color"]);
         emulator.clear_faults().await;
+        if destroy.code != 0 {
+            // What was not done: the call that failed, named, with AWS's 5xx.
+            assert_names_the_failed_call(&destroy, first_failed_call);
+        }
         let (id, services) = recorded(&dir);
         let namespace = namespaces(&emulator).await.get("internal.myapp").cloned();
         assert_eq!(
@@ -369,4 +382,160 @@ async fn many_missing_services_read_as_one_message() {
     assert!(text.contains("after waiting 3s"), "{apply}");
     dir.run(&["destroy", "-auto-approve", "-no-color"])
         .success();
+}
+
+/// Ctrl-C while the three servers' UpdateService calls are in flight, with the default
+/// retries. Terraform asks the provider to stop: the calls in flight finish and no
+/// further call starts (frontend is left unwired, and says why); the state records the
+/// three servers; Terraform exits, and its provider within 2 s of it; once re-run, the
+/// apply converges.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_ctrl_c_no_call_starts_and_the_provider_exits_within_2s_of_terraform() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write(
+        "main.tf",
+        &Config::new().mesh(seed_mesh(&world)).to_string(),
+    );
+    emulator.set_latency("ecs:UpdateService", 1500).await;
+    let running = dir.start(&["apply", "-auto-approve", "-no-color"]);
+    wait_for_calls(&emulator, "ecs:UpdateService", SERVERS.len() as u64).await;
+    let in_flight = emulator.counters().await;
+    let interrupted = Instant::now();
+    running.interrupt();
+    let (apply, exit) = running.wait_timed(Duration::from_secs(5));
+    let after = emulator.counters().await;
+    emulator.clear_latency().await;
+
+    let terraform_after = exit.at - interrupted;
+    eprintln!(
+        "interrupt: Terraform exited {} ms after SIGINT; its processes were gone {} after",
+        terraform_after.as_millis(),
+        exit.group_gone_after
+            .map(|d| format!("{} ms", d.as_millis()))
+            .unwrap_or_else(|| "not within 5 s".to_string())
+    );
+    assert_eq!(
+        after.calls, in_flight.calls,
+        "no AWS call started after the interrupt:\n{apply}"
+    );
+    assert!(
+        exit.group_gone_after
+            .is_some_and(|after| after <= Duration::from_secs(2)),
+        "the provider exits within 2 s of Terraform: {exit:?}, left {:?}\n{apply}",
+        apply.leftover_processes
+    );
+    assert!(
+        apply
+            .flat_output()
+            .contains("not sent: Terraform asked the provider to stop"),
+        "the error says why frontend was not wired:\n{apply}"
+    );
+    let servers: Vec<String> = SERVERS
+        .iter()
+        .map(|(name, _, _)| name.to_string())
+        .collect();
+    assert_eq!(wired_in_aws(&emulator).await, servers, "{apply}");
+    let services = assert_records_the_namespace(&dir, &emulator, &apply).await;
+    assert_eq!(
+        services, servers,
+        "the state records what finished:\n{apply}"
+    );
+
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert_eq!(
+        wired_in_aws(&emulator).await,
+        ["backend", "frontend", "orders", "payments"]
+    );
+    dir.assert_no_changes();
+    destroy_leaves_nothing(&dir, &emulator).await;
+}
+
+/// An outage from any one call of a create (one run per first failed call K, sampled
+/// with `stride`), then AWS healthy again. The failed apply names the call that failed
+/// and, when Cloud Map made the namespace, says so; the state holds exactly what exists;
+/// one more apply converges to an empty plan; there is never a second namespace, nor a
+/// Cloud Map service that no ECS service uses.
+async fn outage_sweep_of_a_create(stride: u64) {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(seed_mesh(&world)));
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let calls = emulator.total_calls().await;
+    destroy_leaves_nothing(&dir, &emulator).await;
+    let points = sweep_points(calls, stride);
+    eprintln!("create sweep: {calls} calls, K = {points:?}");
+
+    for first_failed_call in points {
+        emulator.outage_from(first_failed_call).await;
+        let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+        emulator.clear_faults().await;
+        let made = namespaces(&emulator).await.get("internal.myapp").cloned();
+        let (id, services) = recorded(&dir);
+        if apply.code != 0 {
+            assert_names_the_failed_call(&apply, first_failed_call);
+            let text = apply.flat_output();
+            let says_made = text.contains("The namespace exists")
+                || text.contains("Cloud Map may have made namespace internal.myapp");
+            assert!(
+                made.is_none() || says_made,
+                "outage from call {first_failed_call}: the namespace exists and the error does not say so:\n{apply}"
+            );
+        }
+        match (&made, id.as_deref()) {
+            // Recorded, or (Cloud Map's answer lost) recorded as maybe made: "".
+            (Some(made), Some(id)) => assert!(
+                id == made || id.is_empty(),
+                "outage from call {first_failed_call}: state {id}, AWS {made}:\n{apply}"
+            ),
+            (Some(made), None) => panic!(
+                "outage from call {first_failed_call}: namespace {made} exists, the state is empty:\n{apply}"
+            ),
+            (None, Some(id)) => assert!(
+                id.is_empty(),
+                "outage from call {first_failed_call}: the state records {id}, which does not exist:\n{apply}"
+            ),
+            (None, None) => {}
+        }
+        assert_eq!(
+            services,
+            wired_in_aws(&emulator).await,
+            "outage from call {first_failed_call}: the state lists what is wired:\n{apply}"
+        );
+
+        let recovery = dir.run(&["apply", "-auto-approve", "-no-color"]);
+        assert_eq!(
+            recovery.code, 0,
+            "outage from call {first_failed_call}:\n{apply}\nrecovery:\n{recovery}"
+        );
+        dir.assert_no_changes();
+        assert_eq!(
+            world::namespaces_named(&emulator, "internal.myapp").await,
+            1,
+            "outage from call {first_failed_call}: one namespace"
+        );
+        let unused = world::unused_cloud_map_services(&emulator).await;
+        assert!(
+            unused.is_empty(),
+            "outage from call {first_failed_call}: orphaned Cloud Map services {unused:?}:\n{apply}\nrecovery:\n{recovery}"
+        );
+        destroy_leaves_nothing(&dir, &emulator).await;
+    }
+}
+
+/// How many first failed calls `make test` skips between two it tries; soak tries all.
+const CREATE_SWEEP_STRIDE: u64 = 5;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_from_a_sample_of_the_calls_of_a_create_converges_after_one_more_apply() {
+    outage_sweep_of_a_create(CREATE_SWEEP_STRIDE).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "soak: every call of a create, about 2 minutes"]
+async fn an_outage_from_any_call_of_a_create_converges_after_one_more_apply() {
+    outage_sweep_of_a_create(1).await;
 }

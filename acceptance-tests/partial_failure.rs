@@ -36,6 +36,42 @@ fn state_services(dir: &Workdir) -> (Vec<String>, Vec<String>) {
     (servers, clients)
 }
 
+/// Each server in the state, with the discovery name the state records for it.
+fn recorded_discovery_names(dir: &Workdir) -> Vec<(String, String)> {
+    let state = dir.state();
+    let services = &state["values"]["root_module"]["resources"][0]["values"]["services"];
+    services
+        .as_object()
+        .map(|services| {
+            services
+                .iter()
+                .map(|(name, entry)| {
+                    let discovery = entry["discovery_name"].as_str().unwrap_or_default();
+                    (name.clone(), discovery.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Each seeded server that serves in AWS, with the discovery name its PRIMARY
+/// deployment uses.
+async fn discovery_names_in_aws(emulator: &Emulator) -> Vec<(String, String)> {
+    let mut serving = Vec::new();
+    for (service, _, _) in SERVERS {
+        let config = primary_service_connect(emulator, service).await;
+        let entry = config
+            .as_ref()
+            .filter(|c| c.enabled())
+            .and_then(|c| c.services().first().cloned());
+        if let Some(entry) = entry {
+            let discovery = entry.discovery_name().unwrap_or(entry.port_name());
+            serving.push((service.to_string(), discovery.to_string()));
+        }
+    }
+    serving
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_create_keeps_what_was_wired_and_untaint_then_apply_finishes_it() {
     let emulator = Emulator::shared().await;
@@ -229,7 +265,8 @@ async fn an_outage_from_any_call_of_an_update_leaves_no_orphan_after_one_more_ap
         2,
         "{counters:?}"
     );
-    let calls: u64 = counters.calls.values().sum();
+    let calls = emulator.total_calls().await;
+    eprintln!("update sweep: K = 0..{calls}");
     assert_eq!(
         world::unused_cloud_map_services(&emulator).await,
         Vec::<String>::new()
@@ -243,11 +280,18 @@ async fn an_outage_from_any_call_of_an_update_leaves_no_orphan_after_one_more_ap
             "-v2"
         };
         dir.write("main.tf", &discovery_names(suffix));
-        emulator
-            .inject_fault(Fault::server_error("*").after(first_failed_call))
-            .await;
+        emulator.outage_from(first_failed_call).await;
         let outage = dir.run(&["apply", "-auto-approve", "-no-color"]);
         emulator.clear_faults().await;
+        assert!(
+            outage.code == 0 || outage.names_a_failed_call(),
+            "outage from call {first_failed_call}: the error names the failed call:\n{outage}"
+        );
+        assert_eq!(
+            recorded_discovery_names(&dir),
+            discovery_names_in_aws(&emulator).await,
+            "outage from call {first_failed_call}: the state records what each service is wired as:\n{outage}"
+        );
         let recovery = dir.run(&["apply", "-auto-approve", "-no-color"]);
         assert_eq!(
             recovery.code, 0,

@@ -123,6 +123,18 @@ impl Fault {
     }
 }
 
+/// The first-failed-call values an outage sweep tries for an operation of `calls` AWS
+/// calls: every one (`stride` 1), or every `stride`-th and the last.
+pub fn sweep_points(calls: u64, stride: u64) -> Vec<u64> {
+    let mut points: Vec<u64> = (0..calls).step_by(stride.max(1) as usize).collect();
+    if let Some(last) = calls.checked_sub(1)
+        && points.last() != Some(&last)
+    {
+        points.push(last);
+    }
+    points
+}
+
 /// Calls per "service:Operation" since the last reset, and how many got an error answer.
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
@@ -555,6 +567,18 @@ impl Emulator {
 
     pub async fn clear_faults(&self) {
         self.control("DELETE", "faults", None).await;
+    }
+
+    /// An outage: from the `first_failed_call`-th AWS call on (0: the very first), every
+    /// call fails with the service's 5xx, until [`Emulator::clear_faults`].
+    pub async fn outage_from(&self, first_failed_call: u64) {
+        self.inject_fault(Fault::server_error("*").after(first_failed_call))
+            .await;
+    }
+
+    /// All AWS calls since the counters were last reset.
+    pub async fn total_calls(&self) -> u64 {
+        self.counters().await.calls.values().sum()
     }
 
     /// Adds `ms` of latency to `operation` ("*", "ecs:*" or "ecs:DescribeServices"); 0 removes it.

@@ -43,6 +43,16 @@ impl Outcome {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
+    /// Whether some error names a failed AWS call with AWS's 5xx answer to it, as
+    /// "<verb> <object> <id>: ServerException: …" (ECS) or "…: InternalFailure: …"
+    /// (Cloud Map, Route 53): what an outage leaves undone.
+    pub fn names_a_failed_call(&self) -> bool {
+        self.flat_output()
+            .split("Error: ")
+            .skip(1)
+            .any(|error| error.contains(": ServerException") || error.contains(": InternalFailure"))
+    }
+
     /// Both streams with whitespace collapsed: Terraform wraps diagnostic text at 76
     /// columns, so a sentence is matched here whatever line breaks it got.
     pub fn flat_output(&self) -> String {
@@ -241,21 +251,57 @@ impl Running {
 
     /// Waits for Terraform to end and collects what it printed.
     pub fn wait(self) -> Outcome {
+        self.collect(Duration::from_secs(1)).0
+    }
+
+    /// Waits for Terraform to end, watches its process group empty for `watch` at
+    /// most, and collects what it printed; also when Terraform itself exited.
+    fn collect(self, watch: Duration) -> (Outcome, Instant) {
         let Running {
             child,
             guard,
             started,
         } = self;
         let output = child.wait_with_output().expect("waiting for terraform");
-        let leftover_processes = lingering_group_members(guard.0, Duration::from_secs(1));
+        let exited = Instant::now();
+        let leftover_processes = lingering_group_members(guard.0, watch);
         drop(guard);
-        Outcome {
+        let outcome = Outcome {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             elapsed: started.elapsed(),
             leftover_processes,
-        }
+        };
+        (outcome, exited)
+    }
+}
+
+/// What [`Running::wait_timed`] measured besides the outcome.
+#[derive(Debug)]
+pub struct Exit {
+    /// When Terraform itself exited.
+    pub at: Instant,
+    /// From Terraform's exit until no process of its group (the providers it started)
+    /// was left; `None` if some were still there after the limit.
+    pub group_gone_after: Option<Duration>,
+}
+
+impl Running {
+    /// Like [`Running::wait`], and measures when Terraform exited and how long after it
+    /// its process group took to empty, watching for at most `limit`. The outcome's
+    /// `leftover_processes` are those still there at the end of the watch.
+    pub fn wait_timed(self, limit: Duration) -> (Outcome, Exit) {
+        let (outcome, exited) = self.collect(limit);
+        let group_gone_after = outcome
+            .leftover_processes
+            .is_empty()
+            .then(|| exited.elapsed());
+        let exit = Exit {
+            at: exited,
+            group_gone_after,
+        };
+        (outcome, exit)
     }
 }
 

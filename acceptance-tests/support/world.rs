@@ -305,6 +305,20 @@ pub async fn primary_service_connect_in(
 
 /// Every namespace in the emulator, by name → id.
 pub async fn namespaces(emulator: &Emulator) -> BTreeMap<String, String> {
+    namespace_list(emulator).await.into_iter().collect()
+}
+
+/// How many namespaces are called `name` (a retried create must never make two).
+pub async fn namespaces_named(emulator: &Emulator, name: &str) -> usize {
+    namespace_list(emulator)
+        .await
+        .iter()
+        .filter(|(named, _)| named == name)
+        .count()
+}
+
+/// Every namespace in the emulator as (name, id), duplicates included.
+async fn namespace_list(emulator: &Emulator) -> Vec<(String, String)> {
     emulator
         .cloudmap()
         .list_namespaces()
@@ -436,4 +450,54 @@ pub async fn hand_made_cloud_map_service(
         emulator.finish_cloudmap_operations().await;
     }
     service.arn().unwrap_or_default().to_owned()
+}
+
+/// Every ECS service of the cluster whose PRIMARY deployment has Service Connect on,
+/// sorted.
+pub async fn wired_services(emulator: &Emulator) -> Vec<String> {
+    let arns: Vec<String> = emulator
+        .ecs()
+        .list_services()
+        .cluster(CLUSTER)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("listing the cluster's services");
+    let mut wired = Vec::new();
+    for arn in arns {
+        let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+        if primary_service_connect(emulator, &name)
+            .await
+            .is_some_and(|sc| sc.enabled())
+        {
+            wired.push(name);
+        }
+    }
+    wired.sort();
+    wired
+}
+
+/// What a test leaves behind in AWS: namespaces, Cloud Map services and wired ECS
+/// services (all empty after a destroy).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    pub namespaces: Vec<String>,
+    pub cloud_map_services: Vec<String>,
+    pub wired_services: Vec<String>,
+}
+
+impl Leftovers {
+    pub async fn of(emulator: &Emulator) -> Self {
+        Self {
+            namespaces: namespaces(emulator).await.into_keys().collect(),
+            cloud_map_services: cloud_map_services(emulator).await,
+            wired_services: wired_services(emulator).await,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }

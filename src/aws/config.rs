@@ -734,4 +734,6 @@ fn validate_assume_role(role: &AssumeRole) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
+mod retry_measurement;
+#[cfg(test)]
 mod tests;
