@@ -15,6 +15,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::proto::tfplugin6::provider_server::Provider as _;
+use servicemesh::protocol::server::MAX_MESSAGE_BYTES;
 use servicemesh::protocol::value::{Number, Type, Value, encode_msgpack};
 
 /// Strings that pass or nearly pass the rules, so the fuzzer reaches the rules that
@@ -54,7 +55,7 @@ enum Text {
     Unknown,
     Word(u8),
     Free(String),
-    /// A word repeated: long values.
+    /// A word repeated: values of up to about LONGEST characters.
     Long(u8, u16),
 }
 
@@ -95,8 +96,20 @@ struct Config {
     timeouts: Option<(Text, Text, Text)>,
 }
 
+/// The longest value built (a little more than the 10,000 characters of the hostile
+/// input tests). Longer ones only make each run slower: 1,500 services of three such
+/// values are 54 MB of configuration already.
+const LONGEST: usize = 12_000;
+
 fn word(index: u8) -> &'static str {
     WORDS[usize::from(index) % WORDS.len()]
+}
+
+/// `word(index)` repeated `count` times, within LONGEST characters.
+fn long(index: u8, count: u16) -> String {
+    let word = word(index);
+    let most = LONGEST / word.len().max(1) + 1;
+    word.repeat(usize::from(count) % most)
 }
 
 fn text(text: &Text) -> Value {
@@ -105,9 +118,7 @@ fn text(text: &Text) -> Value {
         Text::Unknown => Value::unknown(),
         Text::Word(index) => Value::from(word(*index)),
         Text::Free(free) => Value::from(free.as_str()),
-        Text::Long(index, count) => {
-            Value::from(word(*index).repeat(usize::from(*count % 12_000)).as_str())
-        }
+        Text::Long(index, count) => Value::from(long(*index, *count).as_str()),
     }
 }
 
@@ -117,7 +128,7 @@ fn key(text: &Text) -> String {
         Text::Null | Text::Unknown => String::new(),
         Text::Word(index) => word(*index).to_string(),
         Text::Free(free) => free.clone(),
-        Text::Long(index, count) => word(*index).repeat(usize::from(*count % 12_000)),
+        Text::Long(index, count) => long(*index, *count),
     }
 }
 
@@ -257,6 +268,11 @@ fuzz_target!(|config: Config| {
     let Ok(msgpack) = encode_msgpack(&value, ty) else {
         return;
     };
+    // The gRPC server refuses larger messages before any decoding (as Terraform's own
+    // plugin servers do).
+    if msgpack.len() > MAX_MESSAGE_BYTES {
+        return;
+    }
     let request = pb::validate_resource_config::Request {
         type_name: common::RESOURCE.to_string(),
         config: Some(pb::DynamicValue {
