@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use crate::support::emulator::Emulator;
 use crate::support::hcl::{Config, Mesh};
-use crate::support::world::{self, SERVERS, seed};
+use crate::support::terraform::{Outcome, Workdir};
+use crate::support::world::{self, SERVERS, World, seed};
 
 /// Calls that change something in AWS.
 const WRITES: &[&str] = &[
@@ -18,6 +19,19 @@ const WRITES: &[&str] = &[
     "servicediscovery:DeleteService",
     "servicediscovery:TagResource",
 ];
+
+/// `terraform plan` must fail without a single AWS write; what it printed.
+async fn refused_at_plan(emulator: &Emulator, dir: &Workdir) -> (Outcome, String) {
+    emulator.reset_counters().await;
+    let plan = dir.run(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0, "{plan}");
+    let counters = emulator.counters().await;
+    for write in WRITES {
+        assert_eq!(counters.calls(write), 0, "{write}");
+    }
+    let text = plan.flat_output();
+    (plan, text)
+}
 
 fn config(mesh: Mesh) -> String {
     Config::new().mesh(mesh).to_string()
@@ -35,20 +49,12 @@ async fn a_per_request_timeout_on_a_tcp_port_is_refused_at_plan() {
         "per_request_timeout_seconds = 10",
     );
     dir.write("main.tf", &config(mesh));
-    emulator.reset_counters().await;
-    let plan = dir.run(&["plan", "-no-color"]);
-    assert_ne!(plan.code, 0, "{plan}");
-    let text = plan.flat_output();
+    let (plan, text) = refused_at_plan(&emulator, &dir).await;
     assert!(
         text.contains("Error: Per-request timeout on a TCP port")
-            && text.contains("services[\"backend\"].per_request_timeout_seconds is set")
-            && text.contains("services[\"backend\"]"),
+            && text.contains("services[\"backend\"].per_request_timeout_seconds is set"),
         "{plan}"
     );
-    let counters = emulator.counters().await;
-    for write in WRITES {
-        assert_eq!(counters.calls(write), 0, "{write}");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -122,5 +128,147 @@ async fn clean_up_of_stuck_cloud_map_services_takes_one_budget_not_one_each() {
         pending.as_array().map(Vec::len),
         Some(SERVERS.len()),
         "{pending}"
+    );
+}
+
+/// The sequence number of the deployment log's latest event (0: none yet).
+async fn last_event(emulator: &Emulator) -> u64 {
+    emulator
+        .deployment_log()
+        .await
+        .0
+        .last()
+        .map_or(0, |event| event.seq)
+}
+
+/// backend and orders serve, frontend calls.
+fn seed_mesh(world: &World) -> Mesh {
+    world.mesh(&SERVERS[..2])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn adding_a_server_redeploys_the_clients_after_its_deployment_completed() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(seed_mesh(&world)));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    let with_payments = world.mesh(SERVERS);
+    dir.write("main.tf", &config(with_payments));
+    let plan = dir.run(&["plan", "-no-color"]).success();
+    let text = plan.flat_output();
+    assert!(
+        text.contains("Warning: ECS services will be redeployed")
+            && text.contains("changes the endpoints of payments")
+            && text.contains("redeploys backend, frontend, orders"),
+        "the plan says what it will redeploy and why:\n{plan}"
+    );
+    let start = last_event(&emulator).await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let log = emulator.deployment_log().await;
+    let payments_live = log
+        .first_after(start, "payments", "COMPLETED")
+        .unwrap_or_else(|| panic!("payments' deployment completed: {:?}", log.0));
+    for client in ["backend", "orders", "frontend"] {
+        let redeployed = log
+            .first_after(start, client, "CREATED")
+            .unwrap_or_else(|| panic!("{client} is redeployed: {:?}", log.kinds(client)));
+        assert!(
+            redeployed.seq > payments_live.seq,
+            "{client}'s deployment (#{}) must start after payments' completed (#{})",
+            redeployed.seq,
+            payments_live.seq
+        );
+        assert_eq!(redeployed.trigger.as_deref(), Some("UpdateService"));
+    }
+    dir.assert_no_changes();
+
+    // A change that moves no endpoint (a client-only service's own wiring is not one)
+    // redeploys nothing else; and redeploy_clients = false leaves the others alone.
+    let opted_out = world.mesh(&SERVERS[..2]).with("redeploy_clients = false");
+    dir.write("main.tf", &config(opted_out));
+    let start = last_event(&emulator).await;
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let log = emulator.deployment_log().await;
+    for untouched in ["backend", "orders", "frontend"] {
+        assert!(
+            log.first_after(start, untouched, "CREATED").is_none(),
+            "{untouched} is not redeployed: {:?}",
+            log.kinds(untouched)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rolled_back_deployment_fails_the_apply_and_the_state_records_what_runs() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(seed_mesh(&world)));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+
+    world::enable_circuit_breaker(&emulator, "orders").await;
+    let start = last_event(&emulator).await;
+    emulator
+        .fail_next_deployment(world::CLUSTER, "orders")
+        .await;
+    let renamed = world.mesh(&SERVERS[..1]).server_with(
+        "orders",
+        "orders-9090-tcp",
+        r#"discovery_name = "orders-api""#,
+    );
+    dir.write("main.tf", &config(renamed));
+    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(apply.code, 0, "{apply}");
+    let text = apply.flat_output();
+    assert!(
+        text.contains("deploying ECS service prod/orders (deployment ecs-svc/")
+            && text.contains("the deployment failed: ECS deployment circuit breaker")
+            && text.contains("ECS rolled the service back to its previous configuration"),
+        "names the service, the deployment and ECS's reason:\n{apply}"
+    );
+    // The state records what orders runs: its old discovery name, as AWS has it.
+    let state = dir.state();
+    let orders = &state["values"]["root_module"]["resources"][0]["values"]["services"]["orders"];
+    assert_eq!(orders["discovery_name"], "orders", "{state}");
+    let running = world::primary_service_connect(&emulator, "orders")
+        .await
+        .expect("orders still wired");
+    assert_eq!(running.services()[0].discovery_name(), Some("orders"));
+    // The clients were not redeployed for an endpoint that never came.
+    let log = emulator.deployment_log().await;
+    assert!(
+        log.first_after(start, "frontend", "CREATED").is_none(),
+        "{:?}",
+        log.kinds("frontend")
+    );
+    // The plan proposes the change again.
+    let plan = dir.assert_changes();
+    assert!(plan.stdout.contains("orders-api"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_deploy_service_is_refused_at_plan_with_no_aws_write() {
+    use aws_sdk_ecs::types::DeploymentControllerType;
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    world::create_service_with_controller(
+        &emulator.ecs(),
+        "checkout",
+        "checkout-8000-tcp",
+        8000,
+        DeploymentControllerType::CodeDeploy,
+    )
+    .await;
+    let dir = world::workdir(&emulator);
+    let mesh = seed_mesh(&world).server("checkout", "checkout-8000-tcp");
+    dir.write("main.tf", &config(mesh));
+    let (plan, text) = refused_at_plan(&emulator, &dir).await;
+    assert!(
+        text.contains("Error: Service cannot use Service Connect")
+            && text.contains("uses the CODE_DEPLOY deployment controller")
+            && text.contains("checkout = { port_name = \"checkout-8000-tcp\" }"),
+        "{plan}"
     );
 }

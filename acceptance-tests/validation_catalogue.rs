@@ -379,7 +379,8 @@ fn config_cases(world: &World) -> Vec<Case> {
     let long_dns = format!("{}.{}.internal", "a".repeat(59), "b".repeat(59));
     assert_eq!(long_dns.len(), 128);
     let long_label = format!("{}.internal.myapp", "c".repeat(64));
-    let service_arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abcdefghijklmnop";
+    let service_arn =
+        "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abcdefghijklmnop";
 
     let mut cases = vec![
         // --- required values set to null ---------------------------------------------------
@@ -558,7 +559,10 @@ fn config_cases(world: &World) -> Vec<Case> {
         ),
         validate(
             "Cloud Map service ARN as namespace id",
-            with_backend(attrs(&[("cluster", CLUSTER), ("namespace_id", service_arn)])),
+            with_backend(attrs(&[
+                ("cluster", CLUSTER),
+                ("namespace_id", service_arn),
+            ])),
             "Invalid namespace id",
             "it is an ARN, but not of a Cloud Map namespace",
             "namespace_id =",

@@ -294,7 +294,11 @@ fn namespace_ids() {
         "arn:aws:servicediscovery:eu-west-1:1:service/srv-abcdefghijklmnop",
         "arn:aws:ecs:eu-west-1:123456789012:cluster/prod",
     ] {
-        assert_eq!(validate_namespace_id(arn), Err(not_a_namespace.to_string()), "{arn}");
+        assert_eq!(
+            validate_namespace_id(arn),
+            Err(not_a_namespace.to_string()),
+            "{arn}"
+        );
     }
     let violation = only(&existing(text("internal.myapp")), Rule::NamespaceIdInvalid);
     assert_eq!(violation.field, Field::Attribute("namespace_id"));

@@ -183,11 +183,11 @@ async fn delete_cloud_map_services(
     let mut diagnostics = Diagnostics::default();
     // Concurrently, so that all share one budget: one service ECS still holds does not
     // make the others wait their turn.
-    let deletions = join_all(
-        services
-            .iter()
-            .map(|service| gateway.cloudmap.delete_service(service, timeout, &ctx.cancel)),
-    )
+    let deletions = join_all(services.iter().map(|service| {
+        gateway
+            .cloudmap
+            .delete_service(service, timeout, &ctx.cancel)
+    }))
     .await;
     for (service, deleted) in services.into_iter().zip(deletions) {
         match deleted {
