@@ -228,7 +228,8 @@ fn soak_with_50_percent_of_calls_throttled_every_command_succeeds() {
 
 /// The measurement behind the default retry mode (docs/RELIABILITY.md): the same
 /// busy-account runs with AWS_RETRY_MODE=standard and adaptive. BUSY_SEEDS (default
-/// 3,4,5,6,7,8) and BUSY_RATE (default 0.5) choose the runs.
+/// 3,4,5,6,7,8), BUSY_RATE (default 0.5) and BUSY_MODES (default standard,adaptive)
+/// choose the runs.
 #[test]
 #[ignore = "measurement: standard against adaptive retries, about 15 minutes"]
 fn measure_standard_against_adaptive_retries() {
@@ -243,10 +244,16 @@ fn measure_standard_against_adaptive_retries() {
         .map(|seed| (rate, seed, Size::Small))
         .collect();
     assert!(!runs.is_empty(), "BUSY_SEEDS={seeds:?} names no seed");
-    for mode in ["standard", "adaptive"] {
+    let modes = std::env::var("BUSY_MODES").unwrap_or_else(|_| "standard,adaptive".to_string());
+    for mode in modes.split(',') {
+        let retry_mode = match mode.trim() {
+            "standard" => "standard",
+            "adaptive" => "adaptive",
+            other => panic!("BUSY_MODES: {other:?} is not standard or adaptive"),
+        };
         let settings = Settings {
             provider: "",
-            retry_mode: Some(mode),
+            retry_mode: Some(retry_mode),
         };
         let done = busy_account(&runs, settings);
         let total: f64 = done.iter().map(|run| run.elapsed.as_secs_f64()).sum();

@@ -17,6 +17,7 @@ mod error;
 mod profiles;
 mod retry;
 mod stop;
+mod unreachable;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -172,13 +173,15 @@ impl AwsClients {
 }
 
 /// A service client from the shared config, with its endpoint override if any, its own
-/// retry partition (see `retry`), and no attempt sent after `stop`. The three SDKs'
-/// config builders share no trait, hence a macro.
+/// retry partition (see `retry`), no attempt sent after `stop`, and no long retrying of
+/// an endpoint that cannot be reached (`unreachable`). The three SDKs' config builders
+/// share no trait, hence a macro.
 macro_rules! client {
     ($krate:ident, $sdk:expr, $endpoint:expr, $stop:expr) => {{
         let mut builder = $krate::config::Builder::from($sdk)
             .retry_partition(retry::partition(stringify!($krate)))
-            .interceptor(stop::StopGate::new($stop.clone()));
+            .interceptor(stop::StopGate::new($stop.clone()))
+            .interceptor(unreachable::GiveUpWhenUnreachable);
         if let Some(url) = $endpoint {
             builder = builder.endpoint_url(url.clone());
         }

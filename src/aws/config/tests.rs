@@ -1052,6 +1052,60 @@ fn max_concurrency_bounds_each_api_on_its_own() {
     });
 }
 
+/// A refused connection is retried `MAX_UNREACHABLE_ATTEMPTS` times, not 26: the
+/// clients as `build_clients` makes them, with the backoff shortened for the test.
+#[tokio::test]
+async fn an_unreachable_endpoint_is_given_up_after_nine_attempts() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let settings = AwsSettings {
+        endpoints: Endpoints {
+            ecs: Some(url.clone()),
+            ..Endpoints::default()
+        },
+        ..settings()
+    };
+    let overrides = resolve_endpoints(&settings, &Env::from_slice(&[])).expect("endpoints");
+    let retry = aws_sdk_ecs::config::retry::RetryConfig::standard()
+        .with_max_attempts(DEFAULT_MAX_RETRIES + 1)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5));
+    let sdk = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        )))
+        .retry_config(retry)
+        .build();
+    let clients = build_clients(
+        &settings,
+        sdk,
+        &overrides,
+        "us-east-1".to_string(),
+        &CancellationToken::new(),
+    );
+    let err = clients
+        .ecs()
+        .list_clusters()
+        .send()
+        .await
+        .expect_err("nothing listens there");
+    let text = crate::aws::error::error_chain(&err);
+    assert!(
+        text.contains(&format!(
+            "could not be reached in {} attempts",
+            unreachable::MAX_UNREACHABLE_ATTEMPTS
+        )),
+        "{text}"
+    );
+    assert!(
+        text.to_ascii_lowercase().contains("connection refused"),
+        "{text}"
+    );
+}
+
 /// After StopProvider no attempt is sent: a call retrying a 500 ends at once, in the
 /// middle of its backoff, and a new call fails without reaching AWS.
 #[test]
