@@ -539,3 +539,53 @@ async fn an_outage_from_a_sample_of_the_calls_of_a_create_converges_after_one_mo
 async fn an_outage_from_any_call_of_a_create_converges_after_one_more_apply() {
     outage_sweep_of_a_create(1).await;
 }
+
+/// Ctrl-C while every UpdateService is throttled and the SDK is backing off between its
+/// retries (25 by default): the retries stop at once instead of going on for minutes;
+/// Terraform exits within 2 s of SIGINT and its provider within 2 s of it; once AWS
+/// stops throttling, the next apply converges.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_throttled_retries_ends_them_at_once() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write(
+        "main.tf",
+        &Config::new().mesh(seed_mesh(&world)).to_string(),
+    );
+    emulator
+        .inject_fault(Fault::throttle("ecs:UpdateService"))
+        .await;
+    let running = dir.start(&["apply", "-auto-approve", "-no-color"]);
+    // Each server's first attempt and first retry: the SDK is in its backoff.
+    wait_for_calls(&emulator, "ecs:UpdateService", 2 * SERVERS.len() as u64).await;
+    let interrupted = Instant::now();
+    running.interrupt();
+    let (apply, exit) = running.wait_timed(Duration::from_secs(5));
+    let stopped_after = exit.at - interrupted;
+    let attempts = emulator.counters().await.calls("ecs:UpdateService");
+    emulator.clear_faults().await;
+    eprintln!(
+        "interrupt in a throttled retry: Terraform exited {} ms after SIGINT, after {attempts} UpdateService attempts; its processes were gone {:?} after",
+        stopped_after.as_millis(),
+        exit.group_gone_after
+    );
+    assert!(
+        stopped_after <= Duration::from_secs(2),
+        "the retries stop at once: Terraform exited {stopped_after:?} after SIGINT:\n{apply}"
+    );
+    assert!(
+        exit.group_gone_after
+            .is_some_and(|after| after <= Duration::from_secs(2)),
+        "the provider exits within 2 s of Terraform: {exit:?}\n{apply}"
+    );
+    assert_eq!(
+        wired_in_aws(&emulator).await,
+        Vec::<String>::new(),
+        "{apply}"
+    );
+
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.assert_no_changes();
+    destroy_leaves_nothing(&dir, &emulator).await;
+}
