@@ -398,24 +398,31 @@ fn log_clients(
     }
 }
 
+/// Attempts of an STS call at most: the SDK's default.
+const STS_MAX_ATTEMPTS: u32 = 3;
+
 /// Builds the role-assuming provider; its STS client inherits the chain's config
-/// (retries, timeouts, AWS_ENDPOINT_URL_STS) unless `endpoints.sts` overrides it.
+/// (timeouts, AWS_ENDPOINT_URL_STS unless `endpoints.sts` overrides it, and the retries
+/// up to [`STS_MAX_ATTEMPTS`]).
 async fn assume_role(
     role: &AssumeRole,
     sdk: &SdkConfig,
     overrides: &Overrides,
     base: SharedCredentialsProvider,
 ) -> AssumeRoleProvider {
-    let sts_config = match &overrides.sts {
-        Some(url) => {
-            let mut builder = sdk.to_builder();
-            builder.set_endpoint_url(Some(url.clone()));
-            // Marks the URL as set in code, so it beats AWS_ENDPOINT_URL_STS.
-            builder.insert_origin("endpoint_url", aws_types::origin::Origin::shared_config());
-            builder.build()
-        }
-        None => sdk.clone(),
-    };
+    let mut sts = sdk.to_builder();
+    if let Some(url) = &overrides.sts {
+        sts.set_endpoint_url(Some(url.clone()));
+        // Marks the URL as set in code, so it beats AWS_ENDPOINT_URL_STS.
+        sts.insert_origin("endpoint_url", aws_types::origin::Origin::shared_config());
+    }
+    // At most the SDK's own 3 attempts: the role is assumed while Terraform configures
+    // the provider, where a wrong STS endpoint must not wait out 25 backoffs.
+    if let Some(retry) = sdk.retry_config() {
+        let attempts = retry.max_attempts().min(STS_MAX_ATTEMPTS);
+        sts.set_retry_config(Some(retry.clone().with_max_attempts(attempts)));
+    }
+    let sts_config = sts.build();
     let mut builder = AssumeRoleProvider::builder(role.role_arn.clone()).configure(&sts_config);
     if let Some(name) = &role.session_name {
         builder = builder.session_name(name.clone());

@@ -123,6 +123,8 @@ impl Seen {
 enum Sts {
     Grants,
     Denies,
+    /// 500, which the SDK retries.
+    Fails,
 }
 
 /// A stand-in for AWS on 127.0.0.1: answers every API with a recognisable error,
@@ -228,6 +230,7 @@ fn serve(mut stream: TcpStream, sts: Sts, ecs_status: u16) -> Option<Seen> {
         match sts {
             Sts::Grants => (200, "text/xml", assume_role_granted()),
             Sts::Denies => (403, "text/xml", assume_role_denied()),
+            Sts::Fails => (500, "text/xml", assume_role_denied()),
         }
     } else if seen.is_ecs() {
         (
@@ -635,6 +638,22 @@ fn failed_role_assumption_carries_aws_message() {
     assert!(text.contains(ROLE_ARN), "{text}");
     assert!(text.contains("AccessDenied"), "{text}");
     assert!(text.contains(DENIED_MESSAGE), "{text}");
+}
+
+/// STS is tried at most the SDK's 3 times even though `max_retries` defaults to 25:
+/// the role is assumed while Terraform waits for the provider's configuration.
+#[test]
+fn role_assumption_is_tried_three_times_not_twenty_six() {
+    let server = Loopback::start(Sts::Fails, 400);
+    let env = env_with(&[("SERVICEMESH_TEST_STS", &server.url)]);
+    if in_child("role_assumption_is_tried_three_times_not_twenty_six", &env) {
+        let url = std::env::var("SERVICEMESH_TEST_STS").expect("sts url");
+        let err = expect_err(block_on(connect(&assume_role_settings(&url))));
+        assert!(matches!(err, ConfigError::AssumeRole { .. }), "{err}");
+        return;
+    }
+    let attempts = server.seen().iter().filter(|s| s.is_assume_role()).count();
+    assert_eq!(attempts, 3);
 }
 
 #[tokio::test]
