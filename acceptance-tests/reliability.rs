@@ -198,7 +198,7 @@ fn busy_account(runs: &[(f64, u64, Size)], settings: Settings) -> Vec<BusyRun> {
 }
 
 /// `make test`: 30 % of the calls throttled, at three seeds at once (the runs mostly
-/// sleep in the SDK's backoff): 10 to 25 s. A run at 50 % takes 35 s to 3.5 minutes
+/// sleep in the SDK's backoff): about 20 s. A run at 50 % takes 45 s to 5 minutes
 /// (docs/RELIABILITY.md), so those are in soak, with more seeds.
 #[test]
 fn with_30_percent_of_calls_throttled_every_command_succeeds_and_nothing_is_left() {
@@ -213,14 +213,14 @@ fn with_30_percent_of_calls_throttled_every_command_succeeds_and_nothing_is_left
 }
 
 #[test]
-#[ignore = "soak: 30 % of calls throttled, ten seeds, about 1 minute"]
+#[ignore = "soak: 30 % of calls throttled, ten seeds, about 1.5 minutes"]
 fn soak_with_30_percent_of_calls_throttled_every_command_succeeds() {
     let runs: Vec<_> = (1..=10).map(|seed| (0.3, seed, Size::Seed)).collect();
     busy_account(&runs, DEFAULTS);
 }
 
 #[test]
-#[ignore = "soak: 50 % of calls throttled, ten seeds, about 5 minutes"]
+#[ignore = "soak: 50 % of calls throttled, ten seeds, about 8 minutes"]
 fn soak_with_50_percent_of_calls_throttled_every_command_succeeds() {
     let runs: Vec<_> = (1..=10).map(|seed| (0.5, seed, Size::Seed)).collect();
     busy_account(&runs, DEFAULTS);
@@ -231,7 +231,7 @@ fn soak_with_50_percent_of_calls_throttled_every_command_succeeds() {
 /// 3,4,5,6,7,8), BUSY_RATE (default 0.5) and BUSY_MODES (default standard,adaptive)
 /// choose the runs.
 #[test]
-#[ignore = "measurement: standard against adaptive retries, about 15 minutes"]
+#[ignore = "measurement: standard against adaptive retries, about 25 minutes"]
 fn measure_standard_against_adaptive_retries() {
     let rate: f64 = std::env::var("BUSY_RATE")
         .ok()
