@@ -130,6 +130,12 @@ async fn a_hand_registered_cloud_map_service_keeps_the_namespace_and_is_named() 
             && text.contains("terraform state rm"),
         "the error names erp and the ways on:\n{failed}"
     );
+    assert!(
+        text.contains("The destroy stopped halfway")
+            && text
+                .contains("Service Connect is off on: backend, frontend, orders. Still on: none."),
+        "the error says what was done and what was not:\n{failed}"
+    );
     assert_eq!(
         emulator
             .counters()

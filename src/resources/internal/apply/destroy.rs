@@ -32,11 +32,33 @@ pub(super) async fn destroy(
     successor: Option<&Successor>,
     ctx: &CallContext,
 ) -> Applied {
+    let wired_before = prior.service_names();
     match try_destroy(gateway, &mut prior, private, successor, ctx).await {
         Ok(diagnostics) => Applied::gone(diagnostics),
         // What is left: the object, less the services already turned off.
-        Err(diagnostics) => Applied::stored(prior, diagnostics),
+        Err(mut diagnostics) => {
+            diagnostics.push(halfway(&wired_before, &prior.service_names()));
+            Applied::stored(prior, diagnostics)
+        }
     }
+}
+
+/// What a destroy that stopped did and did not do, as the state now records it.
+fn halfway(before: &BTreeSet<String>, still_wired: &BTreeSet<String>) -> Diagnostic {
+    let list = |names: Vec<&String>| match names.is_empty() {
+        true => "none".to_string(),
+        false => name_list(&names),
+    };
+    let turned_off: Vec<&String> = before.difference(still_wired).collect();
+    Diagnostic::error(
+        "The destroy stopped halfway",
+        format!(
+            "Service Connect is off on: {}. Still on: {}. The namespace is kept. The state records \
+             exactly this; fix the cause above and run `terraform destroy` again to finish.",
+            list(turned_off),
+            list(still_wired.iter().collect())
+        ),
+    )
 }
 
 /// On failure, the diagnostics; `prior` then holds what is still wired.
