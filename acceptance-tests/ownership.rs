@@ -260,6 +260,21 @@ async fn a_console_mesh_imported_for_namespace_id_survives_destroy() {
     let world = seed(&emulator).await;
     let dir = console_mesh_imported(&emulator, &world, |id| format!("{CLUSTER}/{id}")).await;
     dir.assert_no_changes();
+    // Naming it with namespace and vpc_id instead would take ownership, in place, and
+    // the plan says what that means.
+    let on_id = std::fs::read_to_string(dir.path().join("main.tf")).expect("main.tf");
+    dir.write(
+        "main.tf",
+        &Config::new().mesh(world.mesh(&SERVERS[..2])).to_string(),
+    );
+    let plan = dir.assert_changes();
+    assert!(
+        plan.flat_output()
+            .contains("Warning: The mesh takes ownership of its namespace")
+            && !plan.stdout.contains("forces replacement"),
+        "{plan}"
+    );
+    dir.write("main.tf", &on_id);
     assert_eq!(
         dir.state()["values"]["root_module"]["resources"][0]["values"]["namespace_owned"],
         false

@@ -59,6 +59,12 @@ pub(super) async fn plan(
         {
             warnings.push(notice);
         }
+        if let Some(prior) = &prior
+            && !prior.owns_namespace()
+            && planned.owns_namespace()
+        {
+            warnings.push(ownership_notice(prior));
+        }
         // Ports found in task definitions make endpoints known.
         planned.endpoints = endpoints_of(&planned.services);
         if let Some(prior) = &prior
@@ -143,6 +149,21 @@ fn redeploy_notice(prior: &InternalModel, planned: &InternalModel) -> Option<Dia
     ))
 }
 
+/// A mesh that starts owning a namespace it did not make: say what that means.
+fn ownership_notice(prior: &InternalModel) -> Diagnostic {
+    let name = prior.namespace.known().cloned().unwrap_or_default();
+    let id = prior.id.known().cloned().unwrap_or_default();
+    Diagnostic::warning(
+        "The mesh takes ownership of its namespace",
+        format!(
+            "With `namespace` and `vpc_id` instead of `namespace_id`, this resource owns namespace {name} \
+             ({id}): it will manage its description and tags, and a destroy deletes it once nothing else \
+             uses it. Keep `namespace_id` to wire onto it without owning it."
+        ),
+    )
+    .at(AttributePath::root().attribute("namespace"))
+}
+
 /// Whether a changed `vpc_id` replaces the mesh: not when the namespace's private hosted
 /// zone already serves the new VPC (a zone can serve several; GetHostedZone lists them),
 /// as the namespace is the same. Unknown until apply, or no zone to ask: it may be another.
@@ -151,7 +172,9 @@ async fn vpc_change_replaces(
     prior: &InternalModel,
     planned: &InternalModel,
 ) -> Result<bool, Diagnostics> {
-    if !planned.owns_namespace() || prior.vpc_id == planned.vpc_id || prior.vpc_id.is_null() {
+    // A mesh that starts owning its namespace (namespace_id → namespace and vpc_id) had
+    // no VPC recorded: the zone must serve the one named now, as for any other change.
+    if !planned.owns_namespace() || prior.vpc_id == planned.vpc_id {
         return Ok(false);
     }
     let (Attr::Known(vpc_id), Some(zone)) = (&planned.vpc_id, prior.hosted_zone_id.known()) else {

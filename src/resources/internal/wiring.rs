@@ -36,6 +36,8 @@ pub struct WiringOutcome {
     pub changed: BTreeMap<String, Deployment>,
     /// Services redeployed unchanged so that their tasks learn new endpoints.
     pub redeployed: BTreeMap<String, Deployment>,
+    /// Services whose deployment this pass already waited for (live or failed).
+    pub settled: BTreeSet<String>,
     /// Cloud Map services ECS made for discovery names no longer used (name, ARN).
     pub freed_discovery: Vec<(String, String)>,
 }
@@ -99,7 +101,20 @@ pub async fn wire(
         }
     }
     let plan = plan_changes(&desired, &current, previously_managed, namespace);
-    let before = endpoints(outcome.in_place.values());
+    // Services that already failed (not found, no such port) stay as they are: their
+    // endpoints do not move.
+    let failed: BTreeSet<String> = outcome
+        .failures
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    let before = endpoints(
+        outcome
+            .in_place
+            .iter()
+            .filter(|(name, _)| !failed.contains(*name))
+            .map(|(_, wiring)| wiring),
+    );
     let endpoints_change = before != endpoints(desired.values());
     let redeploy = endpoints_change && patience.redeploy_clients;
     tracing::info!(
@@ -195,6 +210,7 @@ async fn await_changed(
     )
     .await;
     let live = failures.is_empty();
+    outcome.settled.extend(outcome.changed.keys().cloned());
     record_rollout_failures(outcome, failures);
     live
 }
@@ -217,9 +233,14 @@ async fn redeploy_unchanged(
     desired: &BTreeMap<String, Wiring>,
     outcome: &mut WiringOutcome,
 ) {
+    let failed: BTreeSet<&String> = outcome.failures.iter().map(|(name, _)| name).collect();
     let unchanged: Vec<&String> = desired
         .keys()
-        .filter(|name| outcome.in_place.contains_key(*name) && !outcome.changed.contains_key(*name))
+        .filter(|name| {
+            outcome.in_place.contains_key(*name)
+                && !outcome.changed.contains_key(*name)
+                && !failed.contains(name)
+        })
         .collect();
     let results = join_all(
         unchanged

@@ -53,8 +53,8 @@ fn halfway(before: &BTreeSet<String>, still_wired: &BTreeSet<String>) -> Diagnos
     Diagnostic::error(
         "The destroy stopped halfway",
         format!(
-            "Service Connect is off on: {}. Still on: {}. The namespace is kept. The state records \
-             exactly this; fix the cause above and run `terraform destroy` again to finish.",
+            "Service Connect is off on: {}. Still on: {}. The state records exactly this, and still \
+             the namespace; fix the cause above and run `terraform destroy` again to finish.",
             list(turned_off),
             list(still_wired.iter().collect())
         ),

@@ -34,6 +34,7 @@ pub(super) async fn wire_and_record(
     ctx: &CallContext,
     private: &mut PrivateState,
 ) -> (InternalModel, Diagnostics) {
+    let started = std::time::Instant::now();
     let mut diagnostics = Diagnostics::default();
     let previously_managed = &prior.map(InternalModel::service_names).unwrap_or_default();
     let managed: BTreeSet<String> = desired
@@ -83,6 +84,7 @@ pub(super) async fn wire_and_record(
             .changed
             .iter()
             .chain(&outcome.redeployed)
+            .filter(|(name, _)| !outcome.settled.contains(*name))
             .map(|(name, deployment)| {
                 let expected = outcome.in_place.get(name).cloned();
                 let deployment = deployment.clone();
@@ -95,8 +97,10 @@ pub(super) async fn wire_and_record(
                 )
             })
             .collect();
+        // One budget for the whole operation: what the pass already waited counts.
+        let left = timeout.saturating_sub(started.elapsed());
         let failures =
-            wait_for_rollouts(gateway, cluster, &reference, awaited, timeout, &ctx.cancel).await;
+            wait_for_rollouts(gateway, cluster, &reference, awaited, left, &ctx.cancel).await;
         record_rollout_failures(&mut outcome, failures);
     }
     diagnostics.extend(failures_to_diagnostics(&outcome));
