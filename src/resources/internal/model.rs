@@ -123,6 +123,16 @@ impl InternalModel {
         names
     }
 
+    /// The discovery names of the servers this model records.
+    pub fn discovery_names(&self) -> BTreeSet<String> {
+        self.services
+            .known()
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, service)| service.discovery_name.known().cloned())
+            .collect()
+    }
+
     /// Whether this object comes from a create that stopped before it learnt its
     /// namespace's id (the id is recorded empty until a read finds out).
     pub fn namespace_unconfirmed(&self) -> bool {

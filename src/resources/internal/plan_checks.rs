@@ -186,7 +186,12 @@ async fn check_services(
                     diagnostics.push(warning.at(checked.path_of(name)));
                 }
                 if let Some(detail) = cannot_take_service_connect(cluster, name, service) {
-                    let refusal = refusal(context, "Service cannot use Service Connect", detail);
+                    let refusal = refusal(
+                        context,
+                        "Service cannot use Service Connect",
+                        detail,
+                        APPLY_FAILS,
+                    );
                     diagnostics.push(refusal.at(checked.path_of(name)));
                 }
             }
@@ -235,16 +240,17 @@ fn cannot_take_service_connect(cluster: &str, name: &str, service: &EcsService) 
 
 /// A finding that only a change of configuration can fix: an error for a new mesh, a
 /// warning once it exists (see the module comment: with a prior state this plan may
-/// be a destroy's).
-fn refusal(context: &Context<'_>, summary: &str, detail: String) -> Diagnostic {
+/// be a destroy's, and an error there stops `terraform destroy`: seen with Terraform
+/// 1.15). `until_then` says what the apply does meanwhile.
+fn refusal(context: &Context<'_>, summary: &str, detail: String, until_then: &str) -> Diagnostic {
     match context.prior {
         None => Diagnostic::error(summary, detail),
-        Some(_) => Diagnostic::warning(
-            summary,
-            format!("{detail} Until then, applying fails for this service."),
-        ),
+        Some(_) => Diagnostic::warning(summary, format!("{detail} {until_then}")),
     }
 }
+
+/// What a refused service does to an apply of an existing mesh.
+const APPLY_FAILS: &str = "Until then, applying fails for this service.";
 
 fn cluster_not_found(cluster: &str, region: &str) -> Diagnostic {
     Diagnostic::warning(
@@ -362,7 +368,14 @@ async fn fill_ports(
             PortLookup::Port(_) | PortLookup::NoContainerPort => {}
             PortLookup::Missing => {
                 let detail = missing_port_detail(cluster, name, port_name, task_definition, ports);
-                diagnostics.push(missing_port(context, detail).at(service_path(name)));
+                let missing = refusal(
+                    context,
+                    "Port name not in the task definition",
+                    detail,
+                    "Unless this apply moves the service to a task definition that has it, \
+                     enabling Service Connect on it will fail.",
+                );
+                diagnostics.push(missing.at(service_path(name)));
             }
         }
         if service.per_request_timeout_seconds.is_known()
@@ -375,7 +388,12 @@ async fn fill_ports(
                  own. Remove per_request_timeout_seconds (idle_timeout_seconds applies to TCP), or set \
                  the port mapping's appProtocol."
             );
-            let refusal = refusal(context, "Per-request timeout on a TCP port", detail);
+            let refusal = refusal(
+                context,
+                "Per-request timeout on a TCP port",
+                detail,
+                APPLY_FAILS,
+            );
             diagnostics.push(refusal.at(service_path(name)));
         }
     }
@@ -403,21 +421,6 @@ fn missing_port_detail(
 
 /// A port alias missing from the task definition: an error for a new mesh, a warning
 /// once it exists (see the module comment: with a prior state this plan may be a
-/// destroy's).
-fn missing_port(context: &Context<'_>, detail: String) -> Diagnostic {
-    let summary = "Port name not in the task definition";
-    match context.prior {
-        None => Diagnostic::error(summary, detail),
-        Some(_) => Diagnostic::warning(
-            summary,
-            format!(
-                "{detail} Unless this apply moves the service to a task definition that has it, \
-                 enabling Service Connect on it will fail."
-            ),
-        ),
-    }
-}
-
 /// A new owned namespace must not collide with one this resource does not own (the
 /// one it replaces is its own); an existing one must exist.
 async fn check_namespace(

@@ -54,11 +54,11 @@ pub(super) async fn read(
             );
         }
     };
-    let before = discovery_names(&model);
+    let before = model.discovery_names();
     let refreshed = match refresh(&gateway, model, &mut diagnostics).await {
         Ok(Some(mut model)) => {
             let freed = before
-                .difference(&discovery_names(&model))
+                .difference(&model.discovery_names())
                 .cloned()
                 .collect();
             track_leftovers(&gateway, &mut private, freed, &model)
@@ -143,17 +143,6 @@ async fn settle(
             Settled::Creating
         }
     })
-}
-
-/// The discovery names of the servers a model records.
-fn discovery_names(model: &InternalModel) -> BTreeSet<String> {
-    model
-        .services
-        .known()
-        .into_iter()
-        .flatten()
-        .filter_map(|(_, service)| service.discovery_name.known().cloned())
-        .collect()
 }
 
 /// Refresh never deletes, but it keeps the leftovers list true: it drops those already

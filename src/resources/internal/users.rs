@@ -43,13 +43,6 @@ pub(super) struct NamespaceUsers {
 impl Ours {
     /// The part of the namespace the mesh stored as `prior` holds.
     pub fn of(prior: &InternalModel) -> Self {
-        let discovery_names = prior
-            .services
-            .known()
-            .into_iter()
-            .flatten()
-            .filter_map(|(_, service)| service.discovery_name.known().cloned())
-            .collect();
         let cluster = prior
             .cluster
             .known()
@@ -58,7 +51,7 @@ impl Ours {
         Self {
             cluster: cluster_name(cluster).to_string(),
             services: prior.service_names(),
-            discovery_names,
+            discovery_names: prior.discovery_names(),
         }
     }
 }

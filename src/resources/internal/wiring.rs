@@ -134,8 +134,16 @@ pub async fn wire(
     )
     .await;
     // The new endpoints must be live before any client starts the tasks that learn them.
-    let servers_live =
-        !redeploy || await_changed(gateway, cluster, namespace, &mut outcome, patience).await;
+    let servers_live = !redeploy
+        || await_deployments(
+            gateway,
+            cluster,
+            namespace,
+            &mut outcome,
+            patience.rollout,
+            &patience.cancel,
+        )
+        .await;
     carry_out(
         gateway,
         cluster,
@@ -177,46 +185,39 @@ fn endpoints<'a>(
         .collect()
 }
 
-/// Waits for the deployments this pass started so far; a rollout that fails is that
-/// service's failure, and the service is recorded as it runs now. Whether all are live.
-async fn await_changed(
+/// Waits (within `timeout`) for the deployments this pass started and has not waited
+/// for yet; a rollout that fails is that service's failure, and the service is recorded
+/// as it runs now. Whether all are live.
+pub async fn await_deployments(
     gateway: &Gateway,
     cluster: &str,
     namespace: &NamespaceRef,
     outcome: &mut WiringOutcome,
-    patience: &Patience,
+    timeout: Duration,
+    cancel: &CancellationToken,
 ) -> bool {
-    let awaited = outcome
+    let awaited: BTreeMap<String, Awaited> = outcome
         .changed
         .iter()
+        .chain(&outcome.redeployed)
+        .filter(|(name, _)| !outcome.settled.contains(*name))
         .map(|(name, deployment)| {
-            let expected = outcome.in_place.get(name).cloned();
-            (
-                name.clone(),
-                Awaited {
-                    deployment: deployment.clone(),
-                    expected,
-                },
-            )
+            let awaited = Awaited {
+                deployment: deployment.clone(),
+                expected: outcome.in_place.get(name).cloned(),
+            };
+            (name.clone(), awaited)
         })
         .collect();
-    let failures = wait_for_rollouts(
-        gateway,
-        cluster,
-        namespace,
-        awaited,
-        patience.rollout,
-        &patience.cancel,
-    )
-    .await;
+    outcome.settled.extend(awaited.keys().cloned());
+    let failures = wait_for_rollouts(gateway, cluster, namespace, awaited, timeout, cancel).await;
     let live = failures.is_empty();
-    outcome.settled.extend(outcome.changed.keys().cloned());
     record_rollout_failures(outcome, failures);
     live
 }
 
 /// Records failed rollouts: the error, and what the service runs now.
-pub fn record_rollout_failures(outcome: &mut WiringOutcome, failures: Vec<RolloutFailure>) {
+fn record_rollout_failures(outcome: &mut WiringOutcome, failures: Vec<RolloutFailure>) {
     for failure in failures {
         match failure.now {
             Some(now) => outcome.in_place.insert(failure.service.clone(), now),

@@ -12,9 +12,8 @@ use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
 use crate::resources::internal::grouping::failure_diagnostics;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState};
-use crate::resources::internal::rollouts::{Awaited, wait_for_rollouts};
 use crate::resources::internal::wiring::{
-    APPEARANCE_WAIT, Patience, WiringOutcome, record_rollout_failures, wire,
+    APPEARANCE_WAIT, Patience, WiringOutcome, await_deployments, wire,
 };
 
 /// How long an apply waits for ECS to let go of the Cloud Map services it freed. ECS
@@ -80,28 +79,17 @@ pub(super) async fn wire_and_record(
         }
     };
     if model.wait_for_steady_state() {
-        let awaited: BTreeMap<String, Awaited> = outcome
-            .changed
-            .iter()
-            .chain(&outcome.redeployed)
-            .filter(|(name, _)| !outcome.settled.contains(*name))
-            .map(|(name, deployment)| {
-                let expected = outcome.in_place.get(name).cloned();
-                let deployment = deployment.clone();
-                (
-                    name.clone(),
-                    Awaited {
-                        deployment,
-                        expected,
-                    },
-                )
-            })
-            .collect();
         // One budget for the whole operation: what the pass already waited counts.
         let left = timeout.saturating_sub(started.elapsed());
-        let failures =
-            wait_for_rollouts(gateway, cluster, &reference, awaited, left, &ctx.cancel).await;
-        record_rollout_failures(&mut outcome, failures);
+        await_deployments(
+            gateway,
+            cluster,
+            &reference,
+            &mut outcome,
+            left,
+            &ctx.cancel,
+        )
+        .await;
     }
     diagnostics.extend(failures_to_diagnostics(&outcome));
     diagnostics.extend(clean_freed_discovery(gateway, &outcome, private, timeout, ctx).await);
