@@ -172,7 +172,10 @@ impl Ecs {
     }
 
     /// The ECS services of any cluster associated with a Cloud Map namespace (its name
-    /// or ARN), as ARNs, following ListServicesByNamespace's pages.
+    /// or ARN), as ARNs, following ListServicesByNamespace's pages. botocore's ECS model:
+    /// "all of the services that are associated with a Cloud Map namespace. This list
+    /// might include services in different clusters"; what "associated" covers beyond
+    /// that is undocumented, so callers leave their own services out by name.
     pub async fn services_by_namespace(
         &self,
         namespace: &str,
