@@ -243,23 +243,8 @@ fn state_value(dir: &Workdir, attribute: &str) -> String {
 
 /// Associates a second VPC with the mesh's hosted zone; its id.
 async fn associate_second_vpc(emulator: &Emulator, dir: &Workdir) -> String {
-    use aws_sdk_route53::types::{Vpc, VpcRegion};
     let zone = state_value(dir, "hosted_zone_id");
-    let second = emulator.create_vpc("10.1.0.0/16").await;
-    emulator
-        .route53()
-        .associate_vpc_with_hosted_zone()
-        .hosted_zone_id(zone)
-        .vpc(
-            Vpc::builder()
-                .vpc_id(&second)
-                .vpc_region(VpcRegion::UsEast1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("associating a second VPC");
-    second
+    world::second_vpc_for_zone(emulator, &zone, "10.1.0.0/16").await
 }
 
 // ---- reading the docs, the gateway and the example policy ----------------------------

@@ -336,24 +336,11 @@ async fn hosted_zone(emulator: &Emulator, namespace_id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_zone_serving_two_vpcs_imports_with_an_empty_plan() {
-    use aws_sdk_route53::types::{Vpc, VpcRegion};
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let namespace_id = world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
-    let second = emulator.create_vpc("10.1.0.0/16").await;
-    emulator
-        .route53()
-        .associate_vpc_with_hosted_zone()
-        .hosted_zone_id(hosted_zone(&emulator, &namespace_id).await)
-        .vpc(
-            Vpc::builder()
-                .vpc_id(&second)
-                .vpc_region(VpcRegion::UsEast1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("associating a second VPC");
+    let zone = hosted_zone(&emulator, &namespace_id).await;
+    let second = world::second_vpc_for_zone(&emulator, &zone, "10.1.0.0/16").await;
     let dir = world::workdir(&emulator);
     let in_vpc = |vpc: &str| {
         Mesh::owned(CLUSTER, vpc)

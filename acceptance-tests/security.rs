@@ -13,7 +13,6 @@
 //! - `#![forbid(unsafe_code)]` is in force in the library and the binary.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,7 +26,9 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::support::emulator::Emulator;
 use crate::support::hcl::{Config, Mesh};
-use crate::support::plugin::{HostCertificate, client_tls, connect, plugin_health};
+use crate::support::plugin::{
+    HostCertificate, client_tls, connect, plugin_health, spawn_until_handshake,
+};
 use crate::support::terraform::{Outcome, Workdir, provider_binary, repo_root};
 use crate::support::world::{CLUSTER, seed};
 
@@ -115,18 +116,8 @@ impl Provider {
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command.spawn().expect("starting the provider");
-        let stdout = child.stdout.take().expect("stdout");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = sender.send(line);
-        });
-        let line = receiver
-            .recv_timeout(Duration::from_secs(10))
-            .expect("a handshake line within 10 s");
-        let fields = line.trim_end().split('|').map(str::to_string).collect();
+        let (child, line) = spawn_until_handshake(&mut command);
+        let fields = line.split('|').map(str::to_string).collect();
         Self { child, fields }
     }
 

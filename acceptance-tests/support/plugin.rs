@@ -51,6 +51,23 @@ impl HostCertificate {
     }
 }
 
+/// Starts `command` (its stdout piped) and waits up to 10 s for the handshake line it
+/// prints first; the child and the line, trimmed.
+pub fn spawn_until_handshake(command: &mut Command) -> (Child, String) {
+    let mut child = command.spawn().expect("starting the provider");
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    let line = receiver
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a handshake line within 10 s");
+    (child, line.trim_end().to_string())
+}
+
 /// A provider process started with go-plugin's environment.
 pub struct LaunchedProvider {
     pub child: Child,
@@ -72,21 +89,8 @@ impl LaunchedProvider {
         if let Some(pem) = client_cert_pem {
             command.env("PLUGIN_CLIENT_CERT", pem);
         }
-        let mut child = command.spawn().expect("starting the provider");
-        let stdout = child.stdout.take().expect("stdout");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = sender.send(line);
-        });
-        let handshake = receiver
-            .recv_timeout(Duration::from_secs(10))
-            .expect("handshake line within 10 s");
-        Self {
-            child,
-            handshake: handshake.trim_end().to_string(),
-        }
+        let (child, handshake) = spawn_until_handshake(&mut command);
+        Self { child, handshake }
     }
 
     pub fn fields(&self) -> Vec<&str> {

@@ -501,3 +501,24 @@ impl Leftovers {
         *self == Self::default()
     }
 }
+
+/// A new VPC (`cidr`) associated with the private hosted zone `zone_id` as well, as
+/// Route 53's AssociateVPCWithHostedZone does for a zone that serves several VPCs. Its id.
+pub async fn second_vpc_for_zone(emulator: &Emulator, zone_id: &str, cidr: &str) -> String {
+    use aws_sdk_route53::types::{Vpc, VpcRegion};
+    let vpc_id = emulator.create_vpc(cidr).await;
+    emulator
+        .route53()
+        .associate_vpc_with_hosted_zone()
+        .hosted_zone_id(zone_id)
+        .vpc(
+            Vpc::builder()
+                .vpc_id(&vpc_id)
+                .vpc_region(VpcRegion::UsEast1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("associating a second VPC");
+    vpc_id
+}
