@@ -6,7 +6,7 @@ use aws_sdk_ecs::types::ServiceConnectConfiguration;
 
 use crate::support::emulator::Emulator;
 use crate::support::hcl::{Config, Mesh};
-use crate::support::terraform::provider_binary;
+use crate::support::terraform::{core_lacks, provider_binary};
 use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
 
 /// The console-built mesh of every seeded server, as configuration.
@@ -16,6 +16,9 @@ fn console_mesh(world: &World) -> Mesh {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
+    if core_lacks(1, 12, "An import block by identity") {
+        return;
+    }
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
@@ -55,6 +58,9 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes() {
+    if core_lacks(1, 14, "`terraform query`") {
+        return;
+    }
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
@@ -135,6 +141,9 @@ fn aws_provider_state(namespace_id: &str, arn: &str, hosted_zone: &str, vpc_id: 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moved_block_takes_over_the_aws_providers_namespace_without_recreating_it() {
+    if core_lacks(1, 8, "A moved block from another resource type") {
+        return;
+    }
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     emulator

@@ -4,6 +4,7 @@
 mod support;
 
 mod adoption;
+mod compat;
 mod docs_truth;
 mod emulator_conformance;
 mod hostile_input;

@@ -3,7 +3,9 @@
 use std::process::Command;
 use std::time::Duration;
 
-use servicemesh::protocol::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use servicemesh::protocol::handshake::{
+    LOWEST_SUPPORTED_TERRAFORM, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE,
+};
 
 use crate::support::plugin::{
     HostCertificate, LaunchedProvider, client_tls, connect, plugin_health,
@@ -26,19 +28,32 @@ fn refuses_to_run_without_the_magic_cookie() {
 }
 
 #[test]
-fn refuses_a_host_without_protocol_six() {
-    let output = Command::new(provider_binary())
-        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
-        .output()
-        .expect("running the provider");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("protocol 6") && stderr.contains("[4,5]"),
-        "{stderr}"
-    );
+fn refuses_a_host_without_protocol_six_naming_the_lowest_supported_terraform() {
+    // Terraform 0.12 to 0.14 offer protocol 5 only (0.12 also 4).
+    for offered in ["5", "4,5"] {
+        let output = Command::new(provider_binary())
+            .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", offered)
+            .output()
+            .expect("running the provider");
+        assert_eq!(output.status.code(), Some(1));
+        let floor = format!("needs Terraform {LOWEST_SUPPORTED_TERRAFORM} or later");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&floor) && stderr.contains(&format!("[{offered}]")),
+            "{stderr}"
+        );
+        // The host shows one line of stdout that is not a handshake, and drops stderr:
+        // the refusal is that line, with no '|' that would make it parse as a handshake.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{stdout}");
+        assert!(
+            lines[0].contains(&floor) && !lines[0].contains('|'),
+            "{stdout}"
+        );
+        assert!(lines[0].contains("older than 1.0"), "{stdout}");
+    }
 }
 
 #[test]

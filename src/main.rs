@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use servicemesh::protocol::address::ProviderAddress;
-use servicemesh::protocol::handshake::HandshakeRequest;
+use servicemesh::protocol::handshake::{HandshakeError, HandshakeRequest};
 use servicemesh::protocol::logging;
 use servicemesh::protocol::rpc::ProviderService;
 use servicemesh::protocol::server;
@@ -33,6 +33,11 @@ fn main() -> ExitCode {
         // an explanation, not a half-started server.
         if let Err(err) = HandshakeRequest::from_env(PROVIDER) {
             eprintln!("{err}");
+            if matches!(err, HandshakeError::UnsupportedProtocol { .. }) {
+                // An old host reads one line of stdout and shows it when it is not a
+                // handshake; stderr it discards.
+                println!("{err}");
+            }
             return ExitCode::FAILURE;
         }
     }

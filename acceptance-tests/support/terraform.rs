@@ -101,6 +101,118 @@ pub fn terraform_binary() -> PathBuf {
     .clone()
 }
 
+/// A Terraform core's version, as `terraform version -json` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CoreVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl CoreVersion {
+    /// Parses "1.6.6" (a pre-release suffix such as "-rc1" is ignored).
+    pub fn parse(text: &str) -> Option<Self> {
+        let core = text.trim().trim_start_matches('v');
+        let core = core.split(['-', '+']).next()?;
+        let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
+        let version = Self {
+            major: parts.next()??,
+            minor: parts.next()??,
+            patch: parts.next().unwrap_or(Some(0))?,
+        };
+        parts.next().is_none().then_some(version)
+    }
+}
+
+impl std::fmt::Display for CoreVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// The version of a terraform executable, from `terraform version -json`.
+pub fn version_of(terraform: &Path) -> CoreVersion {
+    let output = Command::new(terraform)
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running terraform version -json");
+    assert!(
+        output.status.success(),
+        "terraform version -json failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("terraform version -json printed JSON");
+    let text = json["terraform_version"].as_str().unwrap_or_default();
+    CoreVersion::parse(text)
+        .unwrap_or_else(|| panic!("terraform version -json: unexpected version {text:?}"))
+}
+
+/// The version of the core under test ([`terraform_binary`]).
+pub fn core_version() -> CoreVersion {
+    static VERSION: OnceLock<CoreVersion> = OnceLock::new();
+    *VERSION.get_or_init(|| version_of(&terraform_binary()))
+}
+
+/// Whether the core under test is older than `major.minor`, which `feature` needs. If so
+/// the test should return at once: this prints why, and records the skip in the file
+/// TF_ACC_SKIP_LOG names (the version matrix reads it) as `<test name>\t<reason>`.
+pub fn core_lacks(major: u32, minor: u32, feature: &str) -> bool {
+    let core = core_version();
+    if (core.major, core.minor) >= (major, minor) {
+        return false;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_string();
+    let reason = format!(
+        "{feature} needs Terraform {major}.{minor} or later; the core under test is {core}"
+    );
+    println!("skipped: {reason}");
+    if let Some(log) = std::env::var_os("TF_ACC_SKIP_LOG").filter(|l| !l.is_empty()) {
+        use std::io::Write;
+        let line = format!("{test}\t{reason}\n");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut file| file.write_all(line.as_bytes()))
+            .expect("appending to TF_ACC_SKIP_LOG");
+    }
+    true
+}
+
+/// The pinned core `version` (acceptance-tests/cores.txt), installed on first use into
+/// its cached venv by acceptance-tests/terraform-core; the path of its executable.
+pub fn pinned_core(version: &str) -> PathBuf {
+    let output = Command::new(repo_root().join("acceptance-tests/terraform-core"))
+        .arg(version)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("running acceptance-tests/terraform-core");
+    assert!(
+        output.status.success(),
+        "acceptance-tests/terraform-core {version} failed"
+    );
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+}
+
+/// The oldest core the matrix runs: the first line of acceptance-tests/cores.txt.
+pub fn oldest_pinned_version() -> String {
+    let pins = std::fs::read_to_string(repo_root().join("acceptance-tests/cores.txt"))
+        .expect("reading acceptance-tests/cores.txt");
+    pins.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .and_then(|line| line.split_whitespace().next())
+        .expect("cores.txt pins at least one core")
+        .to_string()
+}
+
 /// How Terraform finds the provider under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Install {
@@ -114,6 +226,7 @@ pub enum Install {
 pub struct Workdir {
     dir: tempfile::TempDir,
     env: BTreeMap<String, String>,
+    terraform: PathBuf,
 }
 
 impl Workdir {
@@ -141,7 +254,17 @@ impl Workdir {
         env.insert("TF_IN_AUTOMATION".into(), "1".into());
         env.insert("TF_INPUT".into(), "0".into());
         std::fs::create_dir_all(root.join("work")).expect("creating work dir");
-        Self { dir, env }
+        Self {
+            dir,
+            env,
+            terraform: terraform_binary(),
+        }
+    }
+
+    /// Runs this directory's commands with another terraform executable (a pinned core).
+    pub fn use_terraform(&mut self, terraform: PathBuf) -> &mut Self {
+        self.terraform = terraform;
+        self
     }
 
     /// Where configurations go and commands run.
@@ -185,7 +308,7 @@ impl Workdir {
     pub fn start(&self, args: &[&str]) -> Running {
         use std::os::unix::process::CommandExt;
         let started = Instant::now();
-        let mut command = Command::new(terraform_binary());
+        let mut command = Command::new(&self.terraform);
         command
             .args(args)
             .current_dir(self.path())

@@ -205,7 +205,12 @@ pub async fn set_circuit_breaker(
 
 /// A Terraform working directory whose provider talks to the emulator.
 pub fn workdir(emulator: &Emulator) -> Workdir {
-    let mut dir = Workdir::new(Install::DevOverrides);
+    workdir_installed(emulator, Install::DevOverrides)
+}
+
+/// [`workdir`] with the provider installed as `install` says.
+pub fn workdir_installed(emulator: &Emulator, install: Install) -> Workdir {
+    let mut dir = Workdir::new(install);
     dir.set_env("AWS_ACCESS_KEY_ID", "AKIDTESTTESTTEST")
         .set_env("AWS_SECRET_ACCESS_KEY", "test-secret")
         .set_env("AWS_REGION", "us-east-1")

@@ -25,6 +25,11 @@ pub const CORE_PROTOCOL_VERSION: u32 = 1;
 /// The application protocol we serve: tfplugin6.
 pub const APP_PROTOCOL_VERSION: u32 = 6;
 
+/// The lowest Terraform version this provider supports: the oldest core of the version
+/// matrix (`make matrix`, acceptance-tests/cores.txt), on which every feature it has
+/// passes (docs/COMPATIBILITY.md; packaging.rs checks the two agree).
+pub const LOWEST_SUPPORTED_TERRAFORM: &str = "1.6";
+
 const DEFAULT_MIN_PORT: u16 = 10000;
 const DEFAULT_MAX_PORT: u16 = 25000;
 
@@ -56,9 +61,15 @@ To debug it, run it with --debug and follow the instructions it prints.",
 pub enum HandshakeError {
     #[error("{}", not_a_program_message(*provider))]
     MissingCookie { provider: ProviderAddress },
+    /// One line, without `|`: it is also printed on stdout, where go-plugin shows a line
+    /// that is not a handshake to the user as an "Unrecognized remote plugin message"
+    /// (the host discards a plugin's stderr unless TF_LOG is set).
     #[error(
-        "this provider speaks plugin protocol {APP_PROTOCOL_VERSION}, but the host offered only \
-         [{offered}]; use Terraform 1.0 or later, or OpenTofu"
+        "This provider needs Terraform {LOWEST_SUPPORTED_TERRAFORM} or later (or OpenTofu): it \
+         speaks plugin protocol {APP_PROTOCOL_VERSION}, and this Terraform offered only \
+         protocol [{offered}], so it is older than 1.0 (Terraform 0.12 to 0.14 speak protocol 5 \
+         only) and cannot load it at all. Upgrade Terraform to {LOWEST_SUPPORTED_TERRAFORM} or \
+         later (docs/COMPATIBILITY.md)."
     )]
     UnsupportedProtocol { offered: String },
     #[error("invalid {name} {value:?}: {reason}")]
@@ -235,7 +246,18 @@ mod tests {
     fn refuses_an_offer_without_six() {
         let err = negotiate_version(Some("4,5")).unwrap_err();
         assert!(matches!(err, HandshakeError::UnsupportedProtocol { .. }));
-        assert!(err.to_string().contains("[4,5]"), "{err}");
+        let message = err.to_string();
+        assert!(message.contains("[4,5]"), "{message}");
+        assert!(
+            message.contains("needs Terraform 1.6 or later"),
+            "names the floor: {message}"
+        );
+        // go-plugin reads a handshake as fields split at '|': the refusal must not look
+        // like one, and must fit on the one line the host reads.
+        assert!(
+            !message.contains('|') && !message.contains('\n'),
+            "{message}"
+        );
         let err = HandshakeRequest::from_vars(
             PROVIDER,
             &with_cookie(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]),
