@@ -11,7 +11,7 @@
 #   6. show that a second plan has nothing to do
 #   7. destroy, and show through the AWS API that nothing is left
 #
-# Environment: PROVIDER_BINARY (default target/release/terraform-provider-servicemesh),
+# Environment: PROVIDER_BINARY (default: the release build in cargo's target directory),
 # TERRAFORM (default the pinned acceptance-tests/bin/terraform), KEEP_WORKDIR=1 to keep
 # the temp directory. Nothing outside the temp directory is written.
 set -euo pipefail
@@ -20,7 +20,13 @@ set -euo pipefail
 set -m
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-provider_binary="${PROVIDER_BINARY:-$root/target/release/terraform-provider-servicemesh}"
+if [ -z "${PROVIDER_BINARY:-}" ]; then
+  # Where cargo put the release build: target/, CARGO_TARGET_DIR or build.target-dir.
+  target_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+  PROVIDER_BINARY="$target_dir/release/terraform-provider-servicemesh"
+fi
+provider_binary="$PROVIDER_BINARY"
 terraform="${TERRAFORM:-$root/acceptance-tests/bin/terraform}"
 python="$root/acceptance-tests/.venv/bin/python"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -1)"

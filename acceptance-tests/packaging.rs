@@ -549,3 +549,62 @@ fn install_puts_the_provider_where_terraform_init_finds_it() {
     let init = dir.run(&["init", "-no-color"]).success();
     assert_installed(&dir, &init, VERSION);
 }
+
+#[test]
+fn make_finds_the_binary_where_cargo_puts_it() {
+    // A shared target directory, as CARGO_TARGET_DIR sets it: `make -n` prints the
+    // recipes (cargo's own build commands included) without running them.
+    let elsewhere = tempdir("servicemesh-target-");
+    let target = elsewhere.path().join("shared");
+    let targets = ["-n", "demo", "release", "install", "docs"];
+    let from_env = run_ok(make(&targets).env("CARGO_TARGET_DIR", &target));
+    // The same given on make's command line.
+    let on_command_line = format!("CARGO_TARGET_DIR={}", target.display());
+    let from_argument = run_ok(
+        make(&[&targets[..], &[on_command_line.as_str()]].concat()).env_remove("CARGO_TARGET_DIR"),
+    );
+    for output in [from_env, from_argument] {
+        assert_make_uses(&String::from_utf8_lossy(&output.stdout), &target);
+    }
+}
+
+fn assert_make_uses(recipes: &str, target: &Path) {
+    let release = target.join("release").join(PROVIDER);
+    let debug = target.join("debug").join(PROVIDER);
+    assert!(
+        recipes.contains(&format!("PROVIDER_BINARY=\"{}\"", release.display())),
+        "demo runs the release build cargo made:\n{recipes}"
+    );
+    assert!(
+        recipes.contains(&format!("test -x \"{}\"", release.display())),
+        "release and install package it:\n{recipes}"
+    );
+    assert!(
+        recipes.contains(&format!("--binary \"{}\"", debug.display())),
+        "docs read the debug build's schema:\n{recipes}"
+    );
+    assert!(
+        !recipes.contains(&format!("{}/target/", repo_root().display()))
+            && !recipes.contains(" target/"),
+        "nothing assumes target/:\n{recipes}"
+    );
+}
+
+#[test]
+fn the_compatibility_table_is_the_matrix_results() {
+    // The matrix's own check: docs/COMPATIBILITY.md's table rendered from
+    // docs/compatibility-results.json, every core of cores.txt in the results, and the
+    // floor they give stated by the handshake's error, the README and the doc.
+    terraform_binary(); // the venv whose Python runs the check
+    let output = Command::new(repo_root().join("acceptance-tests/.venv/bin/python"))
+        .arg(repo_root().join("acceptance-tests/matrix.py"))
+        .arg("check")
+        .output()
+        .expect("running matrix.py check");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
