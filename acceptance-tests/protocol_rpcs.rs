@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use servicemesh::protocol::handshake::LOWEST_SUPPORTED_TERRAFORM;
 use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::provider::ProviderHandler;
 use servicemesh::protocol::schema::{Attribute, AttributeKind, Block, Nesting, Presence};
@@ -717,8 +718,12 @@ async fn validate_resource_config_reports_attribute_paths() {
     assert_one_error_naming(&answer.diagnostics, "fake_other");
 }
 
-#[tokio::test]
-async fn configure_provider_hands_the_configuration_over() {
+/// ConfigureProvider of the fake's configuration, as Terraform `terraform_version` sends
+/// it; its answer and what the fake received.
+async fn configure_as(
+    terraform_version: &str,
+    client_capabilities: Option<pb::ClientCapabilities>,
+) -> (pb::configure_provider::Response, Option<Value>, Value) {
     let (mut server, state) = fake().await;
     let ty = Type::object([("region", Type::String), ("token", Type::String)]);
     let config = Value::object([
@@ -730,18 +735,54 @@ async fn configure_provider_hands_the_configuration_over() {
         server
             .client
             .configure_provider(pb::configure_provider::Request {
-                terraform_version: "1.15.0".into(),
+                terraform_version: terraform_version.into(),
                 config: dynamic(&config, &ty),
-                client_capabilities: Some(pb::ClientCapabilities {
-                    deferral_allowed: true,
-                    write_only_attributes_allowed: false,
-                }),
+                client_capabilities,
             }),
     )
     .await;
-    assert!(answer.diagnostics.is_empty(), "{:#?}", answer.diagnostics);
     let received = state.configured.lock().expect("lock").clone();
+    (answer, received, config)
+}
+
+#[tokio::test]
+async fn configure_provider_hands_the_configuration_over() {
+    let capabilities = pb::ClientCapabilities {
+        deferral_allowed: true,
+        write_only_attributes_allowed: false,
+    };
+    let (answer, received, config) = configure_as("1.15.0", Some(capabilities)).await;
+    assert!(answer.diagnostics.is_empty(), "{:#?}", answer.diagnostics);
     assert_eq!(received, Some(config));
+}
+
+#[tokio::test]
+async fn configure_provider_warns_a_terraform_below_the_floor() {
+    // Terraform 1.0 to 1.5 speak protocol 6, so they get past the handshake.
+    let (answer, received, config) = configure_as("1.5.7", None).await;
+    let [warning] = answer.diagnostics.as_slice() else {
+        panic!("one warning: {:#?}", answer.diagnostics);
+    };
+    assert_eq!(
+        warning.severity,
+        pb::diagnostic::Severity::Warning as i32,
+        "{warning:#?}"
+    );
+    assert_eq!(
+        warning.summary,
+        "Terraform 1.5.7 is older than this provider supports"
+    );
+    assert!(
+        warning.detail.contains(&format!(
+            "tested with Terraform {LOWEST_SUPPORTED_TERRAFORM} and later"
+        )),
+        "{warning:#?}"
+    );
+    // It still configures: the warning stops nothing.
+    assert_eq!(received, Some(config));
+    // The oldest supported core is not warned.
+    let (answer, _, _) = configure_as("1.6.0", None).await;
+    assert!(answer.diagnostics.is_empty(), "{:#?}", answer.diagnostics);
 }
 
 // ---- plan, apply, read, import -----------------------------------------------------

@@ -56,6 +56,30 @@ To debug it, run it with --debug and follow the instructions it prints.",
     )
 }
 
+/// The warning for a core that got past the handshake but is older than
+/// [`LOWEST_SUPPORTED_TERRAFORM`] (Terraform 1.0 to 1.5 speak protocol 6), from the
+/// version it reports in ConfigureProvider. `None` for a supported or unreadable version
+/// (OpenTofu reports its own version, which starts at 1.6).
+pub fn below_floor_warning(terraform_version: &str) -> Option<(String, String)> {
+    let major_minor = |text: &str| -> Option<(u32, u32)> {
+        let mut parts = text.trim().trim_start_matches('v').split(['.', '-']);
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    let core = major_minor(terraform_version)?;
+    let floor = major_minor(LOWEST_SUPPORTED_TERRAFORM)?;
+    (core < floor).then(|| {
+        (
+            format!("Terraform {terraform_version} is older than this provider supports"),
+            format!(
+                "This provider is tested with Terraform {LOWEST_SUPPORTED_TERRAFORM} and later \
+                 (docs/COMPATIBILITY.md). Terraform {terraform_version} speaks its plugin \
+                 protocol, so commands may work, but nothing is tested on it: upgrade Terraform to \
+                 {LOWEST_SUPPORTED_TERRAFORM} or later."
+            ),
+        )
+    })
+}
+
 /// Why the handshake cannot go ahead.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HandshakeError {
@@ -266,6 +290,30 @@ mod tests {
             err,
             Err(HandshakeError::UnsupportedProtocol { .. })
         ));
+    }
+
+    #[test]
+    fn warns_a_core_below_the_floor_and_no_other() {
+        let (summary, detail) = below_floor_warning("1.5.7").expect("1.5.7 is below 1.6");
+        assert_eq!(
+            summary,
+            "Terraform 1.5.7 is older than this provider supports"
+        );
+        assert!(detail.contains("Terraform 1.6 and later"), "{detail}");
+        assert!(below_floor_warning("1.0.0").is_some());
+        for supported in [
+            "1.6.0",
+            "1.6.6",
+            "1.10.5",
+            "1.15.5",
+            "2.0.0-alpha1",
+            "v1.8.4",
+        ] {
+            assert_eq!(below_floor_warning(supported), None, "{supported}");
+        }
+        // A host that says nothing readable is not warned.
+        assert_eq!(below_floor_warning(""), None);
+        assert_eq!(below_floor_warning("dev"), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! ValidateProviderConfig and ConfigureProvider.
 
 use super::{ProviderService, codec};
+use crate::protocol::diagnostics::Diagnostic;
+use crate::protocol::handshake::below_floor_warning;
 use crate::protocol::proto::tfplugin6 as pb;
 
 pub(super) async fn validate(
@@ -29,10 +31,14 @@ pub(super) async fn configure(
     }
     tracing::debug!(terraform_version = %request.terraform_version, "configuring the provider");
     let ty = service.provider_schema.value_type();
-    let diagnostics = match codec::decode(request.config.as_ref(), &ty, "provider configuration") {
-        Ok(config) => service.handler.configure(&config, &service.context()).await,
-        Err(diagnostics) => diagnostics,
-    };
+    let mut diagnostics =
+        match codec::decode(request.config.as_ref(), &ty, "provider configuration") {
+            Ok(config) => service.handler.configure(&config, &service.context()).await,
+            Err(diagnostics) => diagnostics,
+        };
+    if let Some((summary, detail)) = below_floor_warning(&request.terraform_version) {
+        diagnostics.push(Diagnostic::warning(summary, detail));
+    }
     pb::configure_provider::Response {
         diagnostics: (&diagnostics).into(),
     }
