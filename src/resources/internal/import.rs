@@ -159,7 +159,7 @@ pub async fn read_mesh(gateway: &Gateway, id: &ImportId) -> Result<InternalModel
         model.namespace_id = Attr::Known(namespace.arn.clone());
     }
     model.namespace_owned = Attr::Known(owned_at_import(id, &namespace));
-    model.set_services(&wired);
+    model.record_imported(&wired);
     Ok(model)
 }
 
@@ -266,6 +266,9 @@ fn model_from(
         tags_all: attr_map(tags),
         services: Attr::Null,
         client_services: Attr::Null,
+        tls: Attr::Null,
+        log_configuration: Attr::Null,
+        access_log_configuration: Attr::Null,
         endpoints: Attr::Null,
         wait_for_steady_state: Attr::Null,
         force_destroy: Attr::Null,

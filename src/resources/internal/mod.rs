@@ -14,6 +14,8 @@ mod plan_checks;
 mod read;
 mod rollouts;
 mod schema;
+mod services;
+mod upgrade;
 mod users;
 mod validate;
 mod wiring;
@@ -109,6 +111,10 @@ impl ResourceHandler for InternalResource {
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
+    }
+
+    fn upgrade_state(&self, stored_version: i64, state: Value) -> Result<Value, Diagnostics> {
+        upgrade::upgrade_state(stored_version, state)
     }
 
     async fn read(&self, request: ReadRequest, ctx: &CallContext) -> ReadResponse {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::InternalResource;
 use super::identity::identity_of;
-use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of, own_tags};
+use super::model::{InternalModel, PrivateState, attr_map, own_tags};
 use super::namespace::{Unconfirmed, settle_unconfirmed};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
@@ -280,24 +280,10 @@ fn apply_services(
             ));
         }
     }
-    if let Attr::Known(servers) = &model.services {
-        let refreshed: BTreeMap<String, ServiceModel> = servers
-            .keys()
-            .filter_map(|name| match wiring_of(name) {
-                Some(Wiring::Server(spec)) => Some((name.clone(), ServiceModel::from_spec(&spec))),
-                _ => None,
-            })
-            .collect();
-        model.services = Attr::Known(refreshed);
-    }
-    if let Attr::Known(_) = &model.client_services {
-        let clients: Vec<Attr<String>> = model
-            .client_names()
-            .into_iter()
-            .filter(|name| matches!(wiring_of(name), Some(Wiring::Client)))
-            .map(Attr::Known)
-            .collect();
-        model.client_services = Attr::Known(clients);
-    }
-    model.endpoints = endpoints_of(&model.services);
+    let observed: BTreeMap<String, Wiring> = model
+        .service_names()
+        .into_iter()
+        .filter_map(|name| wiring_of(&name).map(|wiring| (name, wiring)))
+        .collect();
+    model.record_observed(&observed);
 }

@@ -122,10 +122,7 @@ pub(super) async fn clean_freed_discovery(
     let in_use: BTreeSet<&str> = outcome
         .in_place
         .values()
-        .filter_map(|wiring| match wiring {
-            Wiring::Server(spec) => Some(spec.discovery_name.as_str()),
-            Wiring::Client => None,
-        })
+        .flat_map(Wiring::discovery_names)
         .collect();
     private
         .pending_cleanup
