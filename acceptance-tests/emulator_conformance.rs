@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::{
-    ContainerDefinition, Deployment, LogConfiguration, LogDriver, PortMapping, Service,
-    ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
+    ApplicationProtocol, ContainerDefinition, Deployment, LogConfiguration, LogDriver, PortMapping,
+    Service, ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
     ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectIncludeQueryParameters,
     ServiceConnectService, ServiceConnectTestTrafficHeaderMatchRules,
     ServiceConnectTestTrafficHeaderRules, ServiceConnectTestTrafficRules,
@@ -335,6 +335,28 @@ async fn service_connect_config_appears_on_primary_deployment() -> TestResult {
         )
         .build();
 
+    // perRequestTimeoutSeconds needs a port with an appProtocol (botocore TimeoutConfiguration:
+    // not on TCP, which a port mapping without appProtocol is): "web" gets a revision whose
+    // "http" port is http.
+    m.ecs
+        .register_task_definition()
+        .family("web")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image("public.ecr.aws/nginx/nginx:latest")
+                .memory(128)
+                .port_mappings(
+                    PortMapping::builder()
+                        .name("http")
+                        .container_port(8080)
+                        .app_protocol(ApplicationProtocol::Http)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await?;
     let created = create_service(&m.ecs, CLUSTER, "backend", Some(sent.clone())).await?;
     assert_eq!(
         primary(&created).service_connect_configuration(),

@@ -6,6 +6,8 @@ mod support;
 mod adoption;
 mod docs_truth;
 mod emulator_conformance;
+mod emulator_service_connect_fields;
+mod endpoints;
 mod hostile_input;
 mod import;
 mod lifecycle;

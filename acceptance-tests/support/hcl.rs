@@ -174,15 +174,21 @@ impl Mesh {
 
     /// [`Mesh::server`] with more attributes after `port_name`, verbatim:
     /// `discovery_name = "api"`.
-    pub fn server_with(mut self, name: &str, port_name: &str, more: &str) -> Self {
+    pub fn server_with(self, name: &str, port_name: &str, more: &str) -> Self {
         let mut entry = format!("port_name = \"{port_name}\"");
         if !more.is_empty() {
             entry.push_str(", ");
             entry.push_str(more);
         }
+        self.entry(name, &entry)
+    }
+
+    /// The `services` entry `name = { … }` with this body, verbatim, in place of any
+    /// entry of that name: `endpoints = { api = { port_name = "api-8080-tcp" } }`.
+    pub fn entry(mut self, name: &str, body: &str) -> Self {
         match self.services.iter_mut().find(|(n, _)| n == name) {
-            Some(existing) => existing.1 = entry,
-            None => self.services.push((name.to_string(), entry)),
+            Some(existing) => existing.1 = body.to_string(),
+            None => self.services.push((name.to_string(), body.to_string())),
         }
         self
     }

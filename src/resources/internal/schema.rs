@@ -86,7 +86,8 @@ fn access_log_configuration_attribute(description: &str) -> Attribute {
     .description(description)
 }
 
-pub fn resource_schema() -> Schema {
+/// A `services` entry: the short form's attributes, `endpoints`, and the logs.
+fn service_attributes() -> Vec<Attribute> {
     let mut endpoint = vec![Attribute::required("port_name", Type::String).description(
         "The port alias: the `name` of a port mapping in the service's task definition.",
     )];
@@ -107,6 +108,10 @@ pub fn resource_schema() -> Schema {
         log_configuration_attribute("The Service Connect proxy's log configuration for this service. Default: the resource's `log_configuration`."),
         access_log_configuration_attribute("The proxy's access logs for this service. Default: the resource's `access_log_configuration`."),
     ]);
+    service
+}
+
+pub fn resource_schema() -> Schema {
     let timeouts = vec![
         Attribute::optional("create", Type::String)
             .description("How long a create may take, e.g. `30m`. Default: `20m`."),
@@ -149,7 +154,7 @@ pub fn resource_schema() -> Schema {
     )
     .attribute(Attribute::computed("tags_all", Type::map(Type::String)).description("All tags of the namespace: the provider's `default_tags` merged with `tags`."))
     .attribute(
-        Attribute::nested("services", Nesting::Map, Presence::Optional, service)
+        Attribute::nested("services", Nesting::Map, Presence::Optional, service_attributes())
             .description("\"Client and server\" services, keyed by ECS service name: each serves one endpoint (`port_name`) or several (`endpoints`) and calls the others."),
     )
     .attribute(

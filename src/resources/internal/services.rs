@@ -377,11 +377,27 @@ impl ServiceModel {
         }
         *self = std::mem::take(self).with_defaults(key, namespace);
         for endpoint in self.endpoints_mut() {
-            if endpoint.port.is_null() && endpoint.port_name.is_known() {
+            if endpoint.port.is_null() && !endpoint.port_name.is_null() {
                 // Resolved from the task definition at plan (checks) or apply.
                 *endpoint.port = Attr::Unknown;
             }
         }
+    }
+
+    /// Derives the DNS names that waited for the namespace's name (at apply, once it
+    /// is known).
+    pub fn derive_dns_names(&mut self, key: &str, namespace: &Attr<String>) {
+        if self.dns_name.is_unknown() {
+            self.dns_name = Attr::Null;
+        }
+        if let Attr::Known(endpoints) = &mut self.endpoints {
+            for endpoint in endpoints.values_mut() {
+                if endpoint.dns_name.is_unknown() {
+                    endpoint.dns_name = Attr::Null;
+                }
+            }
+        }
+        *self = std::mem::take(self).with_defaults(key, namespace);
     }
 
     /// Fills the defaults the configuration leaves out: in the short form the discovery

@@ -144,24 +144,9 @@ pub async fn wire(
             &patience.cancel,
         )
         .await;
-    carry_out(
-        gateway,
-        cluster,
-        clients,
-        &observed,
-        namespace,
-        &mut outcome,
-    )
-    .await;
-    carry_out(
-        gateway,
-        cluster,
-        removals,
-        &observed,
-        namespace,
-        &mut outcome,
-    )
-    .await;
+    for phase in [clients, removals] {
+        carry_out(gateway, cluster, phase, &observed, namespace, &mut outcome).await;
+    }
     if redeploy && servers_live {
         redeploy_unchanged(gateway, cluster, &desired, &mut outcome).await;
     }
