@@ -28,12 +28,12 @@ async fn world_with_api(emulator: &Emulator) -> World {
     world
 }
 
+/// `api`'s entry with both endpoints.
+const TWO_ENDPOINTS: &str = "endpoints = {\n      api      = { port_name = \"api-8080-tcp\" }\n      api-grpc = { port_name = \"api-9090-tcp\" }\n    }";
+
 /// `api` with both endpoints, `backend` in the short form, and the client.
 fn two_endpoint_mesh(world: &World) -> Mesh {
-    world.mesh(&SERVERS[..1]).entry(
-        API,
-        "endpoints = {\n      api      = { port_name = \"api-8080-tcp\" }\n      api-grpc = { port_name = \"api-9090-tcp\" }\n    }",
-    )
+    world.mesh(&SERVERS[..1]).entry(API, TWO_ENDPOINTS)
 }
 
 fn apply(dir: &Workdir) -> crate::support::terraform::Outcome {
@@ -187,7 +187,7 @@ async fn console_built_two_endpoint_mesh(emulator: &Emulator, world: &World) -> 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_console_built_two_endpoint_mesh_imports_by_id_to_an_empty_plan() {
+async fn a_console_built_two_endpoint_mesh_imports_by_name_and_by_id_to_empty_plans() {
     let emulator = Emulator::shared().await;
     let world = world_with_api(&emulator).await;
     console_built_two_endpoint_mesh(&emulator, &world).await;
@@ -213,6 +213,31 @@ async fn a_console_built_two_endpoint_mesh_imports_by_id_to_an_empty_plan() {
     );
     assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 0);
     dir.assert_no_changes();
+
+    // By id, for a configuration that wires onto the namespace without owning it.
+    let namespace_id = world::namespaces(&emulator).await[NAMESPACE].clone();
+    let by_id = world::workdir(&emulator);
+    let import = format!(
+        "import {{\n  to = servicemesh_internal.mesh\n  id = \"{CLUSTER}/{namespace_id}\"\n}}"
+    );
+    let on_namespace = Mesh::on_namespace_id(CLUSTER, &namespace_id)
+        .server(SERVERS[0].0, SERVERS[0].1)
+        .entry(API, TWO_ENDPOINTS)
+        .client(CLIENT.0);
+    by_id.write(
+        "main.tf",
+        &Config::new().block(&import).mesh(on_namespace).to_string(),
+    );
+    emulator.reset_counters().await;
+    let imported = apply(&by_id);
+    assert!(
+        imported
+            .stdout
+            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{imported}"
+    );
+    assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 0);
+    by_id.assert_no_changes();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,6 +12,7 @@ mod namespace;
 mod plan;
 mod plan_checks;
 mod read;
+mod record;
 mod rollouts;
 mod schema;
 mod services;
