@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
 };
 
 use crate::support::emulator::Emulator;
-use crate::support::hcl::{Config, Mesh, NAMESPACE};
+use crate::support::hcl::{Config, Mesh, NAMESPACE, list_all};
 use crate::support::terraform::Workdir;
 use crate::support::world::{self, CLIENT, CLUSTER, SERVERS, World, seed};
 
@@ -59,6 +59,25 @@ async fn endpoints_on_aws(emulator: &Emulator, service: &str) -> Vec<(String, St
         .collect();
     endpoints.sort();
     endpoints
+}
+
+/// An apply that imports the mesh changes nothing in AWS, and the plan after it is
+/// empty.
+async fn imports_without_changes(emulator: &Emulator, dir: &Workdir) {
+    emulator.reset_counters().await;
+    let imported = apply(dir);
+    assert!(
+        imported
+            .stdout
+            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        "{imported}"
+    );
+    assert_eq!(
+        emulator.counters().await.calls("ecs:UpdateService"),
+        0,
+        "nothing redeployed"
+    );
+    dir.assert_no_changes();
 }
 
 fn state_values(dir: &Workdir) -> serde_json::Value {
@@ -203,16 +222,7 @@ async fn a_console_built_two_endpoint_mesh_imports_by_name_and_by_id_to_empty_pl
             .mesh(two_endpoint_mesh(&world))
             .to_string(),
     );
-    emulator.reset_counters().await;
-    let imported = apply(&dir);
-    assert!(
-        imported
-            .stdout
-            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
-        "{imported}"
-    );
-    assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 0);
-    dir.assert_no_changes();
+    imports_without_changes(&emulator, &dir).await;
 
     // By id, for a configuration that wires onto the namespace without owning it.
     let namespace_id = world::namespaces(&emulator).await[NAMESPACE].clone();
@@ -228,16 +238,7 @@ async fn a_console_built_two_endpoint_mesh_imports_by_name_and_by_id_to_empty_pl
         "main.tf",
         &Config::new().block(&import).mesh(on_namespace).to_string(),
     );
-    emulator.reset_counters().await;
-    let imported = apply(&by_id);
-    assert!(
-        imported
-            .stdout
-            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
-        "{imported}"
-    );
-    assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 0);
-    by_id.assert_no_changes();
+    imports_without_changes(&emulator, &by_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -247,12 +248,7 @@ async fn query_generates_every_endpoint_and_the_config_imports_to_an_empty_plan(
     console_built_two_endpoint_mesh(&emulator, &world).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &Config::new().to_string());
-    dir.write(
-        "mesh.tfquery.hcl",
-        &format!(
-            "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{CLUSTER}\"\n  }}\n}}\n"
-        ),
-    );
+    dir.write("mesh.tfquery.hcl", &list_all(CLUSTER));
     dir.run(&["query", "-no-color", "-generate-config-out=generated.tf"])
         .success();
     let generated = std::fs::read_to_string(dir.path().join("generated.tf")).expect("generated.tf");
@@ -260,16 +256,7 @@ async fn query_generates_every_endpoint_and_the_config_imports_to_an_empty_plan(
         generated.contains("api-grpc") && generated.contains("api-9090-tcp"),
         "every endpoint is in the generated configuration:\n{generated}"
     );
-    emulator.reset_counters().await;
-    let imported = apply(&dir);
-    assert!(
-        imported
-            .stdout
-            .contains("1 imported, 0 added, 0 changed, 0 destroyed"),
-        "{imported}\n{generated}"
-    );
-    assert_eq!(emulator.counters().await.calls("ecs:UpdateService"), 0);
-    dir.assert_no_changes();
+    imports_without_changes(&emulator, &dir).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

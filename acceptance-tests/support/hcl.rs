@@ -35,6 +35,14 @@ fn required_providers_block(version: Option<&str>) -> String {
     )
 }
 
+/// A `.tfquery.hcl` that lists every mesh of `cluster`, objects included (for
+/// `terraform query -generate-config-out`).
+pub fn list_all(cluster: &str) -> String {
+    format!(
+        "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{cluster}\"\n  }}\n}}\n"
+    )
+}
+
 /// A whole main.tf: `required_providers`, the provider block, other blocks, the mesh.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
