@@ -19,6 +19,9 @@ use super::wait::{WaitEnd, Waiter};
 use crate::mesh::model::ObservedNamespace;
 use crate::mesh::validate::format_go_duration;
 
+mod instances;
+pub use instances::CloudMapInstance;
+
 /// Where a create request left things.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NamespaceStart {
