@@ -19,6 +19,7 @@ use super::wait::{WaitEnd, Waiter};
 use crate::mesh::model::ObservedNamespace;
 use crate::mesh::validate::format_go_duration;
 
+pub mod health;
 mod instances;
 pub use instances::CloudMapInstance;
 

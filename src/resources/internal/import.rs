@@ -182,7 +182,7 @@ fn is_namespace_reference(reference: &str) -> bool {
     is_namespace_id(reference) || reference.starts_with("arn:")
 }
 
-async fn find_namespace(
+pub(crate) async fn find_namespace(
     gateway: &Gateway,
     reference: &str,
 ) -> Result<ObservedNamespace, ImportError> {

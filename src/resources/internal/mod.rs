@@ -4,7 +4,7 @@ mod apply;
 mod generate;
 mod grouping;
 mod identity;
-mod import;
+pub(crate) mod import;
 mod list;
 mod model;
 mod moved;
