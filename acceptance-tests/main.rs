@@ -4,7 +4,9 @@
 mod support;
 
 mod adoption;
+mod data_source;
 mod docs_truth;
+mod emulator_cloudmap_health;
 mod emulator_conformance;
 mod emulator_service_connect_fields;
 mod endpoints;
