@@ -10,6 +10,7 @@ mod emulator_cloudmap_health;
 mod emulator_conformance;
 mod emulator_service_connect_fields;
 mod endpoints;
+mod external_services;
 mod hostile_input;
 mod import;
 mod lifecycle;

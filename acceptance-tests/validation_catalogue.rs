@@ -1028,6 +1028,7 @@ fn config_cases(world: &World) -> Vec<Case> {
     ));
     cases.extend(endpoint_cases(world));
     cases.extend(setting_cases(world));
+    cases.extend(external_cases(world));
     cases
 }
 
@@ -1193,6 +1194,58 @@ fn endpoint_cases(world: &World) -> Vec<Case> {
 
 /// TLS, proxy logs and access logs: on the resource (Terraform points at the attribute)
 /// or in a service entry (at the entry).
+/// `external_services`: standalone servers named in the namespace.
+fn external_cases(world: &World) -> Vec<Case> {
+    let with = |entry: &str| {
+        let body = format!(
+            "{}{}  external_services = {{\n    {entry}\n  }}\n",
+            owned(world),
+            services(&[BACKEND])
+        );
+        (body, entry.to_string())
+    };
+    let case = |name: &'static str, entry: &str, summary: &'static str, detail: &str| {
+        let (body, at) = with(entry);
+        validate(name, body, summary, detail, at)
+    };
+    let (public, at) = with(r#"erp = { addresses = ["10.0.3.12", "52.1.2.3"], port = 8069 }"#);
+    vec![
+        case(
+            "a standalone server named in capitals",
+            r#"ERP = { addresses = ["10.0.3.12"] }"#,
+            "Invalid standalone server name",
+            "The external_services key \"ERP\" is not a name in the namespace",
+        ),
+        case(
+            "a standalone server named like an endpoint",
+            r#"backend = { addresses = ["10.0.3.12"] }"#,
+            "Name already used",
+            "external_services[\"backend\"] is named \"backend\", which an endpoint of `services` \
+             already uses as its discovery name",
+        ),
+        case(
+            "an address that is not IPv4",
+            r#"erp = { addresses = ["10.0.3.256"] }"#,
+            "Invalid address",
+            "external_services[\"erp\"].addresses has \"10.0.3.256\", which is not an IPv4 address",
+        ),
+        case(
+            "a negative TTL",
+            r#"erp = { addresses = ["10.0.3.12"], ttl = -1 }"#,
+            "TTL out of range",
+            "external_services[\"erp\"].ttl is -1: it is outside 0 to 2147483647 seconds",
+        ),
+        Case::new(
+            "a public address",
+            Run::PlanWarns,
+            public,
+            "Standalone server with a public address",
+            "external_services[\"erp\"].addresses has 52.1.2.3, which is not in a private range",
+            at,
+        ),
+    ]
+}
+
 fn setting_cases(world: &World) -> Vec<Case> {
     let on_mesh = |setting: &str| format!("{}{}  {setting}\n", owned(world), services(&[BACKEND]));
     let backend_with = |setting: &str| {

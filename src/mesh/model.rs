@@ -271,6 +271,8 @@ pub struct ObservedNamespace {
     pub name: String,
     pub description: Option<String>,
     pub hosted_zone_id: Option<String>,
+    /// `DNS_PRIVATE`, `DNS_PUBLIC` or `HTTP`, when Cloud Map said.
+    pub kind: Option<String>,
     /// The idempotency token it was created with: tells our own namespaces apart.
     pub creator_request_id: Option<String>,
     pub tags: BTreeMap<String, String>,

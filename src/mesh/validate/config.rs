@@ -20,6 +20,7 @@ pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
     check_client_services(config, &mut out);
     check_timeouts(config, &mut out);
     check_mesh_settings(config, &mut out);
+    check_external(config, &mut out);
     out
 }
 

@@ -218,6 +218,10 @@ pub(super) fn example(rule: Rule) -> ConfigView {
             })
         }
         Rule::AccessLogFormatInvalid => config.access_log_configuration = access_log("text"),
+        Rule::ExternalNameInvalid => set_external(&mut config, "ERP", &["10.0.3.12"], None),
+        Rule::ExternalNameTaken => set_external(&mut config, "backend", &["10.0.3.12"], None),
+        Rule::AddressInvalid => set_external(&mut config, "erp", &["10.0.3.256"], None),
+        Rule::TtlOutOfRange => set_external(&mut config, "erp", &["10.0.3.12"], Some(-1)),
         Rule::DurationInvalid => set_timeouts(&mut config, |t| t.create = text("20 minutes")),
         Rule::DurationNotPositive => set_timeouts(&mut config, |t| t.delete = text("0s")),
         Rule::TooManyTags => set_tags(
@@ -233,6 +237,17 @@ pub(super) fn example(rule: Rule) -> ConfigView {
         Rule::TagValueTooLong => set_tags(&mut config, vec![("team".to_string(), "v".repeat(257))]),
     }
     config
+}
+
+/// Adds the standalone server `name` with these addresses and TTL.
+fn set_external(config: &mut ConfigView, name: &str, addresses: &[&str], ttl: Option<i64>) {
+    let external = ExternalView {
+        addresses: Attr::Known(addresses.iter().map(|a| text(a)).collect()),
+        ttl: ttl.map_or(Attr::Null, num),
+        ..ExternalView::default()
+    };
+    config.external_services =
+        Attr::Known(BTreeMap::from([(name.to_string(), Attr::Known(external))]));
 }
 
 /// Every rule with its text and an example message, produced by [`validate_config`]

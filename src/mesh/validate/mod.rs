@@ -15,6 +15,7 @@
 mod config;
 #[cfg(test)]
 mod docs;
+mod external;
 mod fields;
 mod rules;
 mod settings;
@@ -24,6 +25,7 @@ mod tests;
 pub use config::*;
 #[cfg(test)]
 use docs::*;
+pub use external::*;
 pub use fields::*;
 pub use rules::*;
 pub use settings::*;
@@ -83,12 +85,23 @@ pub struct ConfigView {
     pub client_services: Attr<Vec<Attr<String>>>,
     pub wait_for_steady_state: Attr<bool>,
     pub timeouts: Attr<TimeoutsView>,
+    /// Standalone servers, keyed by their name in the namespace.
+    pub external_services: Attr<BTreeMap<String, Attr<ExternalView>>>,
     /// Mesh-wide: for every endpoint that sets none.
     pub tls: Attr<TlsView>,
     /// Mesh-wide: for every service that sets none.
     pub log_configuration: Attr<LogView>,
     /// Mesh-wide: for every service that sets none.
     pub access_log_configuration: Attr<AccessLogView>,
+}
+
+/// One `external_services` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ExternalView {
+    pub addresses: Attr<Vec<Attr<String>>>,
+    pub port: Attr<Number>,
+    pub ttl: Attr<Number>,
 }
 
 /// One `services` entry: the short form (`port_name` and its settings on the entry) or

@@ -38,6 +38,11 @@ pub enum Field {
         attribute: &'static str,
         inner: String,
     },
+    /// An `external_services` entry (`attribute: None` for the entry or its key).
+    External {
+        name: String,
+        attribute: Option<&'static str>,
+    },
     /// A `client_services` element, by value (sets have no index).
     ClientService(String),
     /// A `tags` entry, by key.
@@ -83,6 +88,14 @@ impl fmt::Display for Field {
                 }
                 write!(f, "{attribute}{inner}")
             }
+            Field::External {
+                name,
+                attribute: None,
+            } => write!(f, "external_services[{name:?}]"),
+            Field::External {
+                name,
+                attribute: Some(attribute),
+            } => write!(f, "external_services[{name:?}].{attribute}"),
             Field::ClientService(name) => write!(f, "client_services[{name:?}]"),
             Field::Tag(key) => write!(f, "tags[{key:?}]"),
             Field::Timeout(name) => write!(f, "timeouts.{name}"),
@@ -124,6 +137,10 @@ pub enum Rule {
     LogDriverInvalid,
     SecretOptionEmpty,
     AccessLogFormatInvalid,
+    ExternalNameInvalid,
+    ExternalNameTaken,
+    AddressInvalid,
+    TtlOutOfRange,
     DurationInvalid,
     DurationNotPositive,
     TooManyTags,
@@ -135,7 +152,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, in documentation order (for the docs table, built by the tests).
     #[cfg(test)]
-    pub const ALL: [Rule; 37] = [
+    pub const ALL: [Rule; 41] = [
         Rule::RequiredNull,
         Rule::ClusterInvalid,
         Rule::NamespaceNameInvalid,
@@ -167,6 +184,10 @@ impl Rule {
         Rule::LogDriverInvalid,
         Rule::SecretOptionEmpty,
         Rule::AccessLogFormatInvalid,
+        Rule::ExternalNameInvalid,
+        Rule::ExternalNameTaken,
+        Rule::AddressInvalid,
+        Rule::TtlOutOfRange,
         Rule::DurationInvalid,
         Rule::DurationNotPositive,
         Rule::TooManyTags,
@@ -209,6 +230,10 @@ impl Rule {
             Rule::LogDriverInvalid => "log-driver-invalid",
             Rule::SecretOptionEmpty => "secret-option-empty",
             Rule::AccessLogFormatInvalid => "access-log-format-invalid",
+            Rule::ExternalNameInvalid => "external-name-invalid",
+            Rule::ExternalNameTaken => "external-name-taken",
+            Rule::AddressInvalid => "address-invalid",
+            Rule::TtlOutOfRange => "ttl-out-of-range",
             Rule::DurationInvalid => "duration-invalid",
             Rule::DurationNotPositive => "duration-not-positive",
             Rule::TooManyTags => "too-many-tags",
@@ -252,6 +277,10 @@ impl Rule {
             Rule::LogDriverInvalid => "Invalid log driver",
             Rule::SecretOptionEmpty => "Empty secret option",
             Rule::AccessLogFormatInvalid => "Invalid access log format",
+            Rule::ExternalNameInvalid => "Invalid standalone server name",
+            Rule::ExternalNameTaken => "Name already used",
+            Rule::AddressInvalid => "Invalid address",
+            Rule::TtlOutOfRange => "TTL out of range",
             Rule::DurationInvalid => "Invalid duration",
             Rule::DurationNotPositive => "Duration not positive",
             Rule::TooManyTags => "Too many tags",
@@ -364,6 +393,16 @@ impl Rule {
             Rule::AccessLogFormatInvalid => {
                 "`access_log_configuration.format` is `TEXT` or `JSON`, in capitals (botocore ECS ServiceConnectAccessLoggingFormat)."
             }
+            Rule::ExternalNameInvalid => {
+                "`external_services` keys are names in the namespace: one DNS label of 1-63 lowercase letters, digits, underscores and hyphens, not starting or ending with a hyphen (Cloud Map answers `<name>.<namespace>`)."
+            }
+            Rule::ExternalNameTaken => {
+                "A standalone server's name is not also an endpoint's discovery name: each is one Cloud Map service in the namespace."
+            }
+            Rule::AddressInvalid => {
+                "`addresses` lists at least one IPv4 address, each once, written as four numbers 0-255 without leading zeros (Cloud Map `AWS_INSTANCE_IPV4`, an A record). A public address is allowed, with a warning: that traffic does not stay in the VPC."
+            }
+            Rule::TtlOutOfRange => "`ttl` is 0-2147483647 seconds (Cloud Map DnsRecord TTL).",
             Rule::DurationInvalid => {
                 "`timeouts` values are Go durations: numbers with units h, m, s, ms, us, ns, as in \"20m\", \"1h30m\", \"90s\" or \"1.5h\"."
             }

@@ -1145,6 +1145,7 @@ fn unknown_values_skip_their_checks() {
         client_services: Attr::Unknown,
         wait_for_steady_state: Attr::Unknown,
         timeouts: Attr::Unknown,
+        external_services: Attr::Unknown,
         tls: Attr::Unknown,
         log_configuration: Attr::Unknown,
         access_log_configuration: Attr::Unknown,
@@ -2170,5 +2171,81 @@ fn new_fields_display_their_full_location() {
         }
         .to_string(),
         "log_configuration.secret_options[1].name"
+    );
+}
+
+// --- standalone servers ---------------------------------------------------------------
+
+fn with_external(name: &str, addresses: Attr<Vec<Attr<String>>>) -> ConfigView {
+    let mut config = example_base();
+    config.external_services = Attr::Known(BTreeMap::from([(
+        name.to_string(),
+        Attr::Known(ExternalView {
+            addresses,
+            ..ExternalView::default()
+        }),
+    )]));
+    config
+}
+
+fn addresses(list: &[&str]) -> Attr<Vec<Attr<String>>> {
+    Attr::Known(list.iter().map(|a| text(a)).collect())
+}
+
+#[test]
+fn standalone_servers_need_a_label_name_not_taken_and_ipv4_addresses() {
+    assert_clean(&with_external("erp", addresses(&["10.0.3.12"])));
+    assert_clean(&with_external(
+        "saleor",
+        addresses(&["10.0.4.20", "10.0.4.21"]),
+    ));
+    for bad in ["ERP", "erp.prod", "-erp", "erp-", ""] {
+        assert_eq!(
+            rules(&with_external(bad, addresses(&["10.0.3.12"]))),
+            vec![Rule::ExternalNameInvalid],
+            "{bad:?}"
+        );
+    }
+    // `backend` is the base's discovery name.
+    assert_eq!(
+        rules(&with_external("backend", addresses(&["10.0.3.12"]))),
+        vec![Rule::ExternalNameTaken]
+    );
+    for bad in [
+        vec!["10.0.3.256"],
+        vec!["010.0.3.12"],
+        vec!["erp.example.com"],
+        vec!["2001:db8::1"],
+        vec!["10.0.3.12", "10.0.3.12"],
+        vec![],
+    ] {
+        assert_eq!(
+            rules(&with_external("erp", addresses(&bad))),
+            vec![Rule::AddressInvalid],
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        rules(&with_external("erp", Attr::Null)),
+        vec![Rule::RequiredNull]
+    );
+    assert_clean(&with_external("erp", Attr::Unknown));
+}
+
+#[test]
+fn only_public_addresses_are_flagged() {
+    let config = with_external(
+        "erp",
+        addresses(&[
+            "10.0.3.12",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "52.1.2.3",
+        ]),
+    );
+    assert_eq!(
+        public_addresses(&config),
+        BTreeMap::from([("erp".to_string(), vec!["52.1.2.3".to_string()])])
     );
 }

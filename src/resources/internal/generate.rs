@@ -36,6 +36,22 @@ pub fn config_from_state(state: &InternalModel) -> InternalModel {
         tags: state.tags.clone(),
         services,
         client_services: state.client_services.clone(),
+        external_services: match &state.external_services {
+            // The default TTL is left out, as a practitioner would.
+            Attr::Known(externals) => Attr::Known(
+                externals
+                    .iter()
+                    .map(|(name, external)| {
+                        let mut config = external.clone();
+                        if config.ttl == Attr::Known(crate::mesh::external::DEFAULT_TTL) {
+                            config.ttl = Attr::Null;
+                        }
+                        (name.clone(), config)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        },
         tls: state.tls.clone(),
         log_configuration: state.log_configuration.clone(),
         access_log_configuration: state.access_log_configuration.clone(),

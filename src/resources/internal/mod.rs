@@ -1,6 +1,7 @@
 //! `servicemesh_internal`: one resource for the whole mesh of a cluster.
 
 mod apply;
+mod external;
 mod generate;
 mod grouping;
 mod identity;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::external::ExternalModel;
 use super::services::{
     AccessLogModel, Before, LogModel, MeshSettings, ServiceModel, TlsModel, endpoints_of, setting,
 };
@@ -39,6 +40,9 @@ pub struct InternalModel {
     pub services: Attr<BTreeMap<String, ServiceModel>>,
     #[serde(default)]
     pub client_services: Attr<Vec<Attr<String>>>,
+    /// Standalone servers named in the namespace, by name.
+    #[serde(default)]
+    pub external_services: Attr<BTreeMap<String, ExternalModel>>,
     /// Mesh-wide Service Connect settings, for the services and endpoints that set none.
     #[serde(default)]
     pub tls: Attr<TlsModel>,
@@ -314,7 +318,23 @@ impl InternalModel {
         } else {
             Attr::Known(clients)
         };
-        self.endpoints = endpoints_of(&self.services);
+        self.refresh_endpoints();
+    }
+
+    /// `endpoints` from the servers' endpoints and the standalone servers: unknown
+    /// while any name (a key) is.
+    pub fn refresh_endpoints(&mut self) {
+        let mut endpoints = endpoints_of(&self.services);
+        match (&mut endpoints, &self.external_services) {
+            (Attr::Known(map), Attr::Known(externals)) => {
+                for (name, external) in externals {
+                    map.insert(name.clone(), external.address(name, &self.namespace));
+                }
+            }
+            (_, Attr::Unknown) => endpoints = Attr::Unknown,
+            _ => {}
+        }
+        self.endpoints = endpoints;
     }
 
     /// The services exactly as `prior` recorded them (nothing changed).
@@ -332,7 +352,7 @@ impl InternalModel {
         if let Attr::Known(clients) = &mut self.client_services {
             clients.retain(|name| name.known().is_none_or(|name| !gone.contains(name)));
         }
-        self.endpoints = endpoints_of(&self.services);
+        self.refresh_endpoints();
     }
 
     pub fn plain_tags(&self) -> BTreeMap<String, String> {

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use super::grouping::name_list;
 use super::model::{InternalModel, PriorNamespace, PrivateState, Successor, attr_map, merged_tags};
-use super::services::endpoints_of;
 use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
@@ -65,9 +64,10 @@ pub(super) async fn plan(
             warnings.push(ownership_notice(prior));
         }
         // Ports found in task definitions make endpoints known.
-        planned.endpoints = endpoints_of(&planned.services);
+        planned.refresh_endpoints();
         if let Some(prior) = &prior
             && prior.services == planned.services
+            && prior.external_services == planned.external_services
         {
             planned.endpoints = prior.endpoints.clone();
         }
@@ -237,7 +237,20 @@ fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<Plan
             service.plan_defaults(key, config_entry, prior_entry, &namespace);
         }
     }
-    planned.endpoints = endpoints_of(&planned.services);
+    if let Attr::Known(externals) = &mut planned.external_services {
+        let configured = config.external_services.known();
+        for (name, external) in externals.iter_mut() {
+            // A TTL removed from the configuration goes back to the default.
+            if configured
+                .and_then(|c| c.get(name))
+                .is_some_and(|c| c.ttl.is_null())
+            {
+                external.ttl = Attr::Null;
+            }
+            *external = std::mem::take(external).with_defaults();
+        }
+    }
+    planned.refresh_endpoints();
     // As apply records them: a namespace this resource does not own keeps its tags,
     // and neither `tags` nor the provider's default_tags are put on it.
     planned.tags_all = match (resource.provider.get(), &planned.namespace_owned) {

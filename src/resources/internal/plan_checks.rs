@@ -38,6 +38,51 @@ const SAME_APPLY: &str = "If this configuration creates it in the same apply, no
     known after apply). Otherwise check the name, and that the provider's region and account \
     are the right ones.";
 
+/// Standalone servers are A records in the namespace's private hosted zone: an existing
+/// namespace named by `namespace_id` must be a private DNS one (an owned namespace
+/// always is). Asked once, when the plan adds the first standalone server.
+async fn check_external_namespace(
+    gateway: &Gateway,
+    context: &Context<'_>,
+    planned: &InternalModel,
+) -> Result<Option<Diagnostic>, GatewayError> {
+    let has_external = |model: &InternalModel| {
+        model
+            .external_services
+            .known()
+            .is_some_and(|e| !e.is_empty())
+    };
+    let already = context.prior.is_some_and(has_external);
+    if planned.owns_namespace() || !has_external(planned) || already {
+        return Ok(None);
+    }
+    let Some(key) = planned.namespace_key().filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(namespace) = gateway.cloudmap.get_namespace(key).await? else {
+        return Ok(None); // reported where the namespace is read
+    };
+    let kind = namespace.kind.as_deref().unwrap_or("DNS_PRIVATE");
+    if kind == "DNS_PRIVATE" {
+        return Ok(None);
+    }
+    let detail = format!(
+        "external_services names standalone servers with A records in the namespace's private hosted \
+         zone, but namespace {} ({}) is of type {kind}. Use a private DNS namespace (the one this \
+         resource creates with `namespace` and `vpc_id`, or another of type DNS_PRIVATE).",
+        namespace.name, namespace.id
+    );
+    let refused = refusal(
+        context,
+        "Standalone servers need a private DNS namespace",
+        detail,
+        "Until then, registering the standalone servers fails.",
+    );
+    Ok(Some(
+        refused.at(AttributePath::root().attribute("external_services")),
+    ))
+}
+
 /// What the checks know of the plan they check.
 pub(super) struct Context<'a> {
     pub prior: Option<&'a InternalModel>,
@@ -61,6 +106,14 @@ pub(super) async fn check(
             "Checking the ECS services failed",
             err.to_string(),
         ));
+    }
+    match check_external_namespace(gateway, context, planned).await {
+        Ok(Some(refused)) => diagnostics.push(refused),
+        Ok(None) => {}
+        Err(err) => diagnostics.push(Diagnostic::error(
+            "Checking the namespace failed",
+            err.to_string(),
+        )),
     }
     if context.prior.is_none()
         && let Err(err) = check_namespace(

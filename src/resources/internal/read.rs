@@ -1,7 +1,8 @@
 //! Read: refresh the mesh from AWS so that drift shows in the next plan.
 //!
 //! Cost for N services in one cluster: one GetNamespace, one ListTagsForResource (owned
-//! namespaces) and ⌈N/10⌉ DescribeServices, all issued concurrently.
+//! namespaces) and ⌈N/10⌉ DescribeServices, all issued concurrently; with standalone
+//! servers, also one ListServices and a GetService and ListInstances for each.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +14,7 @@ use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
-use crate::mesh::names::cluster_name;
+use crate::mesh::names::{cluster_name, namespace_id_from_arn};
 use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{CallContext, ReadRequest, ReadResponse, Stored};
@@ -196,7 +197,12 @@ pub(super) async fn refresh(
     let names: Vec<String> = model.service_names().into_iter().collect();
     let owned = model.owns_namespace();
     let tags_arn = model.namespace_arn.known().filter(|_| owned).cloned();
-    let (namespace, tags, services) = tokio::join!(
+    let externals = model
+        .external_services
+        .known()
+        .map(|e| e.keys().cloned().collect())
+        .unwrap_or_default();
+    let (namespace, tags, services, externals) = tokio::join!(
         gateway.cloudmap.get_namespace(&namespace_id),
         async {
             match &tags_arn {
@@ -207,6 +213,9 @@ pub(super) async fn refresh(
         gateway
             .ecs
             .describe_services(cluster_name(&cluster), &names),
+        gateway
+            .cloudmap
+            .observe_external(namespace_id_from_arn(&namespace_id), &externals),
     );
     let Some(namespace) = namespace? else {
         diagnostics.push(Diagnostic::warning(
@@ -223,6 +232,9 @@ pub(super) async fn refresh(
     };
     apply_namespace(&mut model, &namespace, tags, &gateway.default_tags);
     apply_services(&mut model, &cluster, &namespace, &services?, diagnostics);
+    if model.external_services.is_known() {
+        model.record_external(&externals?);
+    }
     Ok(Some(model))
 }
 

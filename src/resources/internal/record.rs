@@ -4,12 +4,35 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::external::ExternalModel;
 use super::model::InternalModel;
-use super::services::{AccessLogModel, LogModel, Record, ServiceModel, TlsModel, endpoints_of};
+use super::services::{AccessLogModel, LogModel, Record, ServiceModel, TlsModel};
+use crate::mesh::external::ObservedExternal;
 use crate::mesh::model::Wiring;
 use crate::protocol::value::Attr;
 
 impl InternalModel {
+    /// Records the standalone servers as AWS has them (in the written order of their
+    /// addresses); null when there are none and none were written.
+    pub fn record_external(&mut self, observed: &BTreeMap<String, ObservedExternal>) {
+        let written = self.external_services.known().cloned().unwrap_or_default();
+        let recorded: BTreeMap<String, ExternalModel> = observed
+            .iter()
+            .map(|(name, have)| {
+                (
+                    name.clone(),
+                    ExternalModel::observed(have, written.get(name)),
+                )
+            })
+            .collect();
+        self.external_services = if recorded.is_empty() && !self.external_services.is_known() {
+            Attr::Null
+        } else {
+            Attr::Known(recorded)
+        };
+        self.refresh_endpoints();
+    }
+
     /// Records a mesh found by import: every endpoint and every setting. Logs that
     /// every service shares become the mesh-wide setting; otherwise each server records
     /// its own (a client's cannot be written per service and stays as AWS has it).
@@ -77,7 +100,7 @@ impl InternalModel {
                     .collect(),
             );
         }
-        self.endpoints = endpoints_of(&self.services);
+        self.refresh_endpoints();
         self.record_mesh_drift(&prior, observed);
     }
 

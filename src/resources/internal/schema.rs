@@ -158,6 +158,26 @@ pub fn resource_schema() -> Schema {
             .description("\"Client and server\" services, keyed by ECS service name: each serves one endpoint (`port_name`) or several (`endpoints`) and calls the others."),
     )
     .attribute(
+        Attribute::nested(
+            "external_services",
+            Nesting::Map,
+            Presence::Optional,
+            vec![
+                Attribute::required("addresses", Type::list(Type::String))
+                    .description("The server's IPv4 addresses: one A record each (MULTIVALUE routing)."),
+                Attribute::optional("port", Type::Number)
+                    .description("The port clients call, registered with each address (`AWS_INSTANCE_PORT`) and shown in `endpoints`."),
+                Attribute::optional_computed("ttl", Type::Number)
+                    .description("The records' TTL in seconds. Default: `60`."),
+            ],
+        )
+        .description(
+            "Standalone servers (EC2 instances, hosts over a VPN) named in the namespace, keyed by their name there: \
+             `erp = { addresses = [\"10.0.3.12\"], port = 8069 }` makes `erp.internal.myapp` resolve to 10.0.3.12 inside the VPC, \
+             from ECS tasks and from anything else in it. Private DNS namespaces only.",
+        ),
+    )
+    .attribute(
         Attribute::optional("client_services", Type::set(Type::String))
             .description("\"Client only\" services: ECS service names that call the others but serve nothing."),
     )
@@ -193,7 +213,7 @@ pub fn resource_schema() -> Schema {
     )
     .attribute(
         Attribute::computed("endpoints", Type::map(Type::String))
-            .description("What clients call, by discovery name: `\"backend\" = \"backend.internal.myapp:8080\"`."),
+            .description("What clients call, by discovery name, and the standalone servers by name: `\"backend\" = \"backend.internal.myapp:8080\"`, `\"erp\" = \"erp.internal.myapp:8069\"`."),
     )
     .attribute(
         Attribute::computed("pending_cleanup", Type::list(Type::String))

@@ -3,7 +3,8 @@
 
 use super::model::InternalModel;
 use crate::mesh::validate::{
-    ConfigView, EndpointView, Field, Rule, ServiceView, Violation, validate_config,
+    ConfigView, EndpointView, Field, Rule, ServiceView, Violation, public_addresses,
+    validate_config,
 };
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::value::{Attr, AttributePath, Number, Value, from_value};
@@ -79,10 +80,34 @@ pub fn field_path(field: &Field) -> AttributePath {
             attribute,
             ..
         } => root.attribute(*attribute),
+        Field::External { name, .. } => root.attribute("external_services").key(name.as_str()),
         Field::ClientService(_) => root.attribute("client_services"),
         Field::Tag(key) => root.attribute("tags").key(key.as_str()),
         Field::Timeout(_) => root.attribute("timeouts"),
     }
+}
+
+/// A warning for each standalone server with public addresses: allowed, but that
+/// traffic leaves the VPC, which the mesh exists to avoid.
+fn public_address_warnings(config: &ConfigView) -> Diagnostics {
+    public_addresses(config)
+        .into_iter()
+        .map(|(name, addresses)| {
+            Diagnostic::warning(
+                "Standalone server with a public address",
+                format!(
+                    "external_services[{name:?}].addresses has {}, which {} not in a private range \
+                     (RFC 1918 or 100.64.0.0/10). Calls to it leave the VPC unless the VPC itself \
+                     uses that range. Use the server's private address if it has one.",
+                    addresses.join(", "),
+                    if addresses.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .at(AttributePath::root()
+                .attribute("external_services")
+                .key(&name))
+        })
+        .collect()
 }
 
 /// The duplicate-endpoint rule on a planned model, whose ports may have been filled
@@ -145,6 +170,7 @@ pub(super) fn validate(config: &Value) -> Diagnostics {
     };
     let mut diagnostics = number_diagnostics(&view);
     diagnostics.extend(validate_config(&view).into_iter().map(diagnostic).collect());
+    diagnostics.extend(public_address_warnings(&view));
     diagnostics
 }
 

@@ -4,6 +4,7 @@
 
 mod create;
 mod destroy;
+mod external;
 mod update;
 mod wire;
 
