@@ -7,6 +7,7 @@ mod adoption;
 mod data_source;
 mod docs_truth;
 mod emulator_cloudmap_health;
+mod emulator_cloudmap_instances;
 mod emulator_conformance;
 mod emulator_service_connect_fields;
 mod endpoints;
