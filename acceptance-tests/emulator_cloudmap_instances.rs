@@ -488,8 +488,20 @@ async fn registration_is_an_operation_that_takes_effect_on_success() -> TestResu
 }
 
 #[tokio::test]
-async fn without_the_switch_changes_take_effect_at_once_while_the_operation_walks() -> TestResult {
+async fn with_the_switch_off_changes_take_effect_at_once_while_the_operation_walks() -> TestResult {
     let z = zone().await?;
+    let timing = z.em.control("GET", "cloudmap/instance-changes", None).await;
+    assert_eq!(
+        timing,
+        json!({"waitForOperation": true}),
+        "as on AWS by default"
+    );
+    z.em.control(
+        "POST",
+        "cloudmap/instance-changes",
+        Some(json!({"waitForOperation": false})),
+    )
+    .await;
     let erp = dns_service(&z, "erp", 60).await?;
     let operation = register(&z, &erp, "10.0.3.12", None).await?;
     assert_eq!(instances(&z, &erp).await?.len(), 1);
@@ -497,8 +509,6 @@ async fn without_the_switch_changes_take_effect_at_once_while_the_operation_walk
     let (statuses, _) = poll(&z.cloudmap, &operation).await?;
     assert_eq!(statuses.first(), Some(&OperationStatus::Submitted));
     assert_eq!(statuses.last(), Some(&OperationStatus::Success));
-    let timing = z.em.control("GET", "cloudmap/instance-changes", None).await;
-    assert_eq!(timing, json!({"waitForOperation": false}));
     let refused =
         z.em.control_raw(
             "POST",

@@ -1458,6 +1458,8 @@ async fn delete_service_with_instances_is_resource_in_use() -> TestResult {
         .attributes("AWS_INSTANCE_IPV4", "10.0.0.1")
         .send()
         .await?;
+    // Registration takes effect when its operation succeeds, as on AWS.
+    em.finish_cloudmap_operations().await;
     let refused = cloudmap
         .delete_service()
         .id(&service_id)
@@ -1471,6 +1473,7 @@ async fn delete_service_with_instances_is_resource_in_use() -> TestResult {
         .instance_id("i-1")
         .send()
         .await?;
+    em.finish_cloudmap_operations().await;
     cloudmap.delete_service().id(&service_id).send().await?;
     Ok(())
 }
@@ -2327,6 +2330,7 @@ async fn other_callers_cloud_map_services_coexist_with_ecs_ones() -> TestResult 
         .attributes("AWS_INSTANCE_IPV4", "10.0.0.7")
         .send()
         .await?;
+    m.em.finish_cloudmap_operations().await;
     // The world.rs helper does the same for provider tests: API-only, no instance.
     let batch_arn =
         crate::support::world::hand_made_cloud_map_service(&m.em, &m.namespace_id, "batch", None)

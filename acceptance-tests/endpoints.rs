@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
 };
 
 use crate::support::emulator::Emulator;
-use crate::support::hcl::{Config, Mesh, NAMESPACE, list_all};
+use crate::support::hcl::{Config, Mesh, NAMESPACE, import_block, list_all};
 use crate::support::terraform::Workdir;
 use crate::support::world::{self, CLIENT, CLUSTER, SERVERS, World, seed};
 
@@ -212,9 +212,7 @@ async fn a_console_built_two_endpoint_mesh_imports_by_name_and_by_id_to_empty_pl
     console_built_two_endpoint_mesh(&emulator, &world).await;
     let dir = world::workdir(&emulator);
     // By name: the configuration names the namespace (and so owns it).
-    let import = format!(
-        "import {{\n  to = servicemesh_internal.mesh\n  id = \"{CLUSTER}/{NAMESPACE}\"\n}}"
-    );
+    let import = import_block(&format!("{CLUSTER}/{NAMESPACE}"));
     dir.write(
         "main.tf",
         &Config::new()
@@ -227,9 +225,7 @@ async fn a_console_built_two_endpoint_mesh_imports_by_name_and_by_id_to_empty_pl
     // By id, for a configuration that wires onto the namespace without owning it.
     let namespace_id = world::namespaces(&emulator).await[NAMESPACE].clone();
     let by_id = world::workdir(&emulator);
-    let import = format!(
-        "import {{\n  to = servicemesh_internal.mesh\n  id = \"{CLUSTER}/{namespace_id}\"\n}}"
-    );
+    let import = import_block(&format!("{CLUSTER}/{namespace_id}"));
     let on_namespace = Mesh::on_namespace_id(CLUSTER, &namespace_id)
         .server(SERVERS[0].0, SERVERS[0].1)
         .entry(API, TWO_ENDPOINTS)

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::emulator::Emulator;
-use crate::support::hcl::{Config, Mesh, NAMESPACE, list_all};
+use crate::support::hcl::{Config, Mesh, NAMESPACE, import_block, list_all};
 use crate::support::terraform::{Outcome, Workdir};
 use crate::support::world::{self, CLUSTER, SERVERS, World, seed};
 
@@ -228,6 +228,8 @@ async fn addresses_changed_outside_terraform_show_in_the_plan_and_are_repaired()
         .send()
         .await
         .expect("registering by hand");
+    // Both take effect when their operations succeed, as on AWS.
+    emulator.finish_cloudmap_operations().await;
     let plan = dir.assert_changes();
     assert!(
         plan.stdout.contains("10.0.4.99") && plan.stdout.contains("10.0.4.21"),
@@ -254,9 +256,7 @@ async fn standalone_servers_import_and_generate_to_an_empty_plan() {
         .success();
 
     let dir = world::workdir(&emulator);
-    let import = format!(
-        "import {{\n  to = servicemesh_internal.mesh\n  id = \"{CLUSTER}/{NAMESPACE}\"\n}}"
-    );
+    let import = import_block(&format!("{CLUSTER}/{NAMESPACE}"));
     dir.write(
         "main.tf",
         &Config::new()

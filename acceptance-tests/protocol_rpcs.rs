@@ -501,6 +501,7 @@ const INTERNAL_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
     ("cluster", true, false, false, r#""string""#),
     ("description", false, true, false, r#""string""#),
     ("endpoints", false, false, true, r#"["map","string"]"#),
+    ("external_services", false, true, false, "nested map"),
     ("force_destroy", false, true, false, r#""bool""#),
     ("hosted_zone_id", false, false, true, r#""string""#),
     ("id", false, false, true, r#""string""#),

@@ -35,6 +35,11 @@ fn required_providers_block(version: Option<&str>) -> String {
     )
 }
 
+/// An `import` block for `servicemesh_internal.mesh` with this id.
+pub fn import_block(id: &str) -> String {
+    format!("import {{\n  to = servicemesh_internal.mesh\n  id = \"{id}\"\n}}")
+}
+
 /// A `.tfquery.hcl` that lists every mesh of `cluster`, objects included (for
 /// `terraform query -generate-config-out`).
 pub fn list_all(cluster: &str) -> String {

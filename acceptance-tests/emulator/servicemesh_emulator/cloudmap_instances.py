@@ -42,9 +42,9 @@ from .cloudmap_errors import CloudMapError, DuplicateRequest, InvalidInput, Reso
 from .cloudmap_operations import AsyncOperation
 
 # Whether RegisterInstance, DeregisterInstance and UpdateService take effect only when their
-# operation reaches SUCCESS (as on AWS), or at once while the operation still walks its stages
-# (what the tests written before this module expect). Switched by the control API; reset to off.
-_wait_for_operation = False
+# operation reaches SUCCESS (as on AWS: the default), or at once while the operation still walks
+# its stages. Switched by the control API; reset to on.
+_wait_for_operation = True
 
 
 def timing() -> dict[str, bool]:
@@ -61,7 +61,7 @@ def set_timing(body: Any) -> dict[str, bool]:
 
 def reset() -> None:
     global _wait_for_operation
-    _wait_for_operation = False
+    _wait_for_operation = True
 
 
 class InstanceNotFound(CloudMapError):

@@ -103,7 +103,7 @@ impl CloudMap {
             .dns_records(records)
             .build()
             .map_err(|err| invalid(&action, err))?;
-        let operation = {
+        let sent = {
             let _permit = self.permit().await;
             self.client
                 .update_service()
@@ -111,12 +111,10 @@ impl CloudMap {
                 .service(ServiceChange::builder().dns_config(change).build())
                 .send()
                 .await
-                .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
         };
-        let operation = operation.operation_id().unwrap_or_default().to_string();
-        self.wait_for_operation(&operation, &action, timeout, cancel)
+        let operation = sent.map_err(|err| GatewayError::from_sdk(action.clone(), &err))?;
+        self.finish(operation.operation_id(), &action, timeout, cancel)
             .await
-            .map(|_| ())
     }
 
     /// Registers `address` (instance id: the address) in a standalone server's service,
@@ -142,17 +140,13 @@ impl CloudMap {
         if let Some(port) = port {
             request = request.attributes(PORT, port.to_string());
         }
-        let operation = {
+        let sent = {
             let _permit = self.permit().await;
-            request
-                .send()
-                .await
-                .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
+            request.send().await
         };
-        let operation = operation.operation_id().unwrap_or_default().to_string();
-        self.wait_for_operation(&operation, &action, timeout, cancel)
+        let operation = sent.map_err(|err| GatewayError::from_sdk(action.clone(), &err))?;
+        self.finish(operation.operation_id(), &action, timeout, cancel)
             .await
-            .map(|_| ())
     }
 
     /// Deregisters an instance and waits for Cloud Map to be done; one already gone
@@ -177,16 +171,28 @@ impl CloudMap {
                 .send()
                 .await
         };
-        let operation = match sent {
-            Ok(output) => output.operation_id().unwrap_or_default().to_string(),
-            Err(err) => {
-                return match err.as_service_error() {
-                    Some(e) if e.is_instance_not_found() => Ok(()),
-                    _ => Err(GatewayError::from_sdk(action, &err)),
-                };
+        match sent {
+            Ok(output) => {
+                self.finish(output.operation_id(), &action, timeout, cancel)
+                    .await
             }
-        };
-        self.wait_for_operation(&operation, &action, timeout, cancel)
+            Err(err) => match err.as_service_error() {
+                Some(e) if e.is_instance_not_found() => Ok(()),
+                _ => Err(GatewayError::from_sdk(action, &err)),
+            },
+        }
+    }
+
+    /// Waits for the operation a request started.
+    async fn finish(
+        &self,
+        operation: Option<&str>,
+        action: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(), GatewayError> {
+        let operation = operation.unwrap_or_default();
+        self.wait_for_operation(operation, action, timeout, cancel)
             .await
             .map(|_| ())
     }
