@@ -5,7 +5,7 @@
 use aws_sdk_ecs::types::ServiceConnectConfiguration;
 
 use crate::support::emulator::Emulator;
-use crate::support::hcl::{Config, Mesh};
+use crate::support::hcl::{Config, Mesh, list_all};
 use crate::support::terraform::{core_lacks, provider_binary};
 use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
 
@@ -66,12 +66,7 @@ async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes()
     let namespace_id = world::console_built_mesh(&emulator, &world, SERVERS).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &Config::new().to_string());
-    dir.write(
-        "mesh.tfquery.hcl",
-        &format!(
-            "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{CLUSTER}\"\n  }}\n}}\n"
-        ),
-    );
+    dir.write("mesh.tfquery.hcl", &list_all(CLUSTER));
     let query = dir.run(&["query", "-no-color"]).success();
     assert!(
         query.stdout.contains(&namespace_id),

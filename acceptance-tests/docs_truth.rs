@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::hcl::{Config, Mesh, NAMESPACE};
+use crate::support::hcl::{Config, Mesh, NAMESPACE, list_all};
 use crate::support::terraform::{Install, Workdir, repo_root};
 use crate::support::world::{self, CLUSTER, SERVERS, seed};
 
@@ -179,12 +179,7 @@ async fn observed_calls() -> (Observed, BTreeSet<String>) {
         .await;
     let listing = world::workdir(&emulator);
     listing.write("main.tf", &Config::new().to_string());
-    listing.write(
-        "mesh.tfquery.hcl",
-        &format!(
-            "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{CLUSTER}\"\n  }}\n}}\n"
-        ),
-    );
+    listing.write("mesh.tfquery.hcl", &list_all(CLUSTER));
     observed
         .run(&emulator, Table::Query, &listing, &["query", "-no-color"])
         .await;

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::{
-    ContainerDefinition, Deployment, LogConfiguration, LogDriver, PortMapping, Service,
-    ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
+    ApplicationProtocol, ContainerDefinition, Deployment, LogConfiguration, LogDriver, PortMapping,
+    Service, ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
     ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectIncludeQueryParameters,
     ServiceConnectService, ServiceConnectTestTrafficHeaderMatchRules,
     ServiceConnectTestTrafficHeaderRules, ServiceConnectTestTrafficRules,
@@ -335,6 +335,28 @@ async fn service_connect_config_appears_on_primary_deployment() -> TestResult {
         )
         .build();
 
+    // perRequestTimeoutSeconds needs a port with an appProtocol (botocore TimeoutConfiguration:
+    // not on TCP, which a port mapping without appProtocol is): "web" gets a revision whose
+    // "http" port is http.
+    m.ecs
+        .register_task_definition()
+        .family("web")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image("public.ecr.aws/nginx/nginx:latest")
+                .memory(128)
+                .port_mappings(
+                    PortMapping::builder()
+                        .name("http")
+                        .container_port(8080)
+                        .app_protocol(ApplicationProtocol::Http)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await?;
     let created = create_service(&m.ecs, CLUSTER, "backend", Some(sent.clone())).await?;
     assert_eq!(
         primary(&created).service_connect_configuration(),
@@ -1436,6 +1458,8 @@ async fn delete_service_with_instances_is_resource_in_use() -> TestResult {
         .attributes("AWS_INSTANCE_IPV4", "10.0.0.1")
         .send()
         .await?;
+    // Registration takes effect when its operation succeeds, as on AWS.
+    em.finish_cloudmap_operations().await;
     let refused = cloudmap
         .delete_service()
         .id(&service_id)
@@ -1449,6 +1473,7 @@ async fn delete_service_with_instances_is_resource_in_use() -> TestResult {
         .instance_id("i-1")
         .send()
         .await?;
+    em.finish_cloudmap_operations().await;
     cloudmap.delete_service().id(&service_id).send().await?;
     Ok(())
 }
@@ -2305,6 +2330,7 @@ async fn other_callers_cloud_map_services_coexist_with_ecs_ones() -> TestResult 
         .attributes("AWS_INSTANCE_IPV4", "10.0.0.7")
         .send()
         .await?;
+    m.em.finish_cloudmap_operations().await;
     // The world.rs helper does the same for provider tests: API-only, no instance.
     let batch_arn =
         crate::support::world::hand_made_cloud_map_service(&m.em, &m.namespace_id, "batch", None)

@@ -1,7 +1,7 @@
 //! Importing a mesh built by hand, and retrying a create that died halfway.
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::hcl::{Config, Mesh};
+use crate::support::hcl::{Config, Mesh, import_block};
 use crate::support::world::{self, CLUSTER, SERVERS, World, namespaces, seed};
 
 /// What [`world::console_built_mesh`] of the first two servers is, as configuration.
@@ -72,9 +72,7 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
         .cluster_arn()
         .expect("cluster ARN")
         .to_string();
-    let import_block = format!(
-        "import {{\n  to = servicemesh_internal.mesh\n  id = \"{cluster_arn}/{namespace_id}\"\n}}"
-    );
+    let import = import_block(&format!("{cluster_arn}/{namespace_id}"));
     let dir = world::workdir(&emulator);
     // The configuration names the cluster by ARN too (as `aws_ecs_cluster.this.id`
     // does): the imported state keeps that form, so nothing changes.
@@ -83,7 +81,7 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
     let by_arn = Mesh::on_namespace_id(&cluster_arn, &namespace_id)
         .servers(&SERVERS[..2])
         .client(world::CLIENT.0);
-    let config = Config::new().block(&import_block).mesh(by_arn);
+    let config = Config::new().block(&import).mesh(by_arn);
     dir.write("main.tf", &config.to_string());
     let plan = dir.run(&["plan", "-no-color"]).success();
     assert!(

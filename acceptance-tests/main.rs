@@ -5,8 +5,14 @@ mod support;
 
 mod adoption;
 mod compat;
+mod data_source;
 mod docs_truth;
+mod emulator_cloudmap_health;
+mod emulator_cloudmap_instances;
 mod emulator_conformance;
+mod emulator_service_connect_fields;
+mod endpoints;
+mod external_services;
 mod hostile_input;
 mod import;
 mod lifecycle;

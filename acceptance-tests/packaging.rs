@@ -171,6 +171,13 @@ fn resource_examples_are_valid() {
         );
     }
 
+    // Several endpoints, TLS and logs: a resource of its own beside the first.
+    dir.write(
+        "endpoints-tls-logs.tf",
+        &read(&source.join("endpoints-tls-logs.tf")),
+    );
+    dir.run(&["validate", "-no-color"]).success();
+
     // Taking over a hashicorp/aws namespace: the moved block alone needs no aws provider.
     std::fs::remove_file(dir.path().join("import.tf")).expect("removing import.tf");
     dir.write("moved.tf", &read(&source.join("moved.tf")));

@@ -491,13 +491,22 @@ async fn get_resource_identity_schemas_describes_the_identity() {
 /// The attributes of `servicemesh_internal` as src/resources/internal/schema.rs
 /// documents them: (name, required, optional, computed, type JSON or nesting).
 const INTERNAL_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
+    (
+        "access_log_configuration",
+        false,
+        true,
+        false,
+        "nested single",
+    ),
     ("client_services", false, true, false, r#"["set","string"]"#),
     ("cluster", true, false, false, r#""string""#),
     ("description", false, true, false, r#""string""#),
     ("endpoints", false, false, true, r#"["map","string"]"#),
+    ("external_services", false, true, false, "nested map"),
     ("force_destroy", false, true, false, r#""bool""#),
     ("hosted_zone_id", false, false, true, r#""string""#),
     ("id", false, false, true, r#""string""#),
+    ("log_configuration", false, true, false, "nested single"),
     ("namespace", false, true, true, r#""string""#),
     ("namespace_arn", false, false, true, r#""string""#),
     ("namespace_id", false, true, true, r#""string""#),
@@ -514,15 +523,25 @@ const INTERNAL_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
     ("tags", false, true, false, r#"["map","string"]"#),
     ("tags_all", false, false, true, r#"["map","string"]"#),
     ("timeouts", false, true, false, "nested single"),
+    ("tls", false, true, false, "nested single"),
     ("vpc_id", false, true, true, r#""string""#),
     ("wait_for_steady_state", false, true, false, r#""bool""#),
 ];
 
 const INTERNAL_SERVICE_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
+    (
+        "access_log_configuration",
+        false,
+        true,
+        false,
+        "nested single",
+    ),
     ("discovery_name", false, true, true, r#""string""#),
     ("dns_name", false, true, true, r#""string""#),
+    ("endpoints", false, true, false, "nested map"),
     ("idle_timeout_seconds", false, true, false, r#""number""#),
     ("ingress_port_override", false, true, false, r#""number""#),
+    ("log_configuration", false, true, false, "nested single"),
     (
         "per_request_timeout_seconds",
         false,
@@ -531,7 +550,8 @@ const INTERNAL_SERVICE_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[
         r#""number""#,
     ),
     ("port", false, true, true, r#""number""#),
-    ("port_name", true, false, false, r#""string""#),
+    ("port_name", false, true, false, r#""string""#),
+    ("tls", false, true, false, "nested single"),
 ];
 
 const INTERNAL_TIMEOUT_ATTRIBUTES: &[(&str, bool, bool, bool, &str)] = &[

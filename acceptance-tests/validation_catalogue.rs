@@ -1026,6 +1026,335 @@ fn config_cases(world: &World) -> Vec<Case> {
         "timeouts.create is \"-5m\": it is negative",
         "timeouts = {",
     ));
+    cases.extend(endpoint_cases(world));
+    cases.extend(setting_cases(world));
+    cases.extend(external_cases(world));
+    cases
+}
+
+/// `api` in the long form: `api` on api-8080-tcp and `api-grpc` with `grpc` (its
+/// attributes) inside.
+fn long_api(grpc: &str) -> String {
+    format!(
+        "api = {{ endpoints = {{ api = {{ port_name = \"api-8080-tcp\" }}, \"api-grpc\" = {{ {grpc} }} }} }}"
+    )
+}
+
+/// The attributes of a valid `api-grpc` endpoint, followed by `more`.
+fn grpc_with(more: &str) -> String {
+    format!("port_name = \"api-9090-tcp\", {more}")
+}
+
+/// Several endpoints per service: the per-endpoint rules in the long form, its own
+/// rules, and names unique across every endpoint. Terraform points at the service's
+/// entry; the message names the endpoint.
+fn endpoint_cases(world: &World) -> Vec<Case> {
+    let with = |entries: &[&str]| format!("{}{}", owned(world), services(entries));
+    let grpc = "services[\"api\"].endpoints[\"api-grpc\"]";
+    let long =
+        |case: &'static str, grpc_attributes: &str, summary: &'static str, detail: String| {
+            let entry = long_api(grpc_attributes);
+            validate(case, with(&[BACKEND, &entry]), summary, detail, entry)
+        };
+    let long_key = "g".repeat(64);
+    let long_key_entry =
+        format!("api = {{ endpoints = {{ {long_key} = {{ port_name = \"api-9090-tcp\" }} }} }}");
+    let neither = r#"backend = { discovery_name = "backend" }"#;
+    let null_endpoint =
+        r#"api = { endpoints = { api = { port_name = "api-8080-tcp" }, "api-grpc" = null } }"#;
+    let both = r#"api = { port_name = "api-8080-tcp", dns_name = "api.internal.myapp", endpoints = { api = { port_name = "api-8080-tcp" } } }"#;
+    let empty = r#"api = { endpoints = {} }"#;
+    let bad_key = r#"api = { endpoints = { Api_Grpc = { port_name = "api-9090-tcp" } } }"#;
+    let grpc_service = r#"api-grpc = { port_name = "grpc-9090-tcp" }"#;
+    let same_endpoint = r#"api = { endpoints = { api = { port_name = "api-8080-tcp", port = 8080 }, "api-grpc" = { port_name = "api-9090-tcp", dns_name = "api.internal.myapp", port = 8080 } } }"#;
+    vec![
+        Case::new(
+            "an entry with neither port_name nor endpoints",
+            Run::ValidateAndPlan,
+            with(&[neither]),
+            "Missing required value",
+            "services[\"backend\"].port_name is null. Set it to the name of the port mapping",
+            neither,
+        )
+        .and_detail(
+            "for a service with several ports, set endpoints instead; a service that serves \
+             nothing belongs in client_services.",
+        ),
+        validate(
+            "an endpoint set to null",
+            with(&[BACKEND, null_endpoint]),
+            "Missing required value",
+            "services[\"api\"].endpoints[\"api-grpc\"] is null. Give it a port_name",
+            null_endpoint,
+        ),
+        long(
+            "an endpoint's port_name set to null",
+            "port_name = null",
+            "Missing required value",
+            format!("{grpc}.port_name is null. Set it to the name of the port mapping"),
+        ),
+        Case::new(
+            "endpoints beside port_name and dns_name",
+            Run::ValidateAndPlan,
+            with(&[BACKEND, both]),
+            "Conflicting endpoint settings",
+            "services[\"api\"] sets endpoints together with port_name and dns_name. With \
+             endpoints, each endpoint carries its own settings: move port_name and dns_name \
+             into the entries of endpoints",
+            both,
+        ),
+        validate(
+            "empty endpoints",
+            with(&[BACKEND, empty]),
+            "No endpoints",
+            "services[\"api\"].endpoints is empty, so the service would serve nothing. Add an \
+             endpoint keyed by its discovery name, such as endpoints = { api = { port_name = \
+             \"api-8080-tcp\" } }",
+            empty,
+        ),
+        long(
+            "an endpoint's port name in uppercase",
+            "port_name = \"API-9090\"",
+            "Invalid port name",
+            format!("{grpc}.port_name is \"API-9090\": it contains 'A', which is not allowed."),
+        ),
+        validate(
+            "an endpoints key that is no discovery name",
+            with(&[BACKEND, bad_key]),
+            "Invalid discovery name",
+            "services[\"api\"].endpoints[\"Api_Grpc\"] is keyed by \"Api_Grpc\", which is its \
+             discovery name and not a valid one: it contains 'A', which is not allowed. Rename \
+             the key",
+            bad_key,
+        ),
+        long(
+            "an endpoint's dns name with an empty label",
+            &grpc_with("dns_name = \"grpc..internal\""),
+            "Invalid DNS name",
+            format!("{grpc}.dns_name is \"grpc..internal\": it has an empty label"),
+        ),
+        validate(
+            "an endpoint's default dns name of 128 characters",
+            format!(
+                "{}{}",
+                attrs(&[
+                    ("cluster", CLUSTER),
+                    ("namespace", &"n".repeat(63)),
+                    ("vpc_id", &world.vpc_id),
+                ]),
+                services(&[&long_key_entry])
+            ),
+            "Invalid default DNS name",
+            "it is 128 characters long, over the limit of 127. Set a shorter dns_name, or \
+             shorten the endpoints key or namespace.",
+            long_key_entry.as_str(),
+        ),
+        long(
+            "an endpoint's port 65536",
+            &grpc_with("port = 65536"),
+            "Port out of range",
+            format!("{grpc}.port is 65536: it is outside 1 to 65535"),
+        ),
+        long(
+            "an endpoint's ingress port override 1024",
+            &grpc_with("ingress_port_override = 1024"),
+            "Ingress port override out of range",
+            format!("{grpc}.ingress_port_override is 1024: ECS rejects ingress ports of 1024"),
+        ),
+        long(
+            "an endpoint's negative idle timeout",
+            &grpc_with("idle_timeout_seconds = -1"),
+            "Timeout out of range",
+            format!("{grpc}.idle_timeout_seconds is -1: it is negative"),
+        ),
+        long(
+            "an endpoint's port that is not a whole number",
+            &grpc_with("port = 9090.5"),
+            "Invalid number",
+            format!("{grpc}.port is 9090.5, which is not a whole number."),
+        ),
+        validate(
+            "a service name that is another service's endpoints key",
+            with(&[&long_api(&grpc_with("port = 9090")), grpc_service]),
+            "Duplicate discovery name",
+            "services[\"api-grpc\"] and services[\"api\"].endpoints[\"api-grpc\"] both use \
+             the discovery name \"api-grpc\"",
+            grpc_service,
+        ),
+        validate(
+            "two endpoints of one service with one name and port",
+            with(&[BACKEND, same_endpoint]),
+            "Duplicate endpoint",
+            "services[\"api\"].endpoints[\"api-grpc\"] and services[\"api\"].endpoints[\"api\"] \
+             both use the endpoint api.internal.myapp:8080",
+            same_endpoint,
+        ),
+    ]
+}
+
+/// TLS, proxy logs and access logs: on the resource (Terraform points at the attribute)
+/// or in a service entry (at the entry).
+/// `external_services`: standalone servers named in the namespace.
+fn external_cases(world: &World) -> Vec<Case> {
+    let with = |entry: &str| {
+        let body = format!(
+            "{}{}  external_services = {{\n    {entry}\n  }}\n",
+            owned(world),
+            services(&[BACKEND])
+        );
+        (body, entry.to_string())
+    };
+    let case = |name: &'static str, entry: &str, summary: &'static str, detail: &str| {
+        let (body, at) = with(entry);
+        validate(name, body, summary, detail, at)
+    };
+    let (public, at) = with(r#"erp = { addresses = ["10.0.3.12", "52.1.2.3"], port = 8069 }"#);
+    vec![
+        case(
+            "a standalone server named in capitals",
+            r#"ERP = { addresses = ["10.0.3.12"] }"#,
+            "Invalid standalone server name",
+            "The external_services key \"ERP\" is not a name in the namespace",
+        ),
+        case(
+            "a standalone server named like an endpoint",
+            r#"backend = { addresses = ["10.0.3.12"] }"#,
+            "Name already used",
+            "external_services[\"backend\"] is named \"backend\", which an endpoint of `services` \
+             already uses as its discovery name",
+        ),
+        case(
+            "an address that is not IPv4",
+            r#"erp = { addresses = ["10.0.3.256"] }"#,
+            "Invalid address",
+            "external_services[\"erp\"].addresses has \"10.0.3.256\", which is not an IPv4 address",
+        ),
+        case(
+            "a negative TTL",
+            r#"erp = { addresses = ["10.0.3.12"], ttl = -1 }"#,
+            "TTL out of range",
+            "external_services[\"erp\"].ttl is -1: it is outside 0 to 2147483647 seconds",
+        ),
+        Case::new(
+            "a public address",
+            Run::PlanWarns,
+            public,
+            "Standalone server with a public address",
+            "external_services[\"erp\"].addresses has 52.1.2.3, which is not in a private range",
+            at,
+        ),
+    ]
+}
+
+fn setting_cases(world: &World) -> Vec<Case> {
+    let on_mesh = |setting: &str| format!("{}{}  {setting}\n", owned(world), services(&[BACKEND]));
+    let backend_with = |setting: &str| {
+        let entry = format!("backend = {{ port_name = \"backend-8080-tcp\", {setting} }}");
+        (format!("{}{}", owned(world), services(&[&entry])), entry)
+    };
+    let ca = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let mut cases = vec![
+        Case::new(
+            "a KMS key without a CA",
+            Run::ValidateAndPlan,
+            on_mesh(r#"tls = { aws_pca_authority_arn = null, kms_key = "alias/service-connect" }"#),
+            "Missing required value",
+            "tls.aws_pca_authority_arn is null, but TLS needs the AWS Private CA that issues the \
+             endpoints' certificates: a kms_key does not turn TLS on.",
+            "tls = {",
+        ),
+        validate(
+            "an ACM certificate as the CA",
+            on_mesh(
+                r#"tls = { aws_pca_authority_arn = "arn:aws:acm:us-east-1:123456789012:certificate/1234abcd" }"#,
+            ),
+            "Invalid private CA ARN",
+            "tls.aws_pca_authority_arn is \"arn:aws:acm:us-east-1:123456789012:certificate/1234abcd\": \
+             it is an ARN of the \"acm\" service, not of \"acm-pca\". Use the ARN of an AWS \
+             Private CA",
+            "tls = {",
+        ),
+        validate(
+            "a log driver null",
+            on_mesh("log_configuration = { log_driver = null }"),
+            "Missing required value",
+            "log_configuration.log_driver is null. Set it to the log driver of the Service \
+             Connect proxy, such as \"awslogs\"",
+            "log_configuration = {",
+        ),
+        Case::new(
+            "a log driver in the wrong case",
+            Run::ValidateAndPlan,
+            on_mesh(
+                r#"log_configuration = { log_driver = "awsLogs", options = { "awslogs-group" = "/ecs/mesh" } }"#,
+            ),
+            "Invalid log driver",
+            "log_configuration.log_driver is \"awsLogs\": ECS does not take it. Did you mean \
+             \"awslogs\"?",
+            "log_configuration = {",
+        ),
+        validate(
+            "an access log format in lowercase",
+            on_mesh(r#"access_log_configuration = { format = "json" }"#),
+            "Invalid access log format",
+            "access_log_configuration.format is \"json\": ECS does not take it. Did you mean \
+             \"JSON\"?",
+            "access_log_configuration = {",
+        ),
+        validate(
+            "an access log format null",
+            on_mesh(
+                "access_log_configuration = { format = null, include_query_parameters = true }",
+            ),
+            "Missing required value",
+            "access_log_configuration.format is null. Set it to \"TEXT\" or \"JSON\"",
+            "access_log_configuration = {",
+        ),
+    ];
+    let (body, at) = backend_with(&format!(
+        "tls = {{ aws_pca_authority_arn = \"{ca}\", kms_key = \"my-key\" }}"
+    ));
+    cases.push(validate(
+        "a KMS key that is a name",
+        body,
+        "Invalid KMS key",
+        "services[\"backend\"].tls.kms_key is \"my-key\": it is none of a key id, a key ARN, \
+         an alias name (\"alias/NAME\") or an alias ARN.",
+        at,
+    ));
+    let entry = long_api(&format!(
+        "port_name = \"api-9090-tcp\", tls = {{ aws_pca_authority_arn = \"{ca}\", role_arn = \"arn:aws:iam::123456789012:user/deploy\" }}"
+    ));
+    cases.push(validate(
+        "a user ARN as an endpoint's TLS role",
+        format!("{}{}", owned(world), services(&[&entry])),
+        "Invalid IAM role ARN",
+        "services[\"api\"].endpoints[\"api-grpc\"].tls.role_arn is \
+         \"arn:aws:iam::123456789012:user/deploy\": its resource \"user/deploy\" is not \
+         \"role/NAME\" (an IAM role).",
+        entry,
+    ));
+    let (body, at) = backend_with(
+        r#"log_configuration = { log_driver = "splunk", secret_options = [{ name = "splunk-token", value_from = "" }] }"#,
+    );
+    cases.push(validate(
+        "a secret option with an empty value_from",
+        body,
+        "Empty secret option",
+        "services[\"backend\"].log_configuration.secret_options[0].value_from is empty. Set it \
+         to the ARN of the Secrets Manager secret or SSM parameter",
+        at,
+    ));
+    let (body, at) = backend_with(
+        r#"log_configuration = { log_driver = "splunk", secret_options = [{ name = null, value_from = "splunk-token" }] }"#,
+    );
+    cases.push(validate(
+        "a secret option's name null",
+        body,
+        "Missing required value",
+        "services[\"backend\"].log_configuration.secret_options[0].name is null.",
+        at,
+    ));
     cases
 }
 

@@ -35,6 +35,19 @@ fn required_providers_block(version: Option<&str>) -> String {
     )
 }
 
+/// An `import` block for `servicemesh_internal.mesh` with this id.
+pub fn import_block(id: &str) -> String {
+    format!("import {{\n  to = servicemesh_internal.mesh\n  id = \"{id}\"\n}}")
+}
+
+/// A `.tfquery.hcl` that lists every mesh of `cluster`, objects included (for
+/// `terraform query -generate-config-out`).
+pub fn list_all(cluster: &str) -> String {
+    format!(
+        "list \"servicemesh_internal\" \"all\" {{\n  provider         = servicemesh\n  include_resource = true\n  config {{\n    cluster = \"{cluster}\"\n  }}\n}}\n"
+    )
+}
+
 /// A whole main.tf: `required_providers`, the provider block, other blocks, the mesh.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
@@ -174,15 +187,21 @@ impl Mesh {
 
     /// [`Mesh::server`] with more attributes after `port_name`, verbatim:
     /// `discovery_name = "api"`.
-    pub fn server_with(mut self, name: &str, port_name: &str, more: &str) -> Self {
+    pub fn server_with(self, name: &str, port_name: &str, more: &str) -> Self {
         let mut entry = format!("port_name = \"{port_name}\"");
         if !more.is_empty() {
             entry.push_str(", ");
             entry.push_str(more);
         }
+        self.entry(name, &entry)
+    }
+
+    /// The `services` entry `name = { … }` with this body, verbatim, in place of any
+    /// entry of that name: `endpoints = { api = { port_name = "api-8080-tcp" } }`.
+    pub fn entry(mut self, name: &str, body: &str) -> Self {
         match self.services.iter_mut().find(|(n, _)| n == name) {
-            Some(existing) => existing.1 = entry,
-            None => self.services.push((name.to_string(), entry)),
+            Some(existing) => existing.1 = body.to_string(),
+            None => self.services.push((name.to_string(), body.to_string())),
         }
         self
     }

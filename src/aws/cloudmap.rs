@@ -19,6 +19,10 @@ use super::wait::{WaitEnd, Waiter};
 use crate::mesh::model::ObservedNamespace;
 use crate::mesh::validate::format_go_duration;
 
+pub mod health;
+pub mod instances;
+mod registration;
+
 /// Where a create request left things.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NamespaceStart {
@@ -287,6 +291,7 @@ impl CloudMap {
                     .and_then(|p| p.dns_properties())
                     .and_then(|d| d.hosted_zone_id())
                     .map(str::to_string),
+                kind: ns.r#type().map(|t| t.as_str().to_string()),
                 creator_request_id: ns.creator_request_id().map(str::to_string),
                 tags: BTreeMap::new(),
             })),

@@ -3,6 +3,7 @@
 //! types [`Attr`](crate::protocol::value::Attr) (known, null or unknown) and
 //! [`Number`](crate::protocol::value::Number) (an exact Terraform number).
 
+pub mod external;
 pub mod model;
 pub mod names;
 pub mod reconcile;

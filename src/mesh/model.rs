@@ -18,9 +18,82 @@ pub enum NamespaceSpec {
     Existing { id: String },
 }
 
-/// A "client and server" service: it serves on a port alias and calls the others.
+/// A setting of Service Connect (TLS, proxy logs, access logs) that this resource
+/// manages only when its configuration says so: settings made outside Terraform survive
+/// until the configuration names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Setting<T> {
+    /// Not in the configuration: whatever the service has is sent back unchanged.
+    #[default]
+    Keep,
+    /// Managed: exactly this.
+    Set(T),
+    /// Was in the configuration and left it: removed.
+    Clear,
+}
+
+impl<T: Clone + PartialEq> Setting<T> {
+    /// The setting as AWS has it (an observed value is either there or not).
+    pub fn observed(value: Option<T>) -> Self {
+        value.map_or(Setting::Clear, Setting::Set)
+    }
+
+    /// Whether `observed` already is what this asks for.
+    pub fn is_met_by(&self, observed: Option<&T>) -> bool {
+        match self {
+            Setting::Keep => true,
+            Setting::Set(value) => observed == Some(value),
+            Setting::Clear => observed.is_none(),
+        }
+    }
+
+    /// What to send, given what the service has now.
+    pub fn resolve(&self, current: Option<T>) -> Option<T> {
+        match self {
+            Setting::Keep => current,
+            Setting::Set(value) => Some(value.clone()),
+            Setting::Clear => None,
+        }
+    }
+
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Setting::Set(value) => Some(value),
+            Setting::Keep | Setting::Clear => None,
+        }
+    }
+}
+
+/// TLS of one endpoint: Service Connect issues its certificates from an AWS Private CA.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsSpec {
+    pub aws_pca_authority_arn: String,
+    pub kms_key: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+/// The Service Connect proxy's own log configuration (the shape of ECS's
+/// LogConfiguration).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogSpec {
+    pub log_driver: String,
+    pub options: BTreeMap<String, String>,
+    /// (name, valueFrom) of each secret option, in order.
+    pub secret_options: Vec<(String, String)>,
+}
+
+/// The proxy's access logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessLogSpec {
+    /// `TEXT` or `JSON`.
+    pub format: String,
+    /// ENABLED / DISABLED; `None` leaves AWS's default (DISABLED).
+    pub include_query_parameters: Option<bool>,
+}
+
+/// One endpoint a service serves: a port alias under a discovery name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServerSpec {
+pub struct EndpointSpec {
     /// The port mapping name in the task definition (the "port alias").
     pub port_name: String,
     pub discovery_name: String,
@@ -30,14 +103,65 @@ pub struct ServerSpec {
     pub ingress_port_override: Option<u16>,
     pub idle_timeout_seconds: Option<u32>,
     pub per_request_timeout_seconds: Option<u32>,
+    pub tls: Setting<TlsSpec>,
 }
 
-/// What one ECS service should look like.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Wiring {
-    Server(ServerSpec),
-    /// Calls the others through the namespace; serves nothing.
-    Client,
+impl EndpointSpec {
+    /// Whether `observed` (as AWS has it) already is this endpoint.
+    pub fn is_met_by(&self, observed: &EndpointSpec) -> bool {
+        self.port_name == observed.port_name
+            && self.discovery_name == observed.discovery_name
+            && self.dns_name == observed.dns_name
+            && self.port == observed.port
+            && self.ingress_port_override == observed.ingress_port_override
+            && self.idle_timeout_seconds == observed.idle_timeout_seconds
+            && self.per_request_timeout_seconds == observed.per_request_timeout_seconds
+            && self.tls.is_met_by(observed.tls.value())
+    }
+
+    /// What clients see of it: its name, DNS name and port. A change of any of them
+    /// must reach the clients' tasks.
+    pub fn address(&self) -> (&str, &str, Option<u16>) {
+        (&self.discovery_name, &self.dns_name, self.port)
+    }
+}
+
+/// What one ECS service should look like: the endpoints it serves ("client and
+/// server"), or none ("client only"), and the proxy's logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wiring {
+    /// In the order they are sent.
+    pub endpoints: Vec<EndpointSpec>,
+    pub log: Setting<LogSpec>,
+    pub access_log: Setting<AccessLogSpec>,
+}
+
+impl Wiring {
+    /// A client that leaves the proxy's logs as they are.
+    pub fn client() -> Self {
+        Self::default()
+    }
+
+    pub fn is_server(&self) -> bool {
+        !self.endpoints.is_empty()
+    }
+
+    pub fn discovery_names(&self) -> impl Iterator<Item = &str> {
+        self.endpoints.iter().map(|e| e.discovery_name.as_str())
+    }
+
+    /// Whether `observed` (as AWS has it) already is this wiring: the same endpoints,
+    /// in any order, and the settings this wiring manages.
+    pub fn is_met_by(&self, observed: &Wiring) -> bool {
+        self.endpoints.len() == observed.endpoints.len()
+            && self.endpoints.iter().all(|wanted| {
+                observed.endpoints.iter().any(|have| {
+                    have.discovery_name == wanted.discovery_name && wanted.is_met_by(have)
+                })
+            })
+            && self.log.is_met_by(observed.log.value())
+            && self.access_log.is_met_by(observed.access_log.value())
+    }
 }
 
 /// The whole desired mesh of one resource, once every value is known (at apply).
@@ -74,6 +198,7 @@ pub struct ObservedEndpoint {
     pub ingress_port_override: Option<u16>,
     pub idle_timeout_seconds: Option<u32>,
     pub per_request_timeout_seconds: Option<u32>,
+    pub tls: Option<TlsSpec>,
 }
 
 /// Service Connect as the PRIMARY deployment of an ECS service carries it.
@@ -83,8 +208,8 @@ pub struct ObservedServiceConnect {
     /// Echoed as given: a name, an ARN, or (rarely) an id.
     pub namespace: Option<String>,
     pub endpoints: Vec<ObservedEndpoint>,
-    /// Settings we never manage but must send back (log configuration, TLS, …).
-    pub has_unmanaged_settings: bool,
+    pub log: Option<LogSpec>,
+    pub access_log: Option<AccessLogSpec>,
 }
 
 /// An ECS service as DescribeServices shows it.
@@ -146,6 +271,8 @@ pub struct ObservedNamespace {
     pub name: String,
     pub description: Option<String>,
     pub hosted_zone_id: Option<String>,
+    /// `DNS_PRIVATE`, `DNS_PUBLIC` or `HTTP`, when Cloud Map said.
+    pub kind: Option<String>,
     /// The idempotency token it was created with: tells our own namespaces apart.
     pub creator_request_id: Option<String>,
     pub tags: BTreeMap<String, String>,

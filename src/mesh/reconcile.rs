@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    ObservedEndpoint, ObservedNamespace, ObservedServiceConnect, ServerSpec, Wiring,
+    EndpointSpec, ObservedEndpoint, ObservedNamespace, ObservedServiceConnect, Setting, Wiring,
 };
 use super::names::{default_dns_name, same_namespace};
 
@@ -37,8 +37,8 @@ impl NamespaceRef {
     }
 }
 
-/// What Service Connect on one ECS service amounts to, in our terms. `None`: off, or
-/// on in another namespace.
+/// What Service Connect on one ECS service amounts to, in our terms: every endpoint
+/// and every setting as AWS has it. `None`: off, or on in another namespace.
 pub fn observed_wiring(
     observed: Option<&ObservedServiceConnect>,
     namespace: &NamespaceRef,
@@ -54,18 +54,20 @@ pub fn observed_wiring(
     if !in_namespace {
         return None;
     }
-    match observed.endpoints.first() {
-        None => Some(Wiring::Client),
-        Some(endpoint) => Some(Wiring::Server(server_from_endpoint(
-            endpoint,
-            &namespace.name,
-        ))),
-    }
+    Some(Wiring {
+        endpoints: observed
+            .endpoints
+            .iter()
+            .map(|endpoint| endpoint_from_observed(endpoint, &namespace.name))
+            .collect(),
+        log: Setting::observed(observed.log.clone()),
+        access_log: Setting::observed(observed.access_log.clone()),
+    })
 }
 
 /// Fills in what AWS leaves implicit: the discovery name defaults to the port name,
 /// the DNS name to `<discovery>.<namespace>`.
-fn server_from_endpoint(endpoint: &ObservedEndpoint, namespace_name: &str) -> ServerSpec {
+fn endpoint_from_observed(endpoint: &ObservedEndpoint, namespace_name: &str) -> EndpointSpec {
     let discovery_name = endpoint
         .discovery_name
         .clone()
@@ -75,7 +77,7 @@ fn server_from_endpoint(endpoint: &ObservedEndpoint, namespace_name: &str) -> Se
         .first()
         .map(|(dns, port)| (dns.clone(), Some(*port)))
         .unwrap_or((None, None));
-    ServerSpec {
+    EndpointSpec {
         port_name: endpoint.port_name.clone(),
         dns_name: dns_name.unwrap_or_else(|| default_dns_name(&discovery_name, namespace_name)),
         discovery_name,
@@ -83,6 +85,7 @@ fn server_from_endpoint(endpoint: &ObservedEndpoint, namespace_name: &str) -> Se
         ingress_port_override: endpoint.ingress_port_override,
         idle_timeout_seconds: endpoint.idle_timeout_seconds,
         per_request_timeout_seconds: endpoint.per_request_timeout_seconds,
+        tls: Setting::observed(endpoint.tls.clone()),
     }
 }
 
@@ -92,11 +95,7 @@ pub fn is_in_place(
     observed: Option<&ObservedServiceConnect>,
     namespace: &NamespaceRef,
 ) -> bool {
-    let Some(current) = observed_wiring(observed, namespace) else {
-        return false;
-    };
-    let single_endpoint = observed.is_some_and(|o| o.endpoints.len() <= 1);
-    single_endpoint && &current == desired
+    observed_wiring(observed, namespace).is_some_and(|current| desired.is_met_by(&current))
 }
 
 /// One change to one ECS service.
@@ -158,9 +157,10 @@ pub fn plan_changes(
             service: service.clone(),
             wiring: wiring.clone(),
         };
-        match wiring {
-            Wiring::Server(_) => plan.servers.push(change),
-            Wiring::Client => plan.clients.push(change),
+        if wiring.is_server() {
+            plan.servers.push(change);
+        } else {
+            plan.clients.push(change);
         }
     }
     for service in previously_managed.difference(&desired.keys().cloned().collect()) {
@@ -177,6 +177,7 @@ pub fn plan_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mesh::model::{LogSpec, TlsSpec};
 
     fn namespace() -> NamespaceRef {
         NamespaceRef {
@@ -187,8 +188,8 @@ mod tests {
         }
     }
 
-    fn backend() -> ServerSpec {
-        ServerSpec {
+    fn backend_endpoint() -> EndpointSpec {
+        EndpointSpec {
             port_name: "backend-8080-tcp".into(),
             discovery_name: "backend".into(),
             dns_name: "backend.internal.myapp".into(),
@@ -196,7 +197,19 @@ mod tests {
             ingress_port_override: None,
             idle_timeout_seconds: None,
             per_request_timeout_seconds: None,
+            tls: Setting::Keep,
         }
+    }
+
+    fn server(endpoints: Vec<EndpointSpec>) -> Wiring {
+        Wiring {
+            endpoints,
+            ..Wiring::default()
+        }
+    }
+
+    fn backend() -> Wiring {
+        server(vec![backend_endpoint()])
     }
 
     fn observed_backend(namespace_reference: &str) -> ObservedServiceConnect {
@@ -209,7 +222,7 @@ mod tests {
                 client_aliases: vec![(Some("backend.internal.myapp".into()), 8080)],
                 ..ObservedEndpoint::default()
             }],
-            has_unmanaged_settings: false,
+            ..ObservedServiceConnect::default()
         }
     }
 
@@ -240,10 +253,7 @@ mod tests {
     #[test]
     fn wires_servers_before_clients_on_a_fresh_mesh() {
         let plan = plan_changes(
-            &desired(&[
-                ("backend", Wiring::Server(backend())),
-                ("frontend", Wiring::Client),
-            ]),
+            &desired(&[("backend", backend()), ("frontend", Wiring::client())]),
             &observed(&[("backend", None), ("frontend", None)]),
             &BTreeSet::new(),
             &namespace(),
@@ -260,10 +270,7 @@ mod tests {
         let ns = namespace();
         for reference in [ns.name.clone(), ns.arn.clone(), ns.id.clone()] {
             let plan = plan_changes(
-                &desired(&[
-                    ("backend", Wiring::Server(backend())),
-                    ("frontend", Wiring::Client),
-                ]),
+                &desired(&[("backend", backend()), ("frontend", Wiring::client())]),
                 &observed(&[
                     ("backend", Some(observed_backend(&reference))),
                     ("frontend", Some(client(&reference))),
@@ -281,11 +288,11 @@ mod tests {
         let mut observed_sc = observed_backend("internal.myapp");
         observed_sc.endpoints[0].discovery_name = None;
         observed_sc.endpoints[0].client_aliases = vec![(None, 8080)];
-        let mut spec = backend();
+        let mut spec = backend_endpoint();
         spec.discovery_name = "backend-8080-tcp".into();
         spec.dns_name = "backend-8080-tcp.internal.myapp".into();
         assert!(is_in_place(
-            &Wiring::Server(spec),
+            &server(vec![spec]),
             Some(&observed_sc),
             &namespace()
         ));
@@ -304,7 +311,7 @@ mod tests {
         renamed.endpoints[0].discovery_name = Some("api".into());
         for drifted in [changed_port, disabled, other_namespace, renamed] {
             let plan = plan_changes(
-                &desired(&[("backend", Wiring::Server(backend()))]),
+                &desired(&[("backend", backend())]),
                 &observed(&[("backend", Some(drifted.clone()))]),
                 &BTreeSet::new(),
                 &ns,
@@ -316,7 +323,7 @@ mod tests {
     #[test]
     fn a_server_turned_client_is_rewired() {
         let plan = plan_changes(
-            &desired(&[("backend", Wiring::Client)]),
+            &desired(&[("backend", Wiring::client())]),
             &observed(&[("backend", Some(observed_backend("internal.myapp")))]),
             &BTreeSet::new(),
             &namespace(),
@@ -352,6 +359,108 @@ mod tests {
         assert!(plan.servers.is_empty() && plan.clients.is_empty());
     }
 
+    fn grpc_endpoint() -> EndpointSpec {
+        EndpointSpec {
+            port_name: "backend-9090-tcp".into(),
+            discovery_name: "backend-grpc".into(),
+            dns_name: "backend-grpc.internal.myapp".into(),
+            port: Some(9090),
+            ..backend_endpoint()
+        }
+    }
+
+    fn observed_two_endpoints() -> ObservedServiceConnect {
+        let mut two = observed_backend("internal.myapp");
+        two.endpoints.push(ObservedEndpoint {
+            port_name: "backend-9090-tcp".into(),
+            discovery_name: Some("backend-grpc".into()),
+            client_aliases: vec![(None, 9090)],
+            ..ObservedEndpoint::default()
+        });
+        two
+    }
+
+    #[test]
+    fn an_endpoint_left_out_of_the_configuration_is_drift() {
+        // The second endpoint exists on AWS only: wiring one would delete it, so the
+        // service is not in place (the plan shows the removal).
+        assert!(!is_in_place(
+            &backend(),
+            Some(&observed_two_endpoints()),
+            &namespace()
+        ));
+        let observed = observed_wiring(Some(&observed_two_endpoints()), &namespace());
+        let discovery: Vec<String> = observed
+            .iter()
+            .flat_map(|w| w.discovery_names().map(str::to_string))
+            .collect();
+        assert_eq!(discovery, ["backend", "backend-grpc"]);
+    }
+
+    #[test]
+    fn two_endpoints_are_in_place_in_any_order() {
+        let both = server(vec![grpc_endpoint(), backend_endpoint()]);
+        assert!(is_in_place(
+            &both,
+            Some(&observed_two_endpoints()),
+            &namespace()
+        ));
+        let mut changed = grpc_endpoint();
+        changed.port = Some(9091);
+        let one_changed = server(vec![backend_endpoint(), changed]);
+        assert!(!is_in_place(
+            &one_changed,
+            Some(&observed_two_endpoints()),
+            &namespace()
+        ));
+    }
+
+    #[test]
+    fn settings_are_compared_only_where_managed() {
+        let log = LogSpec {
+            log_driver: "awslogs".into(),
+            options: [("awslogs-group".to_string(), "/mesh".to_string())].into(),
+            secret_options: Vec::new(),
+        };
+        let tls = TlsSpec {
+            aws_pca_authority_arn: "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/x"
+                .into(),
+            ..TlsSpec::default()
+        };
+        let mut with_settings = observed_backend("internal.myapp");
+        with_settings.log = Some(log.clone());
+        with_settings.endpoints[0].tls = Some(tls.clone());
+        // Kept: made outside Terraform, left alone.
+        assert!(is_in_place(&backend(), Some(&with_settings), &namespace()));
+        // Managed and equal.
+        let mut managed = backend();
+        managed.log = Setting::Set(log.clone());
+        managed.endpoints[0].tls = Setting::Set(tls.clone());
+        assert!(is_in_place(&managed, Some(&with_settings), &namespace()));
+        // Managed and different, or to be removed.
+        let mut other_log = managed.clone();
+        other_log.log = Setting::Set(LogSpec {
+            log_driver: "json-file".into(),
+            ..log.clone()
+        });
+        let mut cleared_tls = managed.clone();
+        cleared_tls.endpoints[0].tls = Setting::Clear;
+        let mut cleared_access_log = managed.clone();
+        cleared_access_log.access_log = Setting::Clear;
+        for wanted in [other_log, cleared_tls] {
+            assert!(
+                !is_in_place(&wanted, Some(&with_settings), &namespace()),
+                "{wanted:?}"
+            );
+        }
+        // Clearing what is not there is in place.
+        assert!(is_in_place(
+            &cleared_access_log,
+            Some(&with_settings),
+            &namespace()
+        ));
+    }
+
     #[test]
     fn several_endpoints_on_one_service_are_rewired_to_ours() {
         let mut two = observed_backend("internal.myapp");
@@ -360,10 +469,6 @@ mod tests {
             port_name: "admin".into(),
             ..extra
         });
-        assert!(!is_in_place(
-            &Wiring::Server(backend()),
-            Some(&two),
-            &namespace()
-        ));
+        assert!(!is_in_place(&backend(), Some(&two), &namespace()));
     }
 }

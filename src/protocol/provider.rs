@@ -36,6 +36,11 @@ pub trait ProviderHandler: Send + Sync + 'static {
     /// Every managed resource type, registered once at start-up.
     fn resources(&self) -> Vec<Arc<dyn ResourceHandler>>;
 
+    /// Every data source type, registered once at start-up.
+    fn data_sources(&self) -> Vec<Arc<dyn DataSourceHandler>> {
+        Vec::new()
+    }
+
     /// Checks the provider block without calling anything remote.
     async fn validate_config(&self, _config: &Value) -> Diagnostics {
         Diagnostics::default()
@@ -248,6 +253,49 @@ pub trait ResourceHandler: Send + Sync + 'static {
             ),
         ))
     }
+}
+
+/// A data source read. The protocol layer calls it only with a wholly known
+/// configuration: Terraform itself reads a data source whose configuration holds
+/// unknowns at apply time, and the protocol layer answers such a read (from a host that
+/// sends one anyway) without the handler.
+pub struct DataReadRequest {
+    pub config: Value,
+}
+
+pub struct DataReadResponse {
+    /// The configuration with every computed attribute filled in. May stay null with an
+    /// error or a deferral: the protocol layer then answers with the configuration and
+    /// its computed attributes unknown.
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+    pub deferred: Option<DeferredReason>,
+}
+
+impl Default for DataReadResponse {
+    fn default() -> Self {
+        Self {
+            state: Value::Null,
+            diagnostics: Diagnostics::default(),
+            deferred: None,
+        }
+    }
+}
+
+/// One data source type.
+#[tonic::async_trait]
+pub trait DataSourceHandler: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks the configuration without calling anything remote. Values may be unknown.
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Reads, without changing anything remote.
+    async fn read(&self, request: DataReadRequest, ctx: &CallContext) -> DataReadResponse;
 }
 
 /// A `terraform query` request for one list block.

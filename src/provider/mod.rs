@@ -8,10 +8,11 @@ use std::sync::{Arc, RwLock};
 use crate::aws::config::{AwsSettings, connect_until};
 use crate::aws::gateway::Gateway;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
-use crate::protocol::provider::{CallContext, ProviderHandler, ResourceHandler};
+use crate::protocol::provider::{CallContext, DataSourceHandler, ProviderHandler, ResourceHandler};
 use crate::protocol::schema::Schema;
 use crate::protocol::value::{AttributePath, Value};
 use crate::resources::internal::InternalResource;
+use crate::resources::internal_data::InternalDataSource;
 
 pub use model::ProviderModel;
 
@@ -73,6 +74,10 @@ impl ProviderHandler for ServicemeshProvider {
 
     fn resources(&self) -> Vec<Arc<dyn ResourceHandler>> {
         vec![Arc::new(InternalResource::new(self.state.clone()))]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSourceHandler>> {
+        vec![Arc::new(InternalDataSource::new(self.state.clone()))]
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {

@@ -1,4 +1,5 @@
-//! The resource layer: thin handlers that join the protocol (values, plans) to the
-//! mesh domain and the AWS gateway.
+//! The resource layer: thin handlers (resources and data sources) that join the protocol
+//! (values, plans) to the mesh domain and the AWS gateway.
 
 pub mod internal;
+pub mod internal_data;

@@ -14,6 +14,7 @@ Modules:
   service_connect  Service Connect validation and Cloud Map resources
   cloudmap       Cloud Map namespace and service patches
   cloudmap_operations  asynchronous Cloud Map operations
+  cloudmap_instances   services with DNS records, instances, their operations and Route 53 records
   cloudmap_listing     filters and paging for Cloud Map list calls
   cloudmap_errors      Cloud Map errors with the members the model declares
   cloudmap_sharing     namespaces shared from another account (control API hook)

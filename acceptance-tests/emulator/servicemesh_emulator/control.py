@@ -12,7 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2 import ec2_backends
 from moto.moto_api._internal.models import moto_api_backend
 
-from . import cloudmap_operations, cloudmap_sharing, rollouts, settings
+from . import cloudmap_instances, cloudmap_operations, cloudmap_sharing, rollouts, settings
 
 if TYPE_CHECKING:
     from .middleware import EmulatorApp
@@ -47,6 +47,8 @@ class ControlApi:
             ("DELETE", "cloudmap/fail-next-namespace-operation"): self.cancel_namespace_failure,
             ("POST", "cloudmap/finish-operations"): self.finish_operations,
             ("POST", "cloudmap/shared-namespaces"): self.share_namespace,
+            ("GET", "cloudmap/instance-changes"): lambda body, query: cloudmap_instances.timing(),
+            ("POST", "cloudmap/instance-changes"): lambda body, query: cloudmap_instances.set_timing(body),
             ("GET", "ecs/deployment-log"): self.deployment_log,
             ("POST", "ecs/fail-next-deployment"): self.fail_next_deployment,
             ("GET", "ecs/fail-next-deployment"): self.armed_deployment_failures,
@@ -81,6 +83,7 @@ class ControlApi:
         with self.app.moto_lock:
             moto_api_backend.reset()
             cloudmap_operations.reset()
+            cloudmap_instances.reset()
             rollouts.reset()
             settings.reset()
         self.app.faults.clear()

@@ -16,7 +16,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import cloudmap, ecs, route53
+from . import cloudmap, cloudmap_health, cloudmap_instances, ecs, route53
 from .middleware import EmulatorApp
 
 # Services whose first call is slow (moto imports models and botocore specs lazily): warmed up
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     ecs.install()
     cloudmap.install()
     route53.install()
+    cloudmap_instances.install()
+    cloudmap_health.install()
     app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
     _warm_up(app)
 

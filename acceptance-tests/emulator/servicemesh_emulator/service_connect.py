@@ -4,7 +4,10 @@ AWS checks the configuration when CreateService/UpdateService is called (moto ac
 and drops it): the namespace must exist, every portName must name a port mapping of the task
 definition, names follow the documented patterns, each services[] entry has exactly one client
 alias, ingressPortOverride is above 1024, and discovery names and client endpoints are unique in
-the namespace across all ECS services using it. For each services[] entry ECS then uses (or
+the namespace across all ECS services using it. The other members (logConfiguration,
+accessLogConfiguration, per entry tls and timeout) are checked against botocore's ECS model
+(required members, enums, ranges) and the few rules AWS documents for them; everything is then
+stored, and echoed by DescribeServices, exactly as sent. For each services[] entry ECS then uses (or
 creates) a Cloud Map service named after its discoveryName (default: portName) in the namespace;
 its ARN is the deployment's serviceConnectResources[].discoveryArn. The services ECS creates carry
 the tag AmazonECSManaged=true. A namespace shared from another account is found by its ARN only
@@ -29,6 +32,20 @@ ECS_MANAGED_TAG = {"Key": "AmazonECSManaged", "Value": "true"}
 
 _DISCOVERY_NAME = re.compile(r"^(?!-)[a-z0-9_-]{1,64}$")
 _DNS_NAME = re.compile(r"^(?!-)[a-z0-9_.-]{1,127}$")
+
+# Enums and ranges of botocore's ECS model (botocore/data/ecs/2014-11-13/service-2.json, checked
+# against botocore 1.44.8): ServiceConnectAccessLoggingFormat, ServiceConnectIncludeQueryParameters,
+# Duration (TimeoutConfiguration's two members). The model's LogDriver enum (json-file, syslog,
+# journald, gelf, fluentd, awslogs, splunk, awsfirelens) is NOT enforced: users report ECS
+# accepting other Docker log drivers in the same LogConfiguration shape of task definitions
+# ("none": aws/aws-cdk#35795, "accepted by ECS for EC2-based tasks"; "sumologic":
+# aws-cloudformation/cfn-lint#3933), so a value outside it is not known to be refused.
+ACCESS_LOG_FORMATS = ("TEXT", "JSON")
+INCLUDE_QUERY_PARAMETERS = ("DISABLED", "ENABLED")
+DURATION_MAX = 2147483647
+# PortMapping.appProtocol (ApplicationProtocol enum: http, http2, grpc). Left out, the port is TCP
+# ("If you don't set a value for this parameter, then TCP is used", PortMapping in the API reference).
+_REQUEST_PROTOCOLS = ("http", "http2", "grpc")
 
 
 class NamespaceNotFoundException(ECSException):
@@ -60,6 +77,9 @@ def resolve(
     services it needs. None when Service Connect is turned off (enabled: false)."""
     if not isinstance(config, dict) or "enabled" not in config:
         raise InvalidParameterException("serviceConnectConfiguration.enabled must be specified.")
+    # The model's constraints are checked whatever `enabled` says, as AWS validates a request
+    # against its model before acting on it.
+    _check_shapes(config)
     if not config["enabled"]:
         return None
     config = copy.deepcopy(config)
@@ -99,6 +119,7 @@ def check_ports(config: dict[str, Any], task_definition: TaskDefinition | None) 
     port_names = _port_names(task_definition)
     for entry in config.get("services") or []:
         _check_port(entry.get("portName"), port_names, task_definition)
+        _check_timeout_protocol(entry, task_definition)
 
 
 def _find_namespace(cloudmap: ServiceDiscoveryBackend, given: str) -> Namespace:
@@ -129,6 +150,16 @@ def _port_names(task_definition: TaskDefinition | None) -> set[str]:
         for mapping in container.get("portMappings") or []
         if mapping.get("name")
     }
+
+
+def _port_mapping(task_definition: TaskDefinition | None, port_name: str) -> dict[str, Any] | None:
+    if task_definition is None:
+        return None
+    for container in task_definition.container_definitions:
+        for mapping in container.get("portMappings") or []:
+            if mapping.get("name") == port_name:
+                return mapping
+    return None
 
 
 def _check_port(port_name: Any, port_names: set[str], task_definition: TaskDefinition | None) -> None:
@@ -166,8 +197,141 @@ def _check_entry(
     ingress = entry.get("ingressPortOverride")
     if ingress is not None and ingress <= 1024:
         raise InvalidParameterException("IngressPortOverride cannot use ports <= 1024.")
+    _check_timeout_protocol(entry, task_definition)
     discovery = discovery or entry["portName"]
     return discovery, (dns_name or f"{discovery}.{namespace.name}", port)
+
+
+def _check_timeout_protocol(entry: dict[str, Any], task_definition: TaskDefinition | None) -> None:
+    """TimeoutConfiguration (botocore): "perRequestTimeout can only be set if Service Connect
+    appProtocol isn't TCP. Only idleTimeout is allowed for TCP appProtocol." Any value counts as
+    set, 0 included: users report AWS answering InvalidParameterException "Per request timeout 0
+    can't be set for tcp application." to a perRequestTimeoutSeconds of 0 on a TCP port
+    (pulumi/pulumi-aws#4265); the text for other values is assumed to follow the same pattern."""
+    per_request = (entry.get("timeout") or {}).get("perRequestTimeoutSeconds")
+    if per_request is None:
+        return
+    mapping = _port_mapping(task_definition, entry.get("portName"))
+    protocol = str((mapping or {}).get("appProtocol") or "").lower()
+    if protocol not in _REQUEST_PROTOCOLS:
+        raise InvalidParameterException(f"Per request timeout {per_request} can't be set for tcp application.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The model's constraints on the other members (botocore's ECS model).
+#
+# AWS's exact texts for these are not known (none is documented or reported by users that we
+# found). The messages follow the wording of AWS's request validation ("1 validation error
+# detected: Value ... at '...' failed to satisfy constraint: ..."); the error name is
+# InvalidParameterException, the one ECS declares for bad parameters. The paths in them are ours.
+# That ECS enforces the two access log enums is not verified either (it must read them to set up
+# the proxy's logs). Not checked, because AWS documents no rule that refuses them: the contents
+# of logConfiguration.options (they depend on the log driver), the log driver's name (see the
+# note on LogDriver above), an accessLogConfiguration without a logConfiguration (below), the
+# form of secretOptions[].valueFrom, tls.kmsKey and tls.roleArn (whether they must be ARNs, and
+# whether the role and key exist), issuerCertificateAuthority.awsPcaAuthorityArn (the model does
+# not make it required), which log drivers a launch type supports, and idleTimeoutSeconds
+# against perRequestTimeoutSeconds (documented as allowed: the idle timeout then wins).
+# containerConfigurations and testTrafficRules are stored as sent, unchecked.
+
+
+def _failed(path: str, value: Any, constraint: str) -> InvalidParameterException:
+    shown = "null" if value is None else f"'{value}'"
+    return InvalidParameterException(
+        f"1 validation error detected: Value {shown} at 'serviceConnectConfiguration.{path}' "
+        f"failed to satisfy constraint: {constraint}"
+    )
+
+
+def _not_null(path: str) -> InvalidParameterException:
+    return _failed(path, None, "Member must not be null")
+
+
+def _check_enum(path: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise _failed(path, value, f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+
+
+def _check_object(path: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _failed(path, value, "Member must be a structure")
+    return value
+
+
+def _check_shapes(config: dict[str, Any]) -> None:
+    log = config.get("logConfiguration")
+    if log is not None:
+        _check_log_configuration(_check_object("logConfiguration", log))
+    access = config.get("accessLogConfiguration")
+    if access is not None:
+        access = _check_object("accessLogConfiguration", access)
+        if access.get("format") is None:
+            raise _not_null("accessLogConfiguration.format")
+        _check_enum("accessLogConfiguration.format", access["format"], ACCESS_LOG_FORMATS)
+        if access.get("includeQueryParameters") is not None:
+            _check_enum(
+                "accessLogConfiguration.includeQueryParameters",
+                access["includeQueryParameters"],
+                INCLUDE_QUERY_PARAMETERS,
+            )
+        # ServiceConnectAccessLogConfiguration (botocore): "To enable access logs, you must also
+        # specify a logConfiguration in the serviceConnectConfiguration." Not enforced: this
+        # reads as what access logs need to reach anywhere, and that ECS refuses the request
+        # without one is not documented or reported.
+    for i, entry in enumerate(config.get("services") or []):
+        if not isinstance(entry, dict):
+            continue  # _check_entry reports it
+        if entry.get("tls") is not None:
+            _check_tls(f"services[{i}].tls", _check_object(f"services[{i}].tls", entry["tls"]))
+        if entry.get("timeout") is not None:
+            timeout = _check_object(f"services[{i}].timeout", entry["timeout"])
+            for name in ("idleTimeoutSeconds", "perRequestTimeoutSeconds"):
+                _check_duration(f"services[{i}].timeout.{name}", timeout.get(name))
+
+
+def _check_log_configuration(log: dict[str, Any]) -> None:
+    """LogConfiguration: logDriver required (any driver name: see the note on LogDriver above);
+    options a map of strings; secretOptions a list of Secret, whose name and valueFrom are both
+    required."""
+    if log.get("logDriver") is None:
+        raise _not_null("logConfiguration.logDriver")
+    options = log.get("options")
+    if options is not None and not (
+        isinstance(options, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in options.items())
+    ):
+        raise _failed("logConfiguration.options", options, "Member must be a map of strings to strings")
+    secrets = log.get("secretOptions")
+    if secrets is None:
+        return
+    if not isinstance(secrets, list):
+        raise _failed("logConfiguration.secretOptions", secrets, "Member must be a list")
+    for i, secret in enumerate(secrets):
+        path = f"logConfiguration.secretOptions[{i}]"
+        secret = _check_object(path, secret)
+        for name in ("name", "valueFrom"):
+            if secret.get(name) is None:
+                raise _not_null(f"{path}.{name}")
+
+
+def _check_tls(path: str, tls: dict[str, Any]) -> None:
+    """ServiceConnectTlsConfiguration: issuerCertificateAuthority required (a
+    ServiceConnectTlsCertificateAuthority, whose awsPcaAuthorityArn the model leaves optional:
+    not required here either); kmsKey and roleArn optional strings."""
+    if tls.get("issuerCertificateAuthority") is None:
+        raise _not_null(f"{path}.issuerCertificateAuthority")
+    _check_object(f"{path}.issuerCertificateAuthority", tls["issuerCertificateAuthority"])
+
+
+def _check_duration(path: str, value: Any) -> None:
+    """Duration: an integer from 0 to 2147483647 (0 turns the timeout off)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _failed(path, value, "Member must be an integer")
+    if value < 0:
+        raise _failed(path, value, "Member must have value greater than or equal to 0")
+    if value > DURATION_MAX:
+        raise _failed(path, value, f"Member must have value less than or equal to {DURATION_MAX}")
 
 
 def _check_unique_in_namespace(

@@ -19,6 +19,8 @@ pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
     check_services(config, &mut out);
     check_client_services(config, &mut out);
     check_timeouts(config, &mut out);
+    check_mesh_settings(config, &mut out);
+    check_external(config, &mut out);
     out
 }
 
@@ -77,20 +79,59 @@ pub(super) fn check_required(config: &ConfigView, out: &mut Vec<Violation>) {
                     ))
                 ),
             ));
-        } else if let Attr::Known(service) = entry
-            && service.port_name.is_null()
-        {
-            out.push(Violation::new(
-                Rule::RequiredNull,
-                service_field(key, "port_name"),
-                format!(
-                    "{}.port_name is null. Set it to the name of the port mapping in the \
-                     service's task definition that Service Connect serves{}.",
-                    service_entry(key),
-                    example_for(key, |key| format!(", such as \"{key}-8080-tcp\""))
-                ),
-            ));
+        } else if let Attr::Known(service) = entry {
+            check_required_endpoints(key, service, out);
         }
+    }
+}
+
+/// The short form's `port_name`, or each `endpoints` entry and its `port_name`.
+fn check_required_endpoints(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
+    match &service.endpoints {
+        Attr::Null if service.port_name.is_null() => out.push(Violation::new(
+            Rule::RequiredNull,
+            service_field(key, "port_name"),
+            format!(
+                "{}.port_name is null. Set it to the name of the port mapping in the \
+                 service's task definition that Service Connect serves{}; for a service with \
+                 several ports, set endpoints instead; a service that serves nothing belongs \
+                 in client_services.",
+                service_entry(key),
+                example_for(key, |key| format!(", such as \"{key}-8080-tcp\""))
+            ),
+        )),
+        Attr::Known(endpoints) => {
+            for (name, endpoint) in endpoints {
+                let at = EndpointAt::long(key, name);
+                match endpoint {
+                    Attr::Null => out.push(Violation::new(
+                        Rule::RequiredNull,
+                        at.field(None),
+                        format!(
+                            "{} is null. Give it a port_name{}, or remove the entry.",
+                            at.label(),
+                            example_for(key, |key| format!(
+                                ", such as {{ port_name = \"{key}-8080-tcp\" }}"
+                            ))
+                        ),
+                    )),
+                    Attr::Known(endpoint) if endpoint.port_name.is_null() => {
+                        out.push(Violation::new(
+                            Rule::RequiredNull,
+                            at.field(Some("port_name")),
+                            format!(
+                                "{}.port_name is null. Set it to the name of the port mapping \
+                                 in the service's task definition that this endpoint serves{}.",
+                                at.label(),
+                                example_for(key, |key| format!(", such as \"{key}-8080-tcp\""))
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -318,7 +359,7 @@ pub(crate) fn service_entry(key: &str) -> String {
 
 /// An example built from a service name, when the name is one (it then has only
 /// letters, digits, hyphens and underscores); nothing otherwise.
-fn example_for(key: &str, example: impl Fn(&str) -> String) -> String {
+pub(super) fn example_for(key: &str, example: impl Fn(&str) -> String) -> String {
     if validate_ecs_name(key).is_ok() {
         example(key)
     } else {
@@ -361,30 +402,62 @@ pub(super) fn check_services(config: &ConfigView, out: &mut Vec<Violation>) {
     let Some(services) = config.services.known() else {
         return;
     };
-    let namespace = owned_namespace_name(config);
-    // Discovery name → first key using it; (DNS name, port) → first key using it.
-    let mut discovery_names: BTreeMap<String, &str> = BTreeMap::new();
-    let mut endpoints: BTreeMap<(String, i64), &str> = BTreeMap::new();
-
+    let mut seen = Seen {
+        namespace: owned_namespace_name(config),
+        discovery_names: BTreeMap::new(),
+        endpoints: BTreeMap::new(),
+    };
     for (key, entry) in services {
         check_service_key(key, out);
         let Attr::Known(service) = entry else {
             continue;
         };
-        check_port_name(key, service, out);
-        let discovery = check_discovery_name(key, service, out);
-        if let Some(name) = discovery {
-            check_unique_discovery_name(key, name, &mut discovery_names, out);
+        check_endpoints_form(key, service, out);
+        for (at, endpoint) in service.endpoint_list(key) {
+            let discovery = match at.key {
+                None => check_discovery_name(key, service, out),
+                Some(name) => {
+                    check_endpoint_key(at, name, out);
+                    Some(name)
+                }
+            };
+            check_endpoint(at, &endpoint, discovery, &mut seen, out);
         }
-        let dns = check_dns_name(key, service, discovery, namespace, out);
-        if let Some(port) = whole(&service.port) {
-            check_port(key, port, out);
-            if let Some(dns) = dns {
-                check_unique_endpoint(key, dns, port, &mut endpoints, out);
-            }
+        check_service_settings(key, service, out);
+    }
+}
+
+/// What the endpoints checked so far use, across all services: the namespace default
+/// DNS names are built on, each discovery name's and each `dns:port`'s first user.
+struct Seen<'a> {
+    namespace: Option<&'a String>,
+    discovery_names: BTreeMap<String, EndpointAt<'a>>,
+    endpoints: BTreeMap<(String, i64), EndpointAt<'a>>,
+}
+
+/// One endpoint, in either form; `discovery` is its discovery name when known.
+fn check_endpoint<'a>(
+    at: EndpointAt<'a>,
+    endpoint: &EndpointView,
+    discovery: Option<&str>,
+    seen: &mut Seen<'a>,
+    out: &mut Vec<Violation>,
+) {
+    check_port_name(at, endpoint, out);
+    if let Some(name) = discovery {
+        check_unique_discovery_name(at, name, &mut seen.discovery_names, out);
+    }
+    let dns = check_dns_name(at, endpoint, discovery, seen.namespace, out);
+    if let Some(port) = whole(&endpoint.port) {
+        check_port(at, port, out);
+        if let Some(dns) = dns {
+            check_unique_endpoint(at, dns, port, &mut seen.endpoints, out);
         }
-        check_ingress_port_override(key, service, out);
-        check_timeout_seconds(key, service, out);
+    }
+    check_ingress_port_override(at, endpoint, out);
+    check_timeout_seconds(at, endpoint, out);
+    if let Attr::Known(tls) = &endpoint.tls {
+        check_tls(Owner::Endpoint(at), tls, out);
     }
 }
 
@@ -406,25 +479,101 @@ fn check_service_key(key: &str, out: &mut Vec<Violation>) {
     }
 }
 
-fn check_port_name(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
-    if let Some(port_name) = service.port_name.known()
+/// `names` as prose: "a", "a and b", "a, b and c".
+pub(super) fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The long form with the short form's attributes beside it, or with no endpoint.
+fn check_endpoints_form(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
+    let Attr::Known(endpoints) = &service.endpoints else {
+        return;
+    };
+    let short = service.short_form_attributes();
+    if !short.is_empty() {
+        let listed = and_list(&short);
+        let renamed = if short.contains(&"discovery_name") {
+            " (discovery_name becomes the entry's key)"
+        } else {
+            ""
+        };
+        out.push(Violation::new(
+            Rule::EndpointsConflict,
+            service_field(key, "endpoints"),
+            format!(
+                "{} sets endpoints together with {listed}. With endpoints, each endpoint \
+                 carries its own settings: move {listed} into the entries of \
+                 endpoints{renamed}, or remove endpoints and keep the short form.",
+                service_entry(key)
+            ),
+        ));
+    }
+    if endpoints.is_empty() {
+        out.push(Violation::new(
+            Rule::EndpointsEmpty,
+            service_field(key, "endpoints"),
+            format!(
+                "{}.endpoints is empty, so the service would serve nothing. Add an endpoint \
+                 keyed by its discovery name{}, or set port_name instead; a service that only \
+                 calls the others belongs in client_services.",
+                service_entry(key),
+                example_for(key, |key| format!(
+                    ", such as endpoints = {{ {key} = {{ port_name = \"{key}-8080-tcp\" }} }}"
+                ))
+            ),
+        ));
+    }
+}
+
+fn check_port_name(at: EndpointAt<'_>, endpoint: &EndpointView, out: &mut Vec<Violation>) {
+    if let Some(port_name) = endpoint.port_name.known()
         && let Err(reason) = validate_port_name(port_name)
     {
         out.push(Violation::new(
             Rule::PortNameInvalid,
-            service_field(key, "port_name"),
+            at.field(Some("port_name")),
             format!(
                 "{}.port_name is {}: {reason}. Use the name of a portMappings entry of the \
                  service's task definition: 1 to 64 lowercase letters, digits, underscores and \
                  hyphens, not starting with a hyphen.",
-                service_entry(key),
+                at.label(),
                 quote(port_name)
             ),
         ));
     }
 }
 
-/// Checks the discovery name, written or defaulted to the key, and returns it when known.
+/// ` such as "suggestion"` for a discovery name made from `name`, when one can be.
+fn discovery_example(name: &str) -> String {
+    suggest_discovery_name(name)
+        .map(|s| format!(", such as {s:?}"))
+        .unwrap_or_default()
+}
+
+/// The long form's key is the endpoint's discovery name.
+fn check_endpoint_key(at: EndpointAt<'_>, name: &str, out: &mut Vec<Violation>) {
+    if let Err(reason) = validate_discovery_name(name) {
+        out.push(Violation::new(
+            Rule::DiscoveryNameInvalid,
+            at.field(None),
+            format!(
+                "{} is keyed by {}, which is its discovery name and not a valid one: \
+                 {reason}. Rename the key to 1 to 64 lowercase letters, digits, underscores \
+                 and hyphens, not starting with a hyphen{}.",
+                at.label(),
+                quote(name),
+                discovery_example(name)
+            ),
+        ));
+    }
+}
+
+/// Checks the short form's discovery name, written or defaulted to the key, and
+/// returns it when known.
 fn check_discovery_name<'a>(
     key: &'a str,
     service: &'a ServiceView,
@@ -451,9 +600,6 @@ fn check_discovery_name<'a>(
             if validate_ecs_name(key).is_ok()
                 && let Err(reason) = validate_discovery_name(key)
             {
-                let example = suggest_discovery_name(key)
-                    .map(|s| format!(", such as {s:?}"))
-                    .unwrap_or_default();
                 out.push(Violation::new(
                     Rule::DefaultDiscoveryNameInvalid,
                     Field::Service {
@@ -463,9 +609,10 @@ fn check_discovery_name<'a>(
                     format!(
                         "{} has no discovery_name, so it defaults to the service name {}, \
                          which is not a valid discovery name: {reason}. Set discovery_name to \
-                         1 to 64 lowercase letters, digits, underscores and hyphens{example}.",
+                         1 to 64 lowercase letters, digits, underscores and hyphens{}.",
                         service_entry(key),
-                        quote(key)
+                        quote(key),
+                        discovery_example(key)
                     ),
                 ));
             }
@@ -474,28 +621,39 @@ fn check_discovery_name<'a>(
     }
 }
 
-/// `name` is used by no earlier service; remembers it for the later ones.
+/// `name` is used by no earlier endpoint; remembers it for the later ones.
 fn check_unique_discovery_name<'a>(
-    key: &'a str,
+    at: EndpointAt<'a>,
     name: &str,
-    first_users: &mut BTreeMap<String, &'a str>,
+    first_users: &mut BTreeMap<String, EndpointAt<'a>>,
     out: &mut Vec<Violation>,
 ) {
     match first_users.get(name) {
-        Some(first) => out.push(Violation::new(
-            Rule::DuplicateDiscoveryName,
-            service_field(key, "discovery_name"),
-            format!(
-                "{} and {} both use the discovery name {}, but each discovery name is one \
-                 Cloud Map service in the namespace. Set a different discovery_name on one of \
-                 them.",
-                service_entry(key),
-                service_entry(first),
-                quote(name)
-            ),
-        )),
+        Some(first) => {
+            let fix = if at.key.is_none() && first.key.is_none() {
+                "Set a different discovery_name on one of them."
+            } else {
+                "Give one of them another discovery name: discovery_name in the short form, \
+                 the endpoints key in the long form."
+            };
+            let field = match at.key {
+                None => at.field(Some("discovery_name")),
+                Some(_) => at.field(None),
+            };
+            out.push(Violation::new(
+                Rule::DuplicateDiscoveryName,
+                field,
+                format!(
+                    "{} and {} both use the discovery name {}, but each discovery name is \
+                     one Cloud Map service in the namespace. {fix}",
+                    at.label(),
+                    first.label(),
+                    quote(name)
+                ),
+            ));
+        }
         None => {
-            first_users.insert(name.to_string(), key);
+            first_users.insert(name.to_string(), at);
         }
     }
 }
@@ -503,23 +661,23 @@ fn check_unique_discovery_name<'a>(
 /// Checks the DNS name, written or defaulted to `<discovery>.<namespace>`, and returns it
 /// when known.
 fn check_dns_name(
-    key: &str,
-    service: &ServiceView,
+    at: EndpointAt<'_>,
+    endpoint: &EndpointView,
     discovery: Option<&str>,
     namespace: Option<&String>,
     out: &mut Vec<Violation>,
 ) -> Option<String> {
-    match &service.dns_name {
+    match &endpoint.dns_name {
         Attr::Known(dns) => {
             if let Err(reason) = validate_dns_name(dns) {
                 out.push(Violation::new(
                     Rule::DnsNameInvalid,
-                    service_field(key, "dns_name"),
+                    at.field(Some("dns_name")),
                     format!(
                         "{}.dns_name is {}: {reason}. Use at most 127 \
                          lowercase letters, digits, underscores, hyphens and dots, not \
                          starting with a hyphen, such as \"backend.internal.myapp\".",
-                        service_entry(key),
+                        at.label(),
                         quote(dns)
                     ),
                 ));
@@ -530,7 +688,7 @@ fn check_dns_name(
         Attr::Null => {
             let (discovery, namespace) = (discovery?, namespace?);
             let dns = names::default_dns_name(discovery, namespace);
-            check_default_dns_name(key, discovery, namespace, &dns, out);
+            check_default_dns_name(at, discovery, namespace, &dns, out);
             Some(dns)
         }
     }
@@ -538,7 +696,7 @@ fn check_dns_name(
 
 /// Only what the namespace and discovery rules do not already report.
 fn check_default_dns_name(
-    key: &str,
+    at: EndpointAt<'_>,
     discovery: &str,
     namespace: &str,
     dns: &str,
@@ -548,85 +706,90 @@ fn check_default_dns_name(
         && validate_discovery_name(discovery).is_ok()
         && let Err(reason) = validate_dns_name(dns)
     {
+        let discovery_source = match at.key {
+            None => "discovery_name",
+            Some(_) => "the endpoints key",
+        };
         out.push(Violation::new(
             Rule::DefaultDnsNameInvalid,
-            Field::Service {
-                key: key.to_string(),
-                attribute: None,
-            },
+            at.field(None),
             format!(
                 "{} has no dns_name, so it defaults to {} (discovery name, \
                  then namespace), which is not a valid DNS name: {reason}. Set a shorter \
-                 dns_name, or shorten discovery_name or namespace.",
-                service_entry(key),
+                 dns_name, or shorten {discovery_source} or namespace.",
+                at.label(),
                 quote(dns)
             ),
         ));
     }
 }
 
-fn check_port(key: &str, port: i64, out: &mut Vec<Violation>) {
+fn check_port(at: EndpointAt<'_>, port: i64, out: &mut Vec<Violation>) {
     if let Err(reason) = validate_port(port) {
         out.push(Violation::new(
             Rule::PortOutOfRange,
-            service_field(key, "port"),
+            at.field(Some("port")),
             format!(
                 "{}.port is {port}: {reason}. Use a port from 1 to 65535, or leave port \
                  out to use the container port of port_name.",
-                service_entry(key)
+                at.label()
             ),
         ));
     }
 }
 
-/// `dns:port` is used by no earlier service; remembers it for the later ones.
+/// `dns:port` is used by no earlier endpoint; remembers it for the later ones.
 fn check_unique_endpoint<'a>(
-    key: &'a str,
+    at: EndpointAt<'a>,
     dns: String,
     port: i64,
-    first_users: &mut BTreeMap<(String, i64), &'a str>,
+    first_users: &mut BTreeMap<(String, i64), EndpointAt<'a>>,
     out: &mut Vec<Violation>,
 ) {
     match first_users.get(&(dns.clone(), port)) {
         Some(first) => out.push(Violation::new(
             Rule::DuplicateEndpoint,
-            service_field(key, "dns_name"),
+            at.field(Some("dns_name")),
             format!(
                 "{} and {} both use the endpoint {}:{port}, but each DNS name and port must \
                  be unique in the namespace. Change dns_name or port on one of them.",
-                service_entry(key),
-                service_entry(first),
+                at.label(),
+                first.label(),
                 shown_name(&dns)
             ),
         )),
         None => {
-            first_users.insert((dns, port), key);
+            first_users.insert((dns, port), at);
         }
     }
 }
 
-fn check_ingress_port_override(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
-    if let Some(port) = whole(&service.ingress_port_override)
+fn check_ingress_port_override(
+    at: EndpointAt<'_>,
+    endpoint: &EndpointView,
+    out: &mut Vec<Violation>,
+) {
+    if let Some(port) = whole(&endpoint.ingress_port_override)
         && let Err(reason) = validate_ingress_port_override(port)
     {
         out.push(Violation::new(
             Rule::IngressPortOverrideOutOfRange,
-            service_field(key, "ingress_port_override"),
+            at.field(Some("ingress_port_override")),
             format!(
                 "{}.ingress_port_override is {port}: {reason}. Use a port from 1025 to \
                  65535, or leave ingress_port_override out.",
-                service_entry(key)
+                at.label()
             ),
         ));
     }
 }
 
-fn check_timeout_seconds(key: &str, service: &ServiceView, out: &mut Vec<Violation>) {
+fn check_timeout_seconds(at: EndpointAt<'_>, endpoint: &EndpointView, out: &mut Vec<Violation>) {
     for (attribute, value) in [
-        ("idle_timeout_seconds", &service.idle_timeout_seconds),
+        ("idle_timeout_seconds", &endpoint.idle_timeout_seconds),
         (
             "per_request_timeout_seconds",
-            &service.per_request_timeout_seconds,
+            &endpoint.per_request_timeout_seconds,
         ),
     ] {
         if let Some(seconds) = whole(value)
@@ -634,11 +797,11 @@ fn check_timeout_seconds(key: &str, service: &ServiceView, out: &mut Vec<Violati
         {
             out.push(Violation::new(
                 Rule::TimeoutSecondsOutOfRange,
-                service_field(key, attribute),
+                at.field(Some(attribute)),
                 format!(
                     "{}.{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
                      {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the ECS default.",
-                    service_entry(key)
+                    at.label()
                 ),
             ));
         }

@@ -55,6 +55,67 @@ fn edit_backend(config: &mut ConfigView, edit: fn(&mut ServiceView)) {
     add_service(config, "backend", edit);
 }
 
+/// A known `endpoints` map of endpoints with only a port name.
+pub(super) fn endpoints(entries: &[(&str, &str)]) -> Attr<BTreeMap<String, Attr<EndpointView>>> {
+    Attr::Known(
+        entries
+            .iter()
+            .map(|(name, port_name)| {
+                let endpoint = EndpointView {
+                    port_name: text(port_name),
+                    ..EndpointView::default()
+                };
+                (name.to_string(), Attr::Known(endpoint))
+            })
+            .collect(),
+    )
+}
+
+/// A `tls` with a valid CA, then `edit`ed.
+pub(super) fn tls(edit: fn(&mut TlsView)) -> Attr<TlsView> {
+    let mut tls = TlsView {
+        aws_pca_authority_arn: text(
+            "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+        ..TlsView::default()
+    };
+    edit(&mut tls);
+    Attr::Known(tls)
+}
+
+/// A `log_configuration` with the driver `awslogs`, then `edit`ed.
+pub(super) fn log(edit: fn(&mut LogView)) -> Attr<LogView> {
+    let mut log = LogView {
+        log_driver: text("awslogs"),
+        ..LogView::default()
+    };
+    edit(&mut log);
+    Attr::Known(log)
+}
+
+/// A known `secret_options` list of (name, value_from).
+pub(super) fn secrets(entries: &[(Attr<String>, Attr<String>)]) -> Attr<Vec<Attr<SecretView>>> {
+    Attr::Known(
+        entries
+            .iter()
+            .map(|(name, value_from)| {
+                Attr::Known(SecretView {
+                    name: name.clone(),
+                    value_from: value_from.clone(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// An `access_log_configuration` in `format`.
+pub(super) fn access_log(format: &str) -> Attr<AccessLogView> {
+    Attr::Known(AccessLogView {
+        format: text(format),
+        ..AccessLogView::default()
+    })
+}
+
 fn set_tags(config: &mut ConfigView, tags: Vec<(String, String)>) {
     config.tags = Attr::Known(tags.into_iter().map(|(k, v)| (k, Attr::Known(v))).collect());
 }
@@ -94,6 +155,13 @@ pub(super) fn example(rule: Rule) -> ConfigView {
         Rule::ServiceNameInvalid => {
             config.client_services = Attr::Known(vec![text("web frontend")])
         }
+        Rule::EndpointsConflict => edit_backend(&mut config, |s| {
+            s.endpoints = endpoints(&[("backend", "backend-8080-tcp")]);
+        }),
+        Rule::EndpointsEmpty => edit_backend(&mut config, |s| {
+            s.port_name = Attr::Null;
+            s.endpoints = endpoints(&[]);
+        }),
         Rule::PortNameInvalid => edit_backend(&mut config, |s| s.port_name = text("Backend-8080")),
         Rule::DiscoveryNameInvalid => {
             edit_backend(&mut config, |s| s.discovery_name = text("-backend"));
@@ -130,6 +198,30 @@ pub(super) fn example(rule: Rule) -> ConfigView {
             config.services = Attr::Null;
             config.client_services = Attr::Known(vec![text("frontend")]);
         }
+        Rule::PcaAuthorityArnInvalid => {
+            config.tls = tls(|t| {
+                t.aws_pca_authority_arn =
+                    text("arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd")
+            })
+        }
+        Rule::KmsKeyInvalid => config.tls = tls(|t| t.kms_key = text("service-connect")),
+        Rule::RoleArnInvalid => {
+            config.tls = tls(|t| t.role_arn = text("arn:aws:iam::123456789012:user/deploy"))
+        }
+        Rule::LogDriverInvalid => {
+            config.log_configuration = log(|l| l.log_driver = text("awsLogs"))
+        }
+        Rule::SecretOptionEmpty => {
+            config.log_configuration = log(|l| {
+                l.log_driver = text("splunk");
+                l.secret_options = secrets(&[(text("splunk-token"), text(""))]);
+            })
+        }
+        Rule::AccessLogFormatInvalid => config.access_log_configuration = access_log("text"),
+        Rule::ExternalNameInvalid => set_external(&mut config, "ERP", &["10.0.3.12"], None),
+        Rule::ExternalNameTaken => set_external(&mut config, "backend", &["10.0.3.12"], None),
+        Rule::AddressInvalid => set_external(&mut config, "erp", &["10.0.3.256"], None),
+        Rule::TtlOutOfRange => set_external(&mut config, "erp", &["10.0.3.12"], Some(-1)),
         Rule::DurationInvalid => set_timeouts(&mut config, |t| t.create = text("20 minutes")),
         Rule::DurationNotPositive => set_timeouts(&mut config, |t| t.delete = text("0s")),
         Rule::TooManyTags => set_tags(
@@ -145,6 +237,17 @@ pub(super) fn example(rule: Rule) -> ConfigView {
         Rule::TagValueTooLong => set_tags(&mut config, vec![("team".to_string(), "v".repeat(257))]),
     }
     config
+}
+
+/// Adds the standalone server `name` with these addresses and TTL.
+fn set_external(config: &mut ConfigView, name: &str, addresses: &[&str], ttl: Option<i64>) {
+    let external = ExternalView {
+        addresses: Attr::Known(addresses.iter().map(|a| text(a)).collect()),
+        ttl: ttl.map_or(Attr::Null, num),
+        ..ExternalView::default()
+    };
+    config.external_services =
+        Attr::Known(BTreeMap::from([(name.to_string(), Attr::Known(external))]));
 }
 
 /// Every rule with its text and an example message, produced by [`validate_config`]

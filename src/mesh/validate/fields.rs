@@ -193,8 +193,31 @@ pub fn validate_cluster(value: &str) -> Result<(), String> {
     if !value.starts_with("arn:") {
         return validate_ecs_name(value);
     }
+    let resource = arn_resource(value, "ecs", true)?;
+    let Some(name) = resource.strip_prefix("cluster/") else {
+        return Err(format!(
+            "its resource {} is not \"cluster/NAME\"",
+            quote(resource)
+        ));
+    };
+    validate_ecs_name(name)
+        .map_err(|reason| format!("its cluster name {} is invalid: {reason}", quote(name)))
+}
+
+/// The resource of an ARN `arn:<partition>:<service>:<region>:<account>:<resource>` of
+/// `service`, once the other parts are checked: a partition such as "aws", a region
+/// such as "eu-west-1" (none for a global service such as IAM: `regional` false), and
+/// 12 digits of account.
+pub(super) fn arn_resource<'a>(
+    value: &'a str,
+    service: &str,
+    regional: bool,
+) -> Result<&'a str, String> {
+    if !value.starts_with("arn:") {
+        return Err("it is not an ARN: it does not start with \"arn:\"".to_string());
+    }
     let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let [_, partition, service, region, account, resource] = parts.as_slice() else {
+    let [_, partition, named, region, account, resource] = parts.as_slice() else {
         return Err("it is an ARN with fewer than six ':'-separated parts".to_string());
     };
     let is_word = |s: &str, extra: fn(char) -> bool| {
@@ -206,29 +229,28 @@ pub fn validate_cluster(value: &str) -> Result<(), String> {
             quote(partition)
         ));
     }
-    if *service != "ecs" {
+    if *named != service {
         return Err(format!(
-            "it is an ARN of the {} service, not of \"ecs\"",
-            quote(service)
+            "it is an ARN of the {} service, not of {service:?}",
+            quote(named)
         ));
     }
-    if !is_word(region, |c| c == '-' || c.is_ascii_digit()) {
+    if regional && !is_word(region, |c| c == '-' || c.is_ascii_digit()) {
         return Err(format!(
             "its region {} is not a region such as \"eu-west-1\"",
+            quote(region)
+        ));
+    }
+    if !regional && !region.is_empty() {
+        return Err(format!(
+            "it has the region {}, but {service} ARNs have none (\"arn:aws:{service}::…\")",
             quote(region)
         ));
     }
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("its account {} is not 12 digits", quote(account)));
     }
-    let Some(name) = resource.strip_prefix("cluster/") else {
-        return Err(format!(
-            "its resource {} is not \"cluster/NAME\"",
-            quote(resource)
-        ));
-    };
-    validate_ecs_name(name)
-        .map_err(|reason| format!("its cluster name {} is invalid: {reason}", quote(name)))
+    Ok(resource)
 }
 
 /// The client alias port: 1–65535 (0 is refused: nobody could call it).

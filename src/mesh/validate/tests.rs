@@ -87,6 +87,7 @@ fn the_example_configuration_is_clean() {
                 ingress_port_override: num(15000),
                 idle_timeout_seconds: num(300),
                 per_request_timeout_seconds: num(60),
+                ..ServiceView::default()
             },
         )
     };
@@ -1144,6 +1145,10 @@ fn unknown_values_skip_their_checks() {
         client_services: Attr::Unknown,
         wait_for_steady_state: Attr::Unknown,
         timeouts: Attr::Unknown,
+        external_services: Attr::Unknown,
+        tls: Attr::Unknown,
+        log_configuration: Attr::Unknown,
+        access_log_configuration: Attr::Unknown,
     };
     assert_clean(&all_unknown);
 
@@ -1162,7 +1167,49 @@ fn unknown_values_skip_their_checks() {
         ingress_port_override: Attr::Unknown,
         idle_timeout_seconds: Attr::Unknown,
         per_request_timeout_seconds: Attr::Unknown,
+        tls: Attr::Unknown,
+        endpoints: Attr::Unknown,
+        log_configuration: Attr::Unknown,
+        access_log_configuration: Attr::Unknown,
     };
+    assert_clean(&one_service("backend", view));
+    // Every attribute of an endpoint, and of each setting, unknown.
+    let mut view = server("backend-8080-tcp");
+    view.port_name = Attr::Null;
+    view.endpoints = Attr::Known(BTreeMap::from([
+        (
+            "api".to_string(),
+            Attr::Known(EndpointView {
+                port_name: Attr::Unknown,
+                dns_name: Attr::Unknown,
+                port: Attr::Unknown,
+                ingress_port_override: Attr::Unknown,
+                idle_timeout_seconds: Attr::Unknown,
+                per_request_timeout_seconds: Attr::Unknown,
+                tls: Attr::Known(TlsView {
+                    aws_pca_authority_arn: Attr::Unknown,
+                    kms_key: Attr::Unknown,
+                    role_arn: Attr::Unknown,
+                }),
+            }),
+        ),
+        ("api-grpc".to_string(), Attr::Unknown),
+    ]));
+    view.log_configuration = Attr::Known(LogView {
+        log_driver: Attr::Unknown,
+        options: Attr::Unknown,
+        secret_options: Attr::Known(vec![
+            Attr::Unknown,
+            Attr::Known(SecretView {
+                name: Attr::Unknown,
+                value_from: Attr::Unknown,
+            }),
+        ]),
+    });
+    view.access_log_configuration = Attr::Known(AccessLogView {
+        format: Attr::Unknown,
+        include_query_parameters: Attr::Unknown,
+    });
     assert_clean(&one_service("backend", view));
 
     // Unknown client_services elements are neither validated nor compared.
@@ -1358,4 +1405,847 @@ fn durations_read_back_as_go_writes_them() {
         assert_eq!(format_go_duration(duration), shown, "{text}");
         assert_eq!(parse_duration(shown), Ok(duration), "{shown} parses back");
     }
+}
+
+// --- several endpoints per service ---------------------------------------------------
+
+/// `api` in the long form, with `edit` applied to its `api-grpc` endpoint (port name
+/// `api-9090-tcp`) beside `api` (`api-8080-tcp`).
+fn long_form(edit: fn(&mut EndpointView)) -> ServiceView {
+    let mut service = ServiceView {
+        endpoints: endpoints(&[("api", "api-8080-tcp"), ("api-grpc", "api-9090-tcp")]),
+        ..ServiceView::default()
+    };
+    if let Attr::Known(endpoints) = &mut service.endpoints
+        && let Some(Attr::Known(grpc)) = endpoints.get_mut("api-grpc")
+    {
+        edit(grpc);
+    }
+    service
+}
+
+/// The (rule, location, detail) of every violation.
+fn found(config: &ConfigView) -> Vec<(Rule, String, String)> {
+    validate_config(config)
+        .into_iter()
+        .map(|v| (v.rule, v.field.to_string(), v.detail))
+        .collect()
+}
+
+#[test]
+fn the_long_form_is_clean_and_every_endpoint_counts() {
+    assert_clean(&one_service("api", long_form(|_| {})));
+    let full = long_form(|e| {
+        e.dns_name = text("grpc.internal.myapp");
+        e.port = num(9090);
+        e.ingress_port_override = num(19090);
+        e.idle_timeout_seconds = num(0);
+        e.per_request_timeout_seconds = num(30);
+        e.tls = tls(|t| {
+            t.kms_key = text("alias/service-connect");
+            t.role_arn = text("arn:aws:iam::123456789012:role/ecs/service-connect-tls");
+        });
+    });
+    assert_clean(&with_services(vec![
+        ("api", Attr::Known(full)),
+        ("backend", Attr::Known(server("backend-8080-tcp"))),
+    ]));
+}
+
+/// An edit of an endpoint, the rule it breaks, the attribute at fault and the start of
+/// the detail after the endpoint's label.
+type EndpointCase = (fn(&mut EndpointView), Rule, &'static str, &'static str);
+
+#[test]
+fn every_endpoint_rule_applies_in_the_long_form_and_names_the_endpoint() {
+    let grpc = "services[\"api\"].endpoints[\"api-grpc\"]";
+    let cases: Vec<EndpointCase> = vec![
+        (
+            |e| e.port_name = text("API-9090"),
+            Rule::PortNameInvalid,
+            ".port_name",
+            ".port_name is \"API-9090\": it contains 'A', which is not allowed. Use the name \
+             of a portMappings entry",
+        ),
+        (
+            |e| e.dns_name = text("grpc..internal"),
+            Rule::DnsNameInvalid,
+            ".dns_name",
+            ".dns_name is \"grpc..internal\": it has an empty label (two dots in a row).",
+        ),
+        (
+            |e| e.port = num(0),
+            Rule::PortOutOfRange,
+            ".port",
+            ".port is 0: port 0 gives clients no port to connect to. Use a port from 1 to \
+             65535",
+        ),
+        (
+            |e| e.ingress_port_override = num(443),
+            Rule::IngressPortOverrideOutOfRange,
+            ".ingress_port_override",
+            ".ingress_port_override is 443: ECS rejects ingress ports of 1024 and below.",
+        ),
+        (
+            |e| e.per_request_timeout_seconds = num(-5),
+            Rule::TimeoutSecondsOutOfRange,
+            ".per_request_timeout_seconds",
+            ".per_request_timeout_seconds is -5: it is negative.",
+        ),
+    ];
+    for (edit, rule, attribute, detail) in cases {
+        let violation = only(&one_service("api", long_form(edit)), rule);
+        assert_eq!(violation.field.to_string(), format!("{grpc}{attribute}"));
+        assert!(
+            violation.detail.starts_with(&format!("{grpc}{detail}")),
+            "{violation:#?}"
+        );
+        assert!(matches!(violation.field, Field::Endpoint { .. }));
+    }
+}
+
+#[test]
+fn an_endpoints_key_is_a_discovery_name() {
+    let service = ServiceView {
+        endpoints: endpoints(&[("Api_Grpc", "api-9090-tcp")]),
+        ..ServiceView::default()
+    };
+    let violation = only(&one_service("api", service), Rule::DiscoveryNameInvalid);
+    assert_eq!(
+        violation.field,
+        Field::Endpoint {
+            service: "api".to_string(),
+            key: "Api_Grpc".to_string(),
+            attribute: None
+        }
+    );
+    assert_eq!(
+        violation.detail,
+        "services[\"api\"].endpoints[\"Api_Grpc\"] is keyed by \"Api_Grpc\", which is its \
+         discovery name and not a valid one: it contains 'A', which is not allowed. Rename \
+         the key to 1 to 64 lowercase letters, digits, underscores and hyphens, not starting \
+         with a hyphen, such as \"api_grpc\"."
+    );
+    // A key of the long form does not default anything: the service name may be any
+    // ECS service name.
+    assert_clean(&one_service("Orders_API", long_form(|_| {})));
+}
+
+#[test]
+fn default_dns_names_of_the_long_form_come_from_the_key() {
+    let key = "g".repeat(64);
+    let config = ConfigView {
+        namespace: text(&"n".repeat(63)),
+        ..one_service(
+            "api",
+            ServiceView {
+                endpoints: endpoints(&[(key.as_str(), "api-9090-tcp")]),
+                ..ServiceView::default()
+            },
+        )
+    };
+    let violation = only(&config, Rule::DefaultDnsNameInvalid);
+    assert_eq!(
+        violation.field.to_string(),
+        format!("services[\"api\"].endpoints[\"{key}\"]")
+    );
+    assert!(
+        violation.detail.ends_with(
+            "it is 128 characters long, over the limit of 127. Set a shorter dns_name, or \
+             shorten the endpoints key or namespace."
+        ),
+        "{violation:#?}"
+    );
+    // The default is `<key>.<namespace>`: another endpoint written with that name and
+    // port collides with it.
+    let config = with_services(vec![
+        ("api", Attr::Known(long_form(|e| e.port = num(9090)))),
+        (
+            "orders",
+            Attr::Known(ServiceView {
+                dns_name: text("api-grpc.internal.myapp"),
+                port: num(9090),
+                ..server("orders-9090-tcp")
+            }),
+        ),
+    ]);
+    let violation = only(&config, Rule::DuplicateEndpoint);
+    assert_eq!(violation.field.to_string(), "services[\"orders\"].dns_name");
+    assert!(violation.detail.starts_with(
+        "services[\"orders\"] and services[\"api\"].endpoints[\"api-grpc\"] both use the \
+         endpoint api-grpc.internal.myapp:9090"
+    ));
+}
+
+#[test]
+fn discovery_names_are_unique_across_every_endpoint_of_every_service() {
+    // A short form's default (its key) against another service's endpoints key.
+    let config = with_services(vec![
+        ("api-grpc", Attr::Known(server("grpc-80-tcp"))),
+        ("api", Attr::Known(long_form(|_| {}))),
+    ]);
+    let violation = only(&config, Rule::DuplicateDiscoveryName);
+    assert_eq!(
+        violation.field.to_string(),
+        "services[\"api-grpc\"].discovery_name"
+    );
+    assert_eq!(
+        violation.detail,
+        "services[\"api-grpc\"] and services[\"api\"].endpoints[\"api-grpc\"] both use the \
+         discovery name \"api-grpc\", but each discovery name is one Cloud Map service in the \
+         namespace. Give one of them another discovery name: discovery_name in the short \
+         form, the endpoints key in the long form."
+    );
+    // Two long forms: the later endpoint is at fault.
+    let other = ServiceView {
+        endpoints: endpoints(&[("api", "web-80-tcp")]),
+        ..ServiceView::default()
+    };
+    let config = with_services(vec![
+        ("api", Attr::Known(long_form(|_| {}))),
+        ("web", Attr::Known(other)),
+    ]);
+    let violation = only(&config, Rule::DuplicateDiscoveryName);
+    assert_eq!(
+        violation.field.to_string(),
+        "services[\"web\"].endpoints[\"api\"]"
+    );
+}
+
+#[test]
+fn endpoints_are_unique_across_the_endpoints_of_one_service() {
+    let mut service = long_form(|e| {
+        e.dns_name = text("api.internal.myapp");
+        e.port = num(8080);
+    });
+    if let Attr::Known(endpoints) = &mut service.endpoints
+        && let Some(Attr::Known(api)) = endpoints.get_mut("api")
+    {
+        api.port = num(8080);
+    }
+    let violation = only(&one_service("api", service), Rule::DuplicateEndpoint);
+    assert_eq!(
+        violation.detail,
+        "services[\"api\"].endpoints[\"api-grpc\"] and services[\"api\"].endpoints[\"api\"] \
+         both use the endpoint api.internal.myapp:8080, but each DNS name and port must be \
+         unique in the namespace. Change dns_name or port on one of them."
+    );
+}
+
+#[test]
+fn endpoints_cannot_be_combined_with_the_short_form() {
+    let mut service = long_form(|_| {});
+    service.port_name = text("api-8080-tcp");
+    service.discovery_name = text("api");
+    service.idle_timeout_seconds = num(60);
+    service.tls = tls(|_| {});
+    let violation = only(&one_service("api", service), Rule::EndpointsConflict);
+    assert_eq!(violation.field.to_string(), "services[\"api\"].endpoints");
+    assert_eq!(
+        violation.detail,
+        "services[\"api\"] sets endpoints together with port_name, discovery_name, \
+         idle_timeout_seconds and tls. With endpoints, each endpoint carries its own \
+         settings: move port_name, discovery_name, idle_timeout_seconds and tls into the \
+         entries of endpoints (discovery_name becomes the entry's key), or remove endpoints \
+         and keep the short form."
+    );
+    // Every short-form attribute counts; an unknown one may still turn out null.
+    for edit in [
+        (|s: &mut ServiceView| s.dns_name = text("api.internal.myapp")) as fn(&mut ServiceView),
+        |s| s.port = num(8080),
+        |s| s.ingress_port_override = num(15000),
+        |s| s.per_request_timeout_seconds = num(5),
+    ] {
+        let mut service = long_form(|_| {});
+        edit(&mut service);
+        assert_eq!(
+            rules(&one_service("api", service)),
+            vec![Rule::EndpointsConflict]
+        );
+    }
+    let mut service = long_form(|_| {});
+    service.port_name = Attr::Unknown;
+    assert_clean(&one_service("api", service));
+}
+
+#[test]
+fn endpoints_are_never_empty() {
+    let service = ServiceView {
+        endpoints: endpoints(&[]),
+        ..ServiceView::default()
+    };
+    let violation = only(&one_service("api", service), Rule::EndpointsEmpty);
+    assert_eq!(violation.field.to_string(), "services[\"api\"].endpoints");
+    assert_eq!(
+        violation.detail,
+        "services[\"api\"].endpoints is empty, so the service would serve nothing. Add an \
+         endpoint keyed by its discovery name, such as endpoints = { api = { port_name = \
+         \"api-8080-tcp\" } }, or set port_name instead; a service that only calls the others \
+         belongs in client_services."
+    );
+    // Unknown endpoints: nothing to check yet, and port_name may be left out.
+    let service = ServiceView {
+        endpoints: Attr::Unknown,
+        ..ServiceView::default()
+    };
+    assert_clean(&one_service("api", service));
+}
+
+#[test]
+fn required_values_of_the_long_form() {
+    // Neither port_name nor endpoints.
+    let violation = only(
+        &one_service("api", ServiceView::default()),
+        Rule::RequiredNull,
+    );
+    assert_eq!(violation.field.to_string(), "services[\"api\"].port_name");
+    assert_eq!(
+        violation.detail,
+        "services[\"api\"].port_name is null. Set it to the name of the port mapping in the \
+         service's task definition that Service Connect serves, such as \"api-8080-tcp\"; for \
+         a service with several ports, set endpoints instead; a service that serves nothing \
+         belongs in client_services."
+    );
+    // A null endpoint, and an endpoint with a null port_name.
+    let mut service = long_form(|e| e.port_name = Attr::Null);
+    if let Attr::Known(endpoints) = &mut service.endpoints {
+        endpoints.insert("api-admin".to_string(), Attr::Null);
+    }
+    assert_eq!(
+        found(&one_service("api", service)),
+        vec![
+            (
+                Rule::RequiredNull,
+                "services[\"api\"].endpoints[\"api-admin\"]".to_string(),
+                "services[\"api\"].endpoints[\"api-admin\"] is null. Give it a port_name, \
+                 such as { port_name = \"api-8080-tcp\" }, or remove the entry."
+                    .to_string()
+            ),
+            (
+                Rule::RequiredNull,
+                "services[\"api\"].endpoints[\"api-grpc\"].port_name".to_string(),
+                "services[\"api\"].endpoints[\"api-grpc\"].port_name is null. Set it to the \
+                 name of the port mapping in the service's task definition that this endpoint \
+                 serves, such as \"api-8080-tcp\"."
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+// --- TLS ----------------------------------------------------------------------------
+
+#[test]
+fn private_ca_arns() {
+    for good in [
+        "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws-cn:acm-pca:cn-north-1:123456789012:certificate-authority/ca1",
+    ] {
+        assert_eq!(validate_pca_authority_arn(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        (
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "it is not an ARN: it does not start with \"arn:\"",
+        ),
+        (
+            "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+            "it is an ARN of the \"acm\" service, not of \"acm-pca\"",
+        ),
+        (
+            "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/",
+            "its certificate authority id \"\" is invalid: it is empty",
+        ),
+        (
+            "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/ca1/certificate/x",
+            "its certificate authority id \"ca1/certificate/x\" is invalid: it contains '/', \
+             which is not allowed",
+        ),
+        (
+            "arn:aws:acm-pca:eu-west-1:1234:certificate-authority/ca1",
+            "its account \"1234\" is not 12 digits",
+        ),
+        (
+            "arn:aws:acm-pca:eu-west-1:123456789012:ca/ca1",
+            "its resource \"ca/ca1\" is not \"certificate-authority/ID\"",
+        ),
+    ] {
+        assert_eq!(
+            validate_pca_authority_arn(bad),
+            Err(reason.to_string()),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn kms_keys() {
+    for good in [
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "mrk-1234abcd12ab34cd56ef1234567890ab",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "alias/service-connect",
+        "alias/aws/ecs",
+        "arn:aws:kms:eu-west-1:123456789012:alias/service-connect",
+    ] {
+        assert_eq!(validate_kms_key(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        (
+            "service-connect",
+            "it is none of a key id, a key ARN, an alias name (\"alias/NAME\") or an alias ARN",
+        ),
+        ("alias/", "its alias name \"\" is invalid: it is empty"),
+        (
+            "alias/my key",
+            "its alias name \"my key\" is invalid: it contains ' ', which is not allowed",
+        ),
+        (
+            "arn:aws:kms:eu-west-1:123456789012:key/1234",
+            "its key id \"1234\" is invalid: a key id is a UUID, such as \
+             \"1234abcd-12ab-34cd-56ef-1234567890ab\"",
+        ),
+        (
+            "arn:aws:kms:eu-west-1:123456789012:key/mrk-12",
+            "its key id \"mrk-12\" is invalid: a multi-Region key id is \"mrk-\" and 32 \
+             hexadecimal digits",
+        ),
+        (
+            "arn:aws:kms:eu-west-1:123456789012:grant/abc",
+            "its resource \"grant/abc\" is not \"key/ID\" or \"alias/NAME\"",
+        ),
+        (
+            "arn:aws:iam::123456789012:role/key",
+            "it is an ARN of the \"iam\" service, not of \"kms\"",
+        ),
+    ] {
+        assert_eq!(validate_kms_key(bad), Err(reason.to_string()), "{bad}");
+    }
+}
+
+#[test]
+fn iam_role_arns() {
+    for good in [
+        "arn:aws:iam::123456789012:role/ecs-service-connect-tls",
+        "arn:aws:iam::123456789012:role/service-role/ecs/tls+role=a,b.c@d_e-f",
+        "arn:aws-us-gov:iam::123456789012:role/r",
+    ] {
+        assert_eq!(validate_role_arn(good), Ok(()), "{good}");
+    }
+    for (bad, reason) in [
+        (
+            "ecsInfrastructureRole",
+            "it is not an ARN: it does not start with \"arn:\"",
+        ),
+        (
+            "arn:aws:iam:eu-west-1:123456789012:role/r",
+            "it has the region \"eu-west-1\", but iam ARNs have none (\"arn:aws:iam::…\")",
+        ),
+        (
+            "arn:aws:iam::123456789012:user/deploy",
+            "its resource \"user/deploy\" is not \"role/NAME\" (an IAM role)",
+        ),
+        (
+            "arn:aws:iam::123456789012:role/",
+            "its role name \"\" is invalid: it is empty",
+        ),
+        (
+            "arn:aws:iam::123456789012:role/a//b",
+            "its path has an empty segment (two slashes in a row)",
+        ),
+        (
+            &format!("arn:aws:iam::123456789012:role/{}", "r".repeat(65)),
+            "its role name \"rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\" is \
+             invalid: it is 65 characters long, over the limit of 64",
+        ),
+        (
+            "arn:aws:iam::123456789012:role/my role",
+            "its role name \"my role\" is invalid: it contains ' ', which is not allowed",
+        ),
+    ] {
+        assert_eq!(validate_role_arn(bad), Err(reason.to_string()), "{bad}");
+    }
+}
+
+#[test]
+fn tls_is_checked_wherever_it_is_written_and_points_there() {
+    let bad_key = |t: &mut TlsView| t.kms_key = text("my-key");
+    // On the resource.
+    let config = ConfigView {
+        tls: tls(bad_key),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::KmsKeyInvalid);
+    assert_eq!(violation.field.to_string(), "tls.kms_key");
+    assert!(
+        violation
+            .detail
+            .starts_with("tls.kms_key is \"my-key\": it is none of")
+    );
+    // On a short-form entry.
+    let mut service = server("backend-8080-tcp");
+    service.tls = tls(bad_key);
+    let violation = only(&one_service("backend", service), Rule::KmsKeyInvalid);
+    assert_eq!(
+        violation.field.to_string(),
+        "services[\"backend\"].tls.kms_key"
+    );
+    assert!(
+        violation
+            .detail
+            .starts_with("services[\"backend\"].tls.kms_key is \"my-key\"")
+    );
+    // On an endpoint of the long form.
+    let violation = only(
+        &one_service(
+            "api",
+            long_form(|e| e.tls = tls(|t| t.role_arn = text("admin"))),
+        ),
+        Rule::RoleArnInvalid,
+    );
+    assert_eq!(
+        violation.field,
+        Field::Setting {
+            service: Some("api".to_string()),
+            endpoint: Some("api-grpc".to_string()),
+            attribute: "tls",
+            inner: ".role_arn".to_string(),
+        }
+    );
+    assert_eq!(
+        violation.detail,
+        "services[\"api\"].endpoints[\"api-grpc\"].tls.role_arn is \"admin\": it is not an \
+         ARN: it does not start with \"arn:\". Use the ARN of an IAM role, such as \
+         \"arn:aws:iam::123456789012:role/ecs-service-connect-tls\", or leave role_arn out \
+         for the ECS infrastructure role."
+    );
+    // The CA.
+    let config = ConfigView {
+        tls: tls(|t| t.aws_pca_authority_arn = text("arn:aws:acm-pca:eu-west-1:123456789012:ca/x")),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::PcaAuthorityArnInvalid);
+    assert!(violation.detail.starts_with(
+        "tls.aws_pca_authority_arn is \"arn:aws:acm-pca:eu-west-1:123456789012:ca/x\": its \
+         resource \"ca/x\" is not \"certificate-authority/ID\". Use the ARN of an AWS Private \
+         CA"
+    ));
+}
+
+#[test]
+fn a_kms_key_without_a_ca_is_refused() {
+    let config = ConfigView {
+        tls: tls(|t| {
+            t.aws_pca_authority_arn = Attr::Null;
+            t.kms_key = text("alias/service-connect");
+        }),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::RequiredNull);
+    assert_eq!(violation.field.to_string(), "tls.aws_pca_authority_arn");
+    assert_eq!(
+        violation.detail,
+        "tls.aws_pca_authority_arn is null, but TLS needs the AWS Private CA that issues the \
+         endpoints' certificates: a kms_key does not turn TLS on. Set it to the CA's ARN, such \
+         as \"arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/\
+         1234abcd-12ab-34cd-56ef-1234567890ab\", or remove tls."
+    );
+    // On an endpoint, with a role too; an unknown CA may still be given.
+    let service = long_form(|e| {
+        e.tls = tls(|t| {
+            t.aws_pca_authority_arn = Attr::Null;
+            t.kms_key = text("alias/k");
+            t.role_arn = text("arn:aws:iam::123456789012:role/r");
+        })
+    });
+    let violation = only(&one_service("api", service), Rule::RequiredNull);
+    assert!(violation.detail.starts_with(
+        "services[\"api\"].endpoints[\"api-grpc\"].tls.aws_pca_authority_arn is null, but TLS \
+         needs the AWS Private CA that issues the endpoints' certificates: kms_key and \
+         role_arn do not turn TLS on."
+    ));
+    let config = ConfigView {
+        tls: tls(|t| t.aws_pca_authority_arn = Attr::Unknown),
+        ..example_base()
+    };
+    assert_clean(&config);
+}
+
+// --- logs and access logs -----------------------------------------------------------
+
+#[test]
+fn log_drivers_are_ecs_own_with_a_suggestion() {
+    for good in LOG_DRIVERS {
+        assert_eq!(validate_log_driver(good), Ok(()), "{good}");
+    }
+    for (bad, meant) in [
+        ("awsLogs", Some("awslogs")),
+        ("AWSLOGS", Some("awslogs")),
+        ("awslog", Some("awslogs")),
+        ("json_file", Some("json-file")),
+        ("jsonfile", Some("json-file")),
+        ("firelens", Some("awsfirelens")),
+        ("fluentbit", None),
+        ("none", None),
+        ("", None),
+    ] {
+        assert!(validate_log_driver(bad).is_err(), "{bad}");
+        assert_eq!(closest(bad, &LOG_DRIVERS), meant, "{bad}");
+    }
+    let config = ConfigView {
+        log_configuration: log(|l| l.log_driver = text("cloudwatch")),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::LogDriverInvalid);
+    assert_eq!(violation.field.to_string(), "log_configuration.log_driver");
+    assert_eq!(
+        violation.detail,
+        "log_configuration.log_driver is \"cloudwatch\": ECS does not take it. For CloudWatch \
+         Logs, use \"awslogs\". Use json-file, syslog, journald, gelf, fluentd, awslogs, \
+         splunk or awsfirelens (on Fargate: awslogs, splunk or awsfirelens), written as \
+         listed."
+    );
+    // On a service entry.
+    let mut service = server("backend-8080-tcp");
+    service.log_configuration = log(|l| l.log_driver = text("Splunk"));
+    let violation = only(&one_service("backend", service), Rule::LogDriverInvalid);
+    assert_eq!(
+        violation.field,
+        Field::Setting {
+            service: Some("backend".to_string()),
+            endpoint: None,
+            attribute: "log_configuration",
+            inner: ".log_driver".to_string(),
+        }
+    );
+    assert!(violation.detail.starts_with(
+        "services[\"backend\"].log_configuration.log_driver is \"Splunk\": ECS does not take \
+         it. Did you mean \"splunk\"?"
+    ));
+}
+
+#[test]
+fn log_configuration_values_need_values() {
+    let mut service = server("backend-8080-tcp");
+    service.log_configuration = Attr::Known(LogView {
+        log_driver: Attr::Null,
+        options: Attr::Known(BTreeMap::from([
+            ("awslogs-group".to_string(), text("/ecs/mesh")),
+            ("awslogs-region".to_string(), Attr::Null),
+        ])),
+        secret_options: secrets(&[
+            (
+                Attr::Null,
+                text("arn:aws:ssm:eu-west-1:123456789012:parameter/token"),
+            ),
+            (text(""), Attr::Null),
+            (text("splunk-token"), text("")),
+            (text("splunk-url"), Attr::Unknown),
+        ]),
+    });
+    let prefix = "services[\"backend\"].log_configuration";
+    assert_eq!(
+        found(&one_service("backend", service))
+            .into_iter()
+            .map(|(rule, field, detail)| (
+                rule,
+                field,
+                detail.split(". ").next().unwrap_or_default().to_string()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (Rule::RequiredNull, ".log_driver", ".log_driver is null"),
+            (
+                Rule::RequiredNull,
+                ".options[\"awslogs-region\"]",
+                ".options[\"awslogs-region\"] is null"
+            ),
+            (
+                Rule::RequiredNull,
+                ".secret_options[0].name",
+                ".secret_options[0].name is null"
+            ),
+            (
+                Rule::SecretOptionEmpty,
+                ".secret_options[1].name",
+                ".secret_options[1].name is empty"
+            ),
+            (
+                Rule::RequiredNull,
+                ".secret_options[1].value_from",
+                ".secret_options[1].value_from is null"
+            ),
+            (
+                Rule::SecretOptionEmpty,
+                ".secret_options[2].value_from",
+                ".secret_options[2].value_from is empty"
+            ),
+        ]
+        .into_iter()
+        .map(|(rule, field, detail)| (
+            rule,
+            format!("{prefix}{field}"),
+            format!("{prefix}{detail}")
+        ))
+        .collect::<Vec<_>>()
+    );
+    // A null secret option, on the resource.
+    let config = ConfigView {
+        log_configuration: log(|l| l.secret_options = Attr::Known(vec![Attr::Null])),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::RequiredNull);
+    assert_eq!(
+        violation.detail,
+        "log_configuration.secret_options[0] is null. Give it a name and a value_from, or \
+         remove it."
+    );
+    assert_eq!(
+        violation.field.to_string(),
+        "log_configuration.secret_options[0]"
+    );
+}
+
+#[test]
+fn access_log_formats() {
+    for good in ACCESS_LOG_FORMATS {
+        assert_eq!(validate_access_log_format(good), Ok(()));
+    }
+    let config = ConfigView {
+        access_log_configuration: access_log("Json"),
+        ..example_base()
+    };
+    let violation = only(&config, Rule::AccessLogFormatInvalid);
+    assert_eq!(
+        violation.field.to_string(),
+        "access_log_configuration.format"
+    );
+    assert_eq!(
+        violation.detail,
+        "access_log_configuration.format is \"Json\": ECS does not take it. Did you mean \
+         \"JSON\"? Use \"TEXT\" for readable lines or \"JSON\" for structured records, in \
+         capitals."
+    );
+    let mut service = server("backend-8080-tcp");
+    service.access_log_configuration = Attr::Known(AccessLogView {
+        format: Attr::Null,
+        include_query_parameters: Attr::Known(true),
+    });
+    let violation = only(&one_service("backend", service), Rule::RequiredNull);
+    assert_eq!(
+        violation.detail,
+        "services[\"backend\"].access_log_configuration.format is null. Set it to \"TEXT\" or \
+         \"JSON\", or remove access_log_configuration."
+    );
+    let mut service = server("backend-8080-tcp");
+    service.access_log_configuration = access_log("XML");
+    let violation = only(
+        &one_service("backend", service),
+        Rule::AccessLogFormatInvalid,
+    );
+    assert!(!violation.detail.contains("Did you mean"), "{violation:#?}");
+}
+
+#[test]
+fn new_fields_display_their_full_location() {
+    assert_eq!(
+        EndpointAt::long("api", "api-grpc")
+            .field(Some("port_name"))
+            .to_string(),
+        "services[\"api\"].endpoints[\"api-grpc\"].port_name"
+    );
+    assert_eq!(
+        EndpointAt::long("api", "api-grpc").field(None).to_string(),
+        "services[\"api\"].endpoints[\"api-grpc\"]"
+    );
+    assert_eq!(
+        EndpointAt::short("api").field(Some("port")).to_string(),
+        "services[\"api\"].port"
+    );
+    assert_eq!(
+        Field::Setting {
+            service: None,
+            endpoint: None,
+            attribute: "log_configuration",
+            inner: ".secret_options[1].name".to_string(),
+        }
+        .to_string(),
+        "log_configuration.secret_options[1].name"
+    );
+}
+
+// --- standalone servers ---------------------------------------------------------------
+
+fn with_external(name: &str, addresses: Attr<Vec<Attr<String>>>) -> ConfigView {
+    let mut config = example_base();
+    config.external_services = Attr::Known(BTreeMap::from([(
+        name.to_string(),
+        Attr::Known(ExternalView {
+            addresses,
+            ..ExternalView::default()
+        }),
+    )]));
+    config
+}
+
+fn addresses(list: &[&str]) -> Attr<Vec<Attr<String>>> {
+    Attr::Known(list.iter().map(|a| text(a)).collect())
+}
+
+#[test]
+fn standalone_servers_need_a_label_name_not_taken_and_ipv4_addresses() {
+    assert_clean(&with_external("erp", addresses(&["10.0.3.12"])));
+    assert_clean(&with_external(
+        "saleor",
+        addresses(&["10.0.4.20", "10.0.4.21"]),
+    ));
+    for bad in ["ERP", "erp.prod", "-erp", "erp-", ""] {
+        assert_eq!(
+            rules(&with_external(bad, addresses(&["10.0.3.12"]))),
+            vec![Rule::ExternalNameInvalid],
+            "{bad:?}"
+        );
+    }
+    // `backend` is the base's discovery name.
+    assert_eq!(
+        rules(&with_external("backend", addresses(&["10.0.3.12"]))),
+        vec![Rule::ExternalNameTaken]
+    );
+    for bad in [
+        vec!["10.0.3.256"],
+        vec!["010.0.3.12"],
+        vec!["erp.example.com"],
+        vec!["2001:db8::1"],
+        vec!["10.0.3.12", "10.0.3.12"],
+        vec![],
+    ] {
+        assert_eq!(
+            rules(&with_external("erp", addresses(&bad))),
+            vec![Rule::AddressInvalid],
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        rules(&with_external("erp", Attr::Null)),
+        vec![Rule::RequiredNull]
+    );
+    assert_clean(&with_external("erp", Attr::Unknown));
+}
+
+#[test]
+fn only_public_addresses_are_flagged() {
+    let config = with_external(
+        "erp",
+        addresses(&[
+            "10.0.3.12",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "52.1.2.3",
+        ]),
+    );
+    assert_eq!(
+        public_addresses(&config),
+        BTreeMap::from([("erp".to_string(), vec!["52.1.2.3".to_string()])])
+    );
 }

@@ -1,8 +1,9 @@
-//! GetMetadata, GetProviderSchema and GetResourceIdentitySchemas.
+//! GetMetadata, GetProviderSchema and GetResourceIdentitySchemas: every resource and
+//! data source type, with their schemas.
 
 use std::collections::BTreeMap;
 
-use super::RegisteredResource;
+use super::{RegisteredDataSource, RegisteredResource};
 use crate::protocol::proto::tfplugin6 as pb;
 use crate::protocol::schema::Schema;
 
@@ -23,12 +24,19 @@ fn capabilities(resources: &BTreeMap<String, RegisteredResource>) -> pb::ServerC
 
 pub(super) fn metadata_response(
     resources: &BTreeMap<String, RegisteredResource>,
+    data_sources: &BTreeMap<String, RegisteredDataSource>,
 ) -> pb::get_metadata::Response {
     pb::get_metadata::Response {
         server_capabilities: Some(capabilities(resources)),
         resources: resources
             .keys()
             .map(|type_name| pb::get_metadata::ResourceMetadata {
+                type_name: type_name.clone(),
+            })
+            .collect(),
+        data_sources: data_sources
+            .keys()
+            .map(|type_name| pb::get_metadata::DataSourceMetadata {
                 type_name: type_name.clone(),
             })
             .collect(),
@@ -46,6 +54,7 @@ pub(super) fn metadata_response(
 pub(super) fn schema_response(
     provider: &Schema,
     resources: &BTreeMap<String, RegisteredResource>,
+    data_sources: &BTreeMap<String, RegisteredDataSource>,
 ) -> pb::get_provider_schema::Response {
     pb::get_provider_schema::Response {
         provider: Some(provider.into()),
@@ -56,6 +65,10 @@ pub(super) fn schema_response(
         resource_schemas: resources
             .iter()
             .map(|(name, resource)| (name.clone(), (&resource.schema).into()))
+            .collect(),
+        data_source_schemas: data_sources
+            .iter()
+            .map(|(name, data_source)| (name.clone(), (&data_source.schema).into()))
             .collect(),
         server_capabilities: Some(capabilities(resources)),
         ..Default::default()

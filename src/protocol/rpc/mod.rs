@@ -6,6 +6,8 @@
 mod apply;
 mod codec;
 mod configure;
+mod data_read;
+mod data_validate;
 mod generate;
 mod import;
 mod list;
@@ -28,7 +30,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::address::ProviderAddress;
 use super::diagnostics::Diagnostics;
 use super::proto::tfplugin6 as pb;
-use super::provider::{CallContext, ProviderHandler, ResourceHandler};
+use super::provider::{CallContext, DataSourceHandler, ProviderHandler, ResourceHandler};
 use super::schema::{IdentitySchema, Schema};
 use super::value::Type;
 
@@ -44,6 +46,13 @@ struct RegisteredResource {
     list: Option<(Schema, Type)>,
 }
 
+/// A data source type with its schema computed once.
+struct RegisteredDataSource {
+    handler: Arc<dyn DataSourceHandler>,
+    schema: Schema,
+    value_type: Type,
+}
+
 /// Serves one provider over tfplugin6.
 pub struct ProviderService {
     /// The provider's address, for the messages that name it.
@@ -51,6 +60,7 @@ pub struct ProviderService {
     handler: Arc<dyn ProviderHandler>,
     provider_schema: Schema,
     resources: BTreeMap<String, RegisteredResource>,
+    data_sources: BTreeMap<String, RegisteredDataSource>,
     /// Built once: GetProviderSchema is called by every Terraform command.
     schema_response: pb::get_provider_schema::Response,
     /// Cancelled by StopProvider; every call's context carries it.
@@ -87,12 +97,27 @@ impl ProviderService {
                 (resource.type_name().to_string(), registered)
             })
             .collect();
-        let schema_response = metadata::schema_response(&provider_schema, &resources);
+        let data_sources: BTreeMap<String, RegisteredDataSource> = handler
+            .data_sources()
+            .into_iter()
+            .map(|data_source| {
+                let schema = data_source.schema();
+                let registered = RegisteredDataSource {
+                    value_type: schema.value_type(),
+                    schema,
+                    handler: data_source.clone(),
+                };
+                (data_source.type_name().to_string(), registered)
+            })
+            .collect();
+        let schema_response =
+            metadata::schema_response(&provider_schema, &resources, &data_sources);
         Self {
             name,
             handler,
             provider_schema,
             resources,
+            data_sources,
             schema_response,
             stop: CancellationToken::new(),
             deferral_allowed: Mutex::new(false),
@@ -104,6 +129,11 @@ impl ProviderService {
             cancel: self.stop.clone(),
             deferral_allowed: self.deferral_allowed.lock().map(|d| *d).unwrap_or(false),
         }
+    }
+
+    /// A data source type; `None` is answered as unsupported (`unsupported.rs`).
+    fn data_source(&self, type_name: &str) -> Option<&RegisteredDataSource> {
+        self.data_sources.get(type_name)
     }
 
     fn resource(&self, type_name: &str) -> Result<&RegisteredResource, Diagnostics> {
@@ -135,7 +165,10 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _request: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
-        ok(metadata::metadata_response(&self.resources))
+        ok(metadata::metadata_response(
+            &self.resources,
+            &self.data_sources,
+        ))
     }
 
     async fn get_provider_schema(
@@ -163,10 +196,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
-        ok(unsupported::validate_data_resource(
-            self,
-            request.into_inner(),
-        ))
+        ok(data_validate::validate_data_resource(self, request.into_inner()).await)
     }
 
     async fn upgrade_resource_state(
@@ -236,7 +266,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        ok(unsupported::read_data_source(self, request.into_inner()))
+        ok(data_read::read_data_source(self, request.into_inner()).await)
     }
 
     async fn generate_resource_config(

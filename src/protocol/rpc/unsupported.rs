@@ -1,5 +1,5 @@
-//! Explicit answers for the features this provider does not offer: data sources,
-//! ephemeral resources, functions, state stores, actions and, until it has them, list
+//! Explicit answers for the features this provider does not offer: data source types
+//! it does not have, ephemeral resources, functions, state stores, actions and, until it has them, list
 //! resources, moves and config generation. Terraform calls these only for types our
 //! schema declares, so reaching one means a confused host or a hand-written client:
 //! answer with a diagnostic that names the type, never a hang, panic or bare error.

@@ -1,7 +1,8 @@
 //! The configuration that reproduces a state, for `-generate-config-out`: what the
 //! practitioner would write, without computed values or defaults.
 
-use super::model::{InternalModel, ServiceModel};
+use super::model::InternalModel;
+use super::services::ServiceModel;
 use crate::mesh::names::default_dns_name;
 use crate::protocol::value::Attr;
 
@@ -35,21 +36,52 @@ pub fn config_from_state(state: &InternalModel) -> InternalModel {
         tags: state.tags.clone(),
         services,
         client_services: state.client_services.clone(),
+        external_services: match &state.external_services {
+            // The default TTL is left out, as a practitioner would.
+            Attr::Known(externals) => Attr::Known(
+                externals
+                    .iter()
+                    .map(|(name, external)| {
+                        let mut config = external.clone();
+                        if config.ttl == Attr::Known(crate::mesh::external::DEFAULT_TTL) {
+                            config.ttl = Attr::Null;
+                        }
+                        (name.clone(), config)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        },
+        tls: state.tls.clone(),
+        log_configuration: state.log_configuration.clone(),
+        access_log_configuration: state.access_log_configuration.clone(),
         ..InternalModel::default()
     }
 }
 
 fn without_defaults(key: &str, service: &ServiceModel, namespace: &Attr<String>) -> ServiceModel {
     let mut config = service.clone();
-    if config.discovery_name.known().is_some_and(|d| d == key) {
-        config.discovery_name = Attr::Null;
-    }
-    let default_dns = match (service.discovery_name.known(), namespace.known()) {
+    let default_dns = |discovery: &Attr<String>| match (discovery.known(), namespace.known()) {
         (Some(discovery), Some(namespace)) => Some(default_dns_name(discovery, namespace)),
         _ => None,
     };
-    if config.dns_name.known().is_some() && config.dns_name.known() == default_dns.as_ref() {
-        config.dns_name = Attr::Null;
+    let unless_default = |dns: &mut Attr<String>, default: Option<String>| {
+        if dns.known().is_some() && dns.known() == default.as_ref() {
+            *dns = Attr::Null;
+        }
+    };
+    if let Attr::Known(endpoints) = &mut config.endpoints {
+        for (name, endpoint) in endpoints.iter_mut() {
+            unless_default(
+                &mut endpoint.dns_name,
+                default_dns(&Attr::Known(name.clone())),
+            );
+        }
+        return config;
+    }
+    unless_default(&mut config.dns_name, default_dns(&service.discovery_name));
+    if config.discovery_name.known().is_some_and(|d| d == key) {
+        config.discovery_name = Attr::Null;
     }
     config
 }

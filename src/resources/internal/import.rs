@@ -2,7 +2,7 @@
 //! namespace, its VPC (from its hosted zone, so nobody has to look it up), its tags, and
 //! every service of the cluster wired to it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::InternalResource;
 use super::identity::{identity_of, parse_identity};
@@ -10,6 +10,7 @@ use super::model::{InternalModel, attr_map, own_tags};
 use super::namespace::{Maker, maker};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
+use crate::mesh::external::ObservedExternal;
 use crate::mesh::model::{ObservedNamespace, Wiring};
 use crate::mesh::names::{cluster_name, is_namespace_id};
 use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
@@ -159,7 +160,9 @@ pub async fn read_mesh(gateway: &Gateway, id: &ImportId) -> Result<InternalModel
         model.namespace_id = Attr::Known(namespace.arn.clone());
     }
     model.namespace_owned = Attr::Known(owned_at_import(id, &namespace));
-    model.set_services(&wired);
+    model.record_imported(&wired);
+    let externals = standalone_servers(gateway, &namespace, &wired).await?;
+    model.record_external(&externals);
     Ok(model)
 }
 
@@ -182,7 +185,7 @@ fn is_namespace_reference(reference: &str) -> bool {
     is_namespace_id(reference) || reference.starts_with("arn:")
 }
 
-async fn find_namespace(
+pub(crate) async fn find_namespace(
     gateway: &Gateway,
     reference: &str,
 ) -> Result<ObservedNamespace, ImportError> {
@@ -217,6 +220,33 @@ async fn find_namespace(
             "No Cloud Map namespace has the id {id:?} in this account and region."
         ))
     })
+}
+
+/// The standalone servers of a namespace: its Cloud Map services that no wired
+/// service's endpoint names and that answer with A records of registered IPv4
+/// addresses (what `external_services` makes, or the same made by hand).
+async fn standalone_servers(
+    gateway: &Gateway,
+    namespace: &ObservedNamespace,
+    wired: &BTreeMap<String, Wiring>,
+) -> Result<BTreeMap<String, ObservedExternal>, GatewayError> {
+    let endpoints: BTreeSet<&str> = wired.values().flat_map(Wiring::discovery_names).collect();
+    let candidates: BTreeSet<String> = gateway
+        .cloudmap
+        .services_in(&namespace.id)
+        .await?
+        .into_iter()
+        .map(|service| service.name)
+        .filter(|name| !endpoints.contains(name.as_str()))
+        .collect();
+    let observed = gateway
+        .cloudmap
+        .observe_external(&namespace.id, &candidates)
+        .await?;
+    Ok(observed
+        .into_iter()
+        .filter(|(_, have)| have.ttl.is_some() && !have.addresses().is_empty())
+        .collect())
 }
 
 /// Every service of the cluster whose PRIMARY deployment uses the namespace.
@@ -266,6 +296,10 @@ fn model_from(
         tags_all: attr_map(tags),
         services: Attr::Null,
         client_services: Attr::Null,
+        external_services: Attr::Null,
+        tls: Attr::Null,
+        log_configuration: Attr::Null,
+        access_log_configuration: Attr::Null,
         endpoints: Attr::Null,
         wait_for_steady_state: Attr::Null,
         force_destroy: Attr::Null,

@@ -1,10 +1,11 @@
 //! `servicemesh_internal`: one resource for the whole mesh of a cluster.
 
 mod apply;
+mod external;
 mod generate;
 mod grouping;
 mod identity;
-mod import;
+pub(crate) mod import;
 mod list;
 mod model;
 mod moved;
@@ -12,8 +13,11 @@ mod namespace;
 mod plan;
 mod plan_checks;
 mod read;
+mod record;
 mod rollouts;
 mod schema;
+mod services;
+mod upgrade;
 mod users;
 mod validate;
 mod wiring;
@@ -109,6 +113,10 @@ impl ResourceHandler for InternalResource {
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         validate::validate(config)
+    }
+
+    fn upgrade_state(&self, stored_version: i64, state: Value) -> Result<Value, Diagnostics> {
+        upgrade::upgrade_state(stored_version, state)
     }
 
     async fn read(&self, request: ReadRequest, ctx: &CallContext) -> ReadResponse {

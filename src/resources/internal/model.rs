@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mesh::model::{DesiredMesh, NamespaceSpec, ObservedNamespace, ServerSpec, Wiring};
-use crate::mesh::names::{cluster_name, default_dns_name};
+use super::external::ExternalModel;
+use super::services::{
+    AccessLogModel, Before, LogModel, MeshSettings, ServiceModel, TlsModel, endpoints_of, setting,
+};
+use crate::mesh::model::{DesiredMesh, NamespaceSpec, ObservedNamespace, Wiring};
+use crate::mesh::names::cluster_name;
 use crate::mesh::reconcile::NamespaceRef;
 use crate::mesh::validate::parse_duration;
 use crate::protocol::value::Attr;
@@ -36,6 +40,16 @@ pub struct InternalModel {
     pub services: Attr<BTreeMap<String, ServiceModel>>,
     #[serde(default)]
     pub client_services: Attr<Vec<Attr<String>>>,
+    /// Standalone servers named in the namespace, by name.
+    #[serde(default)]
+    pub external_services: Attr<BTreeMap<String, ExternalModel>>,
+    /// Mesh-wide Service Connect settings, for the services and endpoints that set none.
+    #[serde(default)]
+    pub tls: Attr<TlsModel>,
+    #[serde(default)]
+    pub log_configuration: Attr<LogModel>,
+    #[serde(default)]
+    pub access_log_configuration: Attr<AccessLogModel>,
     #[serde(default)]
     pub wait_for_steady_state: Attr<bool>,
     #[serde(default)]
@@ -58,24 +72,6 @@ pub struct InternalModel {
     /// there are none.
     #[serde(default)]
     pub pending_cleanup: Attr<Vec<Attr<String>>>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ServiceModel {
-    #[serde(default)]
-    pub port_name: Attr<String>,
-    #[serde(default)]
-    pub discovery_name: Attr<String>,
-    #[serde(default)]
-    pub dns_name: Attr<String>,
-    #[serde(default)]
-    pub port: Attr<u16>,
-    #[serde(default)]
-    pub ingress_port_override: Attr<u16>,
-    #[serde(default)]
-    pub idle_timeout_seconds: Attr<u32>,
-    #[serde(default)]
-    pub per_request_timeout_seconds: Attr<u32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -129,7 +125,8 @@ impl InternalModel {
             .known()
             .into_iter()
             .flatten()
-            .filter_map(|(_, service)| service.discovery_name.known().cloned())
+            .flat_map(|(_, service)| service.endpoint_list())
+            .filter_map(|(name, _)| name.known().cloned())
             .collect()
     }
 
@@ -167,26 +164,74 @@ impl InternalModel {
 
     /// The mesh this (planned) object asks for, read once at apply when every value is
     /// known: after `record_namespace`, which derives the DNS names that waited for the
-    /// namespace's name.
-    pub fn desired(&self, default_tags: &BTreeMap<String, String>) -> DesiredMesh {
+    /// namespace's name. `prior` is the object before this apply: a TLS or log setting
+    /// it managed and this one does not is removed.
+    pub fn desired(
+        &self,
+        default_tags: &BTreeMap<String, String>,
+        prior: Option<&InternalModel>,
+    ) -> DesiredMesh {
         let namespace = self.namespace_spec(default_tags);
-        let mut services = BTreeMap::new();
-        if let Some(servers) = self.services.known() {
-            for (name, service) in servers {
-                if let Some(spec) = service.server_spec() {
-                    services.insert(name.clone(), Wiring::Server(spec));
-                }
-            }
-        }
-        for client in self.client_names() {
-            services.entry(client).or_insert(Wiring::Client);
-        }
+        let services = self
+            .service_names()
+            .into_iter()
+            .filter_map(|name| {
+                let wiring = self.wiring_of(&name, prior)?;
+                Some((name, wiring))
+            })
+            .collect();
         let cluster = self.cluster.known().map(String::as_str).unwrap_or_default();
         DesiredMesh {
             cluster: cluster_name(cluster).to_string(),
             namespace,
             services,
         }
+    }
+
+    /// What this (planned) object asks of service `name`, when its values are known;
+    /// `prior` as for [`Self::desired`].
+    pub fn wiring_of(&self, name: &str, prior: Option<&InternalModel>) -> Option<Wiring> {
+        let mesh = self.mesh_settings();
+        let before = prior.and_then(|p| p.before(name));
+        if let Some(service) = self.services.known().and_then(|s| s.get(name)) {
+            return service.wiring(&mesh, before.as_ref());
+        }
+        let before = before.as_ref();
+        self.client_names().contains(name).then(|| Wiring {
+            endpoints: Vec::new(),
+            log: setting(mesh.log, before.and_then(|b| b.log.clone())),
+            access_log: setting(mesh.access_log, before.and_then(|b| b.access_log.clone())),
+        })
+    }
+
+    /// The mesh-wide settings, where known.
+    pub fn mesh_settings(&self) -> MeshSettings {
+        MeshSettings {
+            tls: self.tls.known().and_then(TlsModel::spec),
+            log: self.log_configuration.known().and_then(LogModel::spec),
+            access_log: self
+                .access_log_configuration
+                .known()
+                .and_then(AccessLogModel::spec),
+        }
+    }
+
+    /// What this object asks of service `name`'s TLS and logs; `None` when it does not
+    /// wire it.
+    pub fn before(&self, name: &str) -> Option<Before> {
+        let mesh = self.mesh_settings();
+        if let Some(service) = self.services.known().and_then(|s| s.get(name)) {
+            return Some(Before {
+                tls: service.effective_tls(&mesh),
+                log: service.effective_log(&mesh),
+                access_log: service.effective_access_log(&mesh),
+            });
+        }
+        self.client_names().contains(name).then(|| Before {
+            tls: BTreeMap::new(),
+            log: mesh.log,
+            access_log: mesh.access_log,
+        })
     }
 
     /// Records what AWS says of the namespace: its id (also the resource's), ARN,
@@ -233,18 +278,34 @@ impl InternalModel {
     }
 
     /// Writes the services in place into `services` and `client_services`, keeping an
-    /// attribute that is null null when nothing is in it.
+    /// attribute that is null null when nothing is in it. Each entry keeps the form
+    /// this object writes it in and records the settings it manages.
     pub fn set_services(&mut self, in_place: &BTreeMap<String, Wiring>) {
+        let written = self.services.known().cloned().unwrap_or_default();
         let servers: BTreeMap<String, ServiceModel> = in_place
             .iter()
-            .filter_map(|(name, wiring)| match wiring {
-                Wiring::Server(spec) => Some((name.clone(), ServiceModel::from_spec(spec))),
-                Wiring::Client => None,
+            .filter(|(_, wiring)| wiring.is_server())
+            .map(|(name, wiring)| {
+                let written = written.get(name);
+                let record = written.map(ServiceModel::managed_here).unwrap_or_default();
+                (
+                    name.clone(),
+                    ServiceModel::observed(wiring, written, &record),
+                )
             })
             .collect();
+        self.set_wired(servers, in_place);
+    }
+
+    /// Writes `servers` and the clients of `in_place`.
+    pub fn set_wired(
+        &mut self,
+        servers: BTreeMap<String, ServiceModel>,
+        in_place: &BTreeMap<String, Wiring>,
+    ) {
         let clients: Vec<Attr<String>> = in_place
             .iter()
-            .filter(|(_, wiring)| matches!(wiring, Wiring::Client))
+            .filter(|(_, wiring)| !wiring.is_server())
             .map(|(name, _)| Attr::Known(name.clone()))
             .collect();
         self.services = if servers.is_empty() && self.services.is_null() {
@@ -257,7 +318,23 @@ impl InternalModel {
         } else {
             Attr::Known(clients)
         };
-        self.endpoints = endpoints_of(&self.services);
+        self.refresh_endpoints();
+    }
+
+    /// `endpoints` from the servers' endpoints and the standalone servers: unknown
+    /// while any name (a key) is.
+    pub fn refresh_endpoints(&mut self) {
+        let mut endpoints = endpoints_of(&self.services);
+        match (&mut endpoints, &self.external_services) {
+            (Attr::Known(map), Attr::Known(externals)) => {
+                for (name, external) in externals {
+                    map.insert(name.clone(), external.address(name, &self.namespace));
+                }
+            }
+            (_, Attr::Unknown) => endpoints = Attr::Unknown,
+            _ => {}
+        }
+        self.endpoints = endpoints;
     }
 
     /// The services exactly as `prior` recorded them (nothing changed).
@@ -275,7 +352,7 @@ impl InternalModel {
         if let Attr::Known(clients) = &mut self.client_services {
             clients.retain(|name| name.known().is_none_or(|name| !gone.contains(name)));
         }
-        self.endpoints = endpoints_of(&self.services);
+        self.refresh_endpoints();
     }
 
     pub fn plain_tags(&self) -> BTreeMap<String, String> {
@@ -295,84 +372,6 @@ impl InternalModel {
 
     pub fn wait_for_steady_state(&self) -> bool {
         self.wait_for_steady_state.known().copied().unwrap_or(false)
-    }
-}
-
-impl ServiceModel {
-    /// The server spec, when the planned values are all known.
-    pub fn server_spec(&self) -> Option<ServerSpec> {
-        Some(ServerSpec {
-            port_name: self.port_name.known()?.clone(),
-            discovery_name: self.discovery_name.known()?.clone(),
-            dns_name: self.dns_name.known()?.clone(),
-            port: self.port.known().copied(),
-            ingress_port_override: self.ingress_port_override.known().copied(),
-            idle_timeout_seconds: self.idle_timeout_seconds.known().copied(),
-            per_request_timeout_seconds: self.per_request_timeout_seconds.known().copied(),
-        })
-    }
-
-    /// The state entry of a server as AWS has it.
-    pub fn from_spec(spec: &ServerSpec) -> Self {
-        Self {
-            port_name: Attr::Known(spec.port_name.clone()),
-            discovery_name: Attr::Known(spec.discovery_name.clone()),
-            dns_name: Attr::Known(spec.dns_name.clone()),
-            port: spec.port.map(Attr::Known).unwrap_or(Attr::Null),
-            ingress_port_override: spec
-                .ingress_port_override
-                .map(Attr::Known)
-                .unwrap_or(Attr::Null),
-            idle_timeout_seconds: spec
-                .idle_timeout_seconds
-                .map(Attr::Known)
-                .unwrap_or(Attr::Null),
-            per_request_timeout_seconds: spec
-                .per_request_timeout_seconds
-                .map(Attr::Known)
-                .unwrap_or(Attr::Null),
-        }
-    }
-
-    /// Fills the defaults the configuration leaves out: the discovery name is the map
-    /// key, the DNS name `<discovery>.<namespace>` (unknown while the namespace is).
-    pub fn with_defaults(mut self, key: &str, namespace: &Attr<String>) -> Self {
-        if self.discovery_name.is_null() {
-            self.discovery_name = Attr::Known(key.to_string());
-        }
-        if self.dns_name.is_null() {
-            self.dns_name = match (&self.discovery_name, namespace) {
-                (Attr::Known(discovery), Attr::Known(namespace)) => {
-                    Attr::Known(default_dns_name(discovery, namespace))
-                }
-                _ => Attr::Unknown,
-            };
-        }
-        self
-    }
-}
-
-/// `dns:port` per server, unknown where either part is.
-pub fn endpoints_of(
-    services: &Attr<BTreeMap<String, ServiceModel>>,
-) -> Attr<BTreeMap<String, Attr<String>>> {
-    match services {
-        Attr::Unknown => Attr::Unknown,
-        Attr::Null => Attr::Known(BTreeMap::new()),
-        Attr::Known(services) => Attr::Known(
-            services
-                .iter()
-                .map(|(name, service)| {
-                    let endpoint = match (&service.dns_name, &service.port) {
-                        (Attr::Known(dns), Attr::Known(port)) => {
-                            Attr::Known(format!("{dns}:{port}"))
-                        }
-                        _ => Attr::Unknown,
-                    };
-                    (name.clone(), endpoint)
-                })
-                .collect(),
-        ),
     }
 }
 

@@ -4,9 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::grouping::name_list;
-use super::model::{
-    InternalModel, PriorNamespace, PrivateState, Successor, attr_map, endpoints_of, merged_tags,
-};
+use super::model::{InternalModel, PriorNamespace, PrivateState, Successor, attr_map, merged_tags};
 use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
@@ -66,9 +64,10 @@ pub(super) async fn plan(
             warnings.push(ownership_notice(prior));
         }
         // Ports found in task definitions make endpoints known.
-        planned.endpoints = endpoints_of(&planned.services);
+        planned.refresh_endpoints();
         if let Some(prior) = &prior
             && prior.services == planned.services
+            && prior.external_services == planned.external_services
         {
             planned.endpoints = prior.endpoints.clone();
         }
@@ -100,11 +99,12 @@ fn redeploy_notice(prior: &InternalModel, planned: &InternalModel) -> Option<Dia
         return None;
     }
     let endpoint = |model: &InternalModel, name: &str| {
-        model
-            .services
-            .known()
-            .and_then(|s| s.get(name))
-            .map(|s| (s.discovery_name.clone(), s.dns_name.clone(), s.port.clone()))
+        model.services.known().and_then(|s| s.get(name)).map(|s| {
+            s.endpoint_list()
+                .into_iter()
+                .map(|(discovery, e)| (discovery, e.dns_name, e.port))
+                .collect::<Vec<_>>()
+        })
     };
     let servers = |model: &InternalModel| -> BTreeSet<String> {
         model
@@ -234,26 +234,23 @@ fn plan_model(resource: &InternalResource, request: &PlanRequest) -> Result<Plan
         for (key, service) in services.iter_mut() {
             let config_entry = configured.and_then(|c| c.get(key));
             let prior_entry = prior_services.and_then(|p| p.get(key));
-            // Terraform proposes the prior value for an unset optional+computed
-            // attribute; a default must follow what it derives from instead.
-            if config_entry.is_some_and(|c| c.discovery_name.is_null()) {
-                service.discovery_name = Attr::Null;
-            }
-            if config_entry.is_some_and(|c| c.dns_name.is_null()) {
-                service.dns_name = Attr::Null;
-            }
-            let same_port_name = prior_entry.is_some_and(|p| p.port_name == service.port_name);
-            if config_entry.is_some_and(|c| c.port.is_null()) && !same_port_name {
-                service.port = Attr::Null;
-            }
-            *service = std::mem::take(service).with_defaults(key, &namespace);
-            if service.port.is_null() {
-                // Resolved from the task definition at apply.
-                service.port = Attr::Unknown;
-            }
+            service.plan_defaults(key, config_entry, prior_entry, &namespace);
         }
     }
-    planned.endpoints = endpoints_of(&planned.services);
+    if let Attr::Known(externals) = &mut planned.external_services {
+        let configured = config.external_services.known();
+        for (name, external) in externals.iter_mut() {
+            // A TTL removed from the configuration goes back to the default.
+            if configured
+                .and_then(|c| c.get(name))
+                .is_some_and(|c| c.ttl.is_null())
+            {
+                external.ttl = Attr::Null;
+            }
+            *external = std::mem::take(external).with_defaults();
+        }
+    }
+    planned.refresh_endpoints();
     // As apply records them: a namespace this resource does not own keeps its tags,
     // and neither `tags` nor the provider's default_tags are put on it.
     planned.tags_all = match (resource.provider.get(), &planned.namespace_owned) {

@@ -18,10 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::grouping::{name_list, one_each_or_grouped};
 use super::model::{InternalModel, PriorNamespace};
 use super::namespace::{Maker, maker, private_namespaces_in_vpc};
+use super::services::ServiceModel;
 use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
-use crate::mesh::model::{PortLookup, PortMappings, Wiring};
+use crate::mesh::model::{PortLookup, PortMappings};
 use crate::mesh::names::cluster_name;
 use crate::mesh::reconcile::{NamespaceRef, is_in_place};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
@@ -36,6 +37,51 @@ const SAME_APPLY: &str = "If this configuration creates it in the same apply, no
     the apply waits up to 2 minutes for it and reads its port then (until then the port is \
     known after apply). Otherwise check the name, and that the provider's region and account \
     are the right ones.";
+
+/// Standalone servers are A records in the namespace's private hosted zone: an existing
+/// namespace named by `namespace_id` must be a private DNS one (an owned namespace
+/// always is). Asked once, when the plan adds the first standalone server.
+async fn check_external_namespace(
+    gateway: &Gateway,
+    context: &Context<'_>,
+    planned: &InternalModel,
+) -> Result<Option<Diagnostic>, GatewayError> {
+    let has_external = |model: &InternalModel| {
+        model
+            .external_services
+            .known()
+            .is_some_and(|e| !e.is_empty())
+    };
+    let already = context.prior.is_some_and(has_external);
+    if planned.owns_namespace() || !has_external(planned) || already {
+        return Ok(None);
+    }
+    let Some(key) = planned.namespace_key().filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(namespace) = gateway.cloudmap.get_namespace(key).await? else {
+        return Ok(None); // reported where the namespace is read
+    };
+    let kind = namespace.kind.as_deref().unwrap_or("DNS_PRIVATE");
+    if kind == "DNS_PRIVATE" {
+        return Ok(None);
+    }
+    let detail = format!(
+        "external_services names standalone servers with A records in the namespace's private hosted \
+         zone, but namespace {} ({}) is of type {kind}. Use a private DNS namespace (the one this \
+         resource creates with `namespace` and `vpc_id`, or another of type DNS_PRIVATE).",
+        namespace.name, namespace.id
+    );
+    let refused = refusal(
+        context,
+        "Standalone servers need a private DNS namespace",
+        detail,
+        "Until then, registering the standalone servers fails.",
+    );
+    Ok(Some(
+        refused.at(AttributePath::root().attribute("external_services")),
+    ))
+}
 
 /// What the checks know of the plan they check.
 pub(super) struct Context<'a> {
@@ -61,6 +107,14 @@ pub(super) async fn check(
             err.to_string(),
         ));
     }
+    match check_external_namespace(gateway, context, planned).await {
+        Ok(Some(refused)) => diagnostics.push(refused),
+        Ok(None) => {}
+        Err(err) => diagnostics.push(Diagnostic::error(
+            "Checking the namespace failed",
+            err.to_string(),
+        )),
+    }
     if context.prior.is_none()
         && let Err(err) = check_namespace(
             gateway,
@@ -77,6 +131,16 @@ pub(super) async fn check(
         ));
     }
     diagnostics
+}
+
+/// What the port checks of one entry depend on: each endpoint's port name and
+/// per-request timeout.
+fn port_facts(service: &ServiceModel) -> Vec<(Attr<String>, Attr<u32>)> {
+    service
+        .endpoint_list()
+        .into_iter()
+        .map(|(_, e)| (e.port_name, e.per_request_timeout_seconds))
+        .collect()
 }
 
 /// The services a plan checks: servers whose wiring the plan changes or whose port is
@@ -98,13 +162,16 @@ impl Checked {
             .flatten()
             .filter(|(key, service)| {
                 let before = prior_services.and_then(|p| p.get(*key));
-                service.port.is_unknown()
-                    || before.is_none_or(|b| {
-                        b.port_name != service.port_name
-                            || b.per_request_timeout_seconds != service.per_request_timeout_seconds
-                    })
+                let endpoints = service.endpoint_list();
+                endpoints.iter().any(|(_, e)| e.port.is_unknown())
+                    || before.is_none_or(|b| port_facts(b) != port_facts(service))
             })
-            .filter(|(_, service)| service.port_name.is_known())
+            .filter(|(_, service)| {
+                service
+                    .endpoint_list()
+                    .iter()
+                    .any(|(_, e)| e.port_name.is_known())
+            })
             .map(|(key, _)| key.clone())
             .collect();
         let clients = planned.client_names();
@@ -360,41 +427,53 @@ async fn fill_ports(
         else {
             continue;
         };
-        let Attr::Known(port_name) = &service.port_name else {
-            continue;
-        };
-        match ports.lookup(port_name) {
-            PortLookup::Port(port) if service.port.is_unknown() => service.port = Attr::Known(port),
-            PortLookup::Port(_) | PortLookup::NoContainerPort => {}
-            PortLookup::Missing => {
-                let detail = missing_port_detail(cluster, name, port_name, task_definition, ports);
-                let missing = refusal(
-                    context,
-                    "Port name not in the task definition",
-                    detail,
-                    "Unless this apply moves the service to a task definition that has it, \
-                     enabling Service Connect on it will fail.",
-                );
-                diagnostics.push(missing.at(service_path(name)));
+        for endpoint in service.endpoints_mut() {
+            let Attr::Known(port_name) = endpoint.port_name else {
+                continue;
+            };
+            match ports.lookup(port_name) {
+                PortLookup::Port(port) if endpoint.port.is_unknown() => {
+                    *endpoint.port = Attr::Known(port);
+                }
+                PortLookup::Port(_) | PortLookup::NoContainerPort => {}
+                PortLookup::Missing => {
+                    let detail = missing_port_detail(
+                        cluster,
+                        name,
+                        &endpoint.label(name),
+                        port_name,
+                        task_definition,
+                        ports,
+                    );
+                    let missing = refusal(
+                        context,
+                        "Port name not in the task definition",
+                        detail,
+                        "Unless this apply moves the service to a task definition that has it, \
+                         enabling Service Connect on it will fail.",
+                    );
+                    diagnostics.push(missing.at(endpoint.path(name)));
+                }
             }
-        }
-        if service.per_request_timeout_seconds.is_known()
-            && ports.get(port_name).is_some_and(|mapping| mapping.is_tcp())
-        {
-            let detail = format!(
-                "services[\"{name}\"].per_request_timeout_seconds is set, but port mapping {port_name:?} of \
-                 task definition {task_definition} has no appProtocol (or another than http, http2 and \
-                 grpc), so Service Connect treats it as TCP, where requests have no timeout of their \
-                 own. Remove per_request_timeout_seconds (idle_timeout_seconds applies to TCP), or set \
-                 the port mapping's appProtocol."
-            );
-            let refusal = refusal(
-                context,
-                "Per-request timeout on a TCP port",
-                detail,
-                APPLY_FAILS,
-            );
-            diagnostics.push(refusal.at(service_path(name)));
+            if endpoint.per_request_timeout_seconds.is_known()
+                && ports.get(port_name).is_some_and(|mapping| mapping.is_tcp())
+            {
+                let detail = format!(
+                    "{}.per_request_timeout_seconds is set, but port mapping {port_name:?} of \
+                     task definition {task_definition} has no appProtocol (or another than http, http2 and \
+                     grpc), so Service Connect treats it as TCP, where requests have no timeout of their \
+                     own. Remove per_request_timeout_seconds (idle_timeout_seconds applies to TCP), or set \
+                     the port mapping's appProtocol.",
+                    endpoint.label(name)
+                );
+                let refusal = refusal(
+                    context,
+                    "Per-request timeout on a TCP port",
+                    detail,
+                    APPLY_FAILS,
+                );
+                diagnostics.push(refusal.at(endpoint.path(name)));
+            }
         }
     }
     Ok(())
@@ -403,13 +482,14 @@ async fn fill_ports(
 fn missing_port_detail(
     cluster: &str,
     name: &str,
+    label: &str,
     port_name: &str,
     task_definition: &str,
     ports: &PortMappings,
 ) -> String {
     let names = ports.names();
     format!(
-        "services[\"{name}\"].port_name is {port_name:?}, but task definition {task_definition} of \
+        "{label}.port_name is {port_name:?}, but task definition {task_definition} of \
          ECS service {cluster}/{name} has no port mapping of that name. {}",
         if names.is_empty() {
             "It has no named port mappings: add `name` to a port mapping first.".to_string()
@@ -568,10 +648,7 @@ fn foreign_settings(
         return None; // set by the object this plan replaces: ours
     }
     let namespace = planned.namespace_ref();
-    let desired = match planned.services.known().and_then(|s| s.get(name)) {
-        Some(server) => server.server_spec().map(Wiring::Server),
-        None => Some(Wiring::Client),
-    };
+    let desired = planned.wiring_of(name, None);
     if desired.is_some_and(|d| is_in_place(&d, Some(current), &namespace)) {
         return None; // adopting exactly what is there: nothing changes
     }

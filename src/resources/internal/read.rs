@@ -1,19 +1,20 @@
 //! Read: refresh the mesh from AWS so that drift shows in the next plan.
 //!
 //! Cost for N services in one cluster: one GetNamespace, one ListTagsForResource (owned
-//! namespaces) and ⌈N/10⌉ DescribeServices, all issued concurrently.
+//! namespaces) and ⌈N/10⌉ DescribeServices, all issued concurrently; with standalone
+//! servers, also one ListServices and a GetService and ListInstances for each.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::InternalResource;
 use super::identity::identity_of;
-use super::model::{InternalModel, PrivateState, ServiceModel, attr_map, endpoints_of, own_tags};
+use super::model::{InternalModel, PrivateState, attr_map, own_tags};
 use super::namespace::{Unconfirmed, settle_unconfirmed};
 use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{ObservedNamespace, Wiring};
-use crate::mesh::names::cluster_name;
+use crate::mesh::names::{cluster_name, namespace_id_from_arn};
 use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{CallContext, ReadRequest, ReadResponse, Stored};
@@ -196,7 +197,12 @@ pub(super) async fn refresh(
     let names: Vec<String> = model.service_names().into_iter().collect();
     let owned = model.owns_namespace();
     let tags_arn = model.namespace_arn.known().filter(|_| owned).cloned();
-    let (namespace, tags, services) = tokio::join!(
+    let externals = model
+        .external_services
+        .known()
+        .map(|e| e.keys().cloned().collect())
+        .unwrap_or_default();
+    let (namespace, tags, services, externals) = tokio::join!(
         gateway.cloudmap.get_namespace(&namespace_id),
         async {
             match &tags_arn {
@@ -207,6 +213,9 @@ pub(super) async fn refresh(
         gateway
             .ecs
             .describe_services(cluster_name(&cluster), &names),
+        gateway
+            .cloudmap
+            .observe_external(namespace_id_from_arn(&namespace_id), &externals),
     );
     let Some(namespace) = namespace? else {
         diagnostics.push(Diagnostic::warning(
@@ -223,6 +232,9 @@ pub(super) async fn refresh(
     };
     apply_namespace(&mut model, &namespace, tags, &gateway.default_tags);
     apply_services(&mut model, &cluster, &namespace, &services?, diagnostics);
+    if model.external_services.is_known() {
+        model.record_external(&externals?);
+    }
     Ok(Some(model))
 }
 
@@ -280,24 +292,10 @@ fn apply_services(
             ));
         }
     }
-    if let Attr::Known(servers) = &model.services {
-        let refreshed: BTreeMap<String, ServiceModel> = servers
-            .keys()
-            .filter_map(|name| match wiring_of(name) {
-                Some(Wiring::Server(spec)) => Some((name.clone(), ServiceModel::from_spec(&spec))),
-                _ => None,
-            })
-            .collect();
-        model.services = Attr::Known(refreshed);
-    }
-    if let Attr::Known(_) = &model.client_services {
-        let clients: Vec<Attr<String>> = model
-            .client_names()
-            .into_iter()
-            .filter(|name| matches!(wiring_of(name), Some(Wiring::Client)))
-            .map(Attr::Known)
-            .collect();
-        model.client_services = Attr::Known(clients);
-    }
-    model.endpoints = endpoints_of(&model.services);
+    let observed: BTreeMap<String, Wiring> = model
+        .service_names()
+        .into_iter()
+        .filter_map(|name| wiring_of(&name).map(|wiring| (name, wiring)))
+        .collect();
+    model.record_observed(&observed);
 }

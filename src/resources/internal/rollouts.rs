@@ -13,7 +13,7 @@ use crate::aws::ecs::Deployment;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::aws::wait::Waiter;
-use crate::mesh::model::Wiring;
+use crate::mesh::model::{ObservedService, Wiring};
 use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
 use crate::mesh::rollout::{Rollout, rollout_of};
 use crate::mesh::validate::format_go_duration;
@@ -31,6 +31,60 @@ pub struct RolloutFailure {
     pub error: GatewayError,
     /// What the service runs now, in our namespace (`None`: nothing of ours).
     pub now: Option<Wiring>,
+}
+
+/// Where one awaited rollout stands: `None` while it goes on (following a deployment
+/// that superseded it), `Some(None)` when its configuration is live, `Some(Some(error))`
+/// when it ended otherwise.
+fn judge(
+    wait: &mut Awaited,
+    service: &ObservedService,
+    now: Option<&Wiring>,
+    action: impl Fn(&str) -> String,
+) -> Option<Option<GatewayError>> {
+    let deployment = wait.deployment.clone().unwrap_or_default();
+    match rollout_of(service, &deployment) {
+        Rollout::InProgress => None,
+        Rollout::Superseded { by } => {
+            // Someone deployed again: follow theirs, and check what it runs.
+            wait.deployment = Some(by);
+            None
+        }
+        Rollout::Completed if is_live(wait.expected.as_ref(), now) => Some(None),
+        Rollout::Completed => Some(Some(GatewayError::new(
+            action(&deployment),
+            ErrorKind::Other,
+            "the deployment completed with another Service Connect configuration than \
+             the one sent (changed outside Terraform meanwhile?); the state records what \
+             it runs",
+        ))),
+        Rollout::Failed {
+            reason,
+            rolled_back,
+        } => Some(Some(GatewayError::new(
+            action(&deployment),
+            ErrorKind::Other,
+            format!(
+                "the deployment failed: {}{}",
+                reason.trim_end_matches('.'),
+                if rolled_back {
+                    ". ECS rolled the service back to its previous configuration, which the state records"
+                } else {
+                    ""
+                }
+            ),
+        ))),
+    }
+}
+
+/// Whether what a service runs now is what was sent (settings the wiring leaves to AWS
+/// may be anything).
+fn is_live(expected: Option<&Wiring>, now: Option<&Wiring>) -> bool {
+    match (expected, now) {
+        (Some(expected), Some(now)) => expected.is_met_by(now),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// Waits (within `timeout`) until every awaited deployment is live, and returns the
@@ -83,40 +137,8 @@ pub async fn wait_for_rollouts(
                 awaited.remove(&name);
                 continue;
             };
-            let deployment = wait.deployment.clone().unwrap_or_default();
             let now = observed_wiring(service.observed.service_connect.as_ref(), namespace);
-            let ended = match rollout_of(&service.observed, &deployment) {
-                Rollout::InProgress => None,
-                Rollout::Superseded { by } => {
-                    // Someone deployed again: follow theirs, and check what it runs.
-                    wait.deployment = Some(by);
-                    None
-                }
-                Rollout::Completed if now == wait.expected => Some(None),
-                Rollout::Completed => Some(Some(GatewayError::new(
-                    action(&deployment),
-                    ErrorKind::Other,
-                    "the deployment completed with another Service Connect configuration than \
-                     the one sent (changed outside Terraform meanwhile?); the state records what \
-                     it runs",
-                ))),
-                Rollout::Failed {
-                    reason,
-                    rolled_back,
-                } => Some(Some(GatewayError::new(
-                    action(&deployment),
-                    ErrorKind::Other,
-                    format!(
-                        "the deployment failed: {}{}",
-                        reason.trim_end_matches('.'),
-                        if rolled_back {
-                            ". ECS rolled the service back to its previous configuration, which the state records"
-                        } else {
-                            ""
-                        }
-                    ),
-                ))),
-            };
+            let ended = judge(wait, &service.observed, now.as_ref(), action);
             if let Some(error) = ended {
                 if let Some(error) = error {
                     failures.push(RolloutFailure {

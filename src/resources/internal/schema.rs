@@ -7,14 +7,14 @@ use crate::protocol::value::Type;
 pub const TYPE_NAME: &str = "servicemesh_internal";
 
 /// Bump with an upgrade step in `upgrade_state` whenever the stored shape changes.
-pub const SCHEMA_VERSION: i64 = 0;
+/// 1: several endpoints per service (`endpoints`), TLS and the proxy's logs; the
+/// `endpoints` output is keyed by discovery name.
+pub const SCHEMA_VERSION: i64 = 1;
 
-pub fn resource_schema() -> Schema {
-    let service = vec![
-        Attribute::required("port_name", Type::String)
-            .description("The port alias: the `name` of a port mapping in the service's task definition, e.g. `backend-8080-tcp`."),
-        Attribute::optional_computed("discovery_name", Type::String)
-            .description("The service's name in the namespace (the Cloud Map service ECS creates). Default: the map key. Unique in the namespace; up to 64 of `a-z 0-9 _ -`."),
+/// An endpoint's settings, shared by the short form (on the `services` entry) and the
+/// long form (each `endpoints` entry).
+fn endpoint_attributes() -> Vec<Attribute> {
+    vec![
         Attribute::optional_computed("dns_name", Type::String)
             .description("The name clients call. Default: `<discovery_name>.<namespace>`."),
         Attribute::optional_computed("port", Type::Number)
@@ -24,8 +24,94 @@ pub fn resource_schema() -> Schema {
         Attribute::optional("idle_timeout_seconds", Type::Number)
             .description("How long a connection may stay idle. `0` disables the timeout. Default: AWS's (300 s for HTTP)."),
         Attribute::optional("per_request_timeout_seconds", Type::Number)
-            .description("The longest a request may take. `0` disables the timeout. Default: AWS's (15 s for HTTP)."),
+            .description("The longest a request may take. `0` disables the timeout. HTTP, HTTP/2 and gRPC ports only. Default: AWS's (15 s for HTTP)."),
+        tls_attribute("TLS of this endpoint. Default: the resource's `tls`. Left out there too, TLS set outside Terraform is kept."),
+    ]
+}
+
+fn tls_attribute(description: &str) -> Attribute {
+    Attribute::nested(
+        "tls",
+        Nesting::Single,
+        Presence::Optional,
+        vec![
+            Attribute::required("aws_pca_authority_arn", Type::String)
+                .description("ARN of the AWS Private CA that issues the endpoint's certificates."),
+            Attribute::optional("kms_key", Type::String)
+                .description("The KMS key (id, ARN or alias) that encrypts the private keys. Default: an AWS owned key."),
+            Attribute::optional("role_arn", Type::String)
+                .description("The IAM role Service Connect uses to reach the CA and the key. Default: the ECS infrastructure role."),
+        ],
+    )
+    .description(description)
+}
+
+fn log_configuration_attribute(description: &str) -> Attribute {
+    Attribute::nested(
+        "log_configuration",
+        Nesting::Single,
+        Presence::Optional,
+        vec![
+            Attribute::required("log_driver", Type::String)
+                .description("`awslogs`, `awsfirelens`, `fluentd`, `gelf`, `journald`, `json-file`, `splunk` or `syslog`."),
+            Attribute::optional("options", Type::map(Type::String))
+                .description("The log driver's options, such as `awslogs-group`."),
+            Attribute::nested(
+                "secret_options",
+                Nesting::List,
+                Presence::Optional,
+                vec![
+                    Attribute::required("name", Type::String).description("The option's name."),
+                    Attribute::required("value_from", Type::String)
+                        .description("ARN of the Secrets Manager secret or SSM parameter (or its name, in the same Region)."),
+                ],
+            )
+            .description("Options whose values come from secrets."),
+        ],
+    )
+    .description(description)
+}
+
+fn access_log_configuration_attribute(description: &str) -> Attribute {
+    Attribute::nested(
+        "access_log_configuration",
+        Nesting::Single,
+        Presence::Optional,
+        vec![
+            Attribute::required("format", Type::String).description("`TEXT` or `JSON`."),
+            Attribute::optional("include_query_parameters", Type::Bool)
+                .description("Whether access logs include query parameters. Default: `false`."),
+        ],
+    )
+    .description(description)
+}
+
+/// A `services` entry: the short form's attributes, `endpoints`, and the logs.
+fn service_attributes() -> Vec<Attribute> {
+    let mut endpoint = vec![Attribute::required("port_name", Type::String).description(
+        "The port alias: the `name` of a port mapping in the service's task definition.",
+    )];
+    endpoint.extend(endpoint_attributes());
+    let mut service = vec![
+        Attribute::optional("port_name", Type::String)
+            .description("The port alias of the service's one endpoint: the `name` of a port mapping in the service's task definition, e.g. `backend-8080-tcp`. Conflicts with `endpoints`."),
+        Attribute::optional_computed("discovery_name", Type::String)
+            .description("The endpoint's name in the namespace (the Cloud Map service ECS creates). Default: the map key. Unique in the namespace; up to 64 of `a-z 0-9 _ -`. Null with `endpoints`."),
     ];
+    service.extend(endpoint_attributes());
+    service.extend([
+        Attribute::nested("endpoints", Nesting::Map, Presence::Optional, endpoint).description(
+            "Several endpoints, keyed by discovery name (unique in the namespace), for a service that serves more than one port: \
+             `endpoints = { api = { port_name = \"api-8080-tcp\" }, api-grpc = { port_name = \"api-9090-tcp\" } }`. \
+             Conflicts with `port_name` and the settings beside it.",
+        ),
+        log_configuration_attribute("The Service Connect proxy's log configuration for this service. Default: the resource's `log_configuration`."),
+        access_log_configuration_attribute("The proxy's access logs for this service. Default: the resource's `access_log_configuration`."),
+    ]);
+    service
+}
+
+pub fn resource_schema() -> Schema {
     let timeouts = vec![
         Attribute::optional("create", Type::String)
             .description("How long a create may take, e.g. `30m`. Default: `20m`."),
@@ -68,13 +154,42 @@ pub fn resource_schema() -> Schema {
     )
     .attribute(Attribute::computed("tags_all", Type::map(Type::String)).description("All tags of the namespace: the provider's `default_tags` merged with `tags`."))
     .attribute(
-        Attribute::nested("services", Nesting::Map, Presence::Optional, service)
-            .description("\"Client and server\" services, keyed by ECS service name: each serves on its port alias and calls the others."),
+        Attribute::nested("services", Nesting::Map, Presence::Optional, service_attributes())
+            .description("\"Client and server\" services, keyed by ECS service name: each serves one endpoint (`port_name`) or several (`endpoints`) and calls the others."),
+    )
+    .attribute(
+        Attribute::nested(
+            "external_services",
+            Nesting::Map,
+            Presence::Optional,
+            vec![
+                Attribute::required("addresses", Type::list(Type::String))
+                    .description("The server's IPv4 addresses: one A record each (MULTIVALUE routing)."),
+                Attribute::optional("port", Type::Number)
+                    .description("The port clients call, registered with each address (`AWS_INSTANCE_PORT`) and shown in `endpoints`."),
+                Attribute::optional_computed("ttl", Type::Number)
+                    .description("The records' TTL in seconds. Default: `60`."),
+            ],
+        )
+        .description(
+            "Standalone servers (EC2 instances, hosts over a VPN) named in the namespace, keyed by their name there: \
+             `erp = { addresses = [\"10.0.3.12\"], port = 8069 }` makes `erp.internal.myapp` resolve to 10.0.3.12 inside the VPC, \
+             from ECS tasks and from anything else in it. Private DNS namespaces only.",
+        ),
     )
     .attribute(
         Attribute::optional("client_services", Type::set(Type::String))
             .description("\"Client only\" services: ECS service names that call the others but serve nothing."),
     )
+    .attribute(tls_attribute(
+        "TLS for every endpoint that sets none. Left out everywhere, TLS set outside Terraform is kept; removed from the configuration, it is removed.",
+    ))
+    .attribute(log_configuration_attribute(
+        "The Service Connect proxy's log configuration, for every service (clients too) that sets none. Left out everywhere, a configuration set outside Terraform is kept; removed, it is removed.",
+    ))
+    .attribute(access_log_configuration_attribute(
+        "The proxy's access logs, for every service that sets none. Left out everywhere, a configuration set outside Terraform is kept; removed, it is removed.",
+    ))
     .attribute(
         Attribute::optional("wait_for_steady_state", Type::Bool)
             .description("Wait until every deployment the apply started has completed with the configuration sent: a failed rollout (or the deployment circuit breaker's rollback) is then an error naming the service, its deployment and ECS's reason, and the state records what the service runs. Default: `false`."),
@@ -98,7 +213,7 @@ pub fn resource_schema() -> Schema {
     )
     .attribute(
         Attribute::computed("endpoints", Type::map(Type::String))
-            .description("What clients call, by ECS service name: `\"backend\" = \"backend.internal.myapp:8080\"`."),
+            .description("What clients call, by discovery name, and the standalone servers by name: `\"backend\" = \"backend.internal.myapp:8080\"`, `\"erp\" = \"erp.internal.myapp:8069\"`."),
     )
     .attribute(
         Attribute::computed("pending_cleanup", Type::list(Type::String))

@@ -27,7 +27,8 @@ pub(super) struct Ours {
     pub cluster: String,
     /// The ECS services the mesh wires (or wired).
     pub services: BTreeSet<String>,
-    /// The Cloud Map services ECS made for them (names), still there at plan time.
+    /// The Cloud Map services ECS made for them (names), still there at plan time, and
+    /// the standalone servers the mesh made.
     pub discovery_names: BTreeSet<String>,
 }
 
@@ -51,7 +52,18 @@ impl Ours {
         Self {
             cluster: cluster_name(cluster).to_string(),
             services: prior.service_names(),
-            discovery_names: prior.discovery_names(),
+            // The standalone servers it made go before the namespace does.
+            discovery_names: prior
+                .discovery_names()
+                .into_iter()
+                .chain(
+                    prior
+                        .external_services
+                        .known()
+                        .into_iter()
+                        .flat_map(|e| e.keys().cloned()),
+                )
+                .collect(),
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::aws::ecs::{Deployment, EcsService};
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::aws::wait::Waiter;
-use crate::mesh::model::{PortLookup, Wiring};
+use crate::mesh::model::{EndpointSpec, PortLookup, Wiring};
 use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
 use crate::mesh::validate::format_go_duration;
 
@@ -144,24 +144,9 @@ pub async fn wire(
             &patience.cancel,
         )
         .await;
-    carry_out(
-        gateway,
-        cluster,
-        clients,
-        &observed,
-        namespace,
-        &mut outcome,
-    )
-    .await;
-    carry_out(
-        gateway,
-        cluster,
-        removals,
-        &observed,
-        namespace,
-        &mut outcome,
-    )
-    .await;
+    for phase in [clients, removals] {
+        carry_out(gateway, cluster, phase, &observed, namespace, &mut outcome).await;
+    }
     if redeploy && servers_live {
         redeploy_unchanged(gateway, cluster, &desired, &mut outcome).await;
     }
@@ -174,14 +159,7 @@ fn endpoints<'a>(
     wirings: impl Iterator<Item = &'a Wiring>,
 ) -> BTreeSet<(&'a str, &'a str, Option<u16>)> {
     wirings
-        .filter_map(|wiring| match wiring {
-            Wiring::Server(spec) => Some((
-                spec.discovery_name.as_str(),
-                spec.dns_name.as_str(),
-                spec.port,
-            )),
-            Wiring::Client => None,
-        })
+        .flat_map(|wiring| wiring.endpoints.iter().map(EndpointSpec::address))
         .collect()
 }
 
@@ -400,48 +378,50 @@ async fn resolve_ports(
             .and_then(Option::as_ref)
             .map(|s| s.observed.task_definition.clone())
     };
+    let needs_port = |wiring: &Wiring| wiring.endpoints.iter().any(|e| e.port.is_none());
     let needed: Vec<String> = desired
         .iter()
-        .filter(|(_, wiring)| matches!(wiring, Wiring::Server(spec) if spec.port.is_none()))
+        .filter(|(_, wiring)| needs_port(wiring))
         .filter_map(|(name, _)| task_definition_of(name))
         .collect();
     let mappings = gateway.ecs.port_mappings_of(&needed).await;
     let mut failed = Vec::new();
     for (name, wiring) in desired.iter_mut() {
-        let Wiring::Server(spec) = wiring else {
+        let Some(task_definition) = task_definition_of(name).filter(|_| needs_port(wiring)) else {
             continue;
         };
-        let Some(task_definition) = task_definition_of(name).filter(|_| spec.port.is_none()) else {
-            continue;
-        };
-        let error = match mappings.get(&task_definition) {
-            Some(Ok(ports)) => match ports.lookup(&spec.port_name) {
-                PortLookup::Port(port) => {
-                    spec.port = Some(port);
-                    continue;
-                }
-                PortLookup::NoContainerPort | PortLookup::Missing => {
-                    let known = ports.names();
-                    GatewayError::new(
-                        format!("enabling Service Connect on ECS service {cluster}/{name}"),
-                        ErrorKind::Invalid,
-                        format!(
-                            "task definition {task_definition} has no port mapping named {:?} with a container port (it has: {})",
-                            spec.port_name,
-                            if known.is_empty() {
-                                "none".to_string()
-                            } else {
-                                known.join(", ")
-                            }
-                        ),
-                    )
-                }
-            },
-            Some(Err(err)) => err.clone(),
+        let ports = match mappings.get(&task_definition) {
+            Some(Ok(ports)) => ports,
+            Some(Err(err)) => {
+                failed.push(name.clone());
+                outcome.failures.push((name.clone(), err.clone()));
+                continue;
+            }
             None => continue,
         };
-        failed.push(name.clone());
-        outcome.failures.push((name.clone(), error));
+        for endpoint in wiring.endpoints.iter_mut().filter(|e| e.port.is_none()) {
+            if let PortLookup::Port(port) = ports.lookup(&endpoint.port_name) {
+                endpoint.port = Some(port);
+                continue;
+            }
+            let known = ports.names();
+            let error = GatewayError::new(
+                format!("enabling Service Connect on ECS service {cluster}/{name}"),
+                ErrorKind::Invalid,
+                format!(
+                    "task definition {task_definition} has no port mapping named {:?} with a container port (it has: {})",
+                    endpoint.port_name,
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+            failed.push(name.clone());
+            outcome.failures.push((name.clone(), error));
+            break;
+        }
     }
     for name in failed {
         desired.remove(&name);
@@ -456,10 +436,7 @@ fn freed_discovery(
 ) -> Vec<(String, String)> {
     let used: BTreeSet<&str> = in_place
         .values()
-        .filter_map(|w| match w {
-            Wiring::Server(spec) => Some(spec.discovery_name.as_str()),
-            Wiring::Client => None,
-        })
+        .flat_map(Wiring::discovery_names)
         .collect();
     let mut freed: Vec<(String, String)> = observed
         .values()

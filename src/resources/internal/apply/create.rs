@@ -41,7 +41,7 @@ pub(super) async fn create(
         }
     };
     record_namespace(&mut planned, &namespace, &spec);
-    let desired = planned.desired(&gateway.default_tags);
+    let desired = planned.desired(&gateway.default_tags, None);
     let (state, mut diagnostics) =
         wire_and_record(gateway, planned, &desired, None, &namespace, ctx, private).await;
     if diagnostics.has_errors() {

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use super::external::{external_names, remove};
 use super::wire::{clean_freed_discovery, failures_to_diagnostics};
 use super::{Applied, delete_cloud_map_services, pending_services, recorded_namespace};
 use crate::aws::cloudmap::CloudMapService;
@@ -83,6 +84,7 @@ async fn try_destroy(
         tracing::info!(namespace = %namespace.id, "leaving the namespace to the mesh that replaces this one");
         return Ok(clean_freed_discovery(gateway, &outcome, private, timeout, ctx).await);
     }
+    remove_standalone_servers(gateway, prior, &namespace, timeout, ctx).await?;
     // What ECS made for our services: never anything else in the namespace.
     let ours_in_cloud_map = pending_services(private);
     report_errors(
@@ -106,6 +108,49 @@ async fn try_destroy(
         .await
         .map_err(failed)?;
     Ok(Diagnostics::default())
+}
+
+/// Deregisters and deletes the standalone servers the mesh made, before the namespace;
+/// the state drops each as it goes.
+async fn remove_standalone_servers(
+    gateway: &Gateway,
+    prior: &mut InternalModel,
+    namespace: &ObservedNamespace,
+    timeout: Duration,
+    ctx: &CallContext,
+) -> Result<(), Diagnostics> {
+    let names = external_names(prior);
+    if names.is_empty() {
+        return Ok(());
+    }
+    let observed = gateway
+        .cloudmap
+        .observe_external(&namespace.id, &names)
+        .await
+        .map_err(failed)?;
+    let removals = observed
+        .iter()
+        .map(|(name, have)| remove(gateway, name, have, timeout, &ctx.cancel));
+    let results = futures::future::join_all(removals).await;
+    let mut errors = Diagnostics::default();
+    let mut gone: BTreeSet<String> = names
+        .iter()
+        .filter(|name| !observed.contains_key(*name))
+        .cloned()
+        .collect();
+    for ((name, _), result) in observed.iter().zip(results) {
+        match result {
+            Ok(()) => {
+                gone.insert(name.clone());
+            }
+            Err(err) => errors.push(Diagnostic::error(FAILED, err.to_string())),
+        }
+    }
+    if let crate::protocol::value::Attr::Known(externals) = &mut prior.external_services {
+        externals.retain(|name, _| !gone.contains(name));
+    }
+    prior.refresh_endpoints();
+    report_errors(errors)
 }
 
 /// A namespace others still use is kept, with an error saying who and how to go on,

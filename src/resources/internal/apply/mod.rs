@@ -4,6 +4,7 @@
 
 mod create;
 mod destroy;
+mod external;
 mod update;
 mod wire;
 
@@ -227,10 +228,7 @@ fn record_namespace(
     // DNS names that waited for the namespace's name can be derived now.
     if let Attr::Known(services) = &mut model.services {
         for (key, service) in services.iter_mut() {
-            if service.dns_name.is_unknown() {
-                service.dns_name = Attr::Null;
-            }
-            *service = std::mem::take(service).with_defaults(key, &model.namespace);
+            service.derive_dns_names(key, &model.namespace);
         }
     }
 }

@@ -46,7 +46,7 @@ async fn try_update(
         update_namespace(gateway, prior, wanted, &namespace, timeout, ctx).await?;
     }
     record_namespace(&mut planned, &namespace, &spec);
-    let desired = planned.desired(&gateway.default_tags);
+    let desired = planned.desired(&gateway.default_tags, Some(prior));
     let (state, diagnostics) = wire_and_record(
         gateway,
         planned,

@@ -4,12 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use super::external::sync_external;
 use super::{delete_cloud_map_services, pending_services};
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{DesiredMesh, ObservedNamespace, Wiring};
 use crate::mesh::reconcile::NamespaceRef;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
+use crate::protocol::value::Attr;
 use crate::resources::internal::grouping::failure_diagnostics;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState};
 use crate::resources::internal::wiring::{
@@ -75,6 +77,11 @@ pub(super) async fn wire_and_record(
                 Some(prior) => model.keep_services_of(prior),
                 None => model.set_services(&BTreeMap::new()),
             }
+            // The standalone servers were not touched either.
+            model.external_services = prior
+                .map(|p| p.external_services.clone())
+                .unwrap_or(Attr::Null);
+            model.refresh_endpoints();
             return (model, diagnostics);
         }
     };
@@ -99,6 +106,9 @@ pub(super) async fn wire_and_record(
         .filter(|(name, _)| managed.contains(name))
         .collect();
     model.set_services(&in_place);
+    let left = timeout.saturating_sub(started.elapsed());
+    diagnostics
+        .extend(sync_external(gateway, &mut model, prior, &namespace.id, left, &ctx.cancel).await);
     (model, diagnostics)
 }
 
@@ -122,10 +132,7 @@ pub(super) async fn clean_freed_discovery(
     let in_use: BTreeSet<&str> = outcome
         .in_place
         .values()
-        .filter_map(|wiring| match wiring {
-            Wiring::Server(spec) => Some(spec.discovery_name.as_str()),
-            Wiring::Client => None,
-        })
+        .flat_map(Wiring::discovery_names)
         .collect();
     private
         .pending_cleanup

@@ -1,0 +1,80 @@
+//! How healthy a Cloud Map service's instances are, as Cloud Map sees them: the
+//! service's health check configuration (GetService) and its instances' statuses
+//! (GetInstancesHealthStatus). Read only.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_servicediscovery::types::HealthStatus;
+
+use super::CloudMap;
+use crate::aws::error::GatewayError;
+
+/// Which health check a Cloud Map service has (botocore's servicediscovery model:
+/// `Service.HealthCheckConfig`, a Route 53 health check, or `HealthCheckCustomConfig`,
+/// statuses sent with UpdateInstanceCustomHealthStatus; at most one of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthCheck {
+    /// None: Cloud Map routes to every instance ("If you don't configure a health check
+    /// during service creation, traffic will be routed to service instances regardless
+    /// of the instances' health status", Cloud Map developer guide, and DiscoverInstances
+    /// ignores its HealthStatus filter for such a service).
+    None,
+    Custom,
+    Route53,
+}
+
+impl CloudMap {
+    /// The health check of a Cloud Map service (by id or ARN).
+    pub async fn health_check_of(&self, service_id: &str) -> Result<HealthCheck, GatewayError> {
+        let _permit = self.permit().await;
+        let output = self
+            .client
+            .get_service()
+            .id(service_id)
+            .send()
+            .await
+            .map_err(|err| {
+                GatewayError::from_sdk(format!("reading Cloud Map service {service_id}"), &err)
+            })?;
+        let service = output.service();
+        Ok(
+            if service
+                .and_then(|s| s.health_check_custom_config())
+                .is_some()
+            {
+                HealthCheck::Custom
+            } else if service.and_then(|s| s.health_check_config()).is_some() {
+                HealthCheck::Route53
+            } else {
+                HealthCheck::None
+            },
+        )
+    }
+
+    /// The health status of every instance of a Cloud Map service (by id or ARN),
+    /// following pages: instance id → `HEALTHY`, `UNHEALTHY` or `UNKNOWN`.
+    pub async fn instances_health(
+        &self,
+        service_id: &str,
+    ) -> Result<BTreeMap<String, String>, GatewayError> {
+        let action =
+            format!("reading the health of the instances of Cloud Map service {service_id}");
+        let pages: Vec<_> = {
+            let _permit = self.permit().await;
+            self.client
+                .get_instances_health_status()
+                .service_id(service_id)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|err| GatewayError::from_sdk(action, &err))?
+        };
+        Ok(pages
+            .iter()
+            .filter_map(|page| page.status())
+            .flat_map(|status| status.iter())
+            .map(|(id, status): (&String, &HealthStatus)| (id.clone(), status.as_str().to_string()))
+            .collect())
+    }
+}

@@ -1,0 +1,113 @@
+//! Reading a mesh for the data source: GetNamespace (ListNamespaces for a name), the
+//! hosted zone's VPC, the cluster's services (ListServices, DescribeServices), then per
+//! Cloud Map service of the namespace GetService, ListInstances and, with a health
+//! check, GetInstancesHealthStatus. Not a single mutating call.
+
+use std::collections::BTreeMap;
+
+use futures::future::try_join_all;
+
+use super::view::{InstanceCount, MeshView, count_instances};
+use crate::aws::cloudmap::CloudMapService;
+use crate::aws::cloudmap::health::HealthCheck;
+use crate::aws::error::{ErrorKind, GatewayError};
+use crate::aws::gateway::Gateway;
+use crate::mesh::names::cluster_name;
+use crate::protocol::diagnostics::Diagnostics;
+use crate::protocol::value::{AttributePath, Value};
+use crate::resources::internal::import::{ImportError, find_namespace, wired_services};
+
+/// Reads the mesh of `cluster` on `namespace` (name, id or ARN).
+pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<Value, Diagnostics> {
+    let at_namespace = || AttributePath::root().attribute("namespace");
+    let observed = find_namespace(gateway, namespace)
+        .await
+        .map_err(|err| match err {
+            ImportError::NotFound(detail) => Diagnostics::error_at(
+                at_namespace(),
+                "Namespace not found",
+                format!("reading Cloud Map namespace {namespace}: {detail}"),
+            ),
+            ImportError::Ambiguous(detail) => Diagnostics::error_at(
+                at_namespace(),
+                "Ambiguous namespace",
+                format!(
+                    "reading Cloud Map namespace {namespace}: {}",
+                    detail.replace(
+                        "Import by id instead, e.g. `<cluster>/",
+                        "Name it by id instead, e.g. `"
+                    )
+                ),
+            ),
+            ImportError::Aws(err) => aws_failed(at_namespace(), &err),
+        })?;
+    let vpc_id = match &observed.hosted_zone_id {
+        // A zone in another account (a namespace shared through AWS RAM) is not ours
+        // to read: the VPC stays null.
+        Some(zone) => match gateway.route53.hosted_zone_vpcs(zone).await {
+            Ok(vpcs) => vpcs.into_iter().next(),
+            Err(err) if err.is(ErrorKind::NotFound) || err.is(ErrorKind::AccessDenied) => None,
+            Err(err) => return Err(aws_failed(at_namespace(), &err)),
+        },
+        None => None,
+    };
+    let wired = wired_services(gateway, cluster_name(cluster), &observed)
+        .await
+        .map_err(|err| {
+            let at = AttributePath::root().attribute("cluster");
+            if err.is(ErrorKind::NotFound) {
+                Diagnostics::error_at(at, "Cluster not found", err.to_string())
+            } else {
+                aws_failed(at, &err)
+            }
+        })?;
+    let services = gateway
+        .cloudmap
+        .services_in(&observed.id)
+        .await
+        .map_err(|err| aws_failed(at_namespace(), &err))?;
+    let counts = try_join_all(
+        services
+            .iter()
+            .map(|service| instances_of(gateway, service)),
+    )
+    .await
+    .map_err(|err| aws_failed(at_namespace(), &err))?;
+    let cloud_map: BTreeMap<String, InstanceCount> = services
+        .iter()
+        .map(|s| s.name.clone())
+        .zip(counts)
+        .collect();
+    Ok(MeshView {
+        cluster,
+        namespace_given: namespace,
+        namespace: &observed,
+        vpc_id,
+        wired: &wired,
+        cloud_map: &cloud_map,
+    }
+    .to_value())
+}
+
+/// A Cloud Map service's instances, counted as Cloud Map routes to them.
+async fn instances_of(
+    gateway: &Gateway,
+    service: &CloudMapService,
+) -> Result<InstanceCount, GatewayError> {
+    let (check, instances) = futures::try_join!(
+        gateway.cloudmap.health_check_of(&service.id),
+        gateway.cloudmap.list_instances(&service.id),
+    )?;
+    let statuses = match check {
+        HealthCheck::None => BTreeMap::new(),
+        HealthCheck::Custom | HealthCheck::Route53 => {
+            gateway.cloudmap.instances_health(&service.id).await?
+        }
+    };
+    let ids: Vec<String> = instances.into_iter().map(|i| i.id).collect();
+    Ok(count_instances(&ids, check, &statuses))
+}
+
+fn aws_failed(at: AttributePath, err: &GatewayError) -> Diagnostics {
+    Diagnostics::error_at(at, "Reading the service mesh failed", err.to_string())
+}
