@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_sdk_servicediscovery::types::{CustomHealthStatus, HealthCheckCustomConfig};
+use aws_sdk_servicediscovery::types::CustomHealthStatus;
 use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::value::{self, Type, Value};
 use servicemesh::provider::ServicemeshProvider;
@@ -169,31 +169,14 @@ async fn with_a_custom_health_check_only_healthy_instances_count() {
     let emulator = Emulator::shared().await;
     let world = seed(&emulator).await;
     let namespace_id = world::hand_made_namespace(&emulator, "internal.myapp", &world.vpc_id).await;
-    let cloudmap = emulator.cloudmap();
-    let service_id = cloudmap
-        .create_service()
-        .name("erp")
-        .namespace_id(&namespace_id)
-        .health_check_custom_config(HealthCheckCustomConfig::builder().build())
-        .send()
-        .await
-        .expect("creating a Cloud Map service with a custom health check")
-        .service()
-        .and_then(|s| s.id())
-        .expect("its id")
-        .to_string();
-    for (instance, initial) in [("erp-1", "HEALTHY"), ("erp-2", "UNHEALTHY")] {
-        cloudmap
-            .register_instance()
-            .service_id(&service_id)
-            .instance_id(instance)
-            .attributes("AWS_INSTANCE_IPV4", "10.0.3.12")
-            .attributes("AWS_INIT_HEALTH_STATUS", initial)
-            .send()
-            .await
-            .expect("registering an instance");
-    }
-    emulator.finish_cloudmap_operations().await;
+    let service_id = world::hand_made_service_with_instances(
+        &emulator,
+        &namespace_id,
+        "erp",
+        true,
+        &[("erp-1", Some("HEALTHY")), ("erp-2", Some("UNHEALTHY"))],
+    )
+    .await;
     let dir = world::workdir(&emulator);
     // By id this time.
     dir.write("main.tf", &example_config(CLUSTER, &namespace_id));
@@ -202,7 +185,8 @@ async fn with_a_custom_health_check_only_healthy_instances_count() {
         || dir.state()["values"]["root_module"]["resources"][0]["values"]["instances"].clone();
     assert_eq!(counts(&instances(), "erp"), (2, 1));
 
-    cloudmap
+    emulator
+        .cloudmap()
         .update_instance_custom_health_status()
         .service_id(&service_id)
         .instance_id("erp-1")

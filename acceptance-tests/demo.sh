@@ -7,7 +7,8 @@
 #      client-only caller (frontend)
 #   3. install the freshly built provider for Terraform (a filesystem mirror in a temp dir)
 #   4. terraform init + apply examples/quickstart
-#   5. print the endpoints output and check, through the AWS API, what the provider did
+#   5. print the endpoints output and check, through the AWS API, what the provider did,
+#      then the quickstart's check "names_resolve": a healthy instance behind every name
 #   6. show that a second plan has nothing to do
 #   7. destroy, and show through the AWS API that nothing is left
 #
@@ -196,6 +197,18 @@ EOF
 echo "  read back from the AWS API:"
 "$python" "$root/acceptance-tests/demo_aws.py" check "$cluster" "$namespace"
 ok "  every discovery name maps to its Cloud Map service; every PRIMARY deployment carries its configuration"
+echo "  check \"names_resolve\" (data.servicemesh_internal.mesh, read only): instances behind each name"
+tf output -json instances >"$work/instances.json"
+"$python" - "$work/instances.json" <<'EOF'
+import json, sys
+instances = json.load(open(sys.argv[1]))
+for name, count in sorted(instances.items()):
+    print(f"    {name}: {count['healthy']} healthy of {count['registered']} registered")
+# The check block's condition, so that the demo fails where the check would only warn.
+if not instances or not all(count["healthy"] > 0 for count in instances.values()):
+    sys.exit("    some name has no healthy instance")
+EOF
+ok "  every name resolves to a healthy instance: the check passes"
 
 # 6 ---------------------------------------------------------------------------------------
 step "terraform plan -detailed-exitcode (expect no changes)"
@@ -203,6 +216,11 @@ rc=0
 tf plan -detailed-exitcode "${no_color[@]}" >"$work/plan.txt" || rc=$?
 case "$rc" in
   0)
+    if grep -q 'Check block assertion failed' "$work/plan.txt"; then
+      cat "$work/plan.txt"
+      echo "${red}  the check \"names_resolve\" failed${reset}" >&2
+      exit 1
+    fi
     grep -E '^No changes' "$work/plan.txt" | sed 's/^/  /' || true
     ok "  exit code 0: the real infrastructure matches the configuration" ;;
   2)

@@ -92,6 +92,17 @@ def seed(cluster, vpc_file):
     step(f"VPC {vpc_id} (the emulator's default VPC)")
     with open(vpc_file, "w") as out:
         out.write(vpc_id + "\n")
+    # Running tasks of Service Connect servers register Cloud Map instances, as on AWS: what
+    # the quickstart's check "names_resolve" counts (the emulator's setting register_instances).
+    settings = urllib.request.Request(
+        f"{endpoint}/_emulator/settings",
+        data=json.dumps({"register_instances": 1}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(settings) as answer:
+        answer.read()
+    step("running tasks register Cloud Map instances (the emulator's register_instances)")
 
 
 def namespaces_named(name):

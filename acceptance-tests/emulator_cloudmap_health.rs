@@ -6,52 +6,23 @@ use std::collections::BTreeMap;
 use std::error::Error;
 
 use aws_sdk_servicediscovery::error::ProvideErrorMetadata;
-use aws_sdk_servicediscovery::types::{CustomHealthStatus, HealthCheckCustomConfig};
+use aws_sdk_servicediscovery::types::CustomHealthStatus;
 
 use crate::support::emulator::{Emulator, PooledEmulator};
-use crate::support::world::hand_made_namespace;
+use crate::support::world::{hand_made_namespace, hand_made_service_with_instances};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-/// A namespace and a Cloud Map service in it, with a custom health check or none; its id.
-async fn service(em: &PooledEmulator, custom_health: bool) -> Result<String, Box<dyn Error>> {
+/// A namespace and a Cloud Map service "erp" in it, with a custom health check or none,
+/// with these instances registered; the service's id.
+async fn service(
+    em: &PooledEmulator,
+    custom_health: bool,
+    instances: &[(&str, Option<&str>)],
+) -> String {
     let vpc = em.network().await.vpc_id;
     let namespace_id = hand_made_namespace(em, "health.local", &vpc).await;
-    let made = em
-        .cloudmap()
-        .create_service()
-        .name("erp")
-        .namespace_id(namespace_id)
-        .set_health_check_custom_config(
-            custom_health.then(|| HealthCheckCustomConfig::builder().build()),
-        )
-        .send()
-        .await?;
-    Ok(made
-        .service()
-        .and_then(|s| s.id())
-        .ok_or("no service id")?
-        .to_string())
-}
-
-async fn register(
-    em: &Emulator,
-    service_id: &str,
-    instance_id: &str,
-    initial: Option<&str>,
-) -> TestResult {
-    let mut request = em
-        .cloudmap()
-        .register_instance()
-        .service_id(service_id)
-        .instance_id(instance_id)
-        .attributes("AWS_INSTANCE_IPV4", "10.0.3.12");
-    if let Some(initial) = initial {
-        request = request.attributes("AWS_INIT_HEALTH_STATUS", initial);
-    }
-    request.send().await?;
-    em.finish_cloudmap_operations().await;
-    Ok(())
+    hand_made_service_with_instances(em, &namespace_id, "erp", custom_health, instances).await
 }
 
 async fn statuses(
@@ -78,9 +49,12 @@ async fn statuses(
 async fn a_custom_health_check_starts_as_aws_init_health_status_says_and_follows_updates()
 -> TestResult {
     let em = Emulator::shared().await;
-    let service_id = service(&em, true).await?;
-    register(&em, &service_id, "plain", None).await?;
-    register(&em, &service_id, "starts-sick", Some("UNHEALTHY")).await?;
+    let service_id = service(
+        &em,
+        true,
+        &[("plain", None), ("starts-sick", Some("UNHEALTHY"))],
+    )
+    .await;
     assert_eq!(
         statuses(&em, &service_id).await?,
         BTreeMap::from([
@@ -114,8 +88,7 @@ async fn a_custom_health_check_starts_as_aws_init_health_status_says_and_follows
 #[tokio::test]
 async fn without_a_health_check_statuses_are_unknown_and_cannot_be_set() -> TestResult {
     let em = Emulator::shared().await;
-    let service_id = service(&em, false).await?;
-    register(&em, &service_id, "erp-1", Some("UNHEALTHY")).await?;
+    let service_id = service(&em, false, &[("erp-1", Some("UNHEALTHY"))]).await;
     assert_eq!(
         statuses(&em, &service_id).await?,
         BTreeMap::from([("erp-1".to_string(), "UNKNOWN".to_string())])
@@ -136,8 +109,7 @@ async fn without_a_health_check_statuses_are_unknown_and_cannot_be_set() -> Test
 #[tokio::test]
 async fn a_status_outside_the_enum_is_invalid_input() -> TestResult {
     let em = Emulator::shared().await;
-    let service_id = service(&em, true).await?;
-    register(&em, &service_id, "erp-1", None).await?;
+    let service_id = service(&em, true, &[("erp-1", None)]).await;
     let refused = em
         .cloudmap()
         .update_instance_custom_health_status()

@@ -208,6 +208,39 @@ fn list_resource_example_is_valid() {
     );
 }
 
+/// The data source's example (in its docs), and the README's check block beside the
+/// README's first example, as a configuration that manages the mesh and checks it would be.
+#[test]
+fn data_source_examples_are_valid() {
+    let dir = Workdir::new(Install::Mirror);
+    dir.write("providers.tf", &required_providers());
+    dir.write(
+        "data-source.tf",
+        &read(&examples().join("data-sources/servicemesh_internal/data-source.tf")),
+    );
+    dir.run(&["init", "-no-color"]).success();
+    dir.run(&["validate", "-no-color"]).success();
+
+    let readme = read(&crate::support::terraform::repo_root().join("README.md"));
+    let section = &readme[readme
+        .find("## Checking that the names resolve")
+        .expect("README.md explains the check")..];
+    let start = section.find("```hcl\n").expect("an hcl block") + "```hcl\n".len();
+    let example = &section[start..start + section[start..].find("```").expect("the block ends")];
+    assert!(example.contains("check \"names_resolve\""), "{example}");
+    // Beside the README's first example, the mesh it names.
+    let first = readme.find("```hcl\n").expect("an hcl block in README.md") + "```hcl\n".len();
+    let mesh = &readme[first..first + readme[first..].find("```").expect("the block ends")];
+    std::fs::remove_file(dir.path().join("data-source.tf")).expect("removing data-source.tf");
+    dir.write("mesh.tf", mesh);
+    dir.write("check.tf", example);
+    let validate = dir.run(&["validate", "-no-color"]);
+    assert_eq!(
+        validate.code, 0,
+        "README.md's check:\n{example}\n{validate}"
+    );
+}
+
 /// The blocks `<kind> "<type>" "<name>" { ... }` of a configuration, as (name, body).
 /// Enough HCL for a structural check: braces inside strings or comments are not expected
 /// in the example.

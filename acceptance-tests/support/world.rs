@@ -527,3 +527,47 @@ pub async fn second_vpc_for_zone(emulator: &Emulator, zone_id: &str, cidr: &str)
         .expect("associating a second VPC");
     vpc_id
 }
+
+/// A Cloud Map service made by hand, with a custom health check when `custom_health` (as
+/// a standalone server's own health checker would use), and `instances` registered in it:
+/// (instance id, its `AWS_INIT_HEALTH_STATUS` if any), each at 10.0.3.12. Its id.
+pub async fn hand_made_service_with_instances(
+    emulator: &Emulator,
+    namespace_id: &str,
+    name: &str,
+    custom_health: bool,
+    instances: &[(&str, Option<&str>)],
+) -> String {
+    use aws_sdk_servicediscovery::types::HealthCheckCustomConfig;
+    let cloudmap = emulator.cloudmap();
+    let service_id = cloudmap
+        .create_service()
+        .name(name)
+        .namespace_id(namespace_id)
+        .set_health_check_custom_config(
+            custom_health.then(|| HealthCheckCustomConfig::builder().build()),
+        )
+        .send()
+        .await
+        .expect("creating a Cloud Map service by hand")
+        .service()
+        .and_then(|s| s.id())
+        .expect("the new Cloud Map service's id")
+        .to_string();
+    for (instance, initial) in instances {
+        let mut request = cloudmap
+            .register_instance()
+            .service_id(&service_id)
+            .instance_id(*instance)
+            .attributes("AWS_INSTANCE_IPV4", "10.0.3.12");
+        if let Some(initial) = initial {
+            request = request.attributes("AWS_INIT_HEALTH_STATUS", *initial);
+        }
+        request
+            .send()
+            .await
+            .expect("registering an instance by hand");
+    }
+    emulator.finish_cloudmap_operations().await;
+    service_id
+}

@@ -49,6 +49,22 @@ resource "servicemesh_internal" "this" {
   client_services = ["frontend"]
 }
 
+# Step 5 of the console recipe, after every plan and apply: every name in the namespace
+# has a healthy instance behind it. The data source reads the mesh back, read only; it
+# names the resource's attributes, so that on the first apply it is read after the mesh
+# is made. A failed assertion is a warning, not an error.
+data "servicemesh_internal" "mesh" {
+  cluster   = servicemesh_internal.this.cluster
+  namespace = servicemesh_internal.this.namespace_id
+}
+
+check "names_resolve" {
+  assert {
+    condition     = alltrue([for e in data.servicemesh_internal.mesh.instances : e.healthy > 0])
+    error_message = "Some Service Connect endpoints have no healthy instance."
+  }
+}
+
 output "endpoints" {
   description = "What clients call, by ECS service name."
   value       = servicemesh_internal.this.endpoints
@@ -57,4 +73,9 @@ output "endpoints" {
 output "namespace_id" {
   description = "The Cloud Map namespace the services are wired onto."
   value       = servicemesh_internal.this.namespace_id
+}
+
+output "instances" {
+  description = "Instances Cloud Map has registered, and how many are healthy, behind each name."
+  value       = data.servicemesh_internal.mesh.instances
 }

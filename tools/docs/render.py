@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Renders the registry docs (docs/index.md, docs/resources/<name>.md,
-docs/list-resources/<name>.md) from the
+docs/data-sources/<name>.md, docs/list-resources/<name>.md) from the
 provider's schema as real Terraform reports it (`terraform providers schema -json`),
 the templates in tools/docs/templates and the examples in examples/.
 
@@ -193,6 +193,20 @@ def fill(template, root, values, has_identity):
     return text.strip("\n") + "\n"
 
 
+def schema_only_page(root, templates, directory, kind, type_name_, block):
+    """{path: text} of the page of a data source or list resource: no identity, no import."""
+    short = type_name_.removeprefix(PROVIDER_NAME + "_")
+    template_path = os.path.join(templates, directory, f"{short}.md.tmpl")
+    if not os.path.exists(template_path):
+        raise FileNotFoundError(f"no template for the {kind.lower()} {type_name_}: {template_path}")
+    with open(template_path, encoding="utf-8") as f:
+        template = f.read()
+    values = {"Description": block.get("description", ""), "SchemaMarkdown": Renderer().schema(block)}
+    body = fill(template, root, values, False)
+    page = front_matter(f"{type_name_} {kind} - {PROVIDER_NAME}", block.get("description", ""))
+    return {f"{directory}/{short}.md": page + "\n" + GENERATED + "\n\n" + body}
+
+
 def render(schema_json, root):
     """{relative path: text} of every docs page."""
     schemas = schema_json["provider_schemas"]
@@ -238,23 +252,12 @@ def render(schema_json, root):
             + "\n\n"
             + body
         )
-    for type_name_, listed in sorted(provider.get("list_resource_schemas", {}).items()):
-        short = type_name_.removeprefix(PROVIDER_NAME + "_")
-        template_path = os.path.join(templates, "list-resources", f"{short}.md.tmpl")
-        if not os.path.exists(template_path):
-            raise FileNotFoundError(f"no template for the list resource {type_name_}: {template_path}")
-        with open(template_path, encoding="utf-8") as f:
-            template = f.read()
-        block = listed["block"]
-        values = {"Description": block.get("description", ""), "SchemaMarkdown": Renderer().schema(block)}
-        body = fill(template, root, values, False)
-        pages[f"list-resources/{short}.md"] = (
-            front_matter(f"{type_name_} List Resource - {PROVIDER_NAME}", block.get("description", ""))
-            + "\n"
-            + GENERATED
-            + "\n\n"
-            + body
-        )
+    for key, directory, kind in (
+        ("data_source_schemas", "data-sources", "Data Source"),
+        ("list_resource_schemas", "list-resources", "List Resource"),
+    ):
+        for type_name_, schema in sorted(provider.get(key, {}).items()):
+            pages.update(schema_only_page(root, templates, directory, kind, type_name_, schema["block"]))
     return pages
 
 

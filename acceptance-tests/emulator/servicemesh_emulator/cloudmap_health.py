@@ -73,7 +73,8 @@ def update_instance_custom_health_status(
     instance = self.get_instance(service_id, instance_id)
     if service.health_check_custom_config is None:
         raise CustomHealthNotFound(
-            "The health check for the instance that's specified by ServiceId and InstanceId isn't a custom health check."
+            "The health check for the instance that's specified by ServiceId and InstanceId "
+            "isn't a custom health check."
         )
     instance.health_status = status
 

@@ -30,6 +30,13 @@ resource "servicemesh_internal" "example" {
 
   client_services = ["frontend"]
 
+  # Standalone servers (EC2 instances, hosts over a VPN) named in the namespace:
+  # erp.internal.myapp resolves to 10.0.3.12 inside the VPC.
+  external_services = {
+    erp    = { addresses = ["10.0.3.12"], port = 8069 }
+    saleor = { addresses = ["10.0.4.20", "10.0.4.21"], port = 8000, ttl = 30 }
+  }
+
   wait_for_steady_state = true
 
   timeouts = {
@@ -49,6 +56,7 @@ resource "servicemesh_internal" "shared" {
 }
 
 output "endpoints" {
-  # { backend = "backend.internal.myapp:8080", orders = "orders.internal.myapp:80" }
+  # { backend = "backend.internal.myapp:8080", erp = "erp.internal.myapp:8069",
+  #   orders-api = "orders.internal.myapp:80", saleor = "saleor.internal.myapp:8000" }
   value = servicemesh_internal.example.endpoints
 }
