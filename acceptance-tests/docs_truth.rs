@@ -60,7 +60,8 @@ fn apply() -> [&'static str; 3] {
 
 /// Every command a user runs, each once or more, through real Terraform: plan and
 /// apply of a new mesh, a refresh, updates of every kind (settings, tags, description,
-/// servers added and removed, a leftover left and cleaned, another VPC of the zone),
+/// servers added and removed, a leftover left and cleaned, another VPC of the zone,
+/// standalone servers added and changed),
 /// a destroy planned while someone else's server is in the namespace, an import by name,
 /// `terraform query`, and a plan that assumes a role.
 async fn observed_calls() -> (Observed, BTreeSet<String>) {
@@ -91,7 +92,7 @@ async fn observed_calls() -> (Observed, BTreeSet<String>) {
     // An update of everything: description, a tag removed and one added, orders removed
     // (its Cloud Map service freed, and left once by a failing DeleteService), payments
     // added, backend's timeout changed.
-    dir.write("main.tf", &config(updated_mesh(&world.vpc_id)));
+    dir.write("main.tf", &config(updated_mesh(&world.vpc_id, SALEOR)));
     emulator
         .inject_fault(Fault::server_error("servicediscovery:DeleteService").count(1))
         .await;
@@ -106,7 +107,10 @@ async fn observed_calls() -> (Observed, BTreeSet<String>) {
 
     // Another VPC the namespace's zone serves: the plan asks Route 53, the state follows.
     let second_vpc = associate_second_vpc(&emulator, &dir).await;
-    dir.write("main.tf", &config(updated_mesh(&second_vpc)));
+    dir.write(
+        "main.tf",
+        &config(updated_mesh(&second_vpc, SALEOR_CHANGED)),
+    );
     observed
         .run(&emulator, Table::Plan, &dir, &["plan", "-no-color"])
         .await;
@@ -145,7 +149,8 @@ async fn observed_calls() -> (Observed, BTreeSet<String>) {
     let on_shared = world::workdir(&emulator);
     let mesh = Mesh::on_namespace_id(CLUSTER, &shared_id)
         .servers(&SERVERS[..2])
-        .client(world::CLIENT.0);
+        .client(world::CLIENT.0)
+        .with("external_services = {\n  erp = { addresses = [\"10.0.3.12\"], port = 8069 }\n}");
     on_shared.write("main.tf", &config(mesh));
     observed
         .run(&emulator, Table::Create, &on_shared, &apply())
@@ -162,8 +167,10 @@ async fn observed_calls() -> (Observed, BTreeSet<String>) {
         )
         .await;
 
-    // Import a console-built mesh by name, then list what the cluster uses.
-    world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
+    // Import a console-built mesh by name, with a standalone server registered by hand,
+    // then list what the cluster uses.
+    let console_namespace = world::console_built_mesh(&emulator, &world, &SERVERS[..2]).await;
+    hand_made_standalone_server(&emulator, &console_namespace, "ledger").await;
     let imported = world::workdir(&emulator);
     imported.write(
         "main.tf",
@@ -249,13 +256,61 @@ async fn delete_namespace(emulator: &Emulator, id: &str) {
 
 /// The mesh after the update: backend (with another timeout) and payments serve,
 /// frontend calls; another description and tags; in `vpc_id`.
-fn updated_mesh(vpc_id: &str) -> Mesh {
+fn updated_mesh(vpc_id: &str, saleor: &str) -> Mesh {
     Mesh::owned(CLUSTER, vpc_id)
         .servers(&[SERVERS[0], SERVERS[2]])
         .server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 30")
         .client(world::CLIENT.0)
         .with(r#"description = "v2""#)
         .with(r#"tags = { team = "platform", owner = "sre" }"#)
+        .with(&format!(
+            "external_services = {{\n  saleor = {{ {saleor} }}\n}}"
+        ))
+}
+
+/// A standalone server, added by the first update.
+const SALEOR: &str = r#"addresses = ["10.0.4.20", "10.0.4.21"], port = 8000"#;
+/// The same, one address swapped and a new TTL: a registration, a deregistration and
+/// an UpdateService.
+const SALEOR_CHANGED: &str = r#"addresses = ["10.0.4.20", "10.0.4.22"], port = 8000, ttl = 30"#;
+
+/// A standalone server registered by hand as `external_services` would: A records and
+/// an IPv4 instance.
+async fn hand_made_standalone_server(emulator: &Emulator, namespace_id: &str, name: &str) {
+    use aws_sdk_servicediscovery::types::{DnsConfig, DnsRecord, RecordType, RoutingPolicy};
+    let cloudmap = emulator.cloudmap();
+    let records = DnsRecord::builder()
+        .r#type(RecordType::A)
+        .ttl(60)
+        .build()
+        .expect("an A record");
+    let dns = DnsConfig::builder()
+        .routing_policy(RoutingPolicy::Multivalue)
+        .dns_records(records)
+        .build()
+        .expect("a DNS configuration");
+    let created = cloudmap
+        .create_service()
+        .name(name)
+        .namespace_id(namespace_id)
+        .dns_config(dns)
+        .send()
+        .await
+        .expect("creating a standalone server by hand");
+    let id = created
+        .service()
+        .and_then(|s| s.id())
+        .expect("its id")
+        .to_string();
+    cloudmap
+        .register_instance()
+        .service_id(id)
+        .instance_id("10.0.5.7")
+        .attributes("AWS_INSTANCE_IPV4", "10.0.5.7")
+        .send()
+        .await
+        .expect("registering it");
+    emulator.finish_cloudmap_operations().await;
 }
 
 /// A string attribute of the mesh in `dir`'s state.
