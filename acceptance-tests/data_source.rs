@@ -288,6 +288,39 @@ async fn a_cluster_or_namespace_that_does_not_exist_is_an_error_on_its_line() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_several_namespaces_have_is_an_error_that_lists_them() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let other_vpc = emulator.create_vpc("10.1.0.0/16").await;
+    for vpc in [&world.vpc_id, &other_vpc] {
+        world::hand_made_namespace(&emulator, "internal.myapp", vpc).await;
+    }
+    let ids: Vec<String> = world::namespace_list(&emulator)
+        .await
+        .into_iter()
+        .filter(|(name, _)| name == "internal.myapp")
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let dir = world::workdir(&emulator);
+    let config = example_config(CLUSTER, "internal.myapp");
+    dir.write("main.tf", &config);
+    let plan = dir.run(&["plan", "-no-color"]);
+    assert_eq!(plan.code, 1, "{plan}");
+    let flat = plan.flat_output();
+    assert!(flat.contains("Error: Ambiguous namespace"), "{plan}");
+    for id in &ids {
+        assert!(flat.contains(id.as_str()), "{id} named: {plan}");
+    }
+    assert!(
+        flat.contains("Name the namespace by id (`ns-…`) or ARN instead."),
+        "{plan}"
+    );
+    let line = line_of(&config, "  namespace ");
+    assert!(flat.contains(&format!("on main.tf line {line}")), "{plan}");
+}
+
 // ---- the protocol layer, in process -----------------------------------------------------
 
 /// The data source's type, as its documentation describes it.

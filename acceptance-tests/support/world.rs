@@ -323,7 +323,7 @@ pub async fn namespaces_named(emulator: &Emulator, name: &str) -> usize {
 }
 
 /// Every namespace in the emulator as (name, id), duplicates included.
-async fn namespace_list(emulator: &Emulator) -> Vec<(String, String)> {
+pub async fn namespace_list(emulator: &Emulator) -> Vec<(String, String)> {
     emulator
         .cloudmap()
         .list_namespaces()

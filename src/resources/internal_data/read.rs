@@ -31,13 +31,7 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
             ImportError::Ambiguous(detail) => Diagnostics::error_at(
                 at_namespace(),
                 "Ambiguous namespace",
-                format!(
-                    "reading Cloud Map namespace {namespace}: {}",
-                    detail.replace(
-                        "Import by id instead, e.g. `<cluster>/",
-                        "Name it by id instead, e.g. `"
-                    )
-                ),
+                ambiguous(namespace, &detail),
             ),
             ImportError::Aws(err) => aws_failed(at_namespace(), &err),
         })?;
@@ -108,6 +102,36 @@ async fn instances_of(
     Ok(count_instances(&ids, check, &statuses))
 }
 
+/// Several namespaces have the name: what they are (the first sentence of the lookup's
+/// answer, which lists them), and how to name one.
+fn ambiguous(namespace: &str, detail: &str) -> String {
+    let found = detail
+        .split(". ")
+        .next()
+        .unwrap_or(detail)
+        .trim_end_matches('.');
+    format!(
+        "reading Cloud Map namespace {namespace}: {found}. Name the namespace by id (`ns-…`) or ARN instead."
+    )
+}
+
 fn aws_failed(at: AttributePath, err: &GatewayError) -> Diagnostics {
     Diagnostics::error_at(at, "Reading the service mesh failed", err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ambiguous_name_lists_the_namespaces_and_says_how_to_name_one() {
+        let detail = "2 namespaces are named \"internal.myapp\": ns-aaaaaaaaaaaaaaaa (DNS_PRIVATE), \
+                      ns-bbbbbbbbbbbbbbbb (HTTP). Import by id instead, e.g. `<cluster>/ns-aaaaaaaaaaaaaaaa`.";
+        assert_eq!(
+            ambiguous("internal.myapp", detail),
+            "reading Cloud Map namespace internal.myapp: 2 namespaces are named \"internal.myapp\": \
+             ns-aaaaaaaaaaaaaaaa (DNS_PRIVATE), ns-bbbbbbbbbbbbbbbb (HTTP). Name the namespace by id \
+             (`ns-…`) or ARN instead."
+        );
+    }
 }
