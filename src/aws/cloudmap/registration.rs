@@ -28,6 +28,22 @@ fn a_records(ttl: u32) -> Result<DnsRecord, aws_sdk_servicediscovery::error::Bui
         .build()
 }
 
+/// The idempotency token of a standalone server's CreateService: `<namespace id>/<name>`,
+/// or, where that passes Cloud Map's 64 characters, the name's FNV-1a hash in its place.
+/// The same for every retry of the same server, and different for every other name.
+fn creator_request_id(namespace_id: &str, name: &str) -> String {
+    const LIMIT: usize = 64;
+    let plain = format!("{namespace_id}/{name}");
+    if plain.len() <= LIMIT {
+        return plain;
+    }
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let short = format!("{namespace_id}/{hash:016x}");
+    short.chars().take(LIMIT).collect()
+}
+
 fn invalid(action: &str, err: impl std::fmt::Display) -> GatewayError {
     GatewayError::new(action, ErrorKind::Invalid, err.to_string())
 }
@@ -49,7 +65,7 @@ impl CloudMap {
             .dns_records(records)
             .build()
             .map_err(|err| invalid(&action, err))?;
-        let request_id = format!("{namespace_id}/{name}");
+        let request_id = creator_request_id(namespace_id, name);
         let sent = {
             let _permit = self.permit().await;
             self.client
@@ -269,5 +285,32 @@ impl CloudMap {
                 instances,
             },
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::creator_request_id;
+
+    #[test]
+    fn request_ids_fit_cloud_maps_limit_and_tell_names_apart() {
+        let namespace = "ns-abcdefghijklmnop";
+        assert_eq!(
+            creator_request_id(namespace, "erp"),
+            "ns-abcdefghijklmnop/erp"
+        );
+        let long_a = format!("{}a", "x".repeat(62));
+        let long_b = format!("{}b", "x".repeat(62));
+        let (a, b) = (
+            creator_request_id(namespace, &long_a),
+            creator_request_id(namespace, &long_b),
+        );
+        assert!(a.len() <= 64 && b.len() <= 64, "{a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            creator_request_id(namespace, &long_a),
+            "the same for a retry"
+        );
     }
 }
