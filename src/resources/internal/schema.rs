@@ -86,6 +86,28 @@ fn access_log_configuration_attribute(description: &str) -> Attribute {
     .description(description)
 }
 
+/// `external_services`: standalone servers named in the namespace.
+fn external_services_attribute() -> Attribute {
+    Attribute::nested(
+        "external_services",
+        Nesting::Map,
+        Presence::Optional,
+        vec![
+            Attribute::required("addresses", Type::list(Type::String))
+                .description("The server's IPv4 addresses: one A record each (MULTIVALUE routing)."),
+            Attribute::optional("port", Type::Number)
+                .description("The port clients call, registered with each address (`AWS_INSTANCE_PORT`) and shown in `endpoints`."),
+            Attribute::optional_computed("ttl", Type::Number)
+                .description("The records' TTL in seconds. Default: `60`."),
+        ],
+    )
+    .description(
+        "Standalone servers (EC2 instances, hosts over a VPN) named in the namespace, keyed by their name there: \
+         `erp = { addresses = [\"10.0.3.12\"], port = 8069 }` makes `erp.internal.myapp` resolve to 10.0.3.12 inside the VPC, \
+         from ECS tasks and from anything else in it. Private DNS namespaces only.",
+    )
+}
+
 /// A `services` entry: the short form's attributes, `endpoints`, and the logs.
 fn service_attributes() -> Vec<Attribute> {
     let mut endpoint = vec![Attribute::required("port_name", Type::String).description(
@@ -157,26 +179,7 @@ pub fn resource_schema() -> Schema {
         Attribute::nested("services", Nesting::Map, Presence::Optional, service_attributes())
             .description("\"Client and server\" services, keyed by ECS service name: each serves one endpoint (`port_name`) or several (`endpoints`) and calls the others."),
     )
-    .attribute(
-        Attribute::nested(
-            "external_services",
-            Nesting::Map,
-            Presence::Optional,
-            vec![
-                Attribute::required("addresses", Type::list(Type::String))
-                    .description("The server's IPv4 addresses: one A record each (MULTIVALUE routing)."),
-                Attribute::optional("port", Type::Number)
-                    .description("The port clients call, registered with each address (`AWS_INSTANCE_PORT`) and shown in `endpoints`."),
-                Attribute::optional_computed("ttl", Type::Number)
-                    .description("The records' TTL in seconds. Default: `60`."),
-            ],
-        )
-        .description(
-            "Standalone servers (EC2 instances, hosts over a VPN) named in the namespace, keyed by their name there: \
-             `erp = { addresses = [\"10.0.3.12\"], port = 8069 }` makes `erp.internal.myapp` resolve to 10.0.3.12 inside the VPC, \
-             from ECS tasks and from anything else in it. Private DNS namespaces only.",
-        ),
-    )
+    .attribute(external_services_attribute())
     .attribute(
         Attribute::optional("client_services", Type::set(Type::String))
             .description("\"Client only\" services: ECS service names that call the others but serve nothing."),
