@@ -12,6 +12,7 @@ pub mod provider;
 pub mod rpc;
 pub mod schema;
 pub mod server;
+pub mod timing;
 pub mod tls;
 pub mod transport;
 pub mod value;

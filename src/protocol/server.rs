@@ -16,6 +16,7 @@ use super::proto::plugin::grpc_broker_server::GrpcBrokerServer;
 use super::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use super::proto::tfplugin6::provider_server::{Provider, ProviderServer};
+use super::timing::Timed;
 use super::tls::{ServerIdentity, TlsError, server_config};
 use super::transport::{PluginListener, accept_loop};
 
@@ -143,7 +144,7 @@ fn router<P: Provider>(provider: P, shutdown: &CancellationToken) -> Router {
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     Server::builder()
-        .add_service(provider)
+        .add_service(Timed(provider))
         .add_service(health_service)
         .add_service(GrpcControllerServer::new(Controller {
             shutdown: shutdown.clone(),
