@@ -11,7 +11,10 @@
 //! BENCH_REPORT=<file>, between the markers in that file (docs/PERFORMANCE.md).
 //!
 //! Knobs: BENCH_LATENCY_MS (50), BENCH_SIZES ("1,10,100,500"), BENCH_REPS (3: runs of each
-//! read-only command, the median reported; the create, change and destroy run once per N).
+//! read-only command, the median reported; the create, change and destroy run once per N),
+//! BENCH_MAX_CONCURRENCY (the provider's max_concurrency; default its own, 10). For looking
+//! into a figure: BENCH_LOG_LEVEL (TF_LOG_PROVIDER, default DEBUG) and BENCH_DUMP=<prefix>
+//! (each command's stderr to <prefix>-<Step>.log).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
