@@ -469,3 +469,123 @@ async fn a_version_0_state_upgrades_with_no_diff() {
         })
     );
 }
+
+/// `web`, whose task definition serves HTTP on 8080 (appProtocol http) and plain TCP on
+/// 9090 (no appProtocol).
+async fn create_web(emulator: &Emulator) {
+    use aws_sdk_ecs::types::{ApplicationProtocol, ContainerDefinition, PortMapping};
+    let ecs = emulator.ecs();
+    let container = ContainerDefinition::builder()
+        .name("app")
+        .image("public.ecr.aws/nginx/nginx:latest")
+        .memory(256)
+        .port_mappings(
+            PortMapping::builder()
+                .name("web-8080-http")
+                .container_port(8080)
+                .app_protocol(ApplicationProtocol::Http)
+                .build(),
+        )
+        .port_mappings(
+            PortMapping::builder()
+                .name("web-9090-tcp")
+                .container_port(9090)
+                .build(),
+        )
+        .build();
+    let registered = ecs
+        .register_task_definition()
+        .family("web")
+        .container_definitions(container)
+        .send()
+        .await
+        .expect("registering web's task definition");
+    let arn = registered
+        .task_definition()
+        .and_then(|td| td.task_definition_arn())
+        .expect("its ARN")
+        .to_string();
+    ecs.create_service()
+        .cluster(CLUSTER)
+        .service_name("web")
+        .task_definition(arn)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("creating web");
+}
+
+/// (idle, per-request) timeout of each endpoint of `service` on AWS, by discovery name.
+async fn timeouts_on_aws(
+    emulator: &Emulator,
+    service: &str,
+) -> std::collections::BTreeMap<String, (Option<i32>, Option<i32>)> {
+    let config = world::primary_service_connect(emulator, service)
+        .await
+        .expect("Service Connect on");
+    config
+        .services()
+        .iter()
+        .map(|s| {
+            let timeout = s.timeout();
+            (
+                s.discovery_name().unwrap_or_default().to_string(),
+                (
+                    timeout.and_then(|t| t.idle_timeout_seconds()),
+                    timeout.and_then(|t| t.per_request_timeout_seconds()),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mesh_wide_timeouts_reach_every_endpoint_and_per_request_only_http_ports() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    create_web(&emulator).await;
+    let dir = world::workdir(&emulator);
+    let web = |grpc_extra: &str| {
+        format!(
+            "endpoints = {{\n      web     = {{ port_name = \"web-8080-http\" }}\n      web-tcp = {{ port_name = \"web-9090-tcp\"{grpc_extra} }}\n    }}"
+        )
+    };
+    let mesh = |extra: &str| {
+        world
+            .mesh(&SERVERS[..1])
+            .entry("web", &web(extra))
+            .with("idle_timeout_seconds = 120")
+            .with("per_request_timeout_seconds = 20")
+    };
+    dir.write("main.tf", &Config::new().mesh(mesh("")).to_string());
+    apply(&dir);
+    assert_eq!(
+        timeouts_on_aws(&emulator, "web").await,
+        [
+            ("web".to_string(), (Some(120), Some(20))),
+            ("web-tcp".to_string(), (Some(120), None)),
+        ]
+        .into(),
+        "per request only where the port is HTTP"
+    );
+    assert_eq!(
+        timeouts_on_aws(&emulator, SERVERS[0].0).await[SERVERS[0].0],
+        (Some(120), None),
+        "backend's port has no appProtocol"
+    );
+    dir.assert_no_changes();
+
+    // An endpoint's own value wins over the mesh's.
+    dir.write(
+        "main.tf",
+        &Config::new()
+            .mesh(mesh(", idle_timeout_seconds = 30"))
+            .to_string(),
+    );
+    apply(&dir);
+    assert_eq!(
+        timeouts_on_aws(&emulator, "web").await["web-tcp"],
+        (Some(30), None)
+    );
+    dir.assert_no_changes();
+}

@@ -103,6 +103,9 @@ pub struct EndpointSpec {
     pub ingress_port_override: Option<u16>,
     pub idle_timeout_seconds: Option<u32>,
     pub per_request_timeout_seconds: Option<u32>,
+    /// The mesh-wide per-request timeout, for an endpoint that sets none: applied at
+    /// apply where the port mapping is HTTP, HTTP/2 or gRPC (a TCP port takes none).
+    pub inherited_per_request_timeout_seconds: Option<u32>,
     pub tls: Setting<TlsSpec>,
 }
 

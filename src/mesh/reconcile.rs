@@ -85,6 +85,7 @@ fn endpoint_from_observed(endpoint: &ObservedEndpoint, namespace_name: &str) -> 
         ingress_port_override: endpoint.ingress_port_override,
         idle_timeout_seconds: endpoint.idle_timeout_seconds,
         per_request_timeout_seconds: endpoint.per_request_timeout_seconds,
+        inherited_per_request_timeout_seconds: None,
         tls: Setting::observed(endpoint.tls.clone()),
     }
 }
@@ -197,6 +198,7 @@ mod tests {
             ingress_port_override: None,
             idle_timeout_seconds: None,
             per_request_timeout_seconds: None,
+            inherited_per_request_timeout_seconds: None,
             tls: Setting::Keep,
         }
     }

@@ -41,6 +41,8 @@ resource "servicemesh_internal" "secure" {
 
   # Mesh-wide: every endpoint and service that sets none of its own. Left out, settings
   # made outside Terraform are kept; removed from here, they are removed.
+  idle_timeout_seconds        = 600
+  per_request_timeout_seconds = 60 # HTTP, HTTP/2 and gRPC ports only
   tls = {
     aws_pca_authority_arn = "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
   }

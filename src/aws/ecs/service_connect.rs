@@ -240,6 +240,7 @@ mod tests {
             ingress_port_override: Some(15000),
             idle_timeout_seconds: Some(300),
             per_request_timeout_seconds: None,
+            inherited_per_request_timeout_seconds: None,
             tls: Setting::Keep,
         }
     }

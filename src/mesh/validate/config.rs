@@ -21,6 +21,7 @@ pub fn validate_config(config: &ConfigView) -> Vec<Violation> {
     check_timeouts(config, &mut out);
     check_mesh_settings(config, &mut out);
     check_external(config, &mut out);
+    check_mesh_timeouts(config, &mut out);
     out
 }
 
@@ -802,6 +803,30 @@ fn check_timeout_seconds(at: EndpointAt<'_>, endpoint: &EndpointView, out: &mut 
                     "{}.{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
                      {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the ECS default.",
                     at.label()
+                ),
+            ));
+        }
+    }
+}
+
+/// The mesh-wide timeouts: the same range as an endpoint's.
+fn check_mesh_timeouts(config: &ConfigView, out: &mut Vec<Violation>) {
+    for (attribute, value) in [
+        ("idle_timeout_seconds", &config.idle_timeout_seconds),
+        (
+            "per_request_timeout_seconds",
+            &config.per_request_timeout_seconds,
+        ),
+    ] {
+        if let Some(seconds) = whole(value)
+            && let Err(reason) = validate_timeout_seconds(seconds)
+        {
+            out.push(Violation::new(
+                Rule::TimeoutSecondsOutOfRange,
+                Field::Attribute(attribute),
+                format!(
+                    "{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
+                     {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the ECS default."
                 ),
             ));
         }

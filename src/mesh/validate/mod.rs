@@ -85,6 +85,9 @@ pub struct ConfigView {
     pub client_services: Attr<Vec<Attr<String>>>,
     pub wait_for_steady_state: Attr<bool>,
     pub timeouts: Attr<TimeoutsView>,
+    /// Mesh-wide timeouts, for every endpoint that sets none.
+    pub idle_timeout_seconds: Attr<Number>,
+    pub per_request_timeout_seconds: Attr<Number>,
     /// Standalone servers, keyed by their name in the namespace.
     pub external_services: Attr<BTreeMap<String, Attr<ExternalView>>>,
     /// Mesh-wide: for every endpoint that sets none.

@@ -1146,6 +1146,8 @@ fn unknown_values_skip_their_checks() {
         wait_for_steady_state: Attr::Unknown,
         timeouts: Attr::Unknown,
         external_services: Attr::Unknown,
+        idle_timeout_seconds: Attr::Unknown,
+        per_request_timeout_seconds: Attr::Unknown,
         tls: Attr::Unknown,
         log_configuration: Attr::Unknown,
         access_log_configuration: Attr::Unknown,
@@ -2248,4 +2250,14 @@ fn only_public_addresses_are_flagged() {
         public_addresses(&config),
         BTreeMap::from([("erp".to_string(), vec!["52.1.2.3".to_string()])])
     );
+}
+
+#[test]
+fn mesh_wide_timeouts_have_the_endpoints_range() {
+    let mut config = example_base();
+    config.idle_timeout_seconds = num(600);
+    config.per_request_timeout_seconds = num(30);
+    assert_clean(&config);
+    config.per_request_timeout_seconds = num(-1);
+    assert_eq!(rules(&config), vec![Rule::TimeoutSecondsOutOfRange]);
 }

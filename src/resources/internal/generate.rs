@@ -53,6 +53,8 @@ pub fn config_from_state(state: &InternalModel) -> InternalModel {
             other => other.clone(),
         },
         tls: state.tls.clone(),
+        idle_timeout_seconds: state.idle_timeout_seconds.clone(),
+        per_request_timeout_seconds: state.per_request_timeout_seconds.clone(),
         log_configuration: state.log_configuration.clone(),
         access_log_configuration: state.access_log_configuration.clone(),
         ..InternalModel::default()

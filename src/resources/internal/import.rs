@@ -297,6 +297,8 @@ fn model_from(
         services: Attr::Null,
         client_services: Attr::Null,
         external_services: Attr::Null,
+        idle_timeout_seconds: Attr::Null,
+        per_request_timeout_seconds: Attr::Null,
         tls: Attr::Null,
         log_configuration: Attr::Null,
         access_log_configuration: Attr::Null,

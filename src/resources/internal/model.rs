@@ -47,6 +47,10 @@ pub struct InternalModel {
     #[serde(default)]
     pub tls: Attr<TlsModel>,
     #[serde(default)]
+    pub idle_timeout_seconds: Attr<u32>,
+    #[serde(default)]
+    pub per_request_timeout_seconds: Attr<u32>,
+    #[serde(default)]
     pub log_configuration: Attr<LogModel>,
     #[serde(default)]
     pub access_log_configuration: Attr<AccessLogModel>,
@@ -213,6 +217,8 @@ impl InternalModel {
                 .access_log_configuration
                 .known()
                 .and_then(AccessLogModel::spec),
+            idle_timeout_seconds: self.idle_timeout_seconds.known().copied(),
+            per_request_timeout_seconds: self.per_request_timeout_seconds.known().copied(),
         }
     }
 
@@ -282,12 +288,16 @@ impl InternalModel {
     /// this object writes it in and records the settings it manages.
     pub fn set_services(&mut self, in_place: &BTreeMap<String, Wiring>) {
         let written = self.services.known().cloned().unwrap_or_default();
+        let mesh = self.mesh_settings();
         let servers: BTreeMap<String, ServiceModel> = in_place
             .iter()
             .filter(|(_, wiring)| wiring.is_server())
             .map(|(name, wiring)| {
                 let written = written.get(name);
-                let record = written.map(ServiceModel::managed_here).unwrap_or_default();
+                let record = written
+                    .map(ServiceModel::managed_here)
+                    .unwrap_or_default()
+                    .with_mesh(&mesh);
                 (
                     name.clone(),
                     ServiceModel::observed(wiring, written, &record),

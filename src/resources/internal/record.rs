@@ -70,12 +70,13 @@ impl InternalModel {
     /// with the settings it manages, so that drift shows in the next plan.
     pub fn record_observed(&mut self, observed: &BTreeMap<String, Wiring>) {
         let prior = self.clone();
+        let mesh = prior.mesh_settings();
         let written = prior.services.known().cloned().unwrap_or_default();
         let servers: BTreeMap<String, ServiceModel> = written
             .iter()
             .filter_map(|(name, service)| {
                 let wiring = observed.get(name).filter(|w| w.is_server())?;
-                let record = service.managed_here();
+                let record = service.managed_here().with_mesh(&mesh);
                 Some((
                     name.clone(),
                     ServiceModel::observed(wiring, Some(service), &record),
@@ -182,6 +183,7 @@ mod tests {
             ingress_port_override: None,
             idle_timeout_seconds: None,
             per_request_timeout_seconds: None,
+            inherited_per_request_timeout_seconds: None,
             tls: Setting::Clear,
         }
     }
@@ -356,5 +358,64 @@ mod tests {
         assert_eq!(desired.services["backend"].endpoints[0].tls, Setting::Keep);
         let fresh = with_port.desired(&BTreeMap::new(), None);
         assert_eq!(fresh.services["frontend"].log, Setting::Keep);
+    }
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::*;
+    use crate::mesh::model::{EndpointSpec, Setting};
+
+    #[test]
+    fn an_endpoint_inheriting_the_mesh_wide_timeouts_records_none() {
+        let mut model = InternalModel {
+            services: Attr::Known(
+                [(
+                    "backend".to_string(),
+                    ServiceModel {
+                        port_name: Attr::Known("backend-8080-tcp".into()),
+                        discovery_name: Attr::Known("backend".into()),
+                        ..ServiceModel::default()
+                    },
+                )]
+                .into(),
+            ),
+            idle_timeout_seconds: Attr::Known(120),
+            per_request_timeout_seconds: Attr::Known(20),
+            ..InternalModel::default()
+        };
+        let endpoint = EndpointSpec {
+            port_name: "backend-8080-tcp".into(),
+            discovery_name: "backend".into(),
+            dns_name: "backend.internal.myapp".into(),
+            port: Some(8080),
+            ingress_port_override: None,
+            idle_timeout_seconds: Some(120),
+            per_request_timeout_seconds: None,
+            inherited_per_request_timeout_seconds: None,
+            tls: Setting::Clear,
+        };
+        let wiring = Wiring {
+            endpoints: vec![endpoint.clone()],
+            ..Wiring::default()
+        };
+        model.record_observed(&[("backend".to_string(), wiring)].into());
+        let backend = &model.services.known().unwrap()["backend"];
+        assert_eq!(backend.idle_timeout_seconds, Attr::Null, "inherited");
+        assert_eq!(
+            backend.per_request_timeout_seconds,
+            Attr::Null,
+            "a TCP port"
+        );
+        // A value of its own (set in the console, say) is drift.
+        let mut own = endpoint;
+        own.idle_timeout_seconds = Some(30);
+        let wiring = Wiring {
+            endpoints: vec![own],
+            ..Wiring::default()
+        };
+        model.record_observed(&[("backend".to_string(), wiring)].into());
+        let backend = &model.services.known().unwrap()["backend"];
+        assert_eq!(backend.idle_timeout_seconds, Attr::Known(30));
     }
 }

@@ -184,6 +184,14 @@ pub fn resource_schema() -> Schema {
         Attribute::optional("client_services", Type::set(Type::String))
             .description("\"Client only\" services: ECS service names that call the others but serve nothing."),
     )
+    .attribute(
+        Attribute::optional("idle_timeout_seconds", Type::Number)
+            .description("The idle timeout of every endpoint that sets none. `0` disables it. Default: AWS's (300 s for HTTP)."),
+    )
+    .attribute(
+        Attribute::optional("per_request_timeout_seconds", Type::Number)
+            .description("The per-request timeout of every endpoint that sets none and whose port mapping is HTTP, HTTP/2 or gRPC (its `appProtocol`); a TCP port takes none. `0` disables it. Default: AWS's (15 s for HTTP)."),
+    )
     .attribute(tls_attribute(
         "TLS for every endpoint that sets none. Left out everywhere, TLS set outside Terraform is kept; removed from the configuration, it is removed.",
     ))

@@ -205,6 +205,9 @@ pub struct MeshSettings {
     pub tls: Option<TlsSpec>,
     pub log: Option<LogSpec>,
     pub access_log: Option<AccessLogSpec>,
+    pub idle_timeout_seconds: Option<u32>,
+    /// Applied only to HTTP, HTTP/2 and gRPC ports.
+    pub per_request_timeout_seconds: Option<u32>,
 }
 
 /// A setting from what is planned and what was in place before: set when planned,
@@ -220,28 +223,65 @@ pub fn setting<T>(planned: Option<T>, before: Option<T>) -> Setting<T> {
 impl EndpointModel {
     /// The endpoint, once its planned values are known; `tls` is decided by the caller
     /// (it depends on the mesh-wide setting and the prior state).
-    pub fn spec(&self, discovery_name: &str, tls: Setting<TlsSpec>) -> Option<EndpointSpec> {
+    pub fn spec(
+        &self,
+        discovery_name: &str,
+        tls: Setting<TlsSpec>,
+        mesh: &MeshSettings,
+    ) -> Option<EndpointSpec> {
+        let own_per_request = self.per_request_timeout_seconds.known().copied();
         Some(EndpointSpec {
             port_name: self.port_name.known()?.clone(),
             discovery_name: discovery_name.to_string(),
             dns_name: self.dns_name.known()?.clone(),
             port: self.port.known().copied(),
             ingress_port_override: self.ingress_port_override.known().copied(),
-            idle_timeout_seconds: self.idle_timeout_seconds.known().copied(),
-            per_request_timeout_seconds: self.per_request_timeout_seconds.known().copied(),
+            idle_timeout_seconds: self
+                .idle_timeout_seconds
+                .known()
+                .copied()
+                .or(mesh.idle_timeout_seconds),
+            per_request_timeout_seconds: own_per_request,
+            inherited_per_request_timeout_seconds: own_per_request
+                .is_none()
+                .then_some(mesh.per_request_timeout_seconds)
+                .flatten(),
             tls,
         })
     }
 
-    /// The endpoint as AWS has it; its TLS is recorded only where `record_tls`.
-    pub fn from_spec(spec: &EndpointSpec, record_tls: bool) -> Self {
+    /// The endpoint as AWS has it; its TLS is recorded only where `record_tls`. A
+    /// timeout the endpoint does not write (`written`) and that is the mesh-wide one
+    /// (or, per request, none: a TCP port) is inherited, and stays null.
+    pub fn from_spec(
+        spec: &EndpointSpec,
+        record_tls: bool,
+        written: Option<&EndpointModel>,
+        record: &Record,
+    ) -> Self {
+        let inherits = |attr: fn(&EndpointModel) -> bool| written.is_some_and(attr);
+        let idle = if inherits(|w| w.idle_timeout_seconds.is_null())
+            && spec.idle_timeout_seconds == record.mesh_idle_timeout_seconds
+        {
+            Attr::Null
+        } else {
+            optional(&spec.idle_timeout_seconds)
+        };
+        let per_request = if inherits(|w| w.per_request_timeout_seconds.is_null())
+            && (spec.per_request_timeout_seconds.is_none()
+                || spec.per_request_timeout_seconds == record.mesh_per_request_timeout_seconds)
+        {
+            Attr::Null
+        } else {
+            optional(&spec.per_request_timeout_seconds)
+        };
         Self {
             port_name: Attr::Known(spec.port_name.clone()),
             dns_name: Attr::Known(spec.dns_name.clone()),
             port: optional(&spec.port),
             ingress_port_override: optional(&spec.ingress_port_override),
-            idle_timeout_seconds: optional(&spec.idle_timeout_seconds),
-            per_request_timeout_seconds: optional(&spec.per_request_timeout_seconds),
+            idle_timeout_seconds: idle,
+            per_request_timeout_seconds: per_request,
             tls: match spec.tls.value() {
                 Some(tls) if record_tls => Attr::Known(TlsModel::from_spec(tls)),
                 _ => Attr::Null,
@@ -464,7 +504,7 @@ impl ServiceModel {
                 let name = name.known()?.clone();
                 let tls_before = before.and_then(|b| b.tls.get(&name).cloned().flatten());
                 let tls = setting(endpoint.effective_tls(mesh), tls_before);
-                endpoint.spec(&name, tls)
+                endpoint.spec(&name, tls, mesh)
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Wiring {
@@ -497,8 +537,21 @@ impl ServiceModel {
             },
             ..ServiceModel::default()
         };
+        let written_endpoints: BTreeMap<String, EndpointModel> = written
+            .map(|w| {
+                w.endpoint_list()
+                    .into_iter()
+                    .filter_map(|(name, e)| Some((name.known()?.clone(), e)))
+                    .collect()
+            })
+            .unwrap_or_default();
         let endpoint_of = |spec: &EndpointSpec| {
-            EndpointModel::from_spec(spec, record.tls.contains(&spec.discovery_name))
+            EndpointModel::from_spec(
+                spec,
+                record.tls.contains(&spec.discovery_name),
+                written_endpoints.get(&spec.discovery_name),
+                record,
+            )
         };
         if long {
             model.endpoints = Attr::Known(
@@ -534,6 +587,7 @@ impl ServiceModel {
                 .collect(),
             log: !self.log_configuration.is_null(),
             access_log: !self.access_log_configuration.is_null(),
+            ..Record::default()
         }
     }
 }
@@ -573,15 +627,26 @@ pub struct Record {
     pub tls: std::collections::BTreeSet<String>,
     pub log: bool,
     pub access_log: bool,
+    /// The mesh-wide timeouts, which endpoints that write none inherit.
+    pub mesh_idle_timeout_seconds: Option<u32>,
+    pub mesh_per_request_timeout_seconds: Option<u32>,
 }
 
 impl Record {
+    /// With the mesh-wide timeouts the endpoints inherit.
+    pub fn with_mesh(mut self, mesh: &MeshSettings) -> Self {
+        self.mesh_idle_timeout_seconds = mesh.idle_timeout_seconds;
+        self.mesh_per_request_timeout_seconds = mesh.per_request_timeout_seconds;
+        self
+    }
+
     /// Every setting `wiring` has (an import: nothing is inherited yet).
     pub fn everything(wiring: &Wiring) -> Self {
         Self {
             tls: wiring.discovery_names().map(str::to_string).collect(),
             log: true,
             access_log: true,
+            ..Self::default()
         }
     }
 }

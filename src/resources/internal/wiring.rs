@@ -378,7 +378,15 @@ async fn resolve_ports(
             .and_then(Option::as_ref)
             .map(|s| s.observed.task_definition.clone())
     };
-    let needs_port = |wiring: &Wiring| wiring.endpoints.iter().any(|e| e.port.is_none());
+    // A port still to find, or a mesh-wide per-request timeout that applies only if
+    // the port mapping is HTTP, HTTP/2 or gRPC.
+    let needs_port = |wiring: &Wiring| {
+        wiring.endpoints.iter().any(|e| {
+            e.port.is_none()
+                || (e.per_request_timeout_seconds.is_none()
+                    && e.inherited_per_request_timeout_seconds.is_some())
+        })
+    };
     let needed: Vec<String> = desired
         .iter()
         .filter(|(_, wiring)| needs_port(wiring))
@@ -399,7 +407,18 @@ async fn resolve_ports(
             }
             None => continue,
         };
-        for endpoint in wiring.endpoints.iter_mut().filter(|e| e.port.is_none()) {
+        for endpoint in wiring.endpoints.iter_mut() {
+            if endpoint.per_request_timeout_seconds.is_none()
+                && ports
+                    .get(&endpoint.port_name)
+                    .is_some_and(|mapping| !mapping.is_tcp())
+            {
+                endpoint.per_request_timeout_seconds =
+                    endpoint.inherited_per_request_timeout_seconds;
+            }
+            if endpoint.port.is_some() {
+                continue;
+            }
             if let PortLookup::Port(port) = ports.lookup(&endpoint.port_name) {
                 endpoint.port = Some(port);
                 continue;

@@ -174,6 +174,7 @@ mod tests {
             ingress_port_override: None,
             idle_timeout_seconds: None,
             per_request_timeout_seconds: None,
+            inherited_per_request_timeout_seconds: None,
             tls: Setting::Keep,
         }
     }
