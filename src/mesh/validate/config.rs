@@ -786,46 +786,43 @@ fn check_ingress_port_override(
 }
 
 fn check_timeout_seconds(at: EndpointAt<'_>, endpoint: &EndpointView, out: &mut Vec<Violation>) {
-    for (attribute, value) in [
-        ("idle_timeout_seconds", &endpoint.idle_timeout_seconds),
-        (
-            "per_request_timeout_seconds",
-            &endpoint.per_request_timeout_seconds,
-        ),
-    ] {
-        if let Some(seconds) = whole(value)
-            && let Err(reason) = validate_timeout_seconds(seconds)
-        {
-            out.push(Violation::new(
-                Rule::TimeoutSecondsOutOfRange,
-                at.field(Some(attribute)),
-                format!(
-                    "{}.{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
-                     {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the ECS default.",
-                    at.label()
-                ),
-            ));
-        }
-    }
+    let timeouts = [
+        &endpoint.idle_timeout_seconds,
+        &endpoint.per_request_timeout_seconds,
+    ];
+    let label = at.label();
+    timeout_violations(timeouts, |a| at.field(Some(a)), &format!("{label}."), out);
 }
 
 /// The mesh-wide timeouts: the same range as an endpoint's.
 fn check_mesh_timeouts(config: &ConfigView, out: &mut Vec<Violation>) {
+    let timeouts = [
+        &config.idle_timeout_seconds,
+        &config.per_request_timeout_seconds,
+    ];
+    timeout_violations(timeouts, Field::Attribute, "", out);
+}
+
+/// The range rule on an (idle, per-request) pair of timeouts; `prefix` is where they
+/// are written, as messages show it.
+fn timeout_violations(
+    [idle, per_request]: [&Attr<Number>; 2],
+    field: impl Fn(&'static str) -> Field,
+    prefix: &str,
+    out: &mut Vec<Violation>,
+) {
     for (attribute, value) in [
-        ("idle_timeout_seconds", &config.idle_timeout_seconds),
-        (
-            "per_request_timeout_seconds",
-            &config.per_request_timeout_seconds,
-        ),
+        ("idle_timeout_seconds", idle),
+        ("per_request_timeout_seconds", per_request),
     ] {
         if let Some(seconds) = whole(value)
             && let Err(reason) = validate_timeout_seconds(seconds)
         {
             out.push(Violation::new(
                 Rule::TimeoutSecondsOutOfRange,
-                Field::Attribute(attribute),
+                field(attribute),
                 format!(
-                    "{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
+                    "{prefix}{attribute} is {seconds}: {reason}. Use 0 (no timeout) to \
                      {MAX_TIMEOUT_SECONDS} seconds, or leave it out for the ECS default."
                 ),
             ));
