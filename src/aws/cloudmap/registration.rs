@@ -230,7 +230,17 @@ impl CloudMap {
             .into_iter()
             .filter(|service| names.contains(&service.name))
             .collect();
-        let observed = try_join_all(found.iter().map(|service| self.observe_one(service))).await?;
+        self.observe_services(&found).await
+    }
+
+    /// Cloud Map services already listed, read as standalone servers: a GetService
+    /// and a ListInstances each, concurrently. Those deleted meanwhile are absent.
+    pub async fn observe_services(
+        &self,
+        services: &[CloudMapService],
+    ) -> Result<BTreeMap<String, ObservedExternal>, GatewayError> {
+        let observed =
+            try_join_all(services.iter().map(|service| self.observe_one(service))).await?;
         Ok(observed.into_iter().flatten().collect())
     }
 

@@ -231,18 +231,14 @@ async fn standalone_servers(
     wired: &BTreeMap<String, Wiring>,
 ) -> Result<BTreeMap<String, ObservedExternal>, GatewayError> {
     let endpoints: BTreeSet<&str> = wired.values().flat_map(Wiring::discovery_names).collect();
-    let candidates: BTreeSet<String> = gateway
+    let candidates: Vec<_> = gateway
         .cloudmap
         .services_in(&namespace.id)
         .await?
         .into_iter()
-        .map(|service| service.name)
-        .filter(|name| !endpoints.contains(name.as_str()))
+        .filter(|service| !endpoints.contains(service.name.as_str()))
         .collect();
-    let observed = gateway
-        .cloudmap
-        .observe_external(&namespace.id, &candidates)
-        .await?;
+    let observed = gateway.cloudmap.observe_services(&candidates).await?;
     Ok(observed
         .into_iter()
         .filter(|(_, have)| have.ttl.is_some() && !have.addresses().is_empty())

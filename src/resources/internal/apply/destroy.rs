@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::external::{external_names, remove};
+use super::external::{external_names, sync_external};
 use super::wire::{clean_freed_discovery, failures_to_diagnostics};
 use super::{Applied, delete_cloud_map_services, pending_services, recorded_namespace};
 use crate::aws::cloudmap::CloudMapService;
@@ -16,6 +16,7 @@ use crate::mesh::names::cluster_name;
 use crate::mesh::reconcile::NamespaceRef;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
+use crate::protocol::value::Attr;
 use crate::resources::internal::grouping::name_list;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState, Successor};
 use crate::resources::internal::users::{NamespaceUsers, Ours, namespace_users};
@@ -111,7 +112,7 @@ async fn try_destroy(
 }
 
 /// Deregisters and deletes the standalone servers the mesh made, before the namespace;
-/// the state drops each as it goes.
+/// the state keeps those still there.
 async fn remove_standalone_servers(
     gateway: &Gateway,
     prior: &mut InternalModel,
@@ -119,38 +120,24 @@ async fn remove_standalone_servers(
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostics> {
-    let names = external_names(prior);
-    if names.is_empty() {
+    if external_names(prior).is_empty() {
         return Ok(());
     }
-    let observed = gateway
-        .cloudmap
-        .observe_external(&namespace.id, &names)
-        .await
-        .map_err(failed)?;
-    let removals = observed
-        .iter()
-        .map(|(name, have)| remove(gateway, name, have, timeout, &ctx.cancel));
-    let results = futures::future::join_all(removals).await;
-    let mut errors = Diagnostics::default();
-    let mut gone: BTreeSet<String> = names
-        .iter()
-        .filter(|name| !observed.contains_key(*name))
-        .cloned()
-        .collect();
-    for ((name, _), result) in observed.iter().zip(results) {
-        match result {
-            Ok(()) => {
-                gone.insert(name.clone());
-            }
-            Err(err) => errors.push(Diagnostic::error(FAILED, err.to_string())),
-        }
-    }
-    if let crate::protocol::value::Attr::Known(externals) = &mut prior.external_services {
-        externals.retain(|name, _| !gone.contains(name));
-    }
-    prior.refresh_endpoints();
-    report_errors(errors)
+    // The same mesh without them: what is left once they are gone.
+    let mut without = prior.clone();
+    without.external_services = Attr::Null;
+    let diagnostics = sync_external(
+        gateway,
+        &mut without,
+        Some(prior),
+        &namespace.id,
+        timeout,
+        &ctx.cancel,
+        FAILED,
+    )
+    .await;
+    *prior = without;
+    report_errors(diagnostics)
 }
 
 /// A namespace others still use is kept, with an error saying who and how to go on,

@@ -2,26 +2,24 @@
 //! the standalone servers' Cloud Map services, each change waited for, and recording
 //! exactly what is in place.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::cloudmap::CloudMapService;
+use super::cloud_map_service;
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::external::{DEFAULT_TTL, ExternalChange, ObservedExternal, plan_external};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::value::Attr;
-use crate::resources::internal::external::{ExternalModel, specs};
+use crate::resources::internal::external::specs;
 use crate::resources::internal::model::InternalModel;
-
-const FAILED: &str = "Registering standalone servers failed";
 
 /// Brings the planned standalone servers about in the namespace `namespace_id`
 /// (removing those `prior` held that are no longer planned) and records in `model`
-/// what is in place.
+/// what is in place; each failure is an error with the summary `failed`.
 pub(super) async fn sync_external(
     gateway: &Gateway,
     model: &mut InternalModel,
@@ -29,6 +27,7 @@ pub(super) async fn sync_external(
     namespace_id: &str,
     timeout: Duration,
     cancel: &CancellationToken,
+    failed: &str,
 ) -> Diagnostics {
     let desired = specs(&model.external_services).unwrap_or_default();
     let previously: BTreeSet<String> = prior.map(external_names).unwrap_or_default();
@@ -48,7 +47,7 @@ pub(super) async fn sync_external(
                 .map(|p| p.external_services.clone())
                 .unwrap_or(Attr::Null);
             model.refresh_endpoints();
-            return Diagnostics::from(Diagnostic::error(FAILED, err.to_string()));
+            return Diagnostics::from(Diagnostic::error(failed, err.to_string()));
         }
     };
     let plan = plan_external(&desired, &observed, &previously);
@@ -75,42 +74,21 @@ pub(super) async fn sync_external(
         .chain(removed)
         .filter_map(Result::err)
         .collect();
-    if errors.is_empty() {
-        // Everything planned is in place.
-        if model.external_services.is_known() {
-            model.refresh_endpoints();
+    if !errors.is_empty() {
+        for err in &errors {
+            diagnostics.push(Diagnostic::error(failed, err.to_string()));
         }
-        return diagnostics;
-    }
-    for err in &errors {
-        diagnostics.push(Diagnostic::error(FAILED, err.to_string()));
-    }
-    // Some changes failed halfway: record what AWS has now.
-    let written = model.external_services.known().cloned().unwrap_or_default();
-    match gateway
-        .cloudmap
-        .observe_external(namespace_id, &names)
-        .await
-    {
-        Ok(now) => {
-            let in_place: BTreeMap<String, ExternalModel> = now
-                .iter()
-                .filter(|(name, _)| desired.contains_key(*name) || previously.contains(*name))
-                .map(|(name, have)| {
-                    (
-                        name.clone(),
-                        ExternalModel::observed(have, written.get(name)),
-                    )
-                })
-                .collect();
-            model.external_services = if in_place.is_empty() && model.external_services.is_null() {
-                Attr::Null
-            } else {
-                Attr::Known(in_place)
-            };
+        // Some changes failed halfway: record what AWS has now.
+        match gateway
+            .cloudmap
+            .observe_external(namespace_id, &names)
+            .await
+        {
+            Ok(now) => model.record_external(&now),
+            Err(err) => diagnostics.push(Diagnostic::error(failed, err.to_string())),
         }
-        Err(err) => diagnostics.push(Diagnostic::error(FAILED, err.to_string())),
     }
+    // Everything planned is in place, or what is.
     model.refresh_endpoints();
     diagnostics
 }
@@ -135,11 +113,7 @@ async fn apply_change(
 ) -> Result<(), GatewayError> {
     let cloudmap = &gateway.cloudmap;
     let service = match have {
-        Some(have) if !change.create => CloudMapService {
-            id: have.service_id.clone(),
-            name: name.to_string(),
-            arn: have.arn.clone(),
-        },
+        Some(have) if !change.create => cloud_map_service(name, &have.arn),
         _ => {
             let ttl = change.ttl.unwrap_or(DEFAULT_TTL);
             cloudmap.create_dns_service(namespace_id, name, ttl).await?
@@ -164,18 +138,14 @@ async fn apply_change(
 }
 
 /// Deregisters every instance of a standalone server, then deletes its service.
-pub(super) async fn remove(
+async fn remove(
     gateway: &Gateway,
     name: &str,
     have: &ObservedExternal,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<(), GatewayError> {
-    let service = CloudMapService {
-        id: have.service_id.clone(),
-        name: name.to_string(),
-        arn: have.arn.clone(),
-    };
+    let service = cloud_map_service(name, &have.arn);
     for instance in have.instances.keys() {
         gateway
             .cloudmap

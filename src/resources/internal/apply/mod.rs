@@ -233,6 +233,7 @@ fn record_namespace(
     }
 }
 
+/// A Cloud Map service by name and ARN (its id ends the ARN).
 fn cloud_map_service(name: &str, arn: &str) -> CloudMapService {
     CloudMapService {
         id: arn.rsplit('/').next().unwrap_or(arn).to_string(),

@@ -107,8 +107,18 @@ pub(super) async fn wire_and_record(
         .collect();
     model.set_services(&in_place);
     let left = timeout.saturating_sub(started.elapsed());
-    diagnostics
-        .extend(sync_external(gateway, &mut model, prior, &namespace.id, left, &ctx.cancel).await);
+    diagnostics.extend(
+        sync_external(
+            gateway,
+            &mut model,
+            prior,
+            &namespace.id,
+            left,
+            &ctx.cancel,
+            "Registering standalone servers failed",
+        )
+        .await,
+    );
     (model, diagnostics)
 }
 
