@@ -115,50 +115,48 @@ impl InternalModel {
             Some(service) => !own(service),
             None => prior.client_names().contains(name),
         };
-        if let Attr::Known(log) = &prior.log_configuration {
-            let drifted = observed.iter().find(|(name, wiring)| {
-                inheriting(name, |s| !s.log_configuration.is_null())
-                    && wiring.log.value() != mesh.log.as_ref()
+        if let Attr::Known(log) = &prior.log_configuration
+            && let Some(now) = first_drift(
+                observed,
+                |name| inheriting(name, |s| !s.log_configuration.is_null()),
+                |wiring| wiring.log.value(),
+                mesh.log.as_ref(),
+            )
+        {
+            self.log_configuration = now.map_or(Attr::Null, |v| {
+                Attr::Known(LogModel::from_spec(v, Some(log)))
             });
-            if let Some((_, wiring)) = drifted {
-                self.log_configuration = wiring.log.value().map_or(Attr::Null, |v| {
-                    Attr::Known(LogModel::from_spec(v, Some(log)))
-                });
-            }
         }
-        if let Attr::Known(access_log) = &prior.access_log_configuration {
-            let drifted = observed.iter().find(|(name, wiring)| {
-                inheriting(name, |s| !s.access_log_configuration.is_null())
-                    && wiring.access_log.value() != mesh.access_log.as_ref()
+        if let Attr::Known(access_log) = &prior.access_log_configuration
+            && let Some(now) = first_drift(
+                observed,
+                |name| inheriting(name, |s| !s.access_log_configuration.is_null()),
+                |wiring| wiring.access_log.value(),
+                mesh.access_log.as_ref(),
+            )
+        {
+            self.access_log_configuration = now.map_or(Attr::Null, |v| {
+                Attr::Known(AccessLogModel::from_spec(v, Some(access_log)))
             });
-            if let Some((_, wiring)) = drifted {
-                self.access_log_configuration = wiring.access_log.value().map_or(Attr::Null, |v| {
-                    Attr::Known(AccessLogModel::from_spec(v, Some(access_log)))
-                });
-            }
         }
         if prior.tls.is_known() {
-            // Endpoints that take the mesh-wide TLS: those that set none.
+            // Endpoints that take the mesh-wide TLS: those written without their own.
             let drifted = observed
                 .iter()
                 .filter_map(|(name, wiring)| Some((written.get(name)?, wiring)))
-                .flat_map(|(service, wiring)| {
+                .find_map(|(service, wiring)| {
                     let own = service.managed_here().tls;
                     let written: BTreeSet<String> = service
                         .endpoint_list()
                         .into_iter()
                         .filter_map(|(name, _)| name.known().cloned())
                         .collect();
-                    wiring
-                        .endpoints
-                        .iter()
-                        .filter(|e| {
-                            written.contains(&e.discovery_name) && !own.contains(&e.discovery_name)
-                        })
-                        .cloned()
-                        .collect::<Vec<_>>()
-                })
-                .find(|endpoint| endpoint.tls.value() != mesh.tls.as_ref());
+                    wiring.endpoints.iter().find(|e| {
+                        written.contains(&e.discovery_name)
+                            && !own.contains(&e.discovery_name)
+                            && e.tls.value() != mesh.tls.as_ref()
+                    })
+                });
             if let Some(endpoint) = drifted {
                 self.tls = endpoint
                     .tls
@@ -167,6 +165,20 @@ impl InternalModel {
             }
         }
     }
+}
+
+/// What the first service that inherits a mesh-wide setting runs instead of it
+/// (`Some(None)`: nothing); `None` when every such service runs the mesh-wide value.
+fn first_drift<'a, T: PartialEq>(
+    observed: &'a BTreeMap<String, Wiring>,
+    inherits: impl Fn(&str) -> bool,
+    value: fn(&Wiring) -> Option<&T>,
+    mesh: Option<&T>,
+) -> Option<Option<&'a T>> {
+    observed
+        .iter()
+        .find(|(name, wiring)| inherits(name) && value(wiring) != mesh)
+        .map(|(_, wiring)| value(wiring))
 }
 
 #[cfg(test)]

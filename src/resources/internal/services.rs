@@ -396,11 +396,8 @@ impl ServiceModel {
         if config.discovery_name.is_null() {
             self.discovery_name = Attr::Null;
         }
-        let short = (
-            self.short_endpoint(),
-            prior.map(ServiceModel::short_endpoint),
-        );
-        let (mut endpoint, prior_endpoint) = short;
+        let mut endpoint = self.short_endpoint();
+        let prior_endpoint = prior.map(ServiceModel::short_endpoint);
         endpoint.unset_defaults(&config.short_endpoint(), prior_endpoint.as_ref());
         self.dns_name = endpoint.dns_name;
         self.port = endpoint.port;
