@@ -93,18 +93,6 @@ async fn poll(
     Err(format!("operation {operation_id} did not finish in 20 polls").into())
 }
 
-/// Instance changes take effect only when their operation succeeds, as on AWS.
-async fn changes_wait_for_operations(em: &Emulator) {
-    let answer = em
-        .control(
-            "POST",
-            "cloudmap/instance-changes",
-            Some(json!({"waitForOperation": true})),
-        )
-        .await;
-    assert_eq!(answer, json!({"waitForOperation": true}));
-}
-
 fn a_records(ttl: i64) -> Result<DnsConfig, Box<dyn Error>> {
     Ok(DnsConfig::builder()
         .routing_policy(RoutingPolicy::Multivalue)
@@ -439,7 +427,6 @@ async fn a_name_taken_in_the_namespace_is_service_already_exists_with_its_id() -
 #[tokio::test]
 async fn registration_is_an_operation_that_takes_effect_on_success() -> TestResult {
     let z = zone().await?;
-    changes_wait_for_operations(&z.em).await;
     let erp = dns_service(&z, "erp", 60).await?;
     let operation = register(&z, &erp, "10.0.3.12", Some("8069")).await?;
     assert!(
@@ -496,12 +483,18 @@ async fn with_the_switch_off_changes_take_effect_at_once_while_the_operation_wal
         json!({"waitForOperation": true}),
         "as on AWS by default"
     );
-    z.em.control(
-        "POST",
-        "cloudmap/instance-changes",
-        Some(json!({"waitForOperation": false})),
-    )
-    .await;
+    let answer =
+        z.em.control(
+            "POST",
+            "cloudmap/instance-changes",
+            Some(json!({"waitForOperation": false})),
+        )
+        .await;
+    assert_eq!(
+        answer,
+        json!({"waitForOperation": false}),
+        "the switch answers"
+    );
     let erp = dns_service(&z, "erp", 60).await?;
     let operation = register(&z, &erp, "10.0.3.12", None).await?;
     assert_eq!(instances(&z, &erp).await?.len(), 1);
@@ -523,7 +516,6 @@ async fn with_the_switch_off_changes_take_effect_at_once_while_the_operation_wal
 #[tokio::test]
 async fn registering_an_existing_instance_id_updates_it() -> TestResult {
     let z = zone().await?;
-    changes_wait_for_operations(&z.em).await;
     let erp = dns_service(&z, "erp", 60).await?;
     let first = register(&z, &erp, "10.0.3.12", Some("8069")).await?;
     poll(&z.cloudmap, &first).await?;
@@ -594,7 +586,6 @@ async fn a_records_need_an_ipv4_address() -> TestResult {
 #[tokio::test]
 async fn a_second_change_to_an_instance_under_way_is_duplicate_request() -> TestResult {
     let z = zone().await?;
-    changes_wait_for_operations(&z.em).await;
     let erp = dns_service(&z, "erp", 60).await?;
     let running = register(&z, &erp, "10.0.3.12", None).await?;
     let again = z
@@ -653,7 +644,6 @@ async fn deregistering_an_unknown_instance_is_instance_not_found() -> TestResult
 #[tokio::test]
 async fn the_hosted_zone_has_one_multivalue_record_per_instance() -> TestResult {
     let z = zone().await?;
-    changes_wait_for_operations(&z.em).await;
     let saleor = dns_service(&z, "saleor", 30).await?;
     let erp = dns_service(&z, "erp", 60).await?;
     for (service, address) in [
@@ -690,7 +680,6 @@ async fn the_hosted_zone_has_one_multivalue_record_per_instance() -> TestResult 
 #[tokio::test]
 async fn update_service_changes_the_ttl_of_every_record_but_not_the_types() -> TestResult {
     let z = zone().await?;
-    changes_wait_for_operations(&z.em).await;
     let saleor = dns_service(&z, "saleor", 60).await?;
     for address in ["10.0.4.20", "10.0.4.21"] {
         let operation = register(&z, &saleor, address, None).await?;
@@ -805,7 +794,6 @@ async fn discover_instances_returns_every_instance_of_a_service_without_health_c
 #[tokio::test]
 async fn a_service_with_instances_or_one_being_registered_is_resource_in_use() -> TestResult {
     let z = zone().await?;
-    changes_wait_for_operations(&z.em).await;
     let erp = dns_service(&z, "erp", 60).await?;
     let registering = register(&z, &erp, "10.0.3.12", None).await?;
     let delete = || z.cloudmap.delete_service().id(&erp).send();

@@ -637,7 +637,8 @@ impl Emulator {
             .unwrap_or_default()
     }
 
-    /// Whether running tasks of Service Connect servers register Cloud Map instances (default on).
+    /// Whether running tasks of Service Connect servers register Cloud Map instances
+    /// (default off: settings.py).
     pub async fn set_register_instances(&self, on: bool) {
         self.update_settings(json!({"register_instances": u64::from(on)}))
             .await;

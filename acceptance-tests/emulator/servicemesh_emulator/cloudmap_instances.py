@@ -14,8 +14,9 @@ Departures from moto fixed here (README.md lists them for users):
 - RegisterInstance updates an existing InstanceId (moto appends a duplicate), checks the
   attributes each record type requires (AWS_INSTANCE_IPV4 for A, ...) and refuses a second change
   to an instance while one is under way (DuplicateRequest); DeregisterInstance and UpdateService
-  too; all three are asynchronous operations (cloudmap_operations) and, once a test switches it on
-  (control API `cloudmap/instance-changes`), take effect only when their operation succeeds;
+  too; all three are asynchronous operations (cloudmap_operations) and take effect only when their
+  operation succeeds, as on AWS (unless a test switches that off: control API
+  `cloudmap/instance-changes`);
 - UpdateService may change the TTLs, not the record types;
 - Cloud Map writes the records of a DNS service in the namespace's hosted zone (route53): one
   record set per instance and record type, named <service>.<namespace>, SetIdentifier = instance
