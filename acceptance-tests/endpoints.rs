@@ -473,46 +473,17 @@ async fn a_version_0_state_upgrades_with_no_diff() {
 /// `web`, whose task definition serves HTTP on 8080 (appProtocol http) and plain TCP on
 /// 9090 (no appProtocol).
 async fn create_web(emulator: &Emulator) {
-    use aws_sdk_ecs::types::{ApplicationProtocol, ContainerDefinition, PortMapping};
-    let ecs = emulator.ecs();
-    let container = ContainerDefinition::builder()
-        .name("app")
-        .image("public.ecr.aws/nginx/nginx:latest")
-        .memory(256)
-        .port_mappings(
-            PortMapping::builder()
-                .name("web-8080-http")
-                .container_port(8080)
-                .app_protocol(ApplicationProtocol::Http)
-                .build(),
-        )
-        .port_mappings(
-            PortMapping::builder()
-                .name("web-9090-tcp")
-                .container_port(9090)
-                .build(),
-        )
+    use aws_sdk_ecs::types::{ApplicationProtocol, PortMapping};
+    let http = PortMapping::builder()
+        .name("web-8080-http")
+        .container_port(8080)
+        .app_protocol(ApplicationProtocol::Http)
         .build();
-    let registered = ecs
-        .register_task_definition()
-        .family("web")
-        .container_definitions(container)
-        .send()
-        .await
-        .expect("registering web's task definition");
-    let arn = registered
-        .task_definition()
-        .and_then(|td| td.task_definition_arn())
-        .expect("its ARN")
-        .to_string();
-    ecs.create_service()
-        .cluster(CLUSTER)
-        .service_name("web")
-        .task_definition(arn)
-        .desired_count(1)
-        .send()
-        .await
-        .expect("creating web");
+    let tcp = PortMapping::builder()
+        .name("web-9090-tcp")
+        .container_port(9090)
+        .build();
+    world::create_service_with_mappings(&emulator.ecs(), "web", vec![http, tcp]).await;
 }
 
 /// (idle, per-request) timeout of each endpoint of `service` on AWS, by discovery name.

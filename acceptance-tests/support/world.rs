@@ -80,7 +80,26 @@ pub async fn create_service_in(
     service: &str,
     ports: &[(Option<&str>, i32)],
 ) {
-    let arn = register_task_definition(ecs, service, ports).await;
+    create_service_on(ecs, cluster, service, port_mappings(ports)).await;
+}
+
+/// Registers a task definition with exactly these port mappings (an `appProtocol`, say)
+/// and creates an ECS service on it in the cluster.
+pub async fn create_service_with_mappings(
+    ecs: &aws_sdk_ecs::Client,
+    service: &str,
+    mappings: Vec<PortMapping>,
+) {
+    create_service_on(ecs, CLUSTER, service, mappings).await;
+}
+
+async fn create_service_on(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+    mappings: Vec<PortMapping>,
+) {
+    let arn = register_mappings(ecs, service, mappings).await;
     ecs.create_service()
         .cluster(cluster)
         .service_name(service)
@@ -98,18 +117,34 @@ async fn register_task_definition(
     family: &str,
     ports: &[(Option<&str>, i32)],
 ) -> String {
-    let mut container = ContainerDefinition::builder()
-        .name("app")
-        .image("public.ecr.aws/nginx/nginx:latest")
-        .memory(256);
-    for (name, port) in ports {
-        container = container.port_mappings(
+    register_mappings(ecs, family, port_mappings(ports)).await
+}
+
+/// (name, container port) pairs as port mappings (a `None` name is an unnamed mapping).
+fn port_mappings(ports: &[(Option<&str>, i32)]) -> Vec<PortMapping> {
+    ports
+        .iter()
+        .map(|(name, port)| {
             PortMapping::builder()
                 .set_name(name.map(str::to_string))
                 .container_port(*port)
-                .build(),
-        );
-    }
+                .build()
+        })
+        .collect()
+}
+
+/// Registers a task definition of family `family` with one container and these port
+/// mappings; its ARN.
+async fn register_mappings(
+    ecs: &aws_sdk_ecs::Client,
+    family: &str,
+    mappings: Vec<PortMapping>,
+) -> String {
+    let container = ContainerDefinition::builder()
+        .name("app")
+        .image("public.ecr.aws/nginx/nginx:latest")
+        .memory(256)
+        .set_port_mappings(Some(mappings));
     let registered = ecs
         .register_task_definition()
         .family(family)
