@@ -79,6 +79,8 @@ def create_service(
     if existing is not None and existing.status == "ACTIVE":
         raise InvalidParameterException("Creation of service was not idempotent.")
     controller = _controller_type(deployment_controller)
+    # ECS developer guide, Service Connect considerations: only the rolling update (ECS)
+    # deployment controller supports Service Connect.
     if controller != "ECS" and service_connect_configuration is not None:
         raise InvalidParameterException(
             f"Service Connect is not supported for services with the {controller} deployment controller."
@@ -279,6 +281,8 @@ def create_task_set(
     task_set = original(EC2ContainerServiceBackend, "create_task_set")(self, service, cluster_str, *args, **kwargs)
     owner = self._get_service(cluster_str, service.split("/")[-1])
     task_set.scale = scale
+    # botocore's ECS model, TaskSet.computedDesiredCount: the service's desired count times the
+    # scale, "always rounded up"; Scale defaults to 100 PERCENT here (our choice).
     computed = math.ceil(owner.desired_count * float(scale.get("value", 100.0)) / 100.0)
     task_set.computed_desired_count = computed
     task_set.running_count, task_set.pending_count = computed, 0

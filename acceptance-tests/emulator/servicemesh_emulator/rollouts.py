@@ -322,9 +322,12 @@ def rollout_settled(service: Service) -> bool:
 
 def _fail(service: Service, primary: dict[str, Any], reason: str) -> None:
     breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+    # The ECS developer guide ("How the Amazon ECS deployment circuit breaker detects failures"):
+    # the failure threshold is 50% of the desired count, at least 3 and at most 200.
     threshold = min(200, max(3, math.ceil(0.5 * service.desired_count)))
     if not breaker.get("enable"):
-        # No circuit breaker: ECS keeps trying to start tasks; the rollout never resolves.
+        # No circuit breaker: ECS keeps trying to start tasks; the rollout never resolves. One
+        # failed task per look is our choice (AWS does not say how fast tasks fail).
         primary["failedTasks"] = primary.get("failedTasks", 0) + 1
         primary["updatedAt"] = utcnow()
         return
@@ -430,6 +433,8 @@ def _register(service: Service, deployment: dict[str, Any], sc: ServiceConnect, 
             "ECS_TASK_DEFINITION_FAMILY": family,
         }
         if port is not None:
+            # The port the Service Connect proxy listens on (ingressPortOverride, else the container
+            # port): our reading of the ECS guide's Service Connect concepts, not stated by AWS.
             attributes["AWS_INSTANCE_PORT"] = str(port)
         target.instances.append(ServiceInstance(target.id, task.id, attributes=attributes))
         target.instances_revision[task.id] = target.instances_revision.get(task.id, 0) + 1
