@@ -9,7 +9,7 @@ use aws_sdk_servicediscovery::operation::create_private_dns_namespace::CreatePri
 use aws_sdk_servicediscovery::operation::delete_namespace::DeleteNamespaceError;
 use aws_sdk_servicediscovery::types::{
     FilterCondition, NamespaceFilter, NamespaceFilterName, OperationStatus, OperationTargetType,
-    PrivateDnsNamespaceChange, ServiceFilter, ServiceFilterName, Tag,
+    PrivateDnsNamespaceChange, RecordType, ServiceFilter, ServiceFilterName, ServiceSummary, Tag,
 };
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +20,7 @@ use crate::mesh::model::ObservedNamespace;
 use crate::mesh::validate::format_go_duration;
 
 pub mod health;
+use health::HealthCheck;
 pub mod instances;
 mod registration;
 
@@ -93,6 +94,41 @@ pub struct CloudMapService {
     pub id: String,
     pub name: String,
     pub arn: String,
+}
+
+/// A Cloud Map service as ListServices summarises it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedService {
+    pub service: CloudMapService,
+    /// The TTL of its A records; `None` when it has none.
+    pub a_record_ttl: Option<u32>,
+    pub health_check: HealthCheck,
+}
+
+impl From<&ServiceSummary> for ListedService {
+    fn from(summary: &ServiceSummary) -> Self {
+        let health_check = if summary.health_check_custom_config().is_some() {
+            HealthCheck::Custom
+        } else if summary.health_check_config().is_some() {
+            HealthCheck::Route53
+        } else {
+            HealthCheck::None
+        };
+        Self {
+            service: CloudMapService {
+                id: summary.id().unwrap_or_default().to_string(),
+                name: summary.name().unwrap_or_default().to_string(),
+                arn: summary.arn().unwrap_or_default().to_string(),
+            },
+            a_record_ttl: summary.dns_config().and_then(|dns| {
+                dns.dns_records()
+                    .iter()
+                    .find(|r| r.r#type() == &RecordType::A)
+                    .and_then(|r| u32::try_from(r.ttl()).ok())
+            }),
+            health_check,
+        }
+    }
 }
 
 /// Cloud Map calls, bounded by the provider's concurrency limit.
@@ -462,6 +498,17 @@ impl CloudMap {
         &self,
         namespace_id: &str,
     ) -> Result<Vec<CloudMapService>, GatewayError> {
+        let listed = self.listed_services(namespace_id).await?;
+        Ok(listed.into_iter().map(|listed| listed.service).collect())
+    }
+
+    /// The Cloud Map services in a namespace with what ListServices tells of each
+    /// (botocore's servicediscovery model, ServiceSummary: DnsConfig, HealthCheckConfig,
+    /// HealthCheckCustomConfig), following pages: no GetService is needed for them.
+    pub async fn listed_services(
+        &self,
+        namespace_id: &str,
+    ) -> Result<Vec<ListedService>, GatewayError> {
         let action = format!("listing Cloud Map services in namespace {namespace_id}");
         let filter = ServiceFilter::builder()
             .name(ServiceFilterName::NamespaceId)
@@ -485,11 +532,7 @@ impl CloudMap {
         Ok(pages
             .iter()
             .flat_map(|page| page.services())
-            .map(|s| CloudMapService {
-                id: s.id().unwrap_or_default().to_string(),
-                name: s.name().unwrap_or_default().to_string(),
-                arn: s.arn().unwrap_or_default().to_string(),
-            })
+            .map(ListedService::from)
             .collect())
     }
 

@@ -1,6 +1,6 @@
 //! How healthy a Cloud Map service's instances are, as Cloud Map sees them: the
-//! service's health check configuration (GetService) and its instances' statuses
-//! (GetInstancesHealthStatus). Read only.
+//! service's health check configuration (from ListServices' summaries) and its
+//! instances' statuses (GetInstancesHealthStatus). Read only.
 
 use std::collections::BTreeMap;
 
@@ -24,33 +24,6 @@ pub enum HealthCheck {
 }
 
 impl CloudMap {
-    /// The health check of a Cloud Map service (by id or ARN).
-    pub async fn health_check_of(&self, service_id: &str) -> Result<HealthCheck, GatewayError> {
-        let _permit = self.permit().await;
-        let output = self
-            .client
-            .get_service()
-            .id(service_id)
-            .send()
-            .await
-            .map_err(|err| {
-                GatewayError::from_sdk(format!("reading Cloud Map service {service_id}"), &err)
-            })?;
-        let service = output.service();
-        Ok(
-            if service
-                .and_then(|s| s.health_check_custom_config())
-                .is_some()
-            {
-                HealthCheck::Custom
-            } else if service.and_then(|s| s.health_check_config()).is_some() {
-                HealthCheck::Route53
-            } else {
-                HealthCheck::None
-            },
-        )
-    }
-
     /// The health status of every instance of a Cloud Map service (by id or ARN),
     /// following pages: instance id → `HEALTHY`, `UNHEALTHY` or `UNKNOWN`.
     pub async fn instances_health(

@@ -12,7 +12,7 @@ use aws_sdk_servicediscovery::types::{
 use futures::future::try_join_all;
 use tokio_util::sync::CancellationToken;
 
-use super::{CloudMap, CloudMapService};
+use super::{CloudMap, CloudMapService, ListedService};
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::mesh::external::ObservedExternal;
 
@@ -214,8 +214,8 @@ impl CloudMap {
     }
 
     /// The standalone servers named `names` in a namespace, as AWS has them: one
-    /// listing of the namespace's services, then for each found a GetService (its
-    /// records' TTL) and a ListInstances, concurrently. Names not found are absent.
+    /// listing of the namespace's services (which carries each one's records), then a
+    /// ListInstances for each found, concurrently. Names not found are absent.
     pub async fn observe_external(
         &self,
         namespace_id: &str,
@@ -224,52 +224,31 @@ impl CloudMap {
         if names.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let found: Vec<CloudMapService> = self
-            .services_in(namespace_id)
+        let found: Vec<ListedService> = self
+            .listed_services(namespace_id)
             .await?
             .into_iter()
-            .filter(|service| names.contains(&service.name))
+            .filter(|listed| names.contains(&listed.service.name))
             .collect();
         self.observe_services(&found).await
     }
 
-    /// Cloud Map services already listed, read as standalone servers: a GetService
-    /// and a ListInstances each, concurrently. Those deleted meanwhile are absent.
+    /// Cloud Map services already listed, read as standalone servers: a ListInstances
+    /// each, concurrently. Those deleted meanwhile are absent.
     pub async fn observe_services(
         &self,
-        services: &[CloudMapService],
+        services: &[ListedService],
     ) -> Result<BTreeMap<String, ObservedExternal>, GatewayError> {
-        let observed =
-            try_join_all(services.iter().map(|service| self.observe_one(service))).await?;
+        let observed = try_join_all(services.iter().map(|listed| self.observe_one(listed))).await?;
         Ok(observed.into_iter().flatten().collect())
     }
 
     /// One standalone server; `None` when it was deleted meanwhile.
     async fn observe_one(
         &self,
-        service: &CloudMapService,
+        listed: &ListedService,
     ) -> Result<Option<(String, ObservedExternal)>, GatewayError> {
-        let action = format!(
-            "reading Cloud Map service {} ({})",
-            service.name, service.id
-        );
-        let got = {
-            let _permit = self.permit().await;
-            self.client.get_service().id(&service.id).send().await
-        };
-        let dns = match got {
-            Ok(output) => output.service().and_then(|s| s.dns_config()).cloned(),
-            Err(err) => match err.as_service_error() {
-                Some(e) if e.is_service_not_found() => return Ok(None),
-                _ => return Err(GatewayError::from_sdk(action, &err)),
-            },
-        };
-        let ttl = dns.as_ref().and_then(|dns| {
-            dns.dns_records()
-                .iter()
-                .find(|r| r.r#type() == &RecordType::A)
-                .and_then(|r| u32::try_from(r.ttl()).ok())
-        });
+        let service = &listed.service;
         let instances = match self.list_instances(&service.id).await {
             Ok(instances) => instances,
             Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
@@ -291,7 +270,7 @@ impl CloudMap {
             ObservedExternal {
                 service_id: service.id.clone(),
                 arn: service.arn.clone(),
-                ttl,
+                ttl: listed.a_record_ttl,
                 instances,
             },
         )))

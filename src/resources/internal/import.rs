@@ -233,10 +233,10 @@ async fn standalone_servers(
     let endpoints: BTreeSet<&str> = wired.values().flat_map(Wiring::discovery_names).collect();
     let candidates: Vec<_> = gateway
         .cloudmap
-        .services_in(&namespace.id)
+        .listed_services(&namespace.id)
         .await?
         .into_iter()
-        .filter(|service| !endpoints.contains(service.name.as_str()))
+        .filter(|listed| !endpoints.contains(listed.service.name.as_str()))
         .collect();
     let observed = gateway.cloudmap.observe_services(&candidates).await?;
     Ok(observed

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use futures::future::try_join_all;
 
 use super::view::{InstanceCount, MeshView, count_instances};
-use crate::aws::cloudmap::CloudMapService;
+use crate::aws::cloudmap::ListedService;
 use crate::aws::cloudmap::health::HealthCheck;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
@@ -57,7 +57,7 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
         })?;
     let services = gateway
         .cloudmap
-        .services_in(&observed.id)
+        .listed_services(&observed.id)
         .await
         .map_err(|err| aws_failed(at_namespace(), &err))?;
     let counts = try_join_all(
@@ -69,7 +69,7 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
     .map_err(|err| aws_failed(at_namespace(), &err))?;
     let cloud_map: BTreeMap<String, InstanceCount> = services
         .iter()
-        .map(|s| s.name.clone())
+        .map(|s| s.service.name.clone())
         .zip(counts)
         .collect();
     Ok(MeshView {
@@ -86,12 +86,11 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
 /// A Cloud Map service's instances, counted as Cloud Map routes to them.
 async fn instances_of(
     gateway: &Gateway,
-    service: &CloudMapService,
+    listed: &ListedService,
 ) -> Result<InstanceCount, GatewayError> {
-    let (check, instances) = futures::try_join!(
-        gateway.cloudmap.health_check_of(&service.id),
-        gateway.cloudmap.list_instances(&service.id),
-    )?;
+    let service = &listed.service;
+    let instances = gateway.cloudmap.list_instances(&service.id).await?;
+    let check = listed.health_check;
     let statuses = match check {
         HealthCheck::None => BTreeMap::new(),
         HealthCheck::Custom | HealthCheck::Route53 => {
