@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::emulator::Emulator;
+use crate::support::emulator::{Emulator, LoggedCall};
 use crate::support::scale::{self, Step};
 use crate::support::world;
 
@@ -104,4 +104,84 @@ async fn each_command_of_a_25_service_mesh_makes_exactly_these_aws_calls() {
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// Reads that need nothing from each other go out together (issue 18: round trips, not
+/// calls). With 100 ms on every call, calls sent together are in flight together in the
+/// emulator's log; what is asserted is their order, not a time.
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_that_need_nothing_from_each_other_go_out_together() {
+    const SERVICES: usize = 3;
+    let emulator = Emulator::shared().await;
+    let vpc_id = scale::seed(&emulator, SERVICES).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &scale::config(&vpc_id, SERVICES, false));
+    emulator.set_latency("*", 100).await;
+
+    let mut failures = Vec::new();
+    scale::counted(&emulator, &dir, &Step::PlanCreate).await;
+    let log = emulator.call_log().await;
+    failures.extend(apart(
+        Step::PlanCreate,
+        &log,
+        "ecs:DescribeServices",
+        "servicediscovery:ListNamespaces",
+    ));
+
+    scale::counted(&emulator, &dir, &Step::ApplyCreate).await;
+    let log = emulator.call_log().await;
+    // The wiring read its services while Cloud Map made the namespace: no DescribeServices
+    // starts between the namespace's last poll and the first UpdateService.
+    let last_poll = log
+        .iter()
+        .rposition(|call| call.operation == "servicediscovery:GetOperation")
+        .expect("the namespace's operation was polled");
+    let first_update = log
+        .iter()
+        .position(|call| call.operation == "ecs:UpdateService")
+        .expect("the services were wired");
+    if log[last_poll..first_update]
+        .iter()
+        .any(|call| call.operation == "ecs:DescribeServices")
+    {
+        failures.push(format!(
+            "{}: the services were read after the namespace was made: {log:#?}",
+            Step::ApplyCreate.name()
+        ));
+    }
+
+    dir.write("main.tf", &scale::config(&vpc_id, SERVICES, true));
+    scale::counted(&emulator, &dir, &Step::PlanChange).await;
+    scale::counted(&emulator, &dir, &Step::ApplyChange).await;
+    let log = emulator.call_log().await;
+    failures.extend(apart(
+        Step::ApplyChange,
+        &log,
+        "servicediscovery:GetNamespace",
+        "ecs:DescribeServices",
+    ));
+
+    scale::counted(&emulator, &dir, &Step::PlanDestroy).await;
+    scale::counted(&emulator, &dir, &Step::ApplyDestroy).await;
+    let log = emulator.call_log().await;
+    failures.extend(apart(
+        Step::ApplyDestroy,
+        &log,
+        "servicediscovery:GetNamespace",
+        "ecs:DescribeServices",
+    ));
+    emulator.clear_latency().await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Why the first `a` and the first `b` of `log` were not in flight together, if they were not.
+fn apart(step: Step, log: &[LoggedCall], a: &str, b: &str) -> Option<String> {
+    let first = |operation: &str| log.iter().find(|call| call.operation == operation);
+    match (first(a), first(b)) {
+        (Some(x), Some(y)) if x.overlaps(y) => None,
+        _ => Some(format!(
+            "{}: {a} and {b} not in flight together: {log:#?}",
+            step.name()
+        )),
+    }
 }

@@ -152,6 +152,22 @@ impl Counters {
     }
 }
 
+/// One AWS call as the emulator logged it (milliseconds since the counters' reset; an
+/// answer not ready yet ends at `f64::MAX`).
+#[derive(Debug, Clone)]
+pub struct LoggedCall {
+    pub operation: String,
+    pub start_ms: f64,
+    pub end_ms: f64,
+}
+
+impl LoggedCall {
+    /// Whether the two calls were in flight at the same moment.
+    pub fn overlaps(&self, other: &LoggedCall) -> bool {
+        self.start_ms < other.end_ms && other.start_ms < self.end_ms
+    }
+}
+
 /// moto's default VPC in us-east-1, its subnets and default security group.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -543,6 +559,25 @@ impl Emulator {
             calls: table("calls"),
             errors: table("errors"),
         }
+    }
+
+    /// Every AWS call since the counters were last reset, in the order they arrived, with
+    /// when each arrived and when its answer was ready.
+    pub async fn call_log(&self) -> Vec<LoggedCall> {
+        let value = self.control("GET", "counters/log", None).await;
+        value["log"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|entry| LoggedCall {
+                        operation: entry["operation"].as_str().unwrap_or_default().to_string(),
+                        start_ms: entry["start_ms"].as_f64().unwrap_or(0.0),
+                        end_ms: entry["end_ms"].as_f64().unwrap_or(f64::MAX),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub async fn reset_counters(&self) {

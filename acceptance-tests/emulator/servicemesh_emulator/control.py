@@ -33,6 +33,7 @@ class ControlApi:
             ("GET", "health"): lambda body, query: {"status": "ok"},
             ("POST", "reset"): self.reset,
             ("GET", "counters"): lambda body, query: app.counters.as_dict(),
+            ("GET", "counters/log"): lambda body, query: {"log": app.counters.log()},
             ("POST", "counters/reset"): self.reset_counters,
             ("DELETE", "counters"): self.reset_counters,
             ("GET", "settings"): lambda body, query: settings.settings.as_dict(),

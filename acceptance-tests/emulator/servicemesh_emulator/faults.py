@@ -14,6 +14,7 @@ The first rule that fires wins; code/status/message override the kind's defaults
 import fnmatch
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,16 +195,31 @@ class Latency:
 
 
 class Counters:
-    """Calls per "service:Operation", and how many of them got an error answer (faults included)."""
+    """Calls per "service:Operation", how many of them got an error answer (faults included),
+    and a log of every call with when it arrived and when its answer was ready (milliseconds
+    since the last reset), so that tests can see which calls were in flight together."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, int] = {}
         self._errors: dict[str, int] = {}
+        self._log: list[dict[str, Any]] = []
+        self._since = time.monotonic()
 
-    def record_call(self, name: str) -> None:
+    def _now_ms(self) -> float:
+        return round((time.monotonic() - self._since) * 1000.0, 3)
+
+    def record_call(self, name: str) -> int:
+        """Counts the call and logs its arrival; returns its place in the log."""
         with self._lock:
             self._calls[name] = self._calls.get(name, 0) + 1
+            self._log.append({"operation": name, "start_ms": self._now_ms(), "end_ms": None})
+            return len(self._log) - 1
+
+    def record_end(self, index: int) -> None:
+        with self._lock:
+            if index < len(self._log):
+                self._log[index]["end_ms"] = self._now_ms()
 
     def record_error(self, name: str) -> None:
         with self._lock:
@@ -211,8 +227,13 @@ class Counters:
 
     def reset(self) -> None:
         with self._lock:
-            self._calls, self._errors = {}, {}
+            self._calls, self._errors, self._log = {}, {}, []
+            self._since = time.monotonic()
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         with self._lock:
             return {"calls": dict(self._calls), "errors": dict(self._errors)}
+
+    def log(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._log]

@@ -34,8 +34,15 @@ class EmulatorApp:
 
         body = _read_body(environ)
         call = protocol.identify(environ, body)
-        self.counters.record_call(call.name)
+        logged = self.counters.record_call(call.name)
+        try:
+            return self.answer(environ, start_response, call)
+        finally:
+            self.counters.record_end(logged)
 
+    def answer(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], call: protocol.AwsCall
+    ) -> Iterable[bytes]:
         delay = self.latency.seconds_for(call)
         if delay:
             time.sleep(delay)

@@ -38,25 +38,49 @@ const SAME_APPLY: &str = "If this configuration creates it in the same apply, no
     known after apply). Otherwise check the name, and that the provider's region and account \
     are the right ones.";
 
+/// What the namespace checks read of the planned object, taken before the services'
+/// checks (which fill in ports) so that both ask AWS in the same round trips.
+struct NamespaceFacts {
+    owned: bool,
+    namespace_id: Attr<String>,
+    name: Attr<String>,
+    vpc_id: Attr<String>,
+    /// The namespace to read when standalone servers need a private DNS one.
+    key: Option<String>,
+    adds_external: bool,
+}
+
+impl NamespaceFacts {
+    fn of(context: &Context<'_>, planned: &InternalModel) -> Self {
+        let has_external = |model: &InternalModel| {
+            model
+                .external_services
+                .known()
+                .is_some_and(|e| !e.is_empty())
+        };
+        Self {
+            owned: planned.owns_namespace(),
+            namespace_id: planned.namespace_id.clone(),
+            name: planned.namespace.clone(),
+            vpc_id: planned.vpc_id.clone(),
+            key: planned.namespace_key().filter(|k| !k.is_empty()).cloned(),
+            adds_external: has_external(planned) && !context.prior.is_some_and(has_external),
+        }
+    }
+}
+
 /// Standalone servers are A records in the namespace's private hosted zone: an existing
 /// namespace named by `namespace_id` must be a private DNS one (an owned namespace
 /// always is). Asked once, when the plan adds the first standalone server.
 async fn check_external_namespace(
     gateway: &Gateway,
     context: &Context<'_>,
-    planned: &InternalModel,
+    facts: &NamespaceFacts,
 ) -> Result<Option<Diagnostic>, GatewayError> {
-    let has_external = |model: &InternalModel| {
-        model
-            .external_services
-            .known()
-            .is_some_and(|e| !e.is_empty())
-    };
-    let already = context.prior.is_some_and(has_external);
-    if planned.owns_namespace() || !has_external(planned) || already {
+    if facts.owned || !facts.adds_external {
         return Ok(None);
     }
-    let Some(key) = planned.namespace_key().filter(|k| !k.is_empty()) else {
+    let Some(key) = &facts.key else {
         return Ok(None);
     };
     let Some(namespace) = gateway.cloudmap.get_namespace(key).await? else {
@@ -96,40 +120,46 @@ pub(super) async fn check(
     context: &Context<'_>,
     planned: &mut InternalModel,
 ) -> Diagnostics {
-    let mut diagnostics = Diagnostics::default();
     let Attr::Known(cluster) = planned.cluster.clone() else {
-        return diagnostics;
+        return Diagnostics::default();
     };
     let cluster = cluster_name(&cluster).to_string();
-    if let Err(err) = check_services(gateway, &cluster, context, planned, &mut diagnostics).await {
-        diagnostics.push(Diagnostic::error(
-            "Checking the ECS services failed",
-            err.to_string(),
-        ));
-    }
-    match check_external_namespace(gateway, context, planned).await {
-        Ok(Some(refused)) => diagnostics.push(refused),
-        Ok(None) => {}
-        Err(err) => diagnostics.push(Diagnostic::error(
-            "Checking the namespace failed",
-            err.to_string(),
-        )),
-    }
-    if context.prior.is_none()
-        && let Err(err) = check_namespace(
-            gateway,
-            &cluster,
-            context.replaced,
-            planned,
-            &mut diagnostics,
-        )
-        .await
-    {
-        diagnostics.push(Diagnostic::error(
-            "Checking the namespace failed",
-            err.to_string(),
-        ));
-    }
+    let facts = NamespaceFacts::of(context, planned);
+    // The namespace's checks need nothing the services' checks find: they run beside
+    // them, so a plan waits for the longer of the two, not for both.
+    let services = async {
+        let mut found = Diagnostics::default();
+        if let Err(err) = check_services(gateway, &cluster, context, planned, &mut found).await {
+            found.push(Diagnostic::error(
+                "Checking the ECS services failed",
+                err.to_string(),
+            ));
+        }
+        found
+    };
+    let namespace = async {
+        let mut found = Diagnostics::default();
+        match check_external_namespace(gateway, context, &facts).await {
+            Ok(Some(refused)) => found.push(refused),
+            Ok(None) => {}
+            Err(err) => found.push(Diagnostic::error(
+                "Checking the namespace failed",
+                err.to_string(),
+            )),
+        }
+        if context.prior.is_none()
+            && let Err(err) =
+                check_namespace(gateway, &cluster, context.replaced, &facts, &mut found).await
+        {
+            found.push(Diagnostic::error(
+                "Checking the namespace failed",
+                err.to_string(),
+            ));
+        }
+        found
+    };
+    let (mut diagnostics, namespace) = tokio::join!(services, namespace);
+    diagnostics.extend(namespace);
     diagnostics
 }
 
@@ -507,12 +537,12 @@ async fn check_namespace(
     gateway: &Gateway,
     cluster: &str,
     replaced: Option<&PriorNamespace>,
-    planned: &InternalModel,
+    facts: &NamespaceFacts,
     diagnostics: &mut Diagnostics,
 ) -> Result<(), GatewayError> {
-    let owned = planned.owns_namespace();
+    let owned = facts.owned;
     if !owned
-        && let Attr::Known(id) = &planned.namespace_id
+        && let Attr::Known(id) = &facts.namespace_id
         && gateway.cloudmap.get_namespace(id).await?.is_none()
     {
         diagnostics.push(
@@ -527,7 +557,7 @@ async fn check_namespace(
             .at(AttributePath::root().attribute("namespace_id")),
         );
     }
-    let (Attr::Known(name), Attr::Known(vpc_id)) = (&planned.namespace, &planned.vpc_id) else {
+    let (Attr::Known(name), Attr::Known(vpc_id)) = (&facts.name, &facts.vpc_id) else {
         return Ok(());
     };
     if !owned {

@@ -61,8 +61,41 @@ pub struct Patience {
     pub cancel: CancellationToken,
 }
 
+/// The services a wiring pass works on, as ECS described them before the pass changed
+/// any, with the names asked for. Read apart from the pass so that an apply can read
+/// while it waits for something else (the namespace being made).
+pub struct Observation {
+    asked: BTreeSet<String>,
+    services: Result<BTreeMap<String, Option<EcsService>>, GatewayError>,
+}
+
+impl Observation {
+    fn covers(&self, names: &BTreeSet<String>) -> bool {
+        names.is_subset(&self.asked)
+    }
+}
+
+/// Describes `names`, waiting (within `patience`) for those in `wanted` to appear.
+pub async fn observe(
+    gateway: &Gateway,
+    cluster: &str,
+    names: BTreeSet<String>,
+    wanted: &BTreeSet<String>,
+    patience: &Patience,
+) -> Observation {
+    let listed: Vec<String> = names.iter().cloned().collect();
+    let wanted: Vec<String> = wanted.iter().cloned().collect();
+    let services = describe_when_ready(gateway, cluster, &listed, &wanted, patience).await;
+    Observation {
+        asked: names,
+        services,
+    }
+}
+
 /// Brings `desired` about, turning off the previously managed services no longer in
 /// it. Ports left unset are resolved from each service's task definition, read now.
+/// `early` is what an earlier read saw of the services; without it (or when it missed
+/// one), they are read now.
 pub async fn wire(
     gateway: &Gateway,
     cluster: &str,
@@ -70,16 +103,23 @@ pub async fn wire(
     previously_managed: &BTreeSet<String>,
     namespace: &NamespaceRef,
     patience: &Patience,
+    early: Option<Observation>,
 ) -> Result<WiringOutcome, GatewayError> {
-    let names: Vec<String> = desired
+    let names: BTreeSet<String> = desired
         .keys()
         .chain(previously_managed.iter())
         .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
-    let wanted: Vec<String> = desired.keys().cloned().collect();
-    let observed = describe_when_ready(gateway, cluster, &names, &wanted, patience).await?;
+    let observation = match early {
+        Some(early) if early.covers(&names) => early,
+        _ => {
+            let wanted: BTreeSet<String> = desired.keys().cloned().collect();
+            observe(gateway, cluster, names.clone(), &wanted, patience).await
+        }
+    };
+    let mut observed = observation.services?;
+    // An early read may have asked for more: this pass sees only its own services.
+    observed.retain(|name, _| names.contains(name));
     let mut outcome = WiringOutcome::default();
     drop_unready(cluster, &mut desired, &observed, patience, &mut outcome);
     resolve_ports(gateway, cluster, &mut desired, &observed, &mut outcome).await;

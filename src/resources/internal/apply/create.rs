@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::wire::wire_and_record;
+use super::wire::{read_services_early, wire_and_record};
 use super::{Applied, record_namespace};
 use crate::aws::cloudmap::NamespaceRequest;
 use crate::aws::gateway::Gateway;
@@ -31,7 +31,19 @@ pub(super) async fn create(
             .unwrap_or_default(),
     );
     let timeout = planned.timeout(Operation::Create);
-    let namespace = match namespace_for(gateway, &spec, cluster, private, timeout, ctx).await {
+    // The services are read while Cloud Map makes the namespace (seconds to minutes):
+    // the read needs no namespace, and the wiring then starts as soon as it exists.
+    let stop_reading = ctx.cancel.child_token();
+    let making = async {
+        let made = namespace_for(gateway, &spec, cluster, private, timeout, ctx).await;
+        if made.is_err() {
+            stop_reading.cancel();
+        }
+        made
+    };
+    let reading = read_services_early(gateway, &planned, None, stop_reading.clone());
+    let (made, early) = tokio::join!(making, reading);
+    let namespace = match made {
         Ok(namespace) => namespace,
         Err(failure) if failure.may_exist => {
             return unconfirmed_create(planned, &spec, private, failure);
@@ -41,9 +53,16 @@ pub(super) async fn create(
         }
     };
     record_namespace(&mut planned, &namespace, &spec);
-    let desired = planned.desired(&gateway.default_tags, None);
-    let (state, mut diagnostics) =
-        wire_and_record(gateway, planned, &desired, None, &namespace, ctx, private).await;
+    let (state, mut diagnostics) = wire_and_record(
+        gateway,
+        planned,
+        None,
+        &namespace,
+        ctx,
+        private,
+        Some(early),
+    )
+    .await;
     if diagnostics.has_errors() {
         diagnostics.push(Diagnostic::error(
             "The namespace exists; some services are not wired",

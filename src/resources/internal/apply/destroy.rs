@@ -20,7 +20,7 @@ use crate::protocol::value::Attr;
 use crate::resources::internal::grouping::name_list;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState, Successor};
 use crate::resources::internal::users::{NamespaceUsers, Ours, namespace_users};
-use crate::resources::internal::wiring::{Patience, WiringOutcome, wire};
+use crate::resources::internal::wiring::{Observation, Patience, WiringOutcome, observe, wire};
 
 const FAILED: &str = "Destroying the service mesh failed";
 
@@ -72,15 +72,26 @@ async fn try_destroy(
     ctx: &CallContext,
 ) -> Result<Diagnostics, Diagnostics> {
     let timeout = prior.timeout(Operation::Delete);
-    let Some(namespace) = recorded_namespace(gateway, prior, private, timeout, ctx)
-        .await
-        .map_err(failed)?
-    else {
+    let turning_off = services_to_turn_off(prior, successor);
+    let cluster = prior.cluster.known().cloned().unwrap_or_default();
+    // The services are read beside the namespace: neither read needs the other.
+    let (none_awaited, patience) = (BTreeSet::new(), no_waiting(ctx));
+    let (found, early) = tokio::join!(
+        recorded_namespace(gateway, prior, private, timeout, ctx),
+        observe(
+            gateway,
+            cluster_name(&cluster),
+            turning_off.clone(),
+            &none_awaited,
+            &patience,
+        ),
+    );
+    let Some(namespace) = found.map_err(failed)? else {
         // Already gone (or never made): nothing is wired to it either.
         return Ok(Diagnostics::default());
     };
     let ours = Ours::of(prior);
-    let outcome = turn_off(gateway, prior, private, successor, &namespace, ctx).await?;
+    let outcome = turn_off(gateway, prior, private, turning_off, &namespace, early, ctx).await?;
     if successor.is_some() {
         tracing::info!(namespace = %namespace.id, "leaving the namespace to the mesh that replaces this one");
         return Ok(clean_freed_discovery(gateway, &outcome, private, timeout, ctx).await);
@@ -211,43 +222,53 @@ fn failed(err: GatewayError) -> Diagnostics {
     Diagnostics::error(FAILED, err.to_string())
 }
 
-/// Turns Service Connect off on the services the successor (if any) does not wire
-/// again; from here the state records what is still wired.
-async fn turn_off(
-    gateway: &Gateway,
-    prior: &mut InternalModel,
-    private: &mut PrivateState,
-    successor: Option<&Successor>,
-    namespace: &ObservedNamespace,
-    ctx: &CallContext,
-) -> Result<WiringOutcome, Diagnostics> {
-    let turn_off: BTreeSet<String> = match successor {
+/// The services a destroy turns Service Connect off on: all it wired, less those the
+/// successor (if any) wires again.
+fn services_to_turn_off(prior: &InternalModel, successor: Option<&Successor>) -> BTreeSet<String> {
+    match successor {
         Some(successor) => prior
             .service_names()
             .difference(&successor.services)
             .cloned()
             .collect(),
         None => prior.service_names(),
-    };
-    // Nothing to wait for: turning services off needs none to appear.
-    let patience = Patience {
+    }
+}
+
+/// Nothing to wait for: turning services off needs none to appear.
+fn no_waiting(ctx: &CallContext) -> Patience {
+    Patience {
         appearance: Duration::ZERO,
         rollout: Duration::ZERO,
         redeploy_clients: false,
         cancel: ctx.cancel.clone(),
-    };
+    }
+}
+
+/// Turns Service Connect off on `names` (as `early` saw them); from here the state
+/// records what is still wired.
+async fn turn_off(
+    gateway: &Gateway,
+    prior: &mut InternalModel,
+    private: &mut PrivateState,
+    names: BTreeSet<String>,
+    namespace: &ObservedNamespace,
+    early: Observation,
+    ctx: &CallContext,
+) -> Result<WiringOutcome, Diagnostics> {
     let cluster = prior.cluster.known().cloned().unwrap_or_default();
     let outcome = wire(
         gateway,
         cluster_name(&cluster),
         BTreeMap::new(),
-        &turn_off,
+        &names,
         &NamespaceRef::from(namespace),
-        &patience,
+        &no_waiting(ctx),
+        Some(early),
     )
     .await
     .map_err(failed)?;
-    let turned_off: BTreeSet<String> = turn_off
+    let turned_off: BTreeSet<String> = names
         .into_iter()
         .filter(|name| !outcome.in_place.contains_key(name))
         .collect();

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::external::sync_external;
 use super::{delete_cloud_map_services, pending_services};
 use crate::aws::gateway::Gateway;
-use crate::mesh::model::{DesiredMesh, ObservedNamespace, Wiring};
+use crate::mesh::model::{ObservedNamespace, Wiring};
+use crate::mesh::names::cluster_name;
 use crate::mesh::reconcile::NamespaceRef;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
@@ -15,8 +16,9 @@ use crate::protocol::value::Attr;
 use crate::resources::internal::grouping::failure_diagnostics;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState};
 use crate::resources::internal::wiring::{
-    APPEARANCE_WAIT, Patience, WiringOutcome, await_deployments, wire,
+    APPEARANCE_WAIT, Observation, Patience, WiringOutcome, await_deployments, observe, wire,
 };
+use tokio_util::sync::CancellationToken;
 
 /// How long an apply waits for ECS to let go of the Cloud Map services it freed. ECS
 /// deregisters their instances only as the old deployment's tasks stop, which can take
@@ -24,18 +26,53 @@ use crate::resources::internal::wiring::{
 /// `pending_cleanup`, and the next apply or destroy deletes it.
 const CLEANUP_WAIT: Duration = Duration::from_secs(30);
 
+/// How long the wiring of `model` may wait for services, under `cancel`.
+fn patience(model: &InternalModel, timeout: Duration, cancel: CancellationToken) -> Patience {
+    Patience {
+        appearance: APPEARANCE_WAIT.min(timeout),
+        rollout: timeout,
+        redeploy_clients: model.redeploy_clients(),
+        cancel,
+    }
+}
+
+fn operation(prior: Option<&InternalModel>) -> Operation {
+    match prior {
+        Some(_) => Operation::Update,
+        None => Operation::Create,
+    }
+}
+
+/// Reads the services `planned` wires (and those `prior` wired) before the wiring needs
+/// them, so that the read overlaps the namespace's own work. `stop` ends a wait for
+/// services to appear, for when that work fails.
+pub(super) async fn read_services_early(
+    gateway: &Gateway,
+    planned: &InternalModel,
+    prior: Option<&InternalModel>,
+    stop: CancellationToken,
+) -> Observation {
+    let wanted = planned.service_names();
+    let mut names = wanted.clone();
+    names.extend(prior.map(InternalModel::service_names).unwrap_or_default());
+    let cluster = planned.cluster.known().cloned().unwrap_or_default();
+    let patience = patience(planned, planned.timeout(operation(prior)), stop);
+    observe(gateway, cluster_name(&cluster), names, &wanted, &patience).await
+}
+
 /// Wires the planned services and writes into the model exactly what is in place;
-/// returns it with what went wrong.
+/// returns it with what went wrong. `early` is what `read_services_early` saw.
 pub(super) async fn wire_and_record(
     gateway: &Gateway,
     mut model: InternalModel,
-    desired: &DesiredMesh,
     prior: Option<&InternalModel>,
     namespace: &ObservedNamespace,
     ctx: &CallContext,
     private: &mut PrivateState,
+    early: Option<Observation>,
 ) -> (InternalModel, Diagnostics) {
     let started = std::time::Instant::now();
+    let desired = &model.desired(&gateway.default_tags, prior);
     let mut diagnostics = Diagnostics::default();
     let previously_managed = &prior.map(InternalModel::service_names).unwrap_or_default();
     let managed: BTreeSet<String> = desired
@@ -44,16 +81,8 @@ pub(super) async fn wire_and_record(
         .chain(previously_managed.iter())
         .cloned()
         .collect();
-    let timeout = model.timeout(match prior {
-        Some(_) => Operation::Update,
-        None => Operation::Create,
-    });
-    let patience = Patience {
-        appearance: APPEARANCE_WAIT.min(timeout),
-        rollout: timeout,
-        redeploy_clients: model.redeploy_clients(),
-        cancel: ctx.cancel.clone(),
-    };
+    let timeout = model.timeout(operation(prior));
+    let patience = patience(&model, timeout, ctx.cancel.clone());
     let reference = NamespaceRef::from(namespace);
     let cluster = desired.cluster.as_str();
     let mut outcome = match wire(
@@ -63,6 +92,7 @@ pub(super) async fn wire_and_record(
         previously_managed,
         &reference,
         &patience,
+        early,
     )
     .await
     {
