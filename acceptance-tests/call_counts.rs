@@ -164,12 +164,13 @@ async fn reads_that_need_nothing_from_each_other_go_out_together() {
     scale::counted(&emulator, &dir, &Step::PlanDestroy).await;
     scale::counted(&emulator, &dir, &Step::ApplyDestroy).await;
     let log = emulator.call_log().await;
-    failures.extend(apart(
-        Step::ApplyDestroy,
-        &log,
-        "servicediscovery:GetNamespace",
-        "ecs:DescribeServices",
-    ));
+    for (a, b) in [
+        ("servicediscovery:GetNamespace", "ecs:DescribeServices"),
+        ("ecs:ListServicesByNamespace", "ecs:DescribeServices"),
+        ("servicediscovery:ListServices", "ecs:DescribeServices"),
+    ] {
+        failures.extend(apart(Step::ApplyDestroy, &log, a, b));
+    }
     emulator.clear_latency().await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

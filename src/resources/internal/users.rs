@@ -73,6 +73,13 @@ impl NamespaceUsers {
         self.cloud_map.is_empty() && self.ecs_services.is_empty()
     }
 
+    /// The users left once the Cloud Map services named in `deleted` are gone.
+    pub fn without(mut self, deleted: &BTreeSet<String>) -> Self {
+        self.cloud_map
+            .retain(|(service, _)| !deleted.contains(&service.name));
+        self
+    }
+
     /// The Cloud Map services ECS did not make: never deleted by this provider.
     pub fn foreign(&self) -> Vec<&str> {
         self.cloud_map

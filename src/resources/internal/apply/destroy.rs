@@ -74,9 +74,13 @@ async fn try_destroy(
     let timeout = prior.timeout(Operation::Delete);
     let turning_off = services_to_turn_off(prior, successor);
     let cluster = prior.cluster.known().cloned().unwrap_or_default();
-    // The services are read beside the namespace: neither read needs the other.
+    let mut ours = Ours::of(prior);
+    ours.discovery_names
+        .extend(private.pending_cleanup.iter().map(|(name, _)| name.clone()));
+    // The services, the namespace and who else uses it are read at once: none of the
+    // reads needs another's answer.
     let (none_awaited, patience) = (BTreeSet::new(), no_waiting(ctx));
-    let (found, early) = tokio::join!(
+    let (found, early, users) = tokio::join!(
         recorded_namespace(gateway, prior, private, timeout, ctx),
         observe(
             gateway,
@@ -85,12 +89,12 @@ async fn try_destroy(
             &none_awaited,
             &patience,
         ),
+        users_at_start(gateway, prior, successor, &ours),
     );
     let Some(namespace) = found.map_err(failed)? else {
         // Already gone (or never made): nothing is wired to it either.
         return Ok(Diagnostics::default());
     };
-    let ours = Ours::of(prior);
     let outcome = turn_off(gateway, prior, private, turning_off, &namespace, early, ctx).await?;
     if successor.is_some() {
         tracing::info!(namespace = %namespace.id, "leaving the namespace to the mesh that replaces this one");
@@ -99,6 +103,7 @@ async fn try_destroy(
     remove_standalone_servers(gateway, prior, &namespace, timeout, ctx).await?;
     // What ECS made for our services: never anything else in the namespace.
     let ours_in_cloud_map = pending_services(private);
+    let deleted: BTreeSet<String> = ours_in_cloud_map.iter().map(|s| s.name.clone()).collect();
     report_errors(
         delete_cloud_map_services(gateway, ours_in_cloud_map, private, timeout, ctx, |err| {
             Diagnostic::error(FAILED, err.to_string())
@@ -108,9 +113,12 @@ async fn try_destroy(
     if !prior.owns_namespace() {
         return Ok(Diagnostics::default());
     }
-    let users = namespace_users(gateway, &namespace, &ours)
-        .await
-        .map_err(failed)?;
+    let users = match users {
+        Some(read) => read.map_err(failed)?.without(&deleted),
+        None => namespace_users(gateway, &namespace, &ours)
+            .await
+            .map_err(failed)?,
+    };
     if !users.is_empty() {
         clear_for_force_destroy(gateway, prior, &namespace, users, private, timeout, ctx).await?;
     }
@@ -120,6 +128,30 @@ async fn try_destroy(
         .await
         .map_err(failed)?;
     Ok(Diagnostics::default())
+}
+
+/// Who else uses the owned namespace the state records, asked before anything changes
+/// (the namespace's deletion needs the answer last, and AWS refuses to delete a namespace
+/// still in use, whatever this read saw). `None` when the destroy keeps the namespace or
+/// the state does not know it well enough: then it is asked when needed.
+async fn users_at_start(
+    gateway: &Gateway,
+    prior: &InternalModel,
+    successor: Option<&Successor>,
+    ours: &Ours,
+) -> Option<Result<NamespaceUsers, GatewayError>> {
+    let (Some(id), Some(arn)) = (prior.id.known(), prior.namespace_arn.known()) else {
+        return None;
+    };
+    if !prior.owns_namespace() || successor.is_some() || id.is_empty() || arn.is_empty() {
+        return None;
+    }
+    let recorded = ObservedNamespace {
+        id: id.clone(),
+        arn: arn.clone(),
+        ..ObservedNamespace::default()
+    };
+    Some(namespace_users(gateway, &recorded, ours).await)
 }
 
 /// Deregisters and deletes the standalone servers the mesh made, before the namespace;
