@@ -352,3 +352,37 @@ async fn an_http_namespace_cannot_hold_standalone_servers() {
         "{plan}"
     );
 }
+
+/// The replacement of a tainted mesh: its destroy half leaves the namespace and the
+/// standalone servers the new mesh lists (which adopts them), and removes the others,
+/// so no Cloud Map service is left that no state records, and the destroy after it
+/// finds no stranger in the namespace.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tainted_mesh_replaced_without_a_server_removes_that_server() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    write(&dir, mesh_with(&world, &[ERP, SALEOR]));
+    apply(&dir);
+    dir.run(&["taint", "-no-color", "servicemesh_internal.mesh"])
+        .success();
+
+    write(&dir, mesh_with(&world, &[ERP]));
+    let replaced = apply(&dir);
+    assert!(
+        replaced.stdout.contains("1 added, 0 changed, 1 destroyed"),
+        "{replaced}"
+    );
+    assert_eq!(
+        cloud_map_service(&emulator, "saleor").await,
+        None,
+        "the server the new mesh no longer lists is gone"
+    );
+    assert_eq!(addresses(&emulator, "erp").await, ["10.0.3.12"]);
+    assert_eq!(a_records(&emulator, "erp").await, ["10.0.3.12"]);
+    dir.assert_no_changes();
+
+    dir.run(&["destroy", "-auto-approve", "-no-color"])
+        .success();
+    assert_eq!(cloud_map_service(&emulator, "erp").await, None);
+}

@@ -474,6 +474,10 @@ pub struct Successor {
     pub namespace_id: Option<String>,
     /// The services it wires, servers and clients.
     pub services: BTreeSet<String>,
+    /// The standalone servers it lists; `None` when not known at plan time (or planned
+    /// by a version that did not say): then the destroy leaves them all to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<BTreeSet<String>>,
 }
 
 impl Successor {
@@ -497,6 +501,11 @@ impl Successor {
             vpc_id: text(&planned.vpc_id)?,
             namespace_id: if owned { None } else { text(&planned.id)? },
             services: services.into_iter().flatten().chain(clients?).collect(),
+            external: match &planned.external_services {
+                Attr::Known(servers) => Some(servers.keys().cloned().collect()),
+                Attr::Null => Some(BTreeSet::new()),
+                Attr::Unknown => None,
+            },
         })
     }
 

@@ -96,11 +96,16 @@ async fn try_destroy(
         return Ok(Diagnostics::default());
     };
     let outcome = turn_off(gateway, prior, private, turning_off, &namespace, early, ctx).await?;
-    if successor.is_some() {
+    if let Some(successor) = successor {
         tracing::info!(namespace = %namespace.id, "leaving the namespace to the mesh that replaces this one");
+        // The successor adopts the standalone servers it lists; the others go now, or
+        // nothing would ever remove them.
+        if let Some(kept) = &successor.external {
+            remove_standalone_servers(gateway, prior, &namespace, kept, timeout, ctx).await?;
+        }
         return Ok(clean_freed_discovery(gateway, &outcome, private, timeout, ctx).await);
     }
-    remove_standalone_servers(gateway, prior, &namespace, timeout, ctx).await?;
+    remove_standalone_servers(gateway, prior, &namespace, &BTreeSet::new(), timeout, ctx).await?;
     // What ECS made for our services: never anything else in the namespace.
     let ours_in_cloud_map = pending_services(private);
     let deleted: BTreeSet<String> = ours_in_cloud_map.iter().map(|s| s.name.clone()).collect();
@@ -154,21 +159,37 @@ async fn users_at_start(
     Some(namespace_users(gateway, &recorded, ours).await)
 }
 
-/// Deregisters and deletes the standalone servers the mesh made, before the namespace;
-/// the state keeps those still there.
+/// Deregisters and deletes the standalone servers the mesh made, except those named in
+/// `kept`; the state keeps those still there.
 async fn remove_standalone_servers(
     gateway: &Gateway,
     prior: &mut InternalModel,
     namespace: &ObservedNamespace,
+    kept: &BTreeSet<String>,
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostics> {
-    if external_names(prior).is_empty() {
+    let removed = external_names(prior);
+    if removed.iter().all(|name| kept.contains(name)) {
         return Ok(());
     }
     // The same mesh without them: what is left once they are gone.
     let mut without = prior.clone();
-    without.external_services = Attr::Null;
+    without.external_services = match &prior.external_services {
+        Attr::Known(servers) => {
+            let left: BTreeMap<_, _> = servers
+                .iter()
+                .filter(|(name, _)| kept.contains(*name))
+                .map(|(name, server)| (name.clone(), server.clone()))
+                .collect();
+            if left.is_empty() {
+                Attr::Null
+            } else {
+                Attr::Known(left)
+            }
+        }
+        _ => Attr::Null,
+    };
     let diagnostics = sync_external(
         gateway,
         &mut without,
