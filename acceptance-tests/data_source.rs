@@ -12,7 +12,7 @@ use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::value::{self, Type, Value};
 use servicemesh::provider::ServicemeshProvider;
 
-use crate::support::emulator::{Counters, Emulator};
+use crate::support::emulator::{Counters, Emulator, Fault};
 use crate::support::fake_provider::InProcess;
 use crate::support::hcl::Config;
 use crate::support::terraform::{Outcome, PROVIDER_ADDRESS, Workdir, repo_root};
@@ -476,4 +476,35 @@ async fn a_configuration_not_wholly_known_gets_terraforms_placeholder_deferred_o
     let empty = config(Value::from(""), Value::from("internal.myapp"));
     let invalid = read(&mut server, &empty, false).await;
     assert_eq!(invalid.diagnostics[0].summary, "Empty cluster");
+}
+
+/// A Cloud Map service deleted between the listing and the read of its instances (a
+/// colleague's clean-up, ECS deleting a freed service) no longer names anything: the read
+/// leaves it out instead of failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cloud_map_service_deleted_while_it_is_read_is_left_out() {
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let namespace_id = world::console_built_mesh(&emulator, &world, &SERVERS[..1]).await;
+    let erp_arn = world::hand_made_cloud_map_service(&emulator, &namespace_id, "erp", None).await;
+    let erp = erp_arn.rsplit('/').next().unwrap_or_default();
+    // What ListInstances answers for a service deleted after ListServices listed it.
+    emulator
+        .inject_fault(
+            Fault::error(
+                "servicediscovery:ListInstances",
+                "ServiceNotFound",
+                400,
+                "No service found with ID",
+            )
+            .matching("ServiceId", erp),
+        )
+        .await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &example_config(CLUSTER, "internal.myapp"));
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let instances = &dir.state()["values"]["root_module"]["resources"][0]["values"]["instances"];
+    assert!(instances.get("erp").is_none(), "{instances:#}");
+    assert!(instances.get(SERVERS[0].0).is_some(), "{instances:#}");
+    emulator.clear_faults().await;
 }

@@ -71,6 +71,7 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
         .iter()
         .map(|s| s.service.name.clone())
         .zip(counts)
+        .filter_map(|(name, count)| Some((name, count?)))
         .collect();
     Ok(MeshView {
         cluster,
@@ -83,22 +84,32 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
     .to_value())
 }
 
-/// A Cloud Map service's instances, counted as Cloud Map routes to them.
+/// A Cloud Map service's instances, counted as Cloud Map routes to them; `None` for a
+/// service deleted since it was listed (it no longer names anything).
 async fn instances_of(
     gateway: &Gateway,
     listed: &ListedService,
-) -> Result<InstanceCount, GatewayError> {
+) -> Result<Option<InstanceCount>, GatewayError> {
     let service = &listed.service;
-    let instances = gateway.cloudmap.list_instances(&service.id).await?;
+    let gone = |err: &GatewayError| err.is(ErrorKind::NotFound);
+    let instances = match gateway.cloudmap.list_instances(&service.id).await {
+        Ok(instances) => instances,
+        Err(err) if gone(&err) => return Ok(None),
+        Err(err) => return Err(err),
+    };
     let check = listed.health_check;
     let statuses = match check {
         HealthCheck::None => BTreeMap::new(),
         HealthCheck::Custom | HealthCheck::Route53 => {
-            gateway.cloudmap.instances_health(&service.id).await?
+            match gateway.cloudmap.instances_health(&service.id).await {
+                Ok(statuses) => statuses,
+                Err(err) if gone(&err) => return Ok(None),
+                Err(err) => return Err(err),
+            }
         }
     };
     let ids: Vec<String> = instances.into_iter().map(|i| i.id).collect();
-    Ok(count_instances(&ids, check, &statuses))
+    Ok(Some(count_instances(&ids, check, &statuses)))
 }
 
 /// Several namespaces have the name: what they are (the first sentence of the lookup's
