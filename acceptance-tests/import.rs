@@ -198,3 +198,60 @@ async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
     );
     dir.assert_no_changes();
 }
+
+/// A namespace another account shares through AWS RAM, wired by hand and imported by its
+/// ARN: its private hosted zone is in the owner's account, which this account cannot read,
+/// so the import records no VPC (as a configuration naming it by `namespace_id` has none)
+/// rather than failing, and the import plans empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mesh_on_a_namespace_shared_through_ram_imports_by_arn() {
+    use crate::support::emulator::ShareNamespace;
+    use aws_sdk_ecs::types::{
+        ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+    };
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let shared = emulator
+        .share_namespace(ShareNamespace::private_dns("shared.corp").vpc(&world.vpc_id))
+        .await;
+    let (service, port_name, port) = SERVERS[0];
+    let entry = ServiceConnectService::builder()
+        .port_name(port_name)
+        .discovery_name(service)
+        .client_aliases(
+            ServiceConnectClientAlias::builder()
+                .port(port)
+                .dns_name(format!("{service}.shared.corp"))
+                .build()
+                .expect("alias"),
+        )
+        .build()
+        .expect("entry");
+    let config = ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(&shared.arn)
+        .services(entry)
+        .build();
+    world::set_service_connect(&emulator, service, config).await;
+
+    let dir = world::workdir(&emulator);
+    let mesh = Mesh::on_namespace_id(CLUSTER, &shared.arn).server(service, port_name);
+    dir.write(
+        "main.tf",
+        &Config::new()
+            .mesh(mesh)
+            .block(&import_block(&format!("{CLUSTER}/{}", shared.arn)))
+            .to_string(),
+    );
+    let plan = dir.run(&["plan", "-no-color"]).success();
+    assert!(
+        plan.stdout
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
+    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.assert_no_changes();
+    let values = &dir.state()["values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(values["namespace_id"], shared.arn.as_str(), "{values}");
+    assert_eq!(values["namespace_owned"], false, "{values}");
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use super::error::GatewayError;
+use super::error::{ErrorKind, GatewayError};
 
 /// Route 53 calls, bounded by the provider's concurrency limit for Route 53.
 #[derive(Clone, Debug)]
@@ -37,5 +37,19 @@ impl Route53 {
             .iter()
             .filter_map(|vpc| vpc.vpc_id().map(str::to_string))
             .collect())
+    }
+
+    /// The VPCs of a zone this account may not be able to read: that of a namespace
+    /// another account shares through AWS RAM lives in the owner's account, and Route 53
+    /// answers NoSuchHostedZone (or AccessDenied). `None` then: the VPC is unknown here.
+    pub async fn shared_zone_vpcs(
+        &self,
+        zone_id: &str,
+    ) -> Result<Option<Vec<String>>, GatewayError> {
+        match self.hosted_zone_vpcs(zone_id).await {
+            Ok(vpcs) => Ok(Some(vpcs)),
+            Err(err) if err.is(ErrorKind::NotFound) || err.is(ErrorKind::AccessDenied) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 }

@@ -143,6 +143,12 @@ impl From<GatewayError> for ImportError {
 pub async fn read_mesh(gateway: &Gateway, id: &ImportId) -> Result<InternalModel, ImportError> {
     let namespace = find_namespace(gateway, &id.namespace).await?;
     let vpc_id = match &namespace.hosted_zone_id {
+        // Named by ARN: shared through AWS RAM, its zone may be the owner's alone.
+        Some(zone) if id.namespace.starts_with("arn:") => gateway
+            .route53
+            .shared_zone_vpcs(zone)
+            .await?
+            .and_then(|vpcs| vpcs.into_iter().next()),
         Some(zone) => gateway
             .route53
             .hosted_zone_vpcs(zone)

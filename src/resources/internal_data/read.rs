@@ -38,9 +38,8 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
     let vpc_id = match &observed.hosted_zone_id {
         // A zone in another account (a namespace shared through AWS RAM) is not ours
         // to read: the VPC stays null.
-        Some(zone) => match gateway.route53.hosted_zone_vpcs(zone).await {
-            Ok(vpcs) => vpcs.into_iter().next(),
-            Err(err) if err.is(ErrorKind::NotFound) || err.is(ErrorKind::AccessDenied) => None,
+        Some(zone) => match gateway.route53.shared_zone_vpcs(zone).await {
+            Ok(vpcs) => vpcs.and_then(|vpcs| vpcs.into_iter().next()),
             Err(err) => return Err(aws_failed(at_namespace(), &err)),
         },
         None => None,
