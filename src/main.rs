@@ -28,23 +28,47 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let debug = args.iter().any(|a| a == "--debug");
-    if !debug {
+    let request = if debug {
+        None
+    } else {
         // Check the cookie before anything else: a person running us by hand gets
         // an explanation, not a half-started server.
-        if let Err(err) = HandshakeRequest::from_env(PROVIDER) {
-            eprintln!("{err}");
-            if matches!(err, HandshakeError::UnsupportedProtocol { .. }) {
-                // An old host reads one line of stdout and shows it when it is not a
-                // handshake; stderr it discards.
-                println!("{err}");
+        match HandshakeRequest::from_env(PROVIDER) {
+            Ok(request) => Some(request),
+            Err(err) => {
+                eprintln!("{err}");
+                if matches!(err, HandshakeError::UnsupportedProtocol { .. }) {
+                    // An old host reads one line of stdout and shows it when it is not a
+                    // handshake; stderr it discards.
+                    println!("{err}");
+                }
+                return ExitCode::FAILURE;
             }
-            return ExitCode::FAILURE;
         }
-    }
+    };
     logging::init_from_env(PROVIDER);
     logging::install_panic_hook(PROVIDER);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // Terraform waits for the handshake line at every start (three to five times per
+    // command): it goes out first, and the runtime and the provider are built while the
+    // host reads it and dials.
+    let prepared = match &request {
+        Some(request) => server::prepare_managed(PROVIDER, request),
+        None => server::prepare_debug(PROVIDER),
+    };
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(err) => {
+            eprintln!("{}: {err}", PROVIDER.binary_name());
+            return ExitCode::FAILURE;
+        }
+    };
+    prepared.announce();
+
+    // One thread: the provider waits on AWS and on Terraform, not on its CPU. With a
+    // worker per core each worker's malloc arena grew to the peak (peak RSS of a
+    // 500-service command 1 to 3 MiB higher, docs/PERFORMANCE.md), for no gain in time.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -57,11 +81,7 @@ fn main() -> ExitCode {
     let shutdown = CancellationToken::new();
     let result = runtime.block_on(async {
         let service = ProviderService::new(PROVIDER, Arc::new(ServicemeshProvider::new()));
-        if debug {
-            server::serve_debug(PROVIDER, service, shutdown).await
-        } else {
-            server::serve_managed(PROVIDER, service, shutdown).await
-        }
+        server::serve(prepared, service, shutdown).await
     });
     // Don't wait for stragglers (an AWS call still in flight): Terraform is done with us.
     runtime.shutdown_timeout(Duration::from_millis(100));

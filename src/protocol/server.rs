@@ -11,14 +11,16 @@ use tonic::transport::server::Router;
 
 use super::address::ProviderAddress;
 use super::controller::{Broker, Controller, Stdio};
-use super::handshake::{HandshakeError, HandshakeRequest, ListenAddress, handshake_line};
+use super::handshake::{HandshakeRequest, ListenAddress, handshake_line};
 use super::proto::plugin::grpc_broker_server::GrpcBrokerServer;
 use super::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use super::proto::tfplugin6::provider_server::{Provider, ProviderServer};
 use super::timing::Timed;
-use super::tls::{ServerIdentity, TlsError, server_config};
-use super::transport::{PluginListener, accept_loop};
+use super::tls::{
+    PinnedClientVerifier, ServerIdentity, TlsError, crypto_provider, pinned_server_config,
+};
+use super::transport::{BoundListener, PluginListener, accept_loop};
 
 /// Terraform's v6 client accepts messages up to 256 MiB; large plans need the same here.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -33,8 +35,6 @@ const PARENT_POLL: Duration = Duration::from_millis(500);
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
-    Handshake(#[from] HandshakeError),
-    #[error(transparent)]
     Tls(#[from] TlsError),
     #[error("listening for Terraform: {0}")]
     Listen(#[from] std::io::Error),
@@ -42,63 +42,99 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
-/// Serves `name` under Terraform: reads the handshake from the environment, prints the
-/// handshake line, and runs until Shutdown, SIGTERM, or the parent process is gone.
-pub async fn serve_managed<P: Provider>(
+/// Everything the host needs before it can connect, made without a runtime: the bound
+/// socket, the server certificate and the line that announces them. The rest (runtime,
+/// TLS configuration, gRPC router, the provider itself) is built after the line is out,
+/// while the host reads it and dials (start-up, docs/PERFORMANCE.md).
+pub struct Prepared {
+    listener: BoundListener,
+    line: String,
+    tls: Option<(ServerIdentity, PinnedClientVerifier)>,
+    /// Under Terraform (interrupts are the host's to handle), or for a debugger.
+    managed: bool,
+}
+
+/// Prepares serving `name` under Terraform, as `request` (the environment's handshake)
+/// asks: a unix socket or TCP, and AutoMTLS if it passed a client certificate.
+pub fn prepare_managed(
     name: ProviderAddress,
-    provider: P,
-    shutdown: CancellationToken,
-) -> Result<(), ServeError> {
-    let request = HandshakeRequest::from_env(name)?;
-    let (listener, address) = PluginListener::bind(
+    request: &HandshakeRequest,
+) -> Result<Prepared, ServeError> {
+    let (listener, address) = BoundListener::bind(
         name,
         request.unix_socket_dir.as_deref(),
         (request.min_port, request.max_port),
-    )
-    .await?;
-    let identity = match &request.client_cert_pem {
+    )?;
+    let tls = match &request.client_cert_pem {
         Some(pem) => {
-            let identity = ServerIdentity::generate(&name.binary_name())?;
-            let config = server_config(&identity, pem)?;
-            Some((identity, Arc::new(config)))
+            // A bad PLUGIN_CLIENT_CERT fails here, before the line, not at the first dial.
+            let verifier = PinnedClientVerifier::from_pem(pem, &crypto_provider())?;
+            Some((ServerIdentity::generate(&name.binary_name())?, verifier))
         }
         None => None,
     };
     let line = handshake_line(
         &address,
-        identity.as_ref().map(|(id, _)| id.cert_der.as_ref()),
+        tls.as_ref().map(|(identity, _)| identity.cert_der.as_ref()),
     );
-    let tls = identity.map(|(_, config)| config);
-    ignore_interrupts();
-    watch_parent(shutdown.clone());
-    watch_terminate_signal(shutdown.clone());
-    run(provider, listener, tls, shutdown, move || {
-        print_stdout_line(&line)
+    Ok(Prepared {
+        listener,
+        line,
+        tls,
+        managed: true,
     })
-    .await
 }
 
-/// Serves `name` for a debugger: no cookie, no TLS, and instructions for
-/// TF_REATTACH_PROVIDERS.
-pub async fn serve_debug<P: Provider>(
-    name: ProviderAddress,
+/// Prepares serving `name` for a debugger: no cookie, no TLS, and instructions for
+/// TF_REATTACH_PROVIDERS as the line.
+pub fn prepare_debug(name: ProviderAddress) -> Result<Prepared, ServeError> {
+    let (listener, address) = BoundListener::bind(name, None, (10000, 25000))?;
+    Ok(Prepared {
+        listener,
+        line: reattach_instructions(name, &address),
+        tls: None,
+        managed: false,
+    })
+}
+
+impl Prepared {
+    /// Prints the handshake line (or the debug instructions) on stdout. The socket is
+    /// already listening: a host that connects at once waits in its backlog.
+    pub fn announce(&self) {
+        print_stdout_line(&self.line);
+    }
+}
+
+/// Serves `provider` on what [`Prepared`] bound (call [`Prepared::announce`] first), until
+/// Shutdown, SIGTERM, or the parent process is gone (Ctrl-C too, for a debugger).
+pub async fn serve<P: Provider>(
+    prepared: Prepared,
     provider: P,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let (listener, address) = PluginListener::bind(name, None, (10000, 25000)).await?;
-    let instructions = reattach_instructions(name, &address);
+    let tls = match prepared.tls {
+        Some((identity, verifier)) => Some(Arc::new(pinned_server_config(
+            &identity,
+            verifier,
+            crypto_provider(),
+        )?)),
+        None => None,
+    };
+    if prepared.managed {
+        ignore_interrupts();
+        watch_parent(shutdown.clone());
+    } else {
+        // Ctrl-C stops a debug session; under Terraform, the host handles interrupts.
+        let ctrl_c = shutdown.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                ctrl_c.cancel();
+            }
+        });
+    }
     watch_terminate_signal(shutdown.clone());
-    // Ctrl-C stops a debug session; under Terraform, the host handles interrupts.
-    let ctrl_c = shutdown.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            ctrl_c.cancel();
-        }
-    });
-    run(provider, listener, None, shutdown, move || {
-        print_stdout_line(&instructions)
-    })
-    .await
+    let listener = prepared.listener.into_async()?;
+    run(provider, listener, tls, shutdown).await
 }
 
 /// The text a developer pastes into their shell to point Terraform's `name` at this
@@ -162,14 +198,10 @@ async fn run<P: Provider>(
     listener: PluginListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: CancellationToken,
-    on_ready: impl FnOnce(),
 ) -> Result<(), ServeError> {
     let router = router(provider, &shutdown);
     let stopping = shutdown.clone();
     let signal = async move { stopping.cancelled().await };
-    // Listening already happened in bind(): the host may connect as soon as it reads
-    // the line, and connections queue in the backlog until the server polls them.
-    on_ready();
     let serve = async {
         match listener {
             PluginListener::Unix { listener, dir } => {

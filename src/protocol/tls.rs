@@ -68,6 +68,16 @@ pub fn server_config(
 ) -> Result<rustls::ServerConfig, TlsError> {
     let provider = crypto_provider();
     let verifier = PinnedClientVerifier::from_pem(client_cert_pem, &provider)?;
+    pinned_server_config(identity, verifier, provider)
+}
+
+/// [`server_config`] from a verifier read before: the host's certificate is checked before
+/// the handshake line, the configuration (which parses our key again) built after it.
+pub fn pinned_server_config(
+    identity: &ServerIdentity,
+    verifier: PinnedClientVerifier,
+    provider: Arc<CryptoProvider>,
+) -> Result<rustls::ServerConfig, TlsError> {
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(Arc::new(verifier))

@@ -20,20 +20,22 @@ use tonic::transport::server::Connected;
 use super::address::ProviderAddress;
 use super::handshake::ListenAddress;
 
-/// A bound listener of either kind.
-pub enum PluginListener {
+/// A listener bound without a runtime, so the handshake line can be printed before one
+/// is built (start-up, docs/PERFORMANCE.md). The host may connect as soon as it reads
+/// the line: connections wait in the backlog until [`BoundListener::into_async`].
+pub enum BoundListener {
     Unix {
-        listener: UnixListener,
+        listener: std::os::unix::net::UnixListener,
         /// The private directory holding the socket, removed on drop.
         dir: PrivateDir,
     },
-    Tcp(TcpListener),
+    Tcp(std::net::TcpListener),
 }
 
-impl PluginListener {
+impl BoundListener {
     /// Binds a unix socket in a fresh directory, named after the provider, that only
     /// this user can open; falls back to TCP on 127.0.0.1 within the host's port range.
-    pub async fn bind(
+    pub fn bind(
         provider: ProviderAddress,
         socket_parent: Option<&Path>,
         port_range: (u16, u16),
@@ -44,7 +46,7 @@ impl PluginListener {
         match PrivateDir::create(&parent, provider.type_name()) {
             Ok(dir) => {
                 let path = dir.path.join("plugin.sock");
-                match UnixListener::bind(&path) {
+                match std::os::unix::net::UnixListener::bind(&path) {
                     Ok(listener) => {
                         return Ok((Self::Unix { listener, dir }, ListenAddress::Unix(path)));
                     }
@@ -57,17 +59,44 @@ impl PluginListener {
                 tracing::warn!(error = %err, "creating a socket directory failed, using TCP")
             }
         }
-        let (listener, addr) = bind_tcp(port_range).await?;
+        let (listener, addr) = bind_tcp(port_range)?;
         Ok((Self::Tcp(listener), ListenAddress::Tcp(addr)))
+    }
+
+    /// Hands the socket to the runtime; must be called within it.
+    pub fn into_async(self) -> io::Result<PluginListener> {
+        match self {
+            Self::Unix { listener, dir } => {
+                listener.set_nonblocking(true)?;
+                Ok(PluginListener::Unix {
+                    listener: UnixListener::from_std(listener)?,
+                    dir,
+                })
+            }
+            Self::Tcp(listener) => {
+                listener.set_nonblocking(true)?;
+                Ok(PluginListener::Tcp(TcpListener::from_std(listener)?))
+            }
+        }
     }
 }
 
-async fn bind_tcp(
+/// A listener of either kind, on the runtime.
+pub enum PluginListener {
+    Unix {
+        listener: UnixListener,
+        /// The private directory holding the socket, removed on drop.
+        dir: PrivateDir,
+    },
+    Tcp(TcpListener),
+}
+
+fn bind_tcp(
     (min_port, max_port): (u16, u16),
-) -> io::Result<(TcpListener, std::net::SocketAddr)> {
+) -> io::Result<(std::net::TcpListener, std::net::SocketAddr)> {
     let mut last_error = None;
     for port in min_port..=max_port {
-        match TcpListener::bind(("127.0.0.1", port)).await {
+        match std::net::TcpListener::bind(("127.0.0.1", port)) {
             Ok(listener) => {
                 let addr = listener.local_addr()?;
                 return Ok((listener, addr));
