@@ -1,6 +1,6 @@
 //! Compiles the plugin protocol's .proto files with a pure-Rust protobuf compiler
 //! (protox), so a fresh machine builds with cargo alone: no system `protoc`. Links the
-//! provider binary with packed relative relocations where the toolchain has them.
+//! provider binary with packed relative relocations when asked to.
 
 use std::error::Error;
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 const PROTOS: &[&str] = &["proto/tfplugin6.proto", "proto/plugin.proto"];
 
-/// `SERVICEMESH_RELR=0` links without packed relocations (see [`relr_link_arg`]).
+/// `SERVICEMESH_RELR=1` links with packed relocations (see [`relr_link_arg`]).
 const RELR_SWITCH: &str = "SERVICEMESH_RELR";
 const RELR_FLAG: &str = "-Wl,-z,pack-relative-relocs";
 
@@ -29,14 +29,16 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// The binary is a PIE with about 55 000 relative relocations; as RELA entries they take
 /// 1.3 MB that the loader reads at every start and that stay resident (1.7 MiB of idle
 /// RSS, docs/PERFORMANCE.md). Packed (DT_RELR, GNU ld 2.38+ or lld with glibc 2.36+)
-/// they take 17 KB. The binary then needs glibc 2.36 or later to load; SERVICEMESH_RELR=0
-/// builds one for older systems. Only the binary is relinked: dependencies keep their
-/// artifacts. Skipped where the linker does not take the flag.
+/// they take 17 KB. But the binary then needs glibc 2.36 or later to load (a
+/// GLIBC_ABI_DT_RELR requirement) where it otherwise needs 2.34: Ubuntu 22.04, RHEL 9 and
+/// Amazon Linux 2023 could no longer run it. So it is opt-in (`SERVICEMESH_RELR=1`), for
+/// builds that only run on newer systems. Only the binary is relinked: dependencies keep
+/// their artifacts. Skipped where the linker does not take the flag.
 fn relr_link_arg() {
     println!("cargo:rerun-if-env-changed={RELR_SWITCH}");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
-    if var(RELR_SWITCH) == "0"
+    if var(RELR_SWITCH) != "1"
         || var("CARGO_CFG_TARGET_OS") != "linux"
         || var("CARGO_CFG_TARGET_ENV") != "gnu"
     {

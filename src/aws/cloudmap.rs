@@ -136,11 +136,25 @@ impl From<&ServiceSummary> for ListedService {
 pub struct CloudMap {
     client: aws_sdk_servicediscovery::Client,
     limit: Arc<Semaphore>,
+    in_flight: usize,
 }
 
 impl CloudMap {
-    pub fn new(client: aws_sdk_servicediscovery::Client, limit: Arc<Semaphore>) -> Self {
-        Self { client, limit }
+    pub fn new(
+        client: aws_sdk_servicediscovery::Client,
+        limit: Arc<Semaphore>,
+        in_flight: usize,
+    ) -> Self {
+        Self {
+            client,
+            limit,
+            in_flight,
+        }
+    }
+
+    /// How many Cloud Map calls may be in flight at once (`max_concurrency`).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {

@@ -116,6 +116,8 @@ pub struct AwsClients {
 /// One bound on in-flight calls per API, each of `max_concurrency` permits.
 #[derive(Clone, Debug)]
 pub struct Limits {
+    /// How many calls to one API may be in flight at once (`max_concurrency`).
+    pub in_flight: usize,
     pub ecs: Arc<Semaphore>,
     pub servicediscovery: Arc<Semaphore>,
     pub route53: Arc<Semaphore>,
@@ -125,6 +127,7 @@ impl Limits {
     fn new(permits: usize) -> Self {
         let limit = || Arc::new(Semaphore::new(permits));
         Self {
+            in_flight: permits,
             ecs: limit(),
             servicediscovery: limit(),
             route53: limit(),

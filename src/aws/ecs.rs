@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
 use aws_sdk_ecs::types::ServiceConnectConfiguration;
-use futures::future::{join_all, try_join_all};
+use futures::future::try_join_all;
+
+use super::in_order;
 use tokio::sync::Semaphore;
 
 use super::error::{ErrorKind, GatewayError};
@@ -45,11 +47,21 @@ pub struct EcsService {
 pub struct Ecs {
     client: aws_sdk_ecs::Client,
     limit: Arc<Semaphore>,
+    in_flight: usize,
 }
 
 impl Ecs {
-    pub fn new(client: aws_sdk_ecs::Client, limit: Arc<Semaphore>) -> Self {
-        Self { client, limit }
+    pub fn new(client: aws_sdk_ecs::Client, limit: Arc<Semaphore>, in_flight: usize) -> Self {
+        Self {
+            client,
+            limit,
+            in_flight,
+        }
+    }
+
+    /// How many ECS calls may be in flight at once (`max_concurrency`).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
     }
 
     /// Describes services by name: ⌈N/10⌉ DescribeServices calls, issued concurrently.
@@ -206,7 +218,12 @@ impl Ecs {
         task_definitions: impl IntoIterator<Item = &'a String>,
     ) -> BTreeMap<String, Result<PortMappings, GatewayError>> {
         let distinct: BTreeSet<&String> = task_definitions.into_iter().collect();
-        let lookups = join_all(distinct.iter().map(|td| self.port_mappings(td))).await;
+        // Owned names: a closure over references trips the Send check of async callers.
+        let names: Vec<String> = distinct.iter().map(|td| (*td).clone()).collect();
+        let lookups = in_order(names, self.in_flight, |td: String| async move {
+            self.port_mappings(&td).await
+        })
+        .await;
         distinct.into_iter().cloned().zip(lookups).collect()
     }
 

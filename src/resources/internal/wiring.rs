@@ -12,13 +12,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
 use super::rollouts::{Awaited, RolloutFailure, wait_for_rollouts};
 use crate::aws::ecs::{Deployment, EcsService};
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
+use crate::aws::in_order;
 use crate::aws::wait::Waiter;
 use crate::mesh::model::{EndpointSpec, PortLookup, Wiring};
 use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
@@ -261,11 +261,10 @@ async fn redeploy_unchanged(
                 && !failed.contains(name)
         })
         .collect();
-    let results = join_all(
-        unchanged
-            .iter()
-            .map(|name| gateway.ecs.redeploy(cluster, name)),
-    )
+    let ecs = &gateway.ecs;
+    let results = in_order(0..unchanged.len(), ecs.in_flight(), |i: usize| {
+        ecs.redeploy(cluster, unchanged[i])
+    })
     .await;
     for (name, result) in unchanged.into_iter().zip(results) {
         match result {
@@ -331,7 +330,10 @@ async fn carry_out(
     namespace: &NamespaceRef,
     outcome: &mut WiringOutcome,
 ) {
-    let results = join_all(phase.iter().map(|change| {
+    // By index: a closure over references trips the Send check of async callers.
+    let ecs = &gateway.ecs;
+    let results = in_order(0..phase.len(), ecs.in_flight(), |i: usize| {
+        let change = &phase[i];
         let raw = observed
             .get(change.service())
             .and_then(Option::as_ref)
@@ -340,10 +342,8 @@ async fn carry_out(
             Change::Wire { wiring, .. } => Some(wiring),
             Change::Unwire { .. } => None,
         };
-        gateway
-            .ecs
-            .set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
-    }))
+        ecs.set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
+    })
     .await;
     for (change, result) in phase.iter().zip(results) {
         let service = change.service().to_string();

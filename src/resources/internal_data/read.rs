@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use futures::future::try_join_all;
-
 use super::view::{InstanceCount, MeshView, count_instances};
 use crate::aws::cloudmap::ListedService;
 use crate::aws::cloudmap::health::HealthCheck;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
+use crate::aws::in_order;
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::value::{AttributePath, Value};
@@ -59,12 +58,13 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
         .listed_services(&observed.id)
         .await
         .map_err(|err| aws_failed(at_namespace(), &err))?;
-    let counts = try_join_all(
-        services
-            .iter()
-            .map(|service| instances_of(gateway, service)),
-    )
+    let in_flight = gateway.cloudmap.in_flight();
+    let counts = in_order(0..services.len(), in_flight, |i: usize| {
+        instances_of(gateway, &services[i])
+    })
     .await
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
     .map_err(|err| aws_failed(at_namespace(), &err))?;
     let cloud_map: BTreeMap<String, InstanceCount> = services
         .iter()
