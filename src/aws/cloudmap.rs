@@ -2,16 +2,15 @@
 //! Cloud Map services ECS creates in it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
+use super::config::CallLimit;
 use aws_sdk_servicediscovery::operation::create_private_dns_namespace::CreatePrivateDnsNamespaceError;
 use aws_sdk_servicediscovery::operation::delete_namespace::DeleteNamespaceError;
 use aws_sdk_servicediscovery::types::{
     FilterCondition, NamespaceFilter, NamespaceFilterName, OperationStatus, OperationTargetType,
     PrivateDnsNamespaceChange, RecordType, ServiceFilter, ServiceFilterName, ServiceSummary, Tag,
 };
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ErrorKind, GatewayError};
@@ -135,30 +134,21 @@ impl From<&ServiceSummary> for ListedService {
 #[derive(Clone, Debug)]
 pub struct CloudMap {
     client: aws_sdk_servicediscovery::Client,
-    limit: Arc<Semaphore>,
-    in_flight: usize,
+    limit: CallLimit,
 }
 
 impl CloudMap {
-    pub fn new(
-        client: aws_sdk_servicediscovery::Client,
-        limit: Arc<Semaphore>,
-        in_flight: usize,
-    ) -> Self {
-        Self {
-            client,
-            limit,
-            in_flight,
-        }
+    pub fn new(client: aws_sdk_servicediscovery::Client, limit: CallLimit) -> Self {
+        Self { client, limit }
     }
 
     /// How many Cloud Map calls may be in flight at once (`max_concurrency`).
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.limit.in_flight()
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        self.limit.acquire().await.ok()
+        self.limit.permit().await
     }
 
     /// Asks Cloud Map for a private DNS namespace. `request.request_id` (kept by the

@@ -21,6 +21,7 @@ mod unreachable;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -32,7 +33,7 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_ecs::config::SharedAsyncSleep;
 use aws_types::os_shim_internal::{Env, Fs};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 use super::error::error_chain;
@@ -116,18 +117,51 @@ pub struct AwsClients {
 /// One bound on in-flight calls per API, each of `max_concurrency` permits.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// How many calls to one API may be in flight at once (`max_concurrency`).
-    pub in_flight: usize,
-    pub ecs: Arc<Semaphore>,
-    pub servicediscovery: Arc<Semaphore>,
-    pub route53: Arc<Semaphore>,
+    pub ecs: CallLimit,
+    pub servicediscovery: CallLimit,
+    pub route53: CallLimit,
+}
+
+/// One API's bound on calls in flight: a semaphore of `max_concurrency` permits (it
+/// derefs to it), and that number, for code that makes calls in rounds of that size.
+#[derive(Clone, Debug)]
+pub struct CallLimit {
+    semaphore: Arc<Semaphore>,
+    in_flight: usize,
+}
+
+impl CallLimit {
+    fn new(in_flight: usize) -> Self {
+        Self {
+            semaphore: Arc::new(Semaphore::new(in_flight)),
+            in_flight,
+        }
+    }
+
+    /// How many calls may be in flight at once.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// A permit for one call; a closed semaphore only happens at shutdown, and then the
+    /// call goes on without one.
+    pub async fn permit(&self) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.acquire().await.ok()
+    }
+}
+
+impl Deref for CallLimit {
+    type Target = Semaphore;
+
+    fn deref(&self) -> &Semaphore {
+        &self.semaphore
+    }
 }
 
 impl Limits {
     fn new(permits: usize) -> Self {
-        let limit = || Arc::new(Semaphore::new(permits));
+        let limit = || CallLimit::new(permits);
         Self {
-            in_flight: permits,
             ecs: limit(),
             servicediscovery: limit(),
             route53: limit(),

@@ -1,14 +1,13 @@
 //! ECS: reading services in batches, and changing their Service Connect.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder;
 use aws_sdk_ecs::types::ServiceConnectConfiguration;
 use futures::future::try_join_all;
 
+use super::config::CallLimit;
 use super::in_order;
-use tokio::sync::Semaphore;
 
 use super::error::{ErrorKind, GatewayError};
 use crate::mesh::model::{ObservedDeployment, ObservedService, PortMapping, PortMappings, Wiring};
@@ -46,22 +45,17 @@ pub struct EcsService {
 #[derive(Clone, Debug)]
 pub struct Ecs {
     client: aws_sdk_ecs::Client,
-    limit: Arc<Semaphore>,
-    in_flight: usize,
+    limit: CallLimit,
 }
 
 impl Ecs {
-    pub fn new(client: aws_sdk_ecs::Client, limit: Arc<Semaphore>, in_flight: usize) -> Self {
-        Self {
-            client,
-            limit,
-            in_flight,
-        }
+    pub fn new(client: aws_sdk_ecs::Client, limit: CallLimit) -> Self {
+        Self { client, limit }
     }
 
     /// How many ECS calls may be in flight at once (`max_concurrency`).
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.limit.in_flight()
     }
 
     /// Describes services by name: ⌈N/10⌉ DescribeServices calls, issued concurrently.
@@ -220,7 +214,7 @@ impl Ecs {
         let distinct: BTreeSet<&String> = task_definitions.into_iter().collect();
         // Owned names: a closure over references trips the Send check of async callers.
         let names: Vec<String> = distinct.iter().map(|td| (*td).clone()).collect();
-        let lookups = in_order(names, self.in_flight, |td: String| async move {
+        let lookups = in_order(names, self.in_flight(), |td: String| async move {
             self.port_mappings(&td).await
         })
         .await;
@@ -267,8 +261,7 @@ impl Ecs {
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        // A closed semaphore only happens at shutdown: go on without a permit.
-        self.limit.acquire().await.ok()
+        self.limit.permit().await
     }
 }
 

@@ -23,11 +23,10 @@ impl From<&AwsClients> for Gateway {
     fn from(clients: &AwsClients) -> Self {
         let limits = clients.limits();
         Self {
-            ecs: Ecs::new(clients.ecs().clone(), limits.ecs.clone(), limits.in_flight),
+            ecs: Ecs::new(clients.ecs().clone(), limits.ecs.clone()),
             cloudmap: CloudMap::new(
                 clients.servicediscovery().clone(),
                 limits.servicediscovery.clone(),
-                limits.in_flight,
             ),
             route53: Route53::new(clients.route53().clone(), limits.route53.clone()),
             region: clients.region().to_string(),

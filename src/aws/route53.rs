@@ -1,9 +1,7 @@
 //! Route 53: the VPCs of a private namespace's hosted zone. The Cloud Map namespace
 //! does not say which VPC it is in; its hosted zone does.
 
-use std::sync::Arc;
-
-use tokio::sync::Semaphore;
+use super::config::CallLimit;
 
 use super::error::{ErrorKind, GatewayError};
 
@@ -11,18 +9,17 @@ use super::error::{ErrorKind, GatewayError};
 #[derive(Clone, Debug)]
 pub struct Route53 {
     client: aws_sdk_route53::Client,
-    limit: Arc<Semaphore>,
+    limit: CallLimit,
 }
 
 impl Route53 {
-    pub fn new(client: aws_sdk_route53::Client, limit: Arc<Semaphore>) -> Self {
+    pub fn new(client: aws_sdk_route53::Client, limit: CallLimit) -> Self {
         Self { client, limit }
     }
 
     /// The VPC ids associated with a private hosted zone.
     pub async fn hosted_zone_vpcs(&self, zone_id: &str) -> Result<Vec<String>, GatewayError> {
-        // A closed semaphore only happens at shutdown: go on without a permit.
-        let _permit = self.limit.acquire().await.ok();
+        let _permit = self.limit.permit().await;
         let output = self
             .client
             .get_hosted_zone()
