@@ -2531,6 +2531,82 @@ async fn namespace_zone_can_be_associated_with_a_second_vpc() -> TestResult {
     Ok(())
 }
 
+/// A private DNS namespace cannot be made in a VPC that a zone of the same name already
+/// serves, whether that zone was associated with the VPC later or is another account's: the
+/// operation ends FAIL with CANNOT_CREATE_HOSTED_ZONE (ConflictingDomainExists;
+/// ../shared/research/real-aws-semantics.md), and no namespace is made.
+#[tokio::test]
+async fn a_namespace_name_a_vpc_already_serves_fails_its_operation() -> TestResult {
+    use crate::support::emulator::ShareNamespace;
+    use aws_sdk_route53::types::{Vpc, VpcRegion};
+    let em = Emulator::shared().await;
+    let cloudmap = em.cloudmap();
+    let route53 = em.route53();
+    let first = create_namespace(&em, &cloudmap, "later.local").await?;
+    let zone_id = cloudmap
+        .get_namespace()
+        .id(&first)
+        .send()
+        .await?
+        .namespace()
+        .and_then(|n| n.properties())
+        .and_then(|p| p.dns_properties())
+        .and_then(|d| d.hosted_zone_id())
+        .ok_or("no HostedZoneId")?
+        .to_owned();
+    let second_vpc = em.create_vpc("10.3.0.0/16").await;
+    route53
+        .associate_vpc_with_hosted_zone()
+        .hosted_zone_id(&zone_id)
+        .vpc(
+            Vpc::builder()
+                .vpc_id(&second_vpc)
+                .vpc_region(VpcRegion::UsEast1)
+                .build(),
+        )
+        .send()
+        .await?;
+    let default_vpc = em.network().await.vpc_id;
+    em.share_namespace(ShareNamespace::private_dns("shared.local").vpc(&default_vpc))
+        .await;
+
+    for (name, vpc) in [("later.local", &second_vpc), ("shared.local", &default_vpc)] {
+        let started = cloudmap
+            .create_private_dns_namespace()
+            .name(name)
+            .vpc(vpc)
+            .send()
+            .await?;
+        let operation_id = started.operation_id().ok_or("no operation id")?;
+        let (status, _) = poll_operation(&cloudmap, operation_id).await?;
+        assert_eq!(status, OperationStatus::Fail, "{name} in {vpc}");
+        let operation = cloudmap
+            .get_operation()
+            .operation_id(operation_id)
+            .send()
+            .await?;
+        assert_eq!(
+            operation.operation().and_then(|o| o.error_code()),
+            Some("CANNOT_CREATE_HOSTED_ZONE"),
+            "{name} in {vpc}: {operation:?}"
+        );
+    }
+    let own: Vec<String> = cloudmap
+        .list_namespaces()
+        .send()
+        .await?
+        .namespaces()
+        .iter()
+        .filter_map(|n| n.name().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        own.iter().filter(|n| *n == "later.local").count(),
+        1,
+        "{own:?}"
+    );
+    Ok(())
+}
+
 /// (name, ResourceOwner) of the namespaces ListNamespaces returns, with a RESOURCE_OWNER filter.
 async fn namespace_owners(
     cloudmap: &aws_sdk_servicediscovery::Client,

@@ -2,7 +2,8 @@
 
 Departures from moto fixed here (README.md lists them for users):
 - namespace calls are asynchronous operations (cloudmap_operations) and take effect on SUCCESS;
-- several private DNS namespaces per VPC; same name and VPC is NamespaceAlreadyExists;
+- several private DNS namespaces per VPC; same name and VPC is NamespaceAlreadyExists; a name a
+  VPC already resolves through another zone (associated later, or shared) fails the operation;
 - a repeated CreatorRequestId is DuplicateRequest while its operation runs, and
   NamespaceAlreadyExists once it has succeeded;
 - DNS namespaces get a hosted zone named after them (route53), VPC associated, bare HostedZoneId,
@@ -34,6 +35,7 @@ from .cloudmap_errors import (
     InvalidInput,
     NamespaceAlreadyExists,
     NamespaceNotFound,
+    OperationFailure,
     OperationNotFound,
     ResourceInUse,
     ResourceNotFoundException,
@@ -171,6 +173,17 @@ def _create_namespace(
     )
 
     def bring_into_being() -> None:
+        if ns_type == "DNS_PRIVATE" and vpc is not None:
+            taken = route53.private_zone_in_vpc(backend.region_name, name, vpc)
+            if taken is not None:
+                # The namespace's zone cannot be associated with a VPC that a zone of the same
+                # name already serves: the operation fails (real-aws-semantics.md; the code is
+                # terraform-provider-aws's, the message ours).
+                raise OperationFailure(
+                    "CANNOT_CREATE_HOSTED_ZONE",
+                    f"ConflictingDomainExists: the VPC {vpc} is already associated with a private hosted "
+                    f"zone named {name} ({taken.id}).",
+                )
         if ns_type != "HTTP":
             zone = route53.create_namespace_zone(backend.account_id, backend.region_name, name, namespace.arn, vpc)
             namespace.dns_properties["HostedZoneId"] = zone.resource_id

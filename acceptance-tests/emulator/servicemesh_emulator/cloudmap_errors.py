@@ -98,3 +98,12 @@ class ServiceAlreadyExists(CloudMapError):
         if creator_request_id:
             members["CreatorRequestId"] = creator_request_id
         super().__init__(f"Service already exists: {service_id}", **members)
+
+
+class OperationFailure(CloudMapError):
+    """Raised while an operation finishes: it ends FAIL with this ErrorCode (GetOperation's
+    ErrorCode/ErrorMessage), never as an answer to a call."""
+
+    def __init__(self, operation_code: str, message: str) -> None:
+        super().__init__(message)
+        self.operation_code = operation_code

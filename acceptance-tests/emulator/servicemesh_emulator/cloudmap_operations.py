@@ -13,7 +13,7 @@ from collections.abc import Callable
 from moto.core.utils import unix_time
 from moto.servicediscovery.models import Operation, servicediscovery_backends
 
-from .cloudmap_errors import CloudMapError
+from .cloudmap_errors import CloudMapError, OperationFailure
 from .settings import settings
 
 # One-shot: (ErrorCode, ErrorMessage) for the next namespace operation to end with.
@@ -87,6 +87,8 @@ class AsyncOperation(Operation):
         if self.error is None and self._on_success is not None:
             try:
                 self._on_success()
+            except OperationFailure as error:
+                self.error = (error.operation_code, error.message)
             except CloudMapError as error:
                 # The world changed while the operation waited (e.g. a service appeared in a
                 # namespace being deleted): AWS reports that through the operation, not the call.

@@ -47,6 +47,21 @@ def create_namespace_zone(account_id: str, region: str, name: str, namespace_arn
     return zone
 
 
+def private_zone_in_vpc(region: str, name: str, vpc: str) -> FakeZone | None:
+    """A private zone named `name`, in any account, already associated with `vpc` (one
+    associated later with AssociateVPCWithHostedZone, or another account's zone associated
+    with a VPC it shares, counts as well)."""
+    wanted = name if name.endswith(".") else f"{name}."
+    for account_backends in list(route53_backends.values()):
+        backend = account_backends.get(get_partition(region))
+        if backend is None:
+            continue
+        for zone in list(backend.zones.values()):
+            if zone.private_zone and zone.name == wanted and any(v.get("vpc_id") == vpc for v in zone.vpcs):
+                return zone
+    return None
+
+
 def delete_namespace_zone(account_id: str, region: str, zone_id: str) -> None:
     """Cloud Map removes the records it made before the zone, so no emptiness check here."""
     _backend(account_id, region).zones.pop(zone_id, None)
