@@ -122,6 +122,21 @@ async fn create_namespace(
     Ok(namespace_id)
 }
 
+/// The bare id of a DNS namespace's hosted zone, as GetNamespace shows it.
+async fn hosted_zone_of(
+    cloudmap: &aws_sdk_servicediscovery::Client,
+    namespace_id: &str,
+) -> Result<String, Box<dyn Error>> {
+    let namespace = cloudmap.get_namespace().id(namespace_id).send().await?;
+    Ok(namespace
+        .namespace()
+        .and_then(|n| n.properties())
+        .and_then(|p| p.dns_properties())
+        .and_then(|d| d.hosted_zone_id())
+        .ok_or("no HostedZoneId")?
+        .to_owned())
+}
+
 /// Polls GetOperation until the operation finishes; returns its status and NAMESPACE target.
 async fn poll_operation(
     cloudmap: &aws_sdk_servicediscovery::Client,
@@ -2543,17 +2558,7 @@ async fn a_namespace_name_a_vpc_already_serves_fails_its_operation() -> TestResu
     let cloudmap = em.cloudmap();
     let route53 = em.route53();
     let first = create_namespace(&em, &cloudmap, "later.local").await?;
-    let zone_id = cloudmap
-        .get_namespace()
-        .id(&first)
-        .send()
-        .await?
-        .namespace()
-        .and_then(|n| n.properties())
-        .and_then(|p| p.dns_properties())
-        .and_then(|d| d.hosted_zone_id())
-        .ok_or("no HostedZoneId")?
-        .to_owned();
+    let zone_id = hosted_zone_of(&cloudmap, &first).await?;
     let second_vpc = em.create_vpc("10.3.0.0/16").await;
     route53
         .associate_vpc_with_hosted_zone()
