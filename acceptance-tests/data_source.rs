@@ -14,7 +14,7 @@ use servicemesh::provider::ServicemeshProvider;
 
 use crate::support::emulator::{Counters, Emulator, Fault};
 use crate::support::fake_provider::InProcess;
-use crate::support::hcl::Config;
+use crate::support::hcl::{Config, line_of};
 use crate::support::terraform::{Outcome, PROVIDER_ADDRESS, Workdir, repo_root};
 use crate::support::world::{self, CLUSTER, SERVERS, seed};
 
@@ -155,13 +155,7 @@ async fn reads_a_hand_made_mesh_with_no_mutating_call_and_the_check_warns_for_a_
     assert_only_reads(&emulator.counters().await);
     let apply = dir.run(&["apply", "-auto-approve", "-no-color"]);
     assert_check_warned(&apply);
-    assert_eq!(
-        counts(
-            &dir.state()["values"]["root_module"]["resources"][0]["values"]["instances"],
-            "erp"
-        ),
-        (0, 0)
-    );
+    assert_eq!(counts(&dir.resource_values()["instances"], "erp"), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -181,8 +175,7 @@ async fn with_a_custom_health_check_only_healthy_instances_count() {
     // By id this time.
     dir.write("main.tf", &example_config(CLUSTER, &namespace_id));
     assert_check_passed(&dir.run(&["apply", "-auto-approve", "-no-color"]));
-    let instances =
-        || dir.state()["values"]["root_module"]["resources"][0]["values"]["instances"].clone();
+    let instances = || dir.resource_values()["instances"].clone();
     assert_eq!(counts(&instances(), "erp"), (2, 1));
 
     emulator
@@ -228,14 +221,6 @@ async fn in_the_resources_configuration_it_is_read_after_the_apply_and_then_at_e
     emulator.reset_counters().await;
     dir.assert_no_changes();
     assert_only_reads(&emulator.counters().await);
-}
-
-/// The 1-based number of the line of `text` that contains `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|line| line.contains(needle))
-        .map(|index| index + 1)
-        .unwrap_or_else(|| panic!("{needle:?} is not in:\n{text}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -503,7 +488,7 @@ async fn a_cloud_map_service_deleted_while_it_is_read_is_left_out() {
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &example_config(CLUSTER, "internal.myapp"));
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
-    let instances = &dir.state()["values"]["root_module"]["resources"][0]["values"]["instances"];
+    let instances = &dir.resource_values()["instances"];
     assert!(instances.get("erp").is_none(), "{instances:#}");
     assert!(instances.get(SERVERS[0].0).is_some(), "{instances:#}");
     emulator.clear_faults().await;

@@ -315,7 +315,7 @@ async fn hand_made_standalone_server(emulator: &Emulator, namespace_id: &str, na
 
 /// A string attribute of the mesh in `dir`'s state.
 fn state_value(dir: &Workdir, attribute: &str) -> String {
-    dir.state()["values"]["root_module"]["resources"][0]["values"][attribute]
+    dir.resource_values()[attribute]
         .as_str()
         .unwrap_or_else(|| panic!("the mesh's {attribute}"))
         .to_string()
@@ -1040,7 +1040,7 @@ async fn an_import_by_id_owns_a_namespace_this_provider_made_for_the_cluster() {
         &format!("{CLUSTER}/{namespace_id}"),
     ])
     .success();
-    let owned = &dir.state()["values"]["root_module"]["resources"][0]["values"]["namespace_owned"];
+    let owned = &dir.resource_values()["namespace_owned"];
     assert_eq!(owned, true, "made by this provider for prod: owned");
     dir.assert_no_changes();
 }

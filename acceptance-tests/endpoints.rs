@@ -81,7 +81,7 @@ async fn imports_without_changes(emulator: &Emulator, dir: &Workdir) {
 }
 
 fn state_values(dir: &Workdir) -> serde_json::Value {
-    dir.state()["values"]["root_module"]["resources"][0]["values"].clone()
+    dir.resource_values()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -25,7 +25,7 @@ use servicemesh::protocol::value::{Number, Type, Value, encode_json, encode_msgp
 use servicemesh::provider::ServicemeshProvider;
 
 use crate::support::emulator::{Counters, Emulator};
-use crate::support::hcl::required_providers;
+use crate::support::hcl::{line_of, required_providers};
 use crate::support::terraform::{Outcome, PROVIDER_ADDRESS, Workdir, repo_root};
 use crate::support::world::{self, CLUSTER, seed};
 
@@ -1012,14 +1012,6 @@ fn thousand_services(vpc: &str, entry: impl Fn(usize) -> String) -> String {
     body.extend((0..1_000).map(|i| format!("  svc-{i:04} = {{ {} }}", entry(i))));
     body.push("}".into());
     main_tf(&body)
-}
-
-/// The 1-based number of the first line of `text` that contains `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|line| line.contains(needle))
-        .map(|index| index + 1)
-        .unwrap_or_else(|| panic!("{needle:?} is not in the configuration"))
 }
 
 /// (summary, line) of each error Terraform printed with -no-color.

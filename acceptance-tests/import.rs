@@ -251,7 +251,7 @@ async fn a_mesh_on_a_namespace_shared_through_ram_imports_by_arn() {
     );
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.assert_no_changes();
-    let values = &dir.state()["values"]["root_module"]["resources"][0]["values"];
+    let values = &dir.resource_values();
     assert_eq!(values["namespace_id"], shared.arn.as_str(), "{values}");
     assert_eq!(values["namespace_owned"], false, "{values}");
 }

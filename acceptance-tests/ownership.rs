@@ -275,10 +275,7 @@ async fn a_console_mesh_imported_for_namespace_id_survives_destroy() {
         "{plan}"
     );
     dir.write("main.tf", &on_id);
-    assert_eq!(
-        dir.state()["values"]["root_module"]["resources"][0]["values"]["namespace_owned"],
-        false
-    );
+    assert_eq!(dir.resource_values()["namespace_owned"], false);
     emulator.reset_counters().await;
     destroy(&dir).success();
     assert_eq!(
@@ -401,7 +398,7 @@ async fn a_namespace_shared_through_ram_is_wired_by_arn_and_never_deleted() {
     dir.write("main.tf", &Config::new().mesh(mesh).to_string());
     dir.run(&["apply", "-auto-approve", "-no-color"]).success();
     dir.assert_no_changes();
-    let values = &dir.state()["values"]["root_module"]["resources"][0]["values"];
+    let values = &dir.resource_values();
     assert_eq!(values["namespace_id"], shared.arn.as_str(), "{values}");
     assert_eq!(values["id"], shared.id.as_str(), "{values}");
     assert_eq!(values["namespace_owned"], false, "{values}");

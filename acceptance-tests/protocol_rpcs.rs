@@ -22,7 +22,7 @@ use crate::support::fake_provider::{
     FAKE_IDENTITY_VERSION, FAKE_PROVIDER, FAKE_SCHEMA_VERSION, FAKE_TYPE, FakeProvider, InProcess,
     SLOW_NAME, fake_schema,
 };
-use crate::support::hcl::required_providers;
+use crate::support::hcl::{line_of, required_providers};
 use crate::support::terraform::{Install, Outcome, PROVIDER_ADDRESS, Workdir, repo_root};
 
 /// The longest any single RPC may take before the test calls it a hang.
@@ -2090,15 +2090,6 @@ fn terraform_providers_schema_json_matches_our_schemas() {
 }
 
 // ---- real Terraform: diagnostics on configuration lines ----------------------------
-
-/// The 1-based line of `main.tf` holding `needle`.
-fn line_of(config: &str, needle: &str) -> usize {
-    config
-        .lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} in the configuration"))
-        + 1
-}
 
 /// `terraform validate` of `main.tf`, which must fail.
 fn validate_failing(config: &str) -> String {

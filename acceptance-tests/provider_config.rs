@@ -3,7 +3,7 @@
 //! and a configuration not known until apply.
 
 use crate::support::emulator::{Emulator, Fault};
-use crate::support::hcl::{Config, Mesh};
+use crate::support::hcl::{Config, Mesh, line_of};
 use crate::support::terraform::{Outcome, Workdir};
 use crate::support::world::{self, CLUSTER, seed};
 
@@ -157,7 +157,7 @@ async fn each_bad_configuration_gets_a_clear_diagnostic() {
         assert!(
             text.contains(&format!(
                 "on main.tf line {}",
-                line_of_text(&config(body, &world.vpc_id), body)
+                line_of(&config(body, &world.vpc_id), body)
             )),
             "points at the line:\n{out}"
         );
@@ -319,12 +319,4 @@ async fn configures_from_instance_metadata() {
         imds.credential_requests() >= 1,
         "credentials came from instance metadata"
     );
-}
-
-/// The 1-based line of `text` that contains `needle`.
-fn line_of_text(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|line| line.contains(needle))
-        .map(|index| index + 1)
-        .expect("the needle is in the text")
 }

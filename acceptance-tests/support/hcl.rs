@@ -35,6 +35,16 @@ fn required_providers_block(version: Option<&str>) -> String {
     )
 }
 
+/// The 1-based number of the first line of `text` (a configuration) that holds `needle`:
+/// where a diagnostic about it should point.
+#[track_caller]
+pub fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|index| index + 1)
+        .unwrap_or_else(|| panic!("{needle:?} is not in:\n{text}"))
+}
+
 /// An `import` block for `servicemesh_internal.mesh` with this id.
 pub fn import_block(id: &str) -> String {
     format!("import {{\n  to = servicemesh_internal.mesh\n  id = \"{id}\"\n}}")

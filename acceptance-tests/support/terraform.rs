@@ -356,6 +356,12 @@ impl Workdir {
         let outcome = self.run(&["show", "-json"]).success();
         serde_json::from_str(&outcome.stdout).expect("terraform show -json printed JSON")
     }
+
+    /// The attributes of the state's first resource (in these tests, the mesh), as
+    /// `terraform show -json` prints them.
+    pub fn resource_values(&self) -> serde_json::Value {
+        self.state()["values"]["root_module"]["resources"][0]["values"].take()
+    }
 }
 
 /// A Terraform command still running.
