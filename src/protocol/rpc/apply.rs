@@ -7,13 +7,15 @@ use crate::protocol::provider::ApplyRequest;
 
 pub(super) async fn apply(
     service: &ProviderService,
-    request: pb::apply_resource_change::Request,
+    mut request: pb::apply_resource_change::Request,
 ) -> pb::apply_resource_change::Response {
-    match try_apply(service, &request).await {
+    // Kept for the answer when nothing was done; the other values' bytes go once decoded.
+    let prior_state = request.prior_state.take();
+    match try_apply(service, request, prior_state.as_ref()).await {
         Ok(response) => response,
         Err(diagnostics) => pb::apply_resource_change::Response {
             // Nothing was done: what existed before still exists.
-            new_state: request.prior_state.clone(),
+            new_state: prior_state,
             diagnostics: (&diagnostics).into(),
             ..Default::default()
         },
@@ -22,18 +24,24 @@ pub(super) async fn apply(
 
 async fn try_apply(
     service: &ProviderService,
-    request: &pb::apply_resource_change::Request,
+    request: pb::apply_resource_change::Request,
+    prior_state: Option<&pb::DynamicValue>,
 ) -> Result<pb::apply_resource_change::Response, Diagnostics> {
     let resource = service.resource(&request.type_name)?;
     let ty = &resource.value_type;
     let identity_type = resource.identity.as_ref().map(|(_, ty)| ty);
+    let planned_identity =
+        codec::decode_identity(request.planned_identity.as_ref(), identity_type)?;
     let apply = ApplyRequest {
-        prior_state: codec::decode(request.prior_state.as_ref(), ty, "prior state")?,
+        prior_state: codec::decode(prior_state, ty, "prior state")?,
         planned_state: codec::decode(request.planned_state.as_ref(), ty, "planned state")?,
         config: codec::decode(request.config.as_ref(), ty, "configuration")?,
-        planned_private: request.planned_private.clone(),
-        planned_identity: codec::decode_identity(request.planned_identity.as_ref(), identity_type)?,
+        planned_private: request.planned_private,
+        planned_identity,
     };
+    // The planned state's and the configuration's bytes are decoded: not held through
+    // the apply.
+    drop((request.planned_state, request.config));
     let answer = resource.handler.apply(apply, &service.context()).await;
     let identity = if answer.new_state.is_null() {
         None

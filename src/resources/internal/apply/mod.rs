@@ -31,15 +31,29 @@ pub(super) async fn apply(
     let decoded = resource
         .decode(&request.prior_state)
         .and_then(|prior| Ok((prior, resource.decode(&request.planned_state)?)));
+    // From here the values Terraform sent are needed only to answer "unchanged": the
+    // planned state and the configuration go now (at 500 services they are megabytes
+    // held through the whole apply).
+    let ApplyRequest {
+        prior_state,
+        planned_private,
+        planned_identity,
+        ..
+    } = request;
+    let unchanged = Unchanged {
+        prior_state,
+        planned_private,
+        planned_identity,
+    };
     let (prior, planned) = match decoded {
         Ok(pair) => pair,
-        Err(diagnostics) => return unchanged(&request, diagnostics),
+        Err(diagnostics) => return unchanged.answer(diagnostics),
     };
     let gateway = match resource.gateway() {
         Ok(gateway) => gateway,
-        Err(diagnostics) => return unchanged(&request, diagnostics),
+        Err(diagnostics) => return unchanged.answer(diagnostics),
     };
-    let mut private = PrivateState::decode(&request.planned_private);
+    let mut private = PrivateState::decode(&unchanged.planned_private);
     // Only plans and the destroy half of a replacement need these; what is stored is
     // the new object's own.
     private.prior_namespace = None;
@@ -65,7 +79,7 @@ pub(super) async fn apply(
     let new_identity = state.as_ref().and_then(|model| resource.identity(model));
     let new_state = match state.map(|model| resource.encode(&model)).transpose() {
         Ok(state) => state.unwrap_or(Value::Null),
-        Err(errors) => return unchanged(&request, errors),
+        Err(errors) => return unchanged.answer(errors),
     };
     ApplyResponse {
         new_state,
@@ -75,12 +89,21 @@ pub(super) async fn apply(
     }
 }
 
-fn unchanged(request: &ApplyRequest, diagnostics: Diagnostics) -> ApplyResponse {
-    ApplyResponse {
-        new_state: request.prior_state.clone(),
-        private: request.planned_private.clone(),
-        new_identity: request.planned_identity.clone(),
-        diagnostics,
+/// What an apply answers when it changed nothing: the object as it was.
+struct Unchanged {
+    prior_state: Value,
+    planned_private: Vec<u8>,
+    planned_identity: Option<Value>,
+}
+
+impl Unchanged {
+    fn answer(self, diagnostics: Diagnostics) -> ApplyResponse {
+        ApplyResponse {
+            new_state: self.prior_state,
+            private: self.planned_private,
+            new_identity: self.planned_identity,
+            diagnostics,
+        }
     }
 }
 
