@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::wire::{read_services_early, wire_and_record};
+use super::wire::{beside_the_services_read, wire_and_record};
 use super::{Applied, record_namespace};
 use crate::aws::cloudmap::NamespaceRequest;
 use crate::aws::gateway::Gateway;
@@ -31,18 +31,9 @@ pub(super) async fn create(
             .unwrap_or_default(),
     );
     let timeout = planned.timeout(Operation::Create);
-    // The services are read while Cloud Map makes the namespace (seconds to minutes):
-    // the read needs no namespace, and the wiring then starts as soon as it exists.
-    let stop_reading = ctx.cancel.child_token();
-    let making = async {
-        let made = namespace_for(gateway, &spec, cluster, private, timeout, ctx).await;
-        if made.is_err() {
-            stop_reading.cancel();
-        }
-        made
-    };
-    let reading = read_services_early(gateway, &planned, None, stop_reading.clone());
-    let (made, early) = tokio::join!(making, reading);
+    // Cloud Map takes seconds to minutes to make the namespace.
+    let making = namespace_for(gateway, &spec, cluster, private, timeout, ctx);
+    let (made, early) = beside_the_services_read(gateway, &planned, None, ctx, making).await;
     let namespace = match made {
         Ok(namespace) => namespace,
         Err(failure) if failure.may_exist => {

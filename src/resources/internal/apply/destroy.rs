@@ -169,27 +169,17 @@ async fn remove_standalone_servers(
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<(), Diagnostics> {
-    let removed = external_names(prior);
-    if removed.iter().all(|name| kept.contains(name)) {
+    if external_names(prior).iter().all(|name| kept.contains(name)) {
         return Ok(());
     }
     // The same mesh without them: what is left once they are gone.
     let mut without = prior.clone();
-    without.external_services = match &prior.external_services {
-        Attr::Known(servers) => {
-            let left: BTreeMap<_, _> = servers
-                .iter()
-                .filter(|(name, _)| kept.contains(*name))
-                .map(|(name, server)| (name.clone(), server.clone()))
-                .collect();
-            if left.is_empty() {
-                Attr::Null
-            } else {
-                Attr::Known(left)
-            }
+    if let Attr::Known(servers) = &mut without.external_services {
+        servers.retain(|name, _| kept.contains(name));
+        if servers.is_empty() {
+            without.external_services = Attr::Null;
         }
-        _ => Attr::Null,
-    };
+    }
     let diagnostics = sync_external(
         gateway,
         &mut without,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::wire::{read_services_early, wire_and_record};
+use super::wire::{beside_the_services_read, wire_and_record};
 use super::{Applied, existing_recorded_namespace, record_namespace};
 use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
@@ -35,17 +35,9 @@ async fn try_update(
 ) -> Result<Applied, GatewayError> {
     let timeout = planned.timeout(Operation::Update);
     let spec = planned.namespace_spec(&gateway.default_tags);
-    // The services are read beside the namespace: neither read needs the other.
-    let stop_reading = ctx.cancel.child_token();
-    let finding = async {
-        let found = existing_recorded_namespace(gateway, prior, private, timeout, ctx).await;
-        if found.is_err() {
-            stop_reading.cancel();
-        }
-        found
-    };
-    let reading = read_services_early(gateway, &planned, Some(prior), stop_reading.clone());
-    let (found, early) = tokio::join!(finding, reading);
+    let finding = existing_recorded_namespace(gateway, prior, private, timeout, ctx);
+    let (found, early) =
+        beside_the_services_read(gateway, &planned, Some(prior), ctx, finding).await;
     let namespace = found?;
     private.namespace_operation = None;
     if let NamespaceSpec::Owned {

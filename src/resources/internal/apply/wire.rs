@@ -43,10 +43,34 @@ fn operation(prior: Option<&InternalModel>) -> Operation {
     }
 }
 
-/// Reads the services `planned` wires (and those `prior` wired) before the wiring needs
-/// them, so that the read overlaps the namespace's own work. `stop` ends a wait for
-/// services to appear, for when that work fails.
-pub(super) async fn read_services_early(
+/// Runs `work` (the namespace's part of an apply) and, beside it, reads the services
+/// `planned` wires (and those `prior` wired), which need nothing from it: the wiring then
+/// starts as soon as the namespace is ready. A failed `work` ends the read's wait for
+/// services to appear.
+pub(super) async fn beside_the_services_read<T, E>(
+    gateway: &Gateway,
+    planned: &InternalModel,
+    prior: Option<&InternalModel>,
+    ctx: &CallContext,
+    work: impl Future<Output = Result<T, E>>,
+) -> (Result<T, E>, Observation) {
+    let stop = ctx.cancel.child_token();
+    let working = async {
+        let done = work.await;
+        if done.is_err() {
+            stop.cancel();
+        }
+        done
+    };
+    tokio::join!(
+        working,
+        read_services(gateway, planned, prior, stop.clone())
+    )
+}
+
+/// Reads the services `planned` wires (and those `prior` wired); `stop` ends a wait for
+/// services to appear.
+async fn read_services(
     gateway: &Gateway,
     planned: &InternalModel,
     prior: Option<&InternalModel>,
@@ -61,7 +85,7 @@ pub(super) async fn read_services_early(
 }
 
 /// Wires the planned services and writes into the model exactly what is in place;
-/// returns it with what went wrong. `early` is what `read_services_early` saw.
+/// returns it with what went wrong. `early` is what `beside_the_services_read` saw.
 pub(super) async fn wire_and_record(
     gateway: &Gateway,
     mut model: InternalModel,
