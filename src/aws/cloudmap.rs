@@ -18,6 +18,20 @@ use super::wait::{WaitEnd, Waiter};
 use crate::mesh::model::ObservedNamespace;
 use crate::mesh::validate::format_go_duration;
 
+/// Every page of a Cloud Map listing (`$request`, a request builder), under one permit of
+/// `$cloudmap`'s limit: the pages come one after another. The builders share no trait.
+macro_rules! every_page {
+    ($cloudmap:expr, $request:expr, $action:expr) => {{
+        let _permit = $cloudmap.permit().await;
+        $request
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| GatewayError::from_sdk($action, &err))
+    }};
+}
+
 pub mod health;
 use health::HealthCheck;
 pub mod instances;
@@ -372,23 +386,11 @@ impl CloudMap {
             filter(NamespaceFilterName::Name, name)?,
             filter(NamespaceFilterName::ResourceOwner, "SELF")?,
         ];
-        let pages = {
-            // One permit for the whole listing: its pages come one after another.
-            let _permit = self.permit().await;
-            self.client
-                .list_namespaces()
-                .set_filters(Some(filters))
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|err| {
-                    GatewayError::from_sdk(
-                        format!("listing Cloud Map namespaces named {name}"),
-                        &err,
-                    )
-                })?
-        };
+        let pages: Vec<_> = every_page!(
+            self,
+            self.client.list_namespaces().set_filters(Some(filters)),
+            format!("listing Cloud Map namespaces named {name}")
+        )?;
         Ok(pages
             .iter()
             .flat_map(|page| page.namespaces())
@@ -522,17 +524,11 @@ impl CloudMap {
             .map_err(|err| {
                 GatewayError::new(action.clone(), ErrorKind::Invalid, err.to_string())
             })?;
-        let pages = {
-            let _permit = self.permit().await;
-            self.client
-                .list_services()
-                .filters(filter)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|err| GatewayError::from_sdk(action.clone(), &err))?
-        };
+        let pages: Vec<_> = every_page!(
+            self,
+            self.client.list_services().filters(filter),
+            action.clone()
+        )?;
         Ok(pages
             .iter()
             .flat_map(|page| page.services())

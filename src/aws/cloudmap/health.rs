@@ -32,17 +32,13 @@ impl CloudMap {
     ) -> Result<BTreeMap<String, String>, GatewayError> {
         let action =
             format!("reading the health of the instances of Cloud Map service {service_id}");
-        let pages: Vec<_> = {
-            let _permit = self.permit().await;
+        let pages: Vec<_> = every_page!(
+            self,
             self.client
                 .get_instances_health_status()
-                .service_id(service_id)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|err| GatewayError::from_sdk(action, &err))?
-        };
+                .service_id(service_id),
+            action
+        )?;
         Ok(pages
             .iter()
             .filter_map(|page| page.status())

@@ -27,17 +27,11 @@ impl CloudMap {
         service_id: &str,
     ) -> Result<Vec<CloudMapInstance>, GatewayError> {
         let action = format!("listing instances of Cloud Map service {service_id}");
-        let pages: Vec<_> = {
-            let _permit = self.permit().await;
-            self.client
-                .list_instances()
-                .service_id(service_id)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|err| GatewayError::from_sdk(action, &err))?
-        };
+        let pages: Vec<_> = every_page!(
+            self,
+            self.client.list_instances().service_id(service_id),
+            action
+        )?;
         Ok(pages
             .iter()
             .flat_map(|page| page.instances())
