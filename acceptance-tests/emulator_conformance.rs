@@ -25,6 +25,7 @@ use aws_sdk_servicediscovery::types::{
 use aws_smithy_types::retry::RetryConfig;
 use serde_json::{Value, json};
 
+use crate::support::conformance::{self, describe, primary};
 use crate::support::emulator::{ACCOUNT_ID, Emulator, Fault, PooledEmulator};
 use crate::support::world::set_circuit_breaker;
 
@@ -76,29 +77,11 @@ async fn register_task_definition(
     family: &str,
     port_names: &[&str],
 ) -> Result<String, Box<dyn Error>> {
-    let mut container = ContainerDefinition::builder()
-        .name("app")
-        .image("public.ecr.aws/nginx/nginx:latest")
-        .memory(128);
-    for (i, name) in port_names.iter().enumerate() {
-        container = container.port_mappings(
-            PortMapping::builder()
-                .name(*name)
-                .container_port(8080 + i as i32)
-                .build(),
-        );
-    }
-    let registered = ecs
-        .register_task_definition()
-        .family(family)
-        .container_definitions(container.build())
-        .send()
-        .await?;
-    Ok(registered
-        .task_definition()
-        .and_then(|td| td.task_definition_arn())
-        .ok_or("no task definition ARN")?
-        .to_owned())
+    let ports: Vec<_> = (8080..)
+        .zip(port_names)
+        .map(|(port, name)| (*name, port, None))
+        .collect();
+    conformance::register_task_definition(ecs, family, &ports).await
 }
 
 /// Creates a private DNS namespace in moto's default VPC and polls its operation to SUCCESS.
@@ -217,32 +200,6 @@ async fn create_service(
         .service()
         .cloned()
         .expect("CreateService returns the service"))
-}
-
-async fn describe(
-    ecs: &aws_sdk_ecs::Client,
-    cluster: &str,
-    name: &str,
-) -> Result<Service, Box<dyn Error>> {
-    let output = ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(name)
-        .send()
-        .await?;
-    Ok(output
-        .services()
-        .first()
-        .cloned()
-        .ok_or("service not described")?)
-}
-
-fn primary(service: &Service) -> &Deployment {
-    service
-        .deployments()
-        .iter()
-        .find(|d| d.status() == Some("PRIMARY"))
-        .expect("a PRIMARY deployment")
 }
 
 fn statuses(service: &Service) -> Vec<&str> {

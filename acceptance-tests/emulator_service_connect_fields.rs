@@ -14,13 +14,14 @@ use std::error::Error;
 
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::{
-    ApplicationProtocol, ContainerDefinition, Deployment, LogConfiguration, LogDriver, PortMapping,
-    Secret, Service, ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
+    ApplicationProtocol, LogConfiguration, LogDriver, Secret, Service,
+    ServiceConnectAccessLogConfiguration, ServiceConnectAccessLoggingFormat,
     ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectIncludeQueryParameters,
     ServiceConnectService, ServiceConnectTlsCertificateAuthority, ServiceConnectTlsConfiguration,
     TimeoutConfiguration,
 };
 
+use crate::support::conformance::{describe, primary, register_task_definition};
 use crate::support::emulator::{Emulator, PooledEmulator};
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -89,37 +90,6 @@ const API_PORTS: [(&str, i32, Option<ApplicationProtocol>); 4] = [
     ("api-7070-http", 7070, Some(ApplicationProtocol::Http)),
     ("api-6060-grpc", 6060, Some(ApplicationProtocol::Grpc)),
 ];
-
-async fn register_task_definition(
-    ecs: &aws_sdk_ecs::Client,
-    family: &str,
-    ports: &[(&str, i32, Option<ApplicationProtocol>)],
-) -> Result<String, Box<dyn Error>> {
-    let mut container = ContainerDefinition::builder()
-        .name("app")
-        .image("public.ecr.aws/nginx/nginx:latest")
-        .memory(128);
-    for (name, port, protocol) in ports {
-        container = container.port_mappings(
-            PortMapping::builder()
-                .name(*name)
-                .container_port(*port)
-                .set_app_protocol(protocol.clone())
-                .build(),
-        );
-    }
-    let registered = ecs
-        .register_task_definition()
-        .family(family)
-        .container_definitions(container.build())
-        .send()
-        .await?;
-    Ok(registered
-        .task_definition()
-        .and_then(|td| td.task_definition_arn())
-        .ok_or("no task definition ARN")?
-        .to_owned())
-}
 
 /// A services[] entry for `port_name`, discovered as `discovery_name`, clients on `port`.
 fn entry(port_name: &str, discovery_name: &str, port: i32) -> ServiceConnectService {
@@ -271,28 +241,6 @@ async fn update(
         .expect("UpdateService returns the service"))
 }
 
-async fn describe(ecs: &aws_sdk_ecs::Client, name: &str) -> Result<Service, Box<dyn Error>> {
-    let output = ecs
-        .describe_services()
-        .cluster(CLUSTER)
-        .services(name)
-        .send()
-        .await?;
-    Ok(output
-        .services()
-        .first()
-        .cloned()
-        .ok_or("service not described")?)
-}
-
-fn primary(service: &Service) -> &Deployment {
-    service
-        .deployments()
-        .iter()
-        .find(|d| d.status() == Some("PRIMARY"))
-        .expect("a PRIMARY deployment")
-}
-
 /// The error code and message of a failed call.
 fn failure<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
     result: Result<T, E>,
@@ -307,7 +255,7 @@ fn failure<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
 /// Sends `config` and expects InvalidParameterException with a message containing `words`; the
 /// service's deployments are then as before.
 async fn assert_refused(m: &Mesh, what: &str, config: ServiceConnectConfiguration, words: &str) {
-    let before = describe(&m.ecs, SERVICE)
+    let before = describe(&m.ecs, CLUSTER, SERVICE)
         .await
         .expect("describing")
         .deployments()
@@ -315,7 +263,9 @@ async fn assert_refused(m: &Mesh, what: &str, config: ServiceConnectConfiguratio
     let (code, message) = failure(update(&m.ecs, config).await);
     assert_eq!(code, "InvalidParameterException", "{what}: {message}");
     assert!(message.contains(words), "{what}: {message}");
-    let after = describe(&m.ecs, SERVICE).await.expect("describing");
+    let after = describe(&m.ecs, CLUSTER, SERVICE)
+        .await
+        .expect("describing");
     assert_eq!(
         after.deployments(),
         before.as_slice(),
@@ -335,7 +285,7 @@ async fn every_service_connect_field_comes_back_as_sent() -> TestResult {
         primary(&updated).service_connect_configuration(),
         Some(&sent)
     );
-    let described = describe(&m.ecs, SERVICE).await?;
+    let described = describe(&m.ecs, CLUSTER, SERVICE).await?;
     assert_eq!(
         primary(&described).service_connect_configuration(),
         Some(&sent),
@@ -377,7 +327,7 @@ async fn every_service_connect_field_comes_back_as_sent() -> TestResult {
         .service_connect_configuration(smallest.clone())
         .send()
         .await?;
-    let small = describe(&m.ecs, "small").await?;
+    let small = describe(&m.ecs, CLUSTER, "small").await?;
     assert_eq!(
         primary(&small).service_connect_configuration(),
         Some(&smallest)
@@ -417,7 +367,7 @@ async fn two_endpoints_of_one_service_get_two_cloud_map_services() -> TestResult
         entry("api-9090-tcp", "api-grpc", 9090),
     ]);
     update(&m.ecs, sent.clone()).await?;
-    let described = describe(&m.ecs, SERVICE).await?;
+    let described = describe(&m.ecs, CLUSTER, SERVICE).await?;
     let deployment = primary(&described);
     assert_eq!(deployment.service_connect_configuration(), Some(&sent));
     let resources: Vec<(&str, &str)> = deployment

@@ -1,6 +1,7 @@
 //! Test support: the local AWS emulator process, the provider process as go-plugin
 //! launches it, the real-Terraform harness and the configurations it writes.
 
+pub mod conformance;
 pub mod emulator;
 pub mod fake_provider;
 pub mod hcl;
