@@ -34,7 +34,7 @@ async fn an_identity_import_adopts_the_console_mesh_with_a_no_op_plan() {
     let config = Config::new().block(&import).mesh(on_id);
     dir.write("main.tf", &config.to_string());
     emulator.reset_counters().await;
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply
             .stdout
@@ -85,7 +85,7 @@ async fn query_finds_the_mesh_and_its_generated_config_imports_without_changes()
         "{generated}"
     );
     emulator.reset_counters().await;
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply
             .stdout
@@ -222,7 +222,7 @@ async fn a_moved_block_takes_over_the_aws_providers_namespace_without_recreating
         "{plan}"
     );
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let counters = emulator.counters().await;
     assert_eq!(
         counters.calls("servicediscovery:CreatePrivateDnsNamespace"),

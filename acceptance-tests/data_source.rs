@@ -487,7 +487,7 @@ async fn a_cloud_map_service_deleted_while_it_is_read_is_left_out() {
         .await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &example_config(CLUSTER, "internal.myapp"));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let instances = &dir.resource_values()["instances"];
     assert!(instances.get("erp").is_none(), "{instances:#}");
     assert!(instances.get(SERVERS[0].0).is_some(), "{instances:#}");

@@ -36,10 +36,6 @@ fn two_endpoint_mesh(world: &World) -> Mesh {
     world.mesh(&SERVERS[..1]).entry(API, TWO_ENDPOINTS)
 }
 
-fn apply(dir: &Workdir) -> crate::support::terraform::Outcome {
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success()
-}
-
 /// The (discovery name, DNS name, port) of each endpoint `service` serves on AWS.
 async fn endpoints_on_aws(emulator: &Emulator, service: &str) -> Vec<(String, String, i32)> {
     let config = world::primary_service_connect(emulator, service)
@@ -65,7 +61,7 @@ async fn endpoints_on_aws(emulator: &Emulator, service: &str) -> Vec<(String, St
 /// empty.
 async fn imports_without_changes(emulator: &Emulator, dir: &Workdir) {
     emulator.reset_counters().await;
-    let imported = apply(dir);
+    let imported = dir.apply();
     assert!(
         imported
             .stdout
@@ -96,7 +92,7 @@ async fn a_two_endpoint_service_is_created_read_changed_on_one_endpoint_and_dest
             .endpoints_output()
             .to_string(),
     );
-    let created = apply(&dir);
+    let created = dir.apply();
     assert_eq!(
         endpoints_on_aws(&emulator, API).await,
         [
@@ -140,7 +136,7 @@ async fn a_two_endpoint_service_is_created_read_changed_on_one_endpoint_and_dest
         "{plan}"
     );
     emulator.reset_counters().await;
-    apply(&dir);
+    dir.apply();
     assert_eq!(
         endpoints_on_aws(&emulator, API).await,
         [
@@ -284,7 +280,7 @@ async fn an_endpoint_left_out_of_the_configuration_is_a_visible_removal() {
     dir.write("main.tf", &Config::new().mesh(renamed).to_string());
     let plan = dir.assert_changes();
     assert!(plan.stdout.contains("api-grpc"), "{plan}");
-    apply(&dir);
+    dir.apply();
     assert_eq!(
         endpoints_on_aws(&emulator, API).await,
         [("api-http".into(), "api-http.internal.myapp".into(), 8080)],
@@ -323,7 +319,7 @@ async fn tls_log_and_access_log_settings_round_trip_with_drift_detection() {
             .mesh(mesh_with_settings(&world, true))
             .to_string(),
     );
-    apply(&dir);
+    dir.apply();
     for service in [API, SERVERS[0].0, CLIENT.0] {
         let config = world::primary_service_connect(&emulator, service)
             .await
@@ -377,7 +373,7 @@ async fn tls_log_and_access_log_settings_round_trip_with_drift_detection() {
         plan.stdout.contains("json-file") && plan.stdout.contains("awslogs"),
         "the drift shows:\n{plan}"
     );
-    apply(&dir);
+    dir.apply();
     let repaired = world::primary_service_connect(&emulator, SERVERS[0].0)
         .await
         .expect("on");
@@ -394,7 +390,7 @@ async fn tls_log_and_access_log_settings_round_trip_with_drift_detection() {
             .mesh(mesh_with_settings(&world, false))
             .to_string(),
     );
-    apply(&dir);
+    dir.apply();
     for service in [API, SERVERS[0].0, CLIENT.0] {
         let config = world::primary_service_connect(&emulator, service)
             .await
@@ -419,7 +415,7 @@ async fn a_version_0_state_upgrades_with_no_diff() {
         "discovery_name = \"orders-api\"",
     );
     dir.write("main.tf", &Config::new().mesh(mesh).to_string());
-    apply(&dir);
+    dir.apply();
 
     // The same object as version 0 of the schema stored it: no attributes of version
     // 1, and the endpoints output keyed by ECS service name.
@@ -456,7 +452,7 @@ async fn a_version_0_state_upgrades_with_no_diff() {
     std::fs::write(&path, state.to_string()).expect("writing the v0 state");
 
     dir.assert_no_changes();
-    apply(&dir);
+    dir.apply();
     let upgraded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
     let instance = &upgraded["resources"][0]["instances"][0];
@@ -529,7 +525,7 @@ async fn mesh_wide_timeouts_reach_every_endpoint_and_per_request_only_http_ports
             .with("per_request_timeout_seconds = 20")
     };
     dir.write("main.tf", &Config::new().mesh(mesh("")).to_string());
-    apply(&dir);
+    dir.apply();
     assert_eq!(
         timeouts_on_aws(&emulator, "web").await,
         [
@@ -553,7 +549,7 @@ async fn mesh_wide_timeouts_reach_every_endpoint_and_per_request_only_http_ports
             .mesh(mesh(", idle_timeout_seconds = 30"))
             .to_string(),
     );
-    apply(&dir);
+    dir.apply();
     assert_eq!(
         timeouts_on_aws(&emulator, "web").await["web-tcp"],
         (Some(30), None)

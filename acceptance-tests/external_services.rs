@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::support::emulator::Emulator;
 use crate::support::hcl::{Config, Mesh, NAMESPACE, import_block, list_all};
-use crate::support::terraform::{Outcome, Workdir};
+use crate::support::terraform::Workdir;
 use crate::support::world::{self, CLUSTER, SERVERS, World, seed};
 
 const ERP: &str = r#"erp    = { addresses = ["10.0.3.12"], port = 8069 }"#;
@@ -26,10 +26,6 @@ fn write(dir: &Workdir, mesh: Mesh) {
         "main.tf",
         &Config::new().mesh(mesh).endpoints_output().to_string(),
     );
-}
-
-fn apply(dir: &Workdir) -> Outcome {
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success()
 }
 
 /// The Cloud Map service of that name in any namespace: its id and its records' TTL.
@@ -119,7 +115,7 @@ async fn standalone_servers_are_named_in_the_namespace_and_changed_by_difference
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     write(&dir, mesh_with(&world, &[ERP, SALEOR]));
-    apply(&dir);
+    dir.apply();
 
     assert_eq!(addresses(&emulator, "erp").await, ["10.0.3.12"]);
     let erp = instances(&emulator, "erp").await;
@@ -161,7 +157,7 @@ async fn standalone_servers_are_named_in_the_namespace_and_changed_by_difference
     let erp = r#"erp    = { addresses = ["10.0.3.12"], port = 8069, ttl = 120 }"#;
     write(&dir, mesh_with(&world, &[erp, saleor]));
     emulator.reset_counters().await;
-    apply(&dir);
+    dir.apply();
     let counters = emulator.counters().await;
     assert_eq!(counters.calls("servicediscovery:RegisterInstance"), 1);
     assert_eq!(counters.calls("servicediscovery:DeregisterInstance"), 1);
@@ -188,7 +184,7 @@ async fn standalone_servers_are_named_in_the_namespace_and_changed_by_difference
 
     // A server leaves the configuration: deregistered and deleted.
     write(&dir, mesh_with(&world, &[erp]));
-    apply(&dir);
+    dir.apply();
     assert!(cloud_map_service(&emulator, "saleor").await.is_none());
     dir.assert_no_changes();
 
@@ -207,7 +203,7 @@ async fn addresses_changed_outside_terraform_show_in_the_plan_and_are_repaired()
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     write(&dir, mesh_with(&world, &[SALEOR]));
-    apply(&dir);
+    dir.apply();
     let (service_id, _) = cloud_map_service(&emulator, "saleor")
         .await
         .expect("saleor");
@@ -235,7 +231,7 @@ async fn addresses_changed_outside_terraform_show_in_the_plan_and_are_repaired()
         plan.stdout.contains("10.0.4.99") && plan.stdout.contains("10.0.4.21"),
         "{plan}"
     );
-    apply(&dir);
+    dir.apply();
     // Registration is asynchronous in Cloud Map: the apply waited for it.
     assert_eq!(
         addresses(&emulator, "saleor").await,
@@ -251,7 +247,7 @@ async fn standalone_servers_import_and_generate_to_an_empty_plan() {
     // Built by one configuration, then forgotten by Terraform.
     let made = world::workdir(&emulator);
     write(&made, mesh_with(&world, &[ERP, SALEOR]));
-    apply(&made);
+    made.apply();
     made.run(&["state", "rm", "servicemesh_internal.mesh"])
         .success();
 
@@ -265,7 +261,7 @@ async fn standalone_servers_import_and_generate_to_an_empty_plan() {
             .to_string(),
     );
     emulator.reset_counters().await;
-    let imported = apply(&dir);
+    let imported = dir.apply();
     assert!(
         imported
             .stdout
@@ -363,12 +359,12 @@ async fn a_tainted_mesh_replaced_without_a_server_removes_that_server() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     write(&dir, mesh_with(&world, &[ERP, SALEOR]));
-    apply(&dir);
+    dir.apply();
     dir.run(&["taint", "-no-color", "servicemesh_internal.mesh"])
         .success();
 
     write(&dir, mesh_with(&world, &[ERP]));
-    let replaced = apply(&dir);
+    let replaced = dir.apply();
     assert!(
         replaced.stdout.contains("1 added, 0 changed, 1 destroyed"),
         "{replaced}"

@@ -90,7 +90,7 @@ async fn imports_by_block_with_an_arn_cluster_and_a_namespace_id() {
         "{plan}"
     );
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert_eq!(
         emulator.counters().await.calls("ecs:UpdateService"),
         0,
@@ -182,7 +182,7 @@ async fn a_create_cut_off_after_the_namespace_request_adopts_it_on_retry() {
     assert_eq!(namespaces(&emulator).await.len(), 1);
 
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert_eq!(
         emulator
             .counters()
@@ -249,7 +249,7 @@ async fn a_mesh_on_a_namespace_shared_through_ram_imports_by_arn() {
             .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
         "{plan}"
     );
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
     let values = &dir.resource_values();
     assert_eq!(values["namespace_id"], shared.arn.as_str(), "{values}");

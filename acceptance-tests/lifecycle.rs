@@ -24,7 +24,7 @@ async fn creates_the_mesh_plans_empty_and_destroys_everything() {
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
 
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply.stdout.contains("backend.internal.myapp:8080"),
         "{apply}"
@@ -119,7 +119,7 @@ async fn updates_services_description_and_tags_touching_only_what_changed() {
         .with(r#"description = "east-west traffic""#)
         .with(r#"tags        = { team = "platform" }"#);
     dir.write("main.tf", &config(before));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     let after = seed_mesh(&world)
         .without_server("backend")
@@ -135,7 +135,7 @@ async fn updates_services_description_and_tags_touching_only_what_changed() {
         .with(r#"tags        = { team = "core", env = "prod" }"#);
     dir.write("main.tf", &config(after));
     emulator.reset_counters().await;
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply.stdout.contains("orders-api.internal.myapp:9090"),
         "{apply}"
@@ -190,7 +190,7 @@ async fn settings_made_elsewhere_survive_an_update() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // Someone adds a log configuration in the console, keeping the rest.
     let current = primary_service_connect(&emulator, "backend")
@@ -214,7 +214,7 @@ async fn settings_made_elsewhere_survive_an_update() {
     let changed =
         seed_mesh(&world).server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 120");
     dir.write("main.tf", &config(changed));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let backend = primary_service_connect(&emulator, "backend")
         .await
         .expect("wired");
@@ -260,7 +260,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // Discovery name changed in the console.
     set_backend_service_connect(&emulator, |mut s| {
@@ -270,7 +270,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     .await;
     let plan = dir.assert_changes();
     assert!(plan.stdout.contains("renamed"), "{plan}");
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
 
     // Port changed.
@@ -287,7 +287,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     .await;
     let plan = dir.assert_changes();
     assert!(plan.stdout.contains("9999"), "{plan}");
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
 
     // Service Connect turned off.
@@ -300,7 +300,7 @@ async fn drift_made_outside_terraform_shows_in_the_plan_and_apply_repairs_it() {
     )
     .await;
     dir.assert_changes();
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
     let backend = primary_service_connect(&emulator, "backend")
         .await
@@ -315,7 +315,7 @@ async fn a_deleted_namespace_is_created_again() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // Someone tears the mesh down by hand: services off, Cloud Map services and namespace deleted.
     for service in ["backend", "orders", "frontend"] {
@@ -354,7 +354,7 @@ async fn a_deleted_namespace_is_created_again() {
 
     let plan = dir.assert_changes();
     assert!(plan.output().contains("will be created"), "{plan}");
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
     assert!(
         primary_service_connect(&emulator, "backend")
@@ -369,7 +369,7 @@ async fn a_deleted_ecs_service_is_dropped_with_a_warning() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     world::delete_service(&emulator, "orders").await;
     // Refresh drops it with a warning; the plan then wants to wire it again, and the
@@ -414,7 +414,7 @@ async fn wires_onto_an_existing_namespace_and_leaves_it_on_destroy() {
         .server("backend", "backend-8080-tcp")
         .client("frontend");
     dir.write("main.tf", &Config::new().mesh(mesh).to_string());
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(apply.stdout.contains("Apply complete"), "{apply}");
     dir.assert_no_changes();
     let backend = primary_service_connect(&emulator, "backend")
@@ -457,7 +457,7 @@ async fn refresh_costs_one_namespace_read_one_tag_read_and_a_describe_per_ten_se
     }
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(mesh));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     emulator.reset_counters().await;
     dir.run(&["plan", "-no-color"]).success();
@@ -489,7 +489,7 @@ async fn waits_for_steady_state_when_asked() {
             .with(r#"timeouts = { create = "2m" }"#)
     };
     dir.write("main.tf", &config(waiting(true)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     for service in ["backend", "orders", "frontend"] {
         let deployments = world::describe(&emulator, service)
             .await
@@ -505,7 +505,7 @@ async fn waits_for_steady_state_when_asked() {
     let changed =
         waiting(false).server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 30");
     dir.write("main.tf", &config(changed));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let deployments = world::describe(&emulator, "backend")
         .await
         .deployments()
@@ -519,7 +519,7 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // An old backend task is still registered in its Cloud Map service.
     let cloudmap = emulator.cloudmap();
@@ -546,7 +546,7 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
         .without_server("backend")
         .with(r#"timeouts = { update = "2s" }"#);
     dir.write("main.tf", &config(without_backend));
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     let text = apply.flat_output();
     assert!(
         text.contains("Warning: Cloud Map service left behind"),
@@ -578,7 +578,7 @@ async fn a_cloud_map_service_still_in_use_is_left_with_a_warning_and_cleaned_lat
     assert!(text.contains("1 to change"), "{plan}");
     assert!(text.contains("pending_cleanup"), "{plan}");
     assert!(text.contains("\"backend\""), "the plan names it:\n{plan}");
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(!apply.output().contains("left behind"), "{apply}");
     assert!(
         !cloud_map_services(&emulator)
@@ -598,7 +598,7 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     let renamed = seed_mesh(&world)
         .server_with(
@@ -618,7 +618,7 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
     emulator
         .inject_fault(Fault::server_error("servicediscovery:DeleteService"))
         .await;
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     let text = apply.flat_output();
     assert!(
         text.contains("Warning: Cloud Map service left behind"),
@@ -648,7 +648,7 @@ async fn leftovers_from_an_outage_are_cleaned_by_the_very_next_apply() {
         "{plan}"
     );
 
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let mut left = cloud_map_services(&emulator).await;
     left.sort();
     assert_eq!(left, ["backend-v2", "orders-v2"], "no leftover");

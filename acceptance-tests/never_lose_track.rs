@@ -137,7 +137,7 @@ async fn an_outage_in_the_namespace_phase_of_a_create_leaves_nothing_after_destr
     dir.write("main.tf", &config(seed_mesh(&world)));
 
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let counters = emulator.counters().await;
     let cloud_map_calls: u64 = counters
         .calls
@@ -241,7 +241,7 @@ async fn an_outage_at_any_call_of_a_destroy_leaves_a_state_that_matches_aws() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     emulator.reset_counters().await;
     dir.run(&["destroy", "-auto-approve", "-no-color"])
         .success();
@@ -249,7 +249,7 @@ async fn an_outage_at_any_call_of_a_destroy_leaves_a_state_that_matches_aws() {
     eprintln!("destroy sweep: K = 0..{calls}");
 
     for first_failed_call in 0..calls {
-        dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+        dir.apply();
         emulator.outage_from(first_failed_call).await;
         let destroy = dir.run(&["destroy", "-auto-approve", "-no-color"]);
         emulator.clear_faults().await;
@@ -304,7 +304,7 @@ async fn the_replacement_of_a_tainted_mesh_redeploys_only_what_failed() {
     assert!(show.stdout.contains("tainted"), "{show}");
 
     emulator.reset_counters().await;
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply
             .flat_output()
@@ -443,7 +443,7 @@ async fn after_ctrl_c_no_call_starts_and_the_provider_exits_within_2s_of_terrafo
         "the state records what finished:\n{apply}"
     );
 
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert_eq!(
         wired_in_aws(&emulator).await,
         ["backend", "frontend", "orders", "payments"]
@@ -463,7 +463,7 @@ async fn outage_sweep_of_a_create(stride: u64) {
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let calls = emulator.total_calls().await;
     destroy_leaves_nothing(&dir, &emulator).await;
     let points = sweep_points(calls, stride);
@@ -585,7 +585,7 @@ async fn ctrl_c_during_throttled_retries_ends_them_at_once() {
         "{apply}"
     );
 
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
     destroy_leaves_nothing(&dir, &emulator).await;
 }

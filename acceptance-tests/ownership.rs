@@ -26,7 +26,7 @@ fn applied(emulator: &Emulator, world: &World, extra: Option<&str>) -> (Workdir,
         mesh = mesh.with(extra);
     }
     dir.write("main.tf", &Config::new().mesh(mesh).to_string());
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let state = dir.state();
     let id = state["values"]["root_module"]["resources"][0]["values"]["id"]
         .as_str()
@@ -194,7 +194,7 @@ async fn another_clusters_service_keeps_the_namespace_until_force_destroy() {
     // other service, and the namespace.
     let forced = world.mesh(&SERVERS[..2]).with("force_destroy = true");
     dir.write("main.tf", &Config::new().mesh(forced).to_string());
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
         "{apply}"
@@ -303,7 +303,7 @@ async fn ownership_follows_the_configuration_in_place_after_an_import_by_name() 
     );
     assert!(!plan.stdout.contains("forces replacement"), "{plan}");
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let counters = emulator.counters().await;
     assert_eq!(
         counters.calls("ecs:UpdateService") + counters.calls("servicediscovery:TagResource"),
@@ -365,7 +365,7 @@ async fn a_zone_serving_two_vpcs_imports_with_an_empty_plan() {
         "{plan}"
     );
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let counters = emulator.counters().await;
     for write in [
         "servicediscovery:CreatePrivateDnsNamespace",
@@ -396,7 +396,7 @@ async fn a_namespace_shared_through_ram_is_wired_by_arn_and_never_deleted() {
         .servers(&SERVERS[..2])
         .client(world::CLIENT.0);
     dir.write("main.tf", &Config::new().mesh(mesh).to_string());
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
     let values = &dir.resource_values();
     assert_eq!(values["namespace_id"], shared.arn.as_str(), "{values}");

@@ -117,7 +117,7 @@ async fn a_failed_create_keeps_what_was_wired_and_untaint_then_apply_finishes_it
     dir.run(&["untaint", "-no-color", "servicemesh_internal.mesh"])
         .success();
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let counters = emulator.counters().await;
     assert_eq!(
         counters.calls("ecs:UpdateService"),
@@ -143,7 +143,7 @@ async fn a_failed_update_saves_what_succeeded_and_the_next_apply_finishes() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // Add payments and change backend; payments fails once.
     let changed = seed_mesh(&world)
@@ -190,7 +190,7 @@ async fn a_failed_update_saves_what_succeeded_and_the_next_apply_finishes() {
     );
 
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert_eq!(
         emulator.counters().await.calls("ecs:UpdateService"),
         1,
@@ -205,7 +205,7 @@ async fn an_update_that_cannot_read_ecs_keeps_the_services_recorded() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // ECS is unreachable during the update: nothing can be wired or read.
     dir.write(
@@ -227,7 +227,7 @@ async fn an_update_that_cannot_read_ecs_keeps_the_services_recorded() {
     assert_eq!(clients, vec!["frontend"]);
 
     emulator.reset_counters().await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert_eq!(
         emulator.counters().await.calls("ecs:UpdateService"),
         1,
@@ -252,12 +252,12 @@ async fn an_outage_from_any_call_of_an_update_leaves_no_orphan_after_one_more_ap
         )
     };
     dir.write("main.tf", &discovery_names(""));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // A healthy rename, to count the calls an update makes.
     emulator.reset_counters().await;
     dir.write("main.tf", &discovery_names("-v2"));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let counters = emulator.counters().await;
     assert_eq!(counters.calls("ecs:UpdateService"), 2, "{counters:?}");
     assert_eq!(

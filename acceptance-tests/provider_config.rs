@@ -196,7 +196,7 @@ async fn no_secret_reaches_the_logs_at_trace() {
         .set_env("AWS_SESSION_TOKEN", SESSION_TOKEN)
         .set_env("TF_LOG", "TRACE");
     dir.write("main.tf", &config("", &world.vpc_id));
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     assert!(
         apply
             .stderr
@@ -227,7 +227,7 @@ async fn a_provider_configuration_unknown_until_apply_does_not_fail_the_plan() {
             .contains("servicemesh_internal.mesh will be created"),
         "{plan}"
     );
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.assert_no_changes();
 }
 
@@ -240,7 +240,7 @@ async fn default_tags_merge_under_resource_tags() {
         .provider("default_tags {\n  tags = {\n    env  = \"prod\"\n    team = \"default\"\n  }\n}")
         .mesh(backend_mesh(&world.vpc_id).with(r#"tags = { team = "platform" }"#));
     dir.write("main.tf", &config.to_string());
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let state = dir.state();
     let values = &state["values"]["root_module"]["resources"][0]["values"];
     assert_eq!(values["tags_all"]["env"], "prod", "{values}");

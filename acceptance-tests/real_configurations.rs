@@ -135,7 +135,7 @@ async fn objects_created_in_the_same_apply_plan_with_warnings_and_get_wired() {
     );
     assert!(!text.contains("Error:"), "{plan}");
 
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     let text = apply.flat_output();
     assert!(
         text.contains("\"backend\" = \"backend.internal.myapp:8080\""),
@@ -217,7 +217,7 @@ async fn destroy_runs_when_a_service_is_gone_or_a_new_entry_is_wrong() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world, CLUSTER)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // orders deleted outside Terraform; payments added with a port name its task
     // definition lacks.
@@ -267,7 +267,7 @@ async fn changing_the_cluster_replaces_the_mesh() {
     seed_cluster(&emulator, "staging").await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world, CLUSTER)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let first_namespace = namespaces(&emulator).await["internal.myapp"].clone();
 
     dir.write("main.tf", &config(seed_mesh(&world, "staging")));
@@ -280,7 +280,7 @@ async fn changing_the_cluster_replaces_the_mesh() {
         "the old mesh's settings are ours:\n{plan}"
     );
 
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert!(
         world::primary_service_connect_in(&emulator, "staging", "backend")
             .await
@@ -311,7 +311,7 @@ async fn a_cluster_change_with_create_before_destroy_stops_before_changing_anyth
     let cbd =
         |cluster| seed_mesh(&world, cluster).with("lifecycle {\n  create_before_destroy = true\n}");
     dir.write("main.tf", &config(cbd(CLUSTER)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     dir.write("main.tf", &config(cbd("staging")));
     let plan = dir.run(&["plan", "-no-color"]).success();
@@ -350,7 +350,7 @@ async fn a_cluster_change_with_create_before_destroy_stops_before_changing_anyth
 
     // Without create_before_destroy the same change goes through.
     dir.write("main.tf", &config(seed_mesh(&world, "staging")));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert!(
         world::primary_service_connect_in(&emulator, "staging", "backend")
             .await
@@ -402,7 +402,7 @@ async fn a_tainted_mesh_is_replaced_without_foreign_settings_warnings() {
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world, CLUSTER)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     dir.run(&["taint", "-no-color", "servicemesh_internal.mesh"])
         .success();
 
@@ -413,7 +413,7 @@ async fn a_tainted_mesh_is_replaced_without_foreign_settings_warnings() {
         !text.contains("Service Connect set outside this resource"),
         "the services carry this resource's own settings:\n{plan}"
     );
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert!(
         primary_service_connect(&emulator, "backend")
             .await

@@ -301,7 +301,7 @@ async fn a_namespace_operation_that_ends_in_fail_leaves_no_orphan() {
     let state = dir.run(&["state", "list", "-no-color"]);
     assert_eq!(state.stdout.trim(), "", "nothing recorded: {state}");
 
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     assert_eq!(world::namespaces_named(&emulator, NAMESPACE).await, 1);
     let namespace_id = world::namespaces(&emulator).await[NAMESPACE].clone();
 

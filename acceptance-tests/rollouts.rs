@@ -64,7 +64,7 @@ async fn clean_up_of_stuck_cloud_map_services_takes_one_budget_not_one_each() {
     let dir = world::workdir(&emulator);
     let all = world.mesh(SERVERS).with("redeploy_clients = false");
     dir.write("main.tf", &config(all));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     // Instances still registered in every server's Cloud Map service, as when the old
     // tasks have not stopped yet: ECS cannot let go of them (DeleteService: ResourceInUse).
@@ -108,7 +108,7 @@ async fn clean_up_of_stuck_cloud_map_services_takes_one_budget_not_one_each() {
     }
     dir.write("main.tf", &config(renamed));
     let started = Instant::now();
-    let apply = dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let apply = dir.apply();
     let elapsed = started.elapsed();
     let text = apply.flat_output();
     // Terraform shows one of alike warnings: "(and 2 more similar warnings elsewhere)".
@@ -152,7 +152,7 @@ async fn adding_a_server_redeploys_the_clients_after_its_deployment_completed() 
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     let with_payments = world.mesh(SERVERS);
     dir.write("main.tf", &config(with_payments));
@@ -165,7 +165,7 @@ async fn adding_a_server_redeploys_the_clients_after_its_deployment_completed() 
         "the plan says what it will redeploy and why:\n{plan}"
     );
     let start = last_event(&emulator).await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let log = emulator.deployment_log().await;
     let payments_live = log
         .first_after(start, "payments", "COMPLETED")
@@ -189,7 +189,7 @@ async fn adding_a_server_redeploys_the_clients_after_its_deployment_completed() 
     let opted_out = world.mesh(&SERVERS[..2]).with("redeploy_clients = false");
     dir.write("main.tf", &config(opted_out));
     let start = last_event(&emulator).await;
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
     let log = emulator.deployment_log().await;
     for untouched in ["backend", "orders", "frontend"] {
         assert!(
@@ -206,7 +206,7 @@ async fn a_rolled_back_deployment_fails_the_apply_and_the_state_records_what_run
     let world = seed(&emulator).await;
     let dir = world::workdir(&emulator);
     dir.write("main.tf", &config(seed_mesh(&world)));
-    dir.run(&["apply", "-auto-approve", "-no-color"]).success();
+    dir.apply();
 
     world::enable_circuit_breaker(&emulator, "orders").await;
     let start = last_event(&emulator).await;

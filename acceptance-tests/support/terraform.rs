@@ -357,6 +357,11 @@ impl Workdir {
         serde_json::from_str(&outcome.stdout).expect("terraform show -json printed JSON")
     }
 
+    /// `terraform apply -auto-approve`, which must succeed.
+    pub fn apply(&self) -> Outcome {
+        self.run(&["apply", "-auto-approve", "-no-color"]).success()
+    }
+
     /// The attributes of the state's first resource (in these tests, the mesh), as
     /// `terraform show -json` prints them.
     pub fn resource_values(&self) -> serde_json::Value {
