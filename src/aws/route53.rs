@@ -37,8 +37,10 @@ impl Route53 {
     }
 
     /// The VPCs of a zone this account may not be able to read: that of a namespace
-    /// another account shares through AWS RAM lives in the owner's account, and Route 53
-    /// answers NoSuchHostedZone (or AccessDenied). `None` then: the VPC is unknown here.
+    /// another account shares through AWS RAM lives in the owner's account. `None` when
+    /// Route 53 answers NoSuchHostedZone (GetHostedZone's error for a zone it does not
+    /// find, botocore's Route 53 model) or AccessDenied: the VPC is unknown here. Which of
+    /// the two AWS answers for another account's zone is our assumption, not verified.
     pub async fn shared_zone_vpcs(
         &self,
         zone_id: &str,

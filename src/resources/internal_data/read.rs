@@ -84,7 +84,8 @@ pub async fn read(gateway: &Gateway, cluster: &str, namespace: &str) -> Result<V
 }
 
 /// A Cloud Map service's instances, counted as Cloud Map routes to them; `None` for a
-/// service deleted since it was listed (it no longer names anything).
+/// service deleted since it was listed (it no longer names anything): ServiceNotFound,
+/// which botocore's Cloud Map model lists for ListInstances and GetInstancesHealthStatus.
 async fn instances_of(
     gateway: &Gateway,
     listed: &ListedService,

@@ -137,7 +137,9 @@ async fn try_destroy(
 
 /// Who else uses the owned namespace the state records, asked before anything changes
 /// (the namespace's deletion needs the answer last, and AWS refuses to delete a namespace
-/// still in use, whatever this read saw). `None` when the destroy keeps the namespace or
+/// still in use, whatever this read saw: DeleteNamespace's ResourceInUse, botocore's Cloud
+/// Map model; "if the namespace still contains one or more services, the request fails",
+/// the API reference). `None` when the destroy keeps the namespace or
 /// the state does not know it well enough: then it is asked when needed.
 async fn users_at_start(
     gateway: &Gateway,
