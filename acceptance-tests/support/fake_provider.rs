@@ -450,7 +450,7 @@ impl ResourceHandler for FakeThing {
                 () = ctx.cancel.cancelled() => {
                     self.state.slow_apply_cancelled.store(true, Ordering::SeqCst);
                     return ApplyResponse {
-                        new_state: request.prior_state,
+                        new_state: None,
                         diagnostics: Diagnostics::error("Apply cancelled", "Terraform stopped the provider."),
                         ..ApplyResponse::default()
                     };
@@ -471,7 +471,7 @@ impl ResourceHandler for FakeThing {
         }
         ApplyResponse {
             new_identity: identity_of(&state),
-            new_state: state,
+            new_state: Some(state),
             private: request.planned_private,
             diagnostics: Diagnostics::default(),
         }

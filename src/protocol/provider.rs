@@ -104,8 +104,10 @@ pub struct ApplyRequest {
 }
 
 pub struct ApplyResponse {
-    /// What exists now, even when the apply failed halfway: Terraform saves it.
-    pub new_state: Value,
+    /// What exists now, even when the apply failed halfway: Terraform saves it. `None`:
+    /// the prior state, as Terraform sent it (nothing was done); the protocol layer keeps
+    /// its bytes, so a handler need not hold a decoded copy through the apply.
+    pub new_state: Option<Value>,
     pub private: Vec<u8>,
     pub new_identity: Option<Value>,
     pub diagnostics: Diagnostics,
@@ -127,7 +129,7 @@ impl Default for PlanResponse {
 impl Default for ApplyResponse {
     fn default() -> Self {
         Self {
-            new_state: Value::Null,
+            new_state: Some(Value::Null),
             private: Vec::new(),
             new_identity: None,
             diagnostics: Diagnostics::default(),

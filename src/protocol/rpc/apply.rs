@@ -4,6 +4,7 @@ use super::{ProviderService, codec};
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::proto::tfplugin6 as pb;
 use crate::protocol::provider::ApplyRequest;
+use crate::protocol::value::Value;
 
 pub(super) async fn apply(
     service: &ProviderService,
@@ -42,14 +43,21 @@ async fn try_apply(
     // The planned state's and the configuration's bytes are decoded: not held through
     // the apply.
     drop((request.planned_state, request.config));
+    let prior_was_null = apply.prior_state.is_null();
     let answer = resource.handler.apply(apply, &service.context()).await;
-    let identity = if answer.new_state.is_null() {
+    // Nothing done: the prior state's own bytes go back.
+    let (new_state, gone) = match (&answer.new_state, prior_state) {
+        (Some(state), _) => (codec::encode(state, ty, "new state")?, state.is_null()),
+        (None, Some(prior)) => (prior.clone(), prior_was_null),
+        (None, None) => (codec::encode(&Value::Null, ty, "new state")?, true),
+    };
+    let identity = if gone {
         None
     } else {
         answer.new_identity.as_ref()
     };
     Ok(pb::apply_resource_change::Response {
-        new_state: Some(codec::encode(&answer.new_state, ty, "new state")?),
+        new_state: Some(new_state),
         private: answer.private,
         new_identity: codec::encode_identity(identity, identity_type)?,
         diagnostics: (&answer.diagnostics).into(),
