@@ -17,7 +17,7 @@ use servicemesh::protocol::diagnostics::{Diagnostic, Diagnostics};
 use servicemesh::protocol::proto::tfplugin6 as pb;
 use servicemesh::protocol::provider::{
     ApplyRequest, ApplyResponse, CallContext, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ProviderHandler, ReadRequest, ReadResponse, ResourceHandler, Stored,
+    PlanResponse, ProviderHandler, ReadRequest, ReadResponse, Refreshed, ResourceHandler, Stored,
 };
 use servicemesh::protocol::rpc::ProviderService;
 use servicemesh::protocol::schema::{
@@ -394,11 +394,14 @@ impl ResourceHandler for FakeThing {
             .ok()
             .and_then(|objects| objects.get(&id).cloned());
         ReadResponse {
-            new: found.map(|state| Stored {
-                identity: identity_of(&state),
-                state,
-                private: request.current.private,
-            }),
+            new: match found {
+                Some(state) => Refreshed::Now(Stored {
+                    identity: identity_of(&state),
+                    state,
+                    private: request.current.private,
+                }),
+                None => Refreshed::Gone,
+            },
             ..ReadResponse::default()
         }
     }

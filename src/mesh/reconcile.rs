@@ -126,10 +126,6 @@ pub struct ReconcilePlan {
 }
 
 impl ReconcilePlan {
-    pub fn phases(&self) -> [&[Change]; 3] {
-        [&self.servers, &self.clients, &self.removals]
-    }
-
     pub fn len(&self) -> usize {
         self.servers.len() + self.clients.len() + self.removals.len()
     }
@@ -143,33 +139,36 @@ impl ReconcilePlan {
 /// - `previously_managed`: the services the prior state held: those no longer desired
 ///   are turned off, unless they are gone already or no longer in our namespace.
 pub fn plan_changes(
-    desired: &BTreeMap<String, Wiring>,
-    observed: &BTreeMap<String, Option<ObservedServiceConnect>>,
+    desired: BTreeMap<String, Wiring>,
+    observed: &BTreeMap<String, Option<&ObservedServiceConnect>>,
     previously_managed: &BTreeSet<String>,
     namespace: &NamespaceRef,
 ) -> ReconcilePlan {
     let mut plan = ReconcilePlan::default();
-    for (service, wiring) in desired {
-        let current = observed.get(service).and_then(Option::as_ref);
-        if is_in_place(wiring, current, namespace) {
-            continue;
-        }
-        let change = Change::Wire {
-            service: service.clone(),
-            wiring: wiring.clone(),
-        };
-        if wiring.is_server() {
-            plan.servers.push(change);
-        } else {
-            plan.clients.push(change);
-        }
-    }
-    for service in previously_managed.difference(&desired.keys().cloned().collect()) {
-        let current = observed.get(service).and_then(Option::as_ref);
+    let removed: Vec<&String> = previously_managed
+        .iter()
+        .filter(|service| !desired.contains_key(*service))
+        .collect();
+    for service in removed {
+        let current = observed.get(service).copied().flatten();
         if observed_wiring(current, namespace).is_some() {
             plan.removals.push(Change::Unwire {
                 service: service.clone(),
             });
+        }
+    }
+    // The wirings move into the changes: at 500 services a copy is half a megabyte.
+    for (service, wiring) in desired {
+        let current = observed.get(&service).copied().flatten();
+        if is_in_place(&wiring, current, namespace) {
+            continue;
+        }
+        let is_server = wiring.is_server();
+        let change = Change::Wire { service, wiring };
+        if is_server {
+            plan.servers.push(change);
+        } else {
+            plan.clients.push(change);
         }
     }
     plan
@@ -243,19 +242,19 @@ mod tests {
             .collect()
     }
 
-    fn observed(
-        entries: &[(&str, Option<ObservedServiceConnect>)],
-    ) -> BTreeMap<String, Option<ObservedServiceConnect>> {
+    fn observed<'a>(
+        entries: &'a [(&str, Option<ObservedServiceConnect>)],
+    ) -> BTreeMap<String, Option<&'a ObservedServiceConnect>> {
         entries
             .iter()
-            .map(|(n, o)| (n.to_string(), o.clone()))
+            .map(|(n, o)| (n.to_string(), o.as_ref()))
             .collect()
     }
 
     #[test]
     fn wires_servers_before_clients_on_a_fresh_mesh() {
         let plan = plan_changes(
-            &desired(&[("backend", backend()), ("frontend", Wiring::client())]),
+            desired(&[("backend", backend()), ("frontend", Wiring::client())]),
             &observed(&[("backend", None), ("frontend", None)]),
             &BTreeSet::new(),
             &namespace(),
@@ -272,7 +271,7 @@ mod tests {
         let ns = namespace();
         for reference in [ns.name.clone(), ns.arn.clone(), ns.id.clone()] {
             let plan = plan_changes(
-                &desired(&[("backend", backend()), ("frontend", Wiring::client())]),
+                desired(&[("backend", backend()), ("frontend", Wiring::client())]),
                 &observed(&[
                     ("backend", Some(observed_backend(&reference))),
                     ("frontend", Some(client(&reference))),
@@ -313,7 +312,7 @@ mod tests {
         renamed.endpoints[0].discovery_name = Some("api".into());
         for drifted in [changed_port, disabled, other_namespace, renamed] {
             let plan = plan_changes(
-                &desired(&[("backend", backend())]),
+                desired(&[("backend", backend())]),
                 &observed(&[("backend", Some(drifted.clone()))]),
                 &BTreeSet::new(),
                 &ns,
@@ -325,7 +324,7 @@ mod tests {
     #[test]
     fn a_server_turned_client_is_rewired() {
         let plan = plan_changes(
-            &desired(&[("backend", Wiring::client())]),
+            desired(&[("backend", Wiring::client())]),
             &observed(&[("backend", Some(observed_backend("internal.myapp")))]),
             &BTreeSet::new(),
             &namespace(),
@@ -342,7 +341,7 @@ mod tests {
         let mut off = observed_backend("internal.myapp");
         off.enabled = false;
         let plan = plan_changes(
-            &desired(&[]),
+            desired(&[]),
             &observed(&[
                 ("backend", Some(observed_backend("internal.myapp"))),
                 ("gone", None),

@@ -64,10 +64,22 @@ pub struct ReadRequest {
     pub current: Stored,
 }
 
+/// What a refresh found.
+#[derive(Default)]
+pub enum Refreshed {
+    /// The object is gone: Terraform drops it from state.
+    #[default]
+    Gone,
+    /// The object as Terraform sent it (state, private bytes, identity): the protocol
+    /// layer answers with their own bytes, so a handler need not hold a decoded copy of a
+    /// large state while it reads.
+    AsBefore,
+    Now(Stored),
+}
+
 #[derive(Default)]
 pub struct ReadResponse {
-    /// `Value::Null` means the object is gone and Terraform drops it from state.
-    pub new: Option<Stored>,
+    pub new: Refreshed,
     pub diagnostics: Diagnostics,
     pub deferred: Option<DeferredReason>,
 }

@@ -3,7 +3,7 @@
 use super::{ProviderService, codec};
 use crate::protocol::diagnostics::Diagnostics;
 use crate::protocol::proto::tfplugin6 as pb;
-use crate::protocol::provider::{ReadRequest, Stored};
+use crate::protocol::provider::{ReadRequest, Refreshed, Stored};
 use crate::protocol::value::Value;
 
 pub(super) async fn read(
@@ -42,20 +42,33 @@ async fn try_read(
         .handler
         .read(ReadRequest { current }, &service.context())
         .await;
-    let new = answer.new.unwrap_or(Stored {
-        state: Value::Null,
-        private: Vec::new(),
-        identity: None,
-    });
-    let identity = if new.state.is_null() {
-        None
-    } else {
-        new.identity.as_ref()
+    let (new_state, private, new_identity) = match answer.new {
+        Refreshed::AsBefore => (
+            request.current_state.clone(),
+            request.private.clone(),
+            request.current_identity.clone(),
+        ),
+        Refreshed::Gone => (
+            Some(codec::encode(&Value::Null, &resource.value_type, "state")?),
+            Vec::new(),
+            None,
+        ),
+        Refreshed::Now(new) => {
+            let identity = match new.state.is_null() {
+                true => None,
+                false => new.identity.as_ref(),
+            };
+            (
+                Some(codec::encode(&new.state, &resource.value_type, "state")?),
+                new.private,
+                codec::encode_identity(identity, identity_type)?,
+            )
+        }
     };
     Ok(pb::read_resource::Response {
-        new_state: Some(codec::encode(&new.state, &resource.value_type, "state")?),
-        private: new.private.clone(),
-        new_identity: codec::encode_identity(identity, identity_type)?,
+        new_state,
+        private,
+        new_identity,
         deferred: codec::deferred(answer.deferred),
         diagnostics: (&answer.diagnostics).into(),
     })

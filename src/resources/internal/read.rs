@@ -17,7 +17,7 @@ use crate::mesh::model::{ObservedNamespace, Wiring};
 use crate::mesh::names::{cluster_name, namespace_id_from_arn};
 use crate::mesh::reconcile::{NamespaceRef, observed_wiring};
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
-use crate::protocol::provider::{CallContext, ReadRequest, ReadResponse, Stored};
+use crate::protocol::provider::{CallContext, ReadRequest, ReadResponse, Refreshed, Stored};
 use crate::protocol::value::Attr;
 use crate::provider::Configured;
 
@@ -26,33 +26,41 @@ pub(super) async fn read(
     request: ReadRequest,
     _ctx: &CallContext,
 ) -> ReadResponse {
-    let current = request.current;
-    let model = match resource.decode(&current.state) {
+    let Stored {
+        state,
+        private: stored_private,
+        identity: stored_identity,
+    } = request.current;
+    let decoded = resource.decode(&state);
+    // Not held through the refresh: an unchanged object is answered with the bytes
+    // Terraform sent (at 500 services a decoded state is megabytes of small allocations).
+    drop(state);
+    let model = match decoded {
         Ok(Some(model)) => model,
         Ok(None) => return ReadResponse::default(),
-        Err(diagnostics) => return unchanged(current, diagnostics),
+        Err(diagnostics) => return unchanged(diagnostics),
     };
     let Configured::Ready(gateway) = resource.provider.get() else {
         // Provider configuration unknown until apply: keep the state as it is.
-        return unchanged(current, Diagnostics::default());
+        return unchanged(Diagnostics::default());
     };
     let mut diagnostics = Diagnostics::default();
-    let mut private = PrivateState::decode(&current.private);
+    let mut private = PrivateState::decode(&stored_private);
     let model = match settle(&gateway, model, &mut private, &mut diagnostics).await {
         Ok(Settled::Known(model)) => *model,
         Ok(Settled::NotMade) => {
             return ReadResponse {
-                new: None,
+                new: Refreshed::Gone,
                 diagnostics,
                 deferred: None,
             };
         }
-        Ok(Settled::Creating) => return unchanged(current, diagnostics),
+        Ok(Settled::Creating) => return unchanged(diagnostics),
         Err(err) => {
-            return unchanged(
-                current,
-                Diagnostics::error("Reading the service mesh failed", err.to_string()),
-            );
+            return unchanged(Diagnostics::error(
+                "Reading the service mesh failed",
+                err.to_string(),
+            ));
         }
     };
     let before = model.discovery_names();
@@ -74,25 +82,25 @@ pub(super) async fn read(
     match refreshed {
         Ok(Some(model)) => match resource.encode(&model) {
             Ok(state) => ReadResponse {
-                new: Some(Stored {
+                new: Refreshed::Now(Stored {
                     state,
-                    identity: identity_of(&model, &gateway.region).or(current.identity),
+                    identity: identity_of(&model, &gateway.region).or(stored_identity),
                     private: private.encode(),
                 }),
                 diagnostics,
                 deferred: None,
             },
-            Err(errors) => unchanged(current, errors),
+            Err(errors) => unchanged(errors),
         },
         Ok(None) => ReadResponse {
-            new: None,
+            new: Refreshed::Gone,
             diagnostics,
             deferred: None,
         },
-        Err(err) => unchanged(
-            current,
-            Diagnostics::error("Reading the service mesh failed", err.to_string()),
-        ),
+        Err(err) => unchanged(Diagnostics::error(
+            "Reading the service mesh failed",
+            err.to_string(),
+        )),
     }
 }
 
@@ -176,9 +184,9 @@ async fn track_leftovers(
     Ok(())
 }
 
-fn unchanged(current: Stored, diagnostics: Diagnostics) -> ReadResponse {
+fn unchanged(diagnostics: Diagnostics) -> ReadResponse {
     ReadResponse {
-        new: Some(current),
+        new: Refreshed::AsBefore,
         diagnostics,
         deferred: None,
     }
@@ -231,7 +239,7 @@ pub(super) async fn refresh(
         Err(err) => return Err(err),
     };
     apply_namespace(&mut model, &namespace, tags, &gateway.default_tags);
-    apply_services(&mut model, &cluster, &namespace, &services?, diagnostics);
+    apply_services(&mut model, &cluster, &namespace, services?, diagnostics);
     if model.external_services.is_known() {
         model.record_external(&externals?);
     }
@@ -271,7 +279,7 @@ fn apply_services(
     model: &mut InternalModel,
     cluster: &str,
     namespace: &ObservedNamespace,
-    services: &BTreeMap<String, Option<EcsService>>,
+    services: BTreeMap<String, Option<EcsService>>,
     diagnostics: &mut Diagnostics,
 ) {
     let reference = NamespaceRef::from(namespace);
@@ -297,5 +305,7 @@ fn apply_services(
         .into_iter()
         .filter_map(|name| wiring_of(&name).map(|wiring| (name, wiring)))
         .collect();
+    // What ECS said is in `observed` now: not held while the model is rewritten.
+    drop(services);
     model.record_observed(&observed);
 }

@@ -71,7 +71,8 @@ impl InternalModel {
     pub fn record_observed(&mut self, observed: &BTreeMap<String, Wiring>) {
         let prior = self.clone();
         let mesh = prior.mesh_settings();
-        let written = prior.services.known().cloned().unwrap_or_default();
+        let none = BTreeMap::new();
+        let written = prior.services.known().unwrap_or(&none);
         let servers: BTreeMap<String, ServiceModel> = written
             .iter()
             .filter_map(|(name, service)| {
@@ -109,7 +110,8 @@ impl InternalModel {
     /// service's value, so that the plan puts it back.
     fn record_mesh_drift(&mut self, prior: &InternalModel, observed: &BTreeMap<String, Wiring>) {
         let mesh = prior.mesh_settings();
-        let written = prior.services.known().cloned().unwrap_or_default();
+        let none = BTreeMap::new();
+        let written = prior.services.known().unwrap_or(&none);
         // Services that take the mesh-wide logs: clients, and servers that set none.
         let inheriting = |name: &str, own: fn(&ServiceModel) -> bool| match written.get(name) {
             Some(service) => !own(service),

@@ -21,7 +21,7 @@ use crate::aws::gateway::Gateway;
 use crate::aws::in_order;
 use crate::aws::wait::Waiter;
 use crate::mesh::model::{EndpointSpec, PortLookup, Wiring};
-use crate::mesh::reconcile::{Change, NamespaceRef, observed_wiring, plan_changes};
+use crate::mesh::reconcile::{Change, NamespaceRef, ReconcilePlan, observed_wiring, plan_changes};
 use crate::mesh::validate::format_go_duration;
 
 /// What one wiring pass left behind.
@@ -127,20 +127,17 @@ pub async fn wire(
     let current: BTreeMap<String, _> = observed
         .iter()
         .map(|(name, service)| {
-            (
-                name.clone(),
-                service
-                    .as_ref()
-                    .and_then(|s| s.observed.service_connect.clone()),
-            )
+            let service_connect = service
+                .as_ref()
+                .and_then(|s| s.observed.service_connect.as_ref());
+            (name.clone(), service_connect)
         })
         .collect();
     for (name, service_connect) in &current {
-        if let Some(wiring) = observed_wiring(service_connect.as_ref(), namespace) {
+        if let Some(wiring) = observed_wiring(*service_connect, namespace) {
             outcome.in_place.insert(name.clone(), wiring);
         }
     }
-    let plan = plan_changes(&desired, &current, previously_managed, namespace);
     // Services that already failed (not found, no such port) stay as they are: their
     // endpoints do not move.
     let failed: BTreeSet<String> = outcome
@@ -156,14 +153,22 @@ pub async fn wire(
             .map(|(_, wiring)| wiring),
     );
     let endpoints_change = before != endpoints(desired.values());
+    drop(before);
     let redeploy = endpoints_change && patience.redeploy_clients;
+    let desired_names: Vec<String> = desired.keys().cloned().collect();
+    let plan = plan_changes(desired, &current, previously_managed, namespace);
+    drop(current);
     tracing::info!(
         cluster,
         changes = plan.len() as u64,
         endpoints_change,
         "wiring Service Connect"
     );
-    let [servers, clients, removals] = plan.phases();
+    let ReconcilePlan {
+        servers,
+        clients,
+        removals,
+    } = plan;
     carry_out(
         gateway,
         cluster,
@@ -188,7 +193,7 @@ pub async fn wire(
         carry_out(gateway, cluster, phase, &observed, namespace, &mut outcome).await;
     }
     if redeploy && servers_live {
-        redeploy_unchanged(gateway, cluster, &desired, &mut outcome).await;
+        redeploy_unchanged(gateway, cluster, &desired_names, &mut outcome).await;
     }
     outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
     Ok(outcome)
@@ -249,12 +254,12 @@ fn record_rollout_failures(outcome: &mut WiringOutcome, failures: Vec<RolloutFai
 async fn redeploy_unchanged(
     gateway: &Gateway,
     cluster: &str,
-    desired: &BTreeMap<String, Wiring>,
+    desired: &[String],
     outcome: &mut WiringOutcome,
 ) {
     let failed: BTreeSet<&String> = outcome.failures.iter().map(|(name, _)| name).collect();
     let unchanged: Vec<&String> = desired
-        .keys()
+        .iter()
         .filter(|name| {
             outcome.in_place.contains_key(*name)
                 && !outcome.changed.contains_key(*name)
@@ -325,7 +330,7 @@ fn drop_unready(
 async fn carry_out(
     gateway: &Gateway,
     cluster: &str,
-    phase: &[Change],
+    phase: Vec<Change>,
     observed: &Described,
     namespace: &NamespaceRef,
     outcome: &mut WiringOutcome,
@@ -345,15 +350,14 @@ async fn carry_out(
         ecs.set_service_connect(cluster, change.service(), wiring, &namespace.arn, raw)
     })
     .await;
-    for (change, result) in phase.iter().zip(results) {
-        let service = change.service().to_string();
+    for (change, result) in phase.into_iter().zip(results) {
         match (change, result) {
-            (_, Err(err)) => outcome.failures.push((service, err)),
-            (Change::Wire { wiring, .. }, Ok(deployment)) => {
-                outcome.in_place.insert(service.clone(), wiring.clone());
+            (change, Err(err)) => outcome.failures.push((change.service().to_string(), err)),
+            (Change::Wire { service, wiring }, Ok(deployment)) => {
+                outcome.in_place.insert(service.clone(), wiring);
                 outcome.changed.insert(service, deployment);
             }
-            (Change::Unwire { .. }, Ok(_)) => {
+            (Change::Unwire { service }, Ok(_)) => {
                 outcome.in_place.remove(&service);
             }
         }

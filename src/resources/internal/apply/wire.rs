@@ -96,7 +96,7 @@ pub(super) async fn wire_and_record(
     early: Option<Observation>,
 ) -> (InternalModel, Diagnostics) {
     let started = std::time::Instant::now();
-    let desired = &model.desired(&gateway.default_tags, prior);
+    let desired = model.desired(&gateway.default_tags, prior);
     let mut diagnostics = Diagnostics::default();
     let previously_managed = &prior.map(InternalModel::service_names).unwrap_or_default();
     let managed: BTreeSet<String> = desired
@@ -112,7 +112,8 @@ pub(super) async fn wire_and_record(
     let mut outcome = match wire(
         gateway,
         cluster,
-        desired.services.clone(),
+        // Moved, not copied: at 500 services each copy of the wirings is half a megabyte.
+        desired.services,
         previously_managed,
         &reference,
         &patience,
