@@ -38,8 +38,13 @@ pub const DESCRIBE_BATCH: usize = 10;
 #[derive(Clone, Debug)]
 pub struct EcsService {
     pub observed: ObservedService,
-    pub raw_service_connect: Option<ServiceConnectConfiguration>,
+    pub raw_service_connect: Option<RunningServiceConnect>,
 }
+
+/// A service's Service Connect configuration as ECS answered it, opaque outside the
+/// gateway: what an UpdateService sends back of the settings this provider does not manage.
+#[derive(Clone, Debug)]
+pub struct RunningServiceConnect(ServiceConnectConfiguration);
 
 /// ECS calls, bounded by the provider's concurrency limit.
 #[derive(Clone, Debug)]
@@ -123,14 +128,14 @@ impl Ecs {
         service: &str,
         wiring: Option<&Wiring>,
         namespace_arn: &str,
-        current: Option<&ServiceConnectConfiguration>,
+        current: Option<&RunningServiceConnect>,
     ) -> Result<Deployment, GatewayError> {
         let action = match wiring {
             Some(_) => format!("enabling Service Connect on ECS service {cluster}/{service}"),
             None => format!("disabling Service Connect on ECS service {cluster}/{service}"),
         };
         let config = match wiring {
-            Some(wiring) => merged_configuration(wiring, namespace_arn, current),
+            Some(wiring) => merged_configuration(wiring, namespace_arn, current.map(|c| &c.0)),
             None => Ok(ServiceConnectConfiguration::builder()
                 .enabled(false)
                 .build()),
@@ -330,6 +335,6 @@ fn service_from_sdk(service: &aws_sdk_ecs::types::Service) -> Option<EcsService>
     };
     Some(EcsService {
         observed,
-        raw_service_connect: raw,
+        raw_service_connect: raw.map(RunningServiceConnect),
     })
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::rollouts::{Awaited, RolloutFailure, wait_for_rollouts};
-use crate::aws::ecs::{Deployment, EcsService};
+use crate::aws::ecs::{Deployment, EcsService, RunningServiceConnect};
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::aws::in_order;
@@ -169,15 +169,16 @@ pub async fn wire(
         clients,
         removals,
     } = plan;
-    carry_out(
-        gateway,
-        cluster,
-        servers,
-        &observed,
-        namespace,
-        &mut outcome,
-    )
-    .await;
+    // What the rest of the pass needs of ECS's answer: the Cloud Map services ECS made in
+    // our namespace, and each service's own Service Connect configuration (sent back with
+    // the settings this provider does not manage). The rest is not held through the calls
+    // and the waits: at 500 services it is a megabyte.
+    let made_by_ecs = discovery_made_in(&observed, namespace);
+    let sent: BTreeMap<String, RunningServiceConnect> = observed
+        .into_iter()
+        .filter_map(|(name, service)| Some((name, service?.raw_service_connect?)))
+        .collect();
+    carry_out(gateway, cluster, servers, &sent, namespace, &mut outcome).await;
     // The new endpoints must be live before any client starts the tasks that learn them.
     let servers_live = !redeploy
         || await_deployments(
@@ -190,12 +191,12 @@ pub async fn wire(
         )
         .await;
     for phase in [clients, removals] {
-        carry_out(gateway, cluster, phase, &observed, namespace, &mut outcome).await;
+        carry_out(gateway, cluster, phase, &sent, namespace, &mut outcome).await;
     }
     if redeploy && servers_live {
         redeploy_unchanged(gateway, cluster, &desired_names, &mut outcome).await;
     }
-    outcome.freed_discovery = freed_discovery(&observed, &outcome.in_place, namespace);
+    outcome.freed_discovery = freed_discovery(made_by_ecs, &outcome.in_place);
     Ok(outcome)
 }
 
@@ -331,7 +332,7 @@ async fn carry_out(
     gateway: &Gateway,
     cluster: &str,
     phase: Vec<Change>,
-    observed: &Described,
+    sent: &BTreeMap<String, RunningServiceConnect>,
     namespace: &NamespaceRef,
     outcome: &mut WiringOutcome,
 ) {
@@ -339,10 +340,7 @@ async fn carry_out(
     let ecs = &gateway.ecs;
     let results = in_order(0..phase.len(), ecs.in_flight(), |i: usize| {
         let change = &phase[i];
-        let raw = observed
-            .get(change.service())
-            .and_then(Option::as_ref)
-            .and_then(|s| s.raw_service_connect.as_ref());
+        let raw = sent.get(change.service());
         let wiring = match change {
             Change::Wire { wiring, .. } => Some(wiring),
             Change::Unwire { .. } => None,
@@ -491,22 +489,28 @@ async fn resolve_ports(
     }
 }
 
-/// Discovery names ECS created for services before this pass that no server uses now.
+/// The Cloud Map services (name, ARN) ECS made for the services wired in our namespace
+/// before this pass. Other namespaces' are not ours to clean.
+fn discovery_made_in(observed: &Described, namespace: &NamespaceRef) -> Vec<(String, String)> {
+    observed
+        .values()
+        .flatten()
+        .filter(|s| observed_wiring(s.observed.service_connect.as_ref(), namespace).is_some())
+        .flat_map(|s| s.observed.discovery_resources.iter().cloned())
+        .collect()
+}
+
+/// Of the Cloud Map services ECS made (`made_by_ecs`), those no server uses now.
 fn freed_discovery(
-    observed: &BTreeMap<String, Option<EcsService>>,
+    made_by_ecs: Vec<(String, String)>,
     in_place: &BTreeMap<String, Wiring>,
-    namespace: &NamespaceRef,
 ) -> Vec<(String, String)> {
     let used: BTreeSet<&str> = in_place
         .values()
         .flat_map(Wiring::discovery_names)
         .collect();
-    let mut freed: Vec<(String, String)> = observed
-        .values()
-        .flatten()
-        // Only what ECS made in our namespace: other namespaces are not ours to clean.
-        .filter(|s| observed_wiring(s.observed.service_connect.as_ref(), namespace).is_some())
-        .flat_map(|s| s.observed.discovery_resources.iter().cloned())
+    let mut freed: Vec<(String, String)> = made_by_ecs
+        .into_iter()
         .filter(|(name, _)| !used.contains(name.as_str()))
         .collect();
     freed.sort();
