@@ -2,7 +2,7 @@
 //! to and from the mesh domain.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -462,6 +462,48 @@ pub struct PrivateState {
     /// tainted mesh can leave what its successor would rebuild the same. Apply drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub successor: Option<Successor>,
+    /// Written by the plan of a create that found no private DNS namespace with the name
+    /// it will make. During `apply` Terraform plans again just before it applies and hands
+    /// that plan's private state to the apply, which then need not ask again whether an
+    /// interrupted create left a namespace to adopt (one ListNamespaces round trip less).
+    /// Apply drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_unused: Option<NameUnused>,
+}
+
+/// A namespace name no private DNS namespace had when a plan asked (ListNamespaces).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameUnused {
+    pub name: String,
+    /// When the plan asked, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
+}
+
+impl NameUnused {
+    /// How long a plan's answer stands in for the apply's own. The plan Terraform makes
+    /// during `apply` runs moments before it; an older answer (a saved plan applied by
+    /// something that did not plan again) is not trusted, and the apply asks itself.
+    pub const FRESH_FOR: Duration = Duration::from_secs(60);
+
+    pub fn now(name: String) -> Self {
+        Self {
+            name,
+            at_unix_ms: unix_ms(SystemTime::now()),
+        }
+    }
+
+    /// Whether this answer says, at `now`, that `name` is still unused.
+    pub fn vouches_for(&self, name: &str, now: SystemTime) -> bool {
+        let age_ms = unix_ms(now).checked_sub(self.at_unix_ms);
+        self.name == name
+            && age_ms.is_some_and(|age| u128::from(age) <= Self::FRESH_FOR.as_millis())
+    }
+}
+
+fn unix_ms(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 /// What a planned create will make: enough to tell whether it takes over a mesh.
@@ -600,5 +642,26 @@ impl PrivateState {
             return Vec::new();
         }
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NameUnused;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn a_plans_unused_name_vouches_only_for_that_name_and_only_while_fresh() {
+        let asked = SystemTime::now();
+        let unused = NameUnused::now("internal.myapp".into());
+        assert!(unused.vouches_for("internal.myapp", asked));
+        assert!(unused.vouches_for("internal.myapp", asked + NameUnused::FRESH_FOR));
+        assert!(!unused.vouches_for("other.myapp", asked));
+        // A saved plan applied minutes later: the apply asks again.
+        let later = asked + NameUnused::FRESH_FOR + Duration::from_secs(2);
+        assert!(!unused.vouches_for("internal.myapp", later));
+        // An answer from the future (the clock went back): not trusted.
+        let before = asked - Duration::from_secs(5);
+        assert!(!unused.vouches_for("internal.myapp", before));
     }
 }

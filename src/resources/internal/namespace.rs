@@ -79,10 +79,17 @@ pub(super) async fn private_namespaces_in_vpc(
     cluster: &str,
     except: Option<&str>,
     consider: impl Fn(Maker) -> bool,
-) -> Result<Vec<(ObservedNamespace, Maker)>, GatewayError> {
-    let mut found = Vec::new();
+) -> Result<SameName, GatewayError> {
+    let mut same_name = SameName {
+        in_vpc: Vec::new(),
+        unused: true,
+    };
     for (id, _, kind) in gateway.cloudmap.find_namespaces_by_name(name).await? {
-        if kind != "DNS_PRIVATE" || except == Some(id.as_str()) {
+        if kind != "DNS_PRIVATE" {
+            continue;
+        }
+        same_name.unused = false;
+        if except == Some(id.as_str()) {
             continue;
         }
         let Some(candidate) = gateway.cloudmap.get_namespace(&id).await? else {
@@ -90,10 +97,18 @@ pub(super) async fn private_namespaces_in_vpc(
         };
         let maker = maker(&candidate, cluster);
         if consider(maker) && in_vpc(gateway, &candidate, vpc_id).await? {
-            found.push((candidate, maker));
+            same_name.in_vpc.push((candidate, maker));
         }
     }
-    Ok(found)
+    Ok(same_name)
+}
+
+/// The private DNS namespaces of one name.
+pub(super) struct SameName {
+    /// Those in the VPC asked about, of the makers asked about.
+    pub in_vpc: Vec<(ObservedNamespace, Maker)>,
+    /// No private DNS namespace has the name, in any VPC.
+    pub unused: bool,
 }
 
 /// Looks for a private namespace named `name` in `vpc_id` that this provider made.
@@ -108,6 +123,7 @@ pub(super) async fn find_own_namespace(
     })
     .await?;
     Ok(found
+        .in_vpc
         .into_iter()
         .next()
         .map(|(namespace, maker)| match maker {
@@ -137,22 +153,27 @@ impl CreateFailure {
 }
 
 /// Finds the namespace an interrupted earlier create made (same name, same VPC, our
-/// request-id prefix for this cluster) or creates it. The operation's id goes into
-/// `private` as soon as AWS accepts the request.
+/// request-id prefix for this cluster) or creates it; `look_first` false skips the
+/// search (a plan made moments ago found no namespace of the name). The operation's id
+/// goes into `private` as soon as AWS accepts the request.
 pub(super) async fn find_or_create_namespace(
     gateway: &Gateway,
     request: &NamespaceRequest<'_>,
     cluster: &str,
     private: &mut PrivateState,
+    look_first: bool,
     timeout: std::time::Duration,
     ctx: &CallContext,
 ) -> Result<ObservedNamespace, CreateFailure> {
     let (name, vpc_id) = (request.name, request.vpc_id);
     let action = create_namespace_action(name, vpc_id);
-    match find_own_namespace(gateway, name, vpc_id, cluster)
-        .await
-        .map_err(CreateFailure::nothing_made)?
-    {
+    let found = match look_first {
+        true => find_own_namespace(gateway, name, vpc_id, cluster)
+            .await
+            .map_err(CreateFailure::nothing_made)?,
+        false => None,
+    };
+    match found {
         Some(OwnNamespace::ThisCluster(namespace)) => {
             tracing::info!(namespace = %namespace.id, "adopting the namespace an interrupted create made");
             return Ok(namespace);

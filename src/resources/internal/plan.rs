@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::grouping::name_list;
-use super::model::{InternalModel, PriorNamespace, PrivateState, Successor, attr_map, merged_tags};
+use super::model::{
+    InternalModel, NameUnused, PriorNamespace, PrivateState, Successor, attr_map, merged_tags,
+};
 use super::{InternalResource, plan_checks, validate};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
@@ -50,7 +52,8 @@ pub(super) async fn plan(
             prior: prior.as_ref(),
             replaced: private.prior_namespace.as_ref(),
         };
-        let mut checks = plan_checks::check(&gateway, &context, &mut planned).await;
+        let (mut checks, unused_name) = plan_checks::check(&gateway, &context, &mut planned).await;
+        private.name_unused = unused_name.map(NameUnused::now);
         // Ports just read from task definitions can make two endpoints collide.
         checks.extend(validate::endpoint_violations(&planned));
         if checks.has_errors() {

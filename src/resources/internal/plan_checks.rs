@@ -115,13 +115,15 @@ pub(super) struct Context<'a> {
     pub replaced: Option<&'a PriorNamespace>,
 }
 
+/// The checks' findings, and the name of the namespace the plan creates when no private
+/// DNS namespace has it yet (for the apply: see `PrivateState::name_unused`).
 pub(super) async fn check(
     gateway: &Gateway,
     context: &Context<'_>,
     planned: &mut InternalModel,
-) -> Diagnostics {
+) -> (Diagnostics, Option<String>) {
     let Attr::Known(cluster) = planned.cluster.clone() else {
-        return Diagnostics::default();
+        return (Diagnostics::default(), None);
     };
     let cluster = cluster_name(&cluster).to_string();
     let facts = NamespaceFacts::of(context, planned);
@@ -147,20 +149,21 @@ pub(super) async fn check(
                 err.to_string(),
             )),
         }
-        if context.prior.is_none()
-            && let Err(err) =
-                check_namespace(gateway, &cluster, context.replaced, &facts, &mut found).await
-        {
-            found.push(Diagnostic::error(
-                "Checking the namespace failed",
-                err.to_string(),
-            ));
+        let mut unused = None;
+        if context.prior.is_none() {
+            match check_namespace(gateway, &cluster, context.replaced, &facts, &mut found).await {
+                Ok(name) => unused = name,
+                Err(err) => found.push(Diagnostic::error(
+                    "Checking the namespace failed",
+                    err.to_string(),
+                )),
+            }
         }
-        found
+        (found, unused)
     };
-    let (mut diagnostics, namespace) = tokio::join!(services, namespace);
+    let (mut diagnostics, (namespace, unused)) = tokio::join!(services, namespace);
     diagnostics.extend(namespace);
-    diagnostics
+    (diagnostics, unused)
 }
 
 /// What the port checks of one entry depend on: each endpoint's port name and
@@ -539,7 +542,7 @@ async fn check_namespace(
     replaced: Option<&PriorNamespace>,
     facts: &NamespaceFacts,
     diagnostics: &mut Diagnostics,
-) -> Result<(), GatewayError> {
+) -> Result<Option<String>, GatewayError> {
     let owned = facts.owned;
     if !owned
         && let Attr::Known(id) = &facts.namespace_id
@@ -558,10 +561,10 @@ async fn check_namespace(
         );
     }
     let (Attr::Known(name), Attr::Known(vpc_id)) = (&facts.name, &facts.vpc_id) else {
-        return Ok(());
+        return Ok(None);
     };
     if !owned {
-        return Ok(());
+        return Ok(None);
     }
     let replaced = replaced.filter(|r| r.owned).map(|r| r.id.as_str());
     // One of ours for this cluster was left by an interrupted create: apply adopts it.
@@ -569,7 +572,8 @@ async fn check_namespace(
         maker != Maker::ThisCluster
     })
     .await?;
-    for (existing, maker) in taken {
+    let unused = taken.unused.then(|| name.clone());
+    for (existing, maker) in taken.in_vpc {
         let by_another_mesh = maker == Maker::AnotherMesh;
         let detail = taken_namespace_detail(name, vpc_id, &existing.id, cluster, by_another_mesh);
         // Made by a servicemesh_internal for another cluster: possibly this resource's
@@ -583,7 +587,7 @@ async fn check_namespace(
         };
         diagnostics.push(diagnostic.at(AttributePath::root().attribute("namespace")));
     }
-    Ok(())
+    Ok(unused)
 }
 
 /// Why a namespace name is taken, and the ways forward.

@@ -1,7 +1,7 @@
 //! Create: make (or adopt) the namespace, then wire the services.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::wire::{beside_the_services_read, wire_and_record};
 use super::{Applied, record_namespace};
@@ -11,7 +11,7 @@ use crate::mesh::model::{NamespaceSpec, ObservedNamespace};
 use crate::mesh::names::cluster_name;
 use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
-use crate::resources::internal::model::{InternalModel, Operation, PrivateState};
+use crate::resources::internal::model::{InternalModel, NameUnused, Operation, PrivateState};
 use crate::resources::internal::namespace::{
     CreateFailure, existing_namespace, find_or_create_namespace, new_request_id,
 };
@@ -20,6 +20,7 @@ pub(super) async fn create(
     gateway: &Gateway,
     mut planned: InternalModel,
     private: &mut PrivateState,
+    name_unused: Option<NameUnused>,
     ctx: &CallContext,
 ) -> Applied {
     let spec = planned.namespace_spec(&gateway.default_tags);
@@ -32,7 +33,7 @@ pub(super) async fn create(
     );
     let timeout = planned.timeout(Operation::Create);
     // Cloud Map takes seconds to minutes to make the namespace.
-    let making = namespace_for(gateway, &spec, cluster, private, timeout, ctx);
+    let making = namespace_for(gateway, &spec, cluster, private, name_unused, timeout, ctx);
     let (made, early) = beside_the_services_read(gateway, &planned, None, ctx, making).await;
     let namespace = match made {
         Ok(namespace) => namespace,
@@ -73,6 +74,7 @@ async fn namespace_for(
     spec: &NamespaceSpec,
     cluster: &str,
     private: &mut PrivateState,
+    name_unused: Option<NameUnused>,
     timeout: Duration,
     ctx: &CallContext,
 ) -> Result<ObservedNamespace, CreateFailure> {
@@ -100,7 +102,13 @@ async fn namespace_for(
         tags,
         request_id: &request_id,
     };
-    find_or_create_namespace(gateway, &request, cluster, private, timeout, ctx).await
+    // Nothing to adopt when the plan Terraform made just now found the name unused.
+    let vouched = name_unused.is_some_and(|unused| unused.vouches_for(name, SystemTime::now()));
+    let look_first = !vouched;
+    find_or_create_namespace(
+        gateway, &request, cluster, private, look_first, timeout, ctx,
+    )
+    .await
 }
 
 /// A create that stopped while AWS may be making the namespace: the state records the

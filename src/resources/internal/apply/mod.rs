@@ -61,8 +61,11 @@ pub(super) async fn apply(
     // the new object's own.
     private.prior_namespace = None;
     let successor = private.successor.take();
+    let name_unused = private.name_unused.take();
     let applied = match (prior, planned) {
-        (None, Some(planned)) => create::create(&gateway, planned, &mut private, ctx).await,
+        (None, Some(planned)) => {
+            create::create(&gateway, planned, &mut private, name_unused, ctx).await
+        }
         (Some(prior), Some(planned)) => {
             update::update(&gateway, prior, planned, &mut private, ctx).await
         }
