@@ -151,6 +151,14 @@ async fn reads_that_need_nothing_from_each_other_go_out_together() {
             Step::ApplyCreate.name()
         ));
     }
+    // The namespace just made is read (its hosted zone) beside the first UpdateService
+    // round, which takes its ARN from its id and the services' account.
+    failures.extend(apart(
+        Step::ApplyCreate,
+        &log,
+        "servicediscovery:GetNamespace",
+        "ecs:UpdateService",
+    ));
 
     dir.write("main.tf", &scale::config(&vpc_id, SERVICES, true));
     scale::counted(&emulator, &dir, &Step::PlanChange).await;

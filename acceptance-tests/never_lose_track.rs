@@ -175,7 +175,10 @@ async fn an_outage_in_the_namespace_phase_of_a_create_leaves_nothing_after_destr
                     .contains("Cloud Map may have made namespace internal.myapp")
                     || apply
                         .flat_output()
-                        .contains("Wiring Service Connect failed"),
+                        .contains("Wiring Service Connect failed")
+                    || apply
+                        .flat_output()
+                        .contains("Reading the namespace failed"),
                 "the error says what exists:\n{apply}"
             );
         }

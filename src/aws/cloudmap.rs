@@ -91,6 +91,30 @@ pub fn namespace_target(targets: &BTreeMap<OperationTargetType, String>) -> Opti
     targets.get(&OperationTargetType::Namespace).cloned()
 }
 
+/// The ARN Cloud Map gives namespace `namespace_id` in the account and Region of an ECS
+/// service's ARN (`arn:<partition>:ecs:<region>:<account>:service/...`), or `None` if
+/// that is not an ARN of this form. The namespace ARN's form,
+/// `arn:${Partition}:servicediscovery:${Region}:${Account}:namespace/${NamespaceId}`, is
+/// the Service Authorization Reference's (AWS Cloud Map, resource types). For an apply
+/// that writes before GetNamespace answers: the answer is checked against it.
+pub fn namespace_arn_beside(service_arn: &str, namespace_id: &str) -> Option<String> {
+    let mut parts = service_arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("ecs"), Some(region), Some(account), Some(_)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let valid = |part: &str| !part.is_empty() && !part.contains('/');
+    (valid(partition) && valid(region) && valid(account) && valid(namespace_id)).then(|| {
+        format!("arn:{partition}:servicediscovery:{region}:{account}:namespace/{namespace_id}")
+    })
+}
+
 /// What to create.
 #[derive(Clone, Copy, Debug)]
 pub struct NamespaceRequest<'a> {
@@ -661,4 +685,43 @@ fn wait_error(action: &str, what: &str, timeout: Duration, end: WaitEnd) -> Gate
         }
     };
     GatewayError::new(action, ErrorKind::Unfinished, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::namespace_arn_beside;
+
+    #[test]
+    fn a_namespace_arn_takes_the_partition_region_and_account_of_an_ecs_service_arn() {
+        assert_eq!(
+            namespace_arn_beside(
+                "arn:aws:ecs:eu-west-1:123456789012:service/prod/backend",
+                "ns-abcdefghijklmnop"
+            )
+            .as_deref(),
+            Some("arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-abcdefghijklmnop")
+        );
+        assert_eq!(
+            namespace_arn_beside(
+                "arn:aws-cn:ecs:cn-north-1:123456789012:service/backend",
+                "ns-1"
+            )
+            .as_deref(),
+            Some("arn:aws-cn:servicediscovery:cn-north-1:123456789012:namespace/ns-1")
+        );
+        // Not an ECS service's ARN, or parts missing: no guess.
+        for not_one in [
+            "",
+            "backend",
+            "arn:aws:ecs:eu-west-1:123456789012",
+            "arn:aws:ecs::123456789012:service/prod/backend",
+            "arn:aws:servicediscovery:eu-west-1:123456789012:service/srv-1",
+        ] {
+            assert_eq!(namespace_arn_beside(not_one, "ns-1"), None, "{not_one}");
+        }
+        assert_eq!(
+            namespace_arn_beside("arn:aws:ecs:eu-west-1:123456789012:service/a/b", ""),
+            None
+        );
+    }
 }

@@ -155,7 +155,8 @@ impl CreateFailure {
 /// Finds the namespace an interrupted earlier create made (same name, same VPC, our
 /// request-id prefix for this cluster) or creates it; `look_first` false skips the
 /// search (a plan made moments ago found no namespace of the name). The operation's id
-/// goes into `private` as soon as AWS accepts the request.
+/// goes into `private` as soon as AWS accepts the request. A namespace made is not read
+/// here: see [`read_made_namespace`].
 pub(super) async fn find_or_create_namespace(
     gateway: &Gateway,
     request: &NamespaceRequest<'_>,
@@ -164,7 +165,7 @@ pub(super) async fn find_or_create_namespace(
     look_first: bool,
     timeout: std::time::Duration,
     ctx: &CallContext,
-) -> Result<ObservedNamespace, CreateFailure> {
+) -> Result<NamespaceReady, CreateFailure> {
     let (name, vpc_id) = (request.name, request.vpc_id);
     let action = create_namespace_action(name, vpc_id);
     let found = match look_first {
@@ -176,7 +177,7 @@ pub(super) async fn find_or_create_namespace(
     match found {
         Some(OwnNamespace::ThisCluster(namespace)) => {
             tracing::info!(namespace = %namespace.id, "adopting the namespace an interrupted create made");
-            return Ok(namespace);
+            return Ok(NamespaceReady::Read(namespace));
         }
         // Another cluster's mesh, e.g. the object a cluster change with
         // create_before_destroy is replacing. Cloud Map fails a namespace whose private
@@ -223,17 +224,31 @@ pub(super) async fn find_or_create_namespace(
             });
         }
     };
+    Ok(NamespaceReady::Made(namespace_id))
+}
+
+/// Where a create's namespace stands once it exists.
+pub(super) enum NamespaceReady {
+    /// Read: adopted from an interrupted create, or an existing one.
+    Read(ObservedNamespace),
+    /// Made (Cloud Map's operation succeeded, or its idempotency token named it): its id,
+    /// not read yet.
+    Made(String),
+}
+
+/// Reads the namespace a create just made; its operation is then settled.
+pub(super) async fn read_made_namespace(
+    gateway: &Gateway,
+    namespace_id: String,
+    private: &mut PrivateState,
+) -> Result<ObservedNamespace, CreateFailure> {
     match gateway.cloudmap.get_namespace(&namespace_id).await {
         Ok(Some(namespace)) => {
             private.namespace_operation = None;
             Ok(namespace)
         }
         Ok(None) => Err(CreateFailure {
-            error: GatewayError::new(
-                format!("reading Cloud Map namespace {namespace_id}"),
-                ErrorKind::NotFound,
-                "the namespace was created but cannot be read",
-            ),
+            error: made_but_unreadable(&namespace_id),
             may_exist: true,
             namespace_id: Some(namespace_id),
         }),
@@ -243,6 +258,15 @@ pub(super) async fn find_or_create_namespace(
             namespace_id: Some(namespace_id),
         }),
     }
+}
+
+/// A namespace Cloud Map made that GetNamespace does not find.
+pub(super) fn made_but_unreadable(namespace_id: &str) -> GatewayError {
+    GatewayError::new(
+        format!("reading Cloud Map namespace {namespace_id}"),
+        ErrorKind::NotFound,
+        "the namespace was created but cannot be read",
+    )
 }
 
 /// The namespace named by `namespace_id`; an error when there is none.

@@ -73,6 +73,16 @@ impl Observation {
     fn covers(&self, names: &BTreeSet<String>) -> bool {
         names.is_subset(&self.asked)
     }
+
+    /// The ARN of a service read (any one): it names the account and Region.
+    pub fn a_service_arn(&self) -> Option<&str> {
+        let services = self.services.as_ref().ok()?;
+        services
+            .values()
+            .flatten()
+            .map(|s| s.observed.arn.as_str())
+            .find(|arn| !arn.is_empty())
+    }
 }
 
 /// Describes `names`, waiting (within `patience`) for those in `wanted` to appear.

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use super::wire::{beside_the_services_read, wire_and_record};
 use super::{Applied, record_namespace};
-use crate::aws::cloudmap::NamespaceRequest;
+use crate::aws::cloudmap::{NamespaceRequest, namespace_arn_beside};
+use crate::aws::error::GatewayError;
 use crate::aws::gateway::Gateway;
 use crate::mesh::model::{NamespaceSpec, ObservedNamespace};
 use crate::mesh::names::cluster_name;
@@ -13,7 +14,8 @@ use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
 use crate::resources::internal::model::{InternalModel, NameUnused, Operation, PrivateState};
 use crate::resources::internal::namespace::{
-    CreateFailure, existing_namespace, find_or_create_namespace, new_request_id,
+    CreateFailure, NamespaceReady, existing_namespace, find_or_create_namespace,
+    made_but_unreadable, new_request_id, read_made_namespace,
 };
 
 pub(super) async fn create(
@@ -35,8 +37,8 @@ pub(super) async fn create(
     // Cloud Map takes seconds to minutes to make the namespace.
     let making = namespace_for(gateway, &spec, cluster, private, name_unused, timeout, ctx);
     let (made, early) = beside_the_services_read(gateway, &planned, None, ctx, making).await;
-    let namespace = match made {
-        Ok(namespace) => namespace,
+    let ready = match made {
+        Ok(ready) => ready,
         Err(failure) if failure.may_exist => {
             return unconfirmed_create(planned, &spec, private, failure);
         }
@@ -44,8 +46,33 @@ pub(super) async fn create(
             return Applied::failed(None, "Creating the service mesh failed", failure.error);
         }
     };
+    // A namespace just made is read (GetNamespace: its ARN and hosted zone) beside the
+    // first UpdateService round when its ARN follows from its id and the services' account.
+    let (namespace, unread) = match ready {
+        NamespaceReady::Read(namespace) => (namespace, None),
+        NamespaceReady::Made(id) => match early
+            .a_service_arn()
+            .and_then(|arn| namespace_arn_beside(arn, &id))
+        {
+            Some(arn) => {
+                // The state records the namespace by its id from here.
+                private.namespace_operation = None;
+                let known = ObservedNamespace {
+                    id: id.clone(),
+                    arn,
+                    name: planned.namespace.known().cloned().unwrap_or_default(),
+                    ..ObservedNamespace::default()
+                };
+                (known, Some(id))
+            }
+            None => match read_made_namespace(gateway, id, private).await {
+                Ok(namespace) => (namespace, None),
+                Err(failure) => return unconfirmed_create(planned, &spec, private, failure),
+            },
+        },
+    };
     record_namespace(&mut planned, &namespace, &spec);
-    let (state, mut diagnostics) = wire_and_record(
+    let wiring = wire_and_record(
         gateway,
         planned,
         None,
@@ -53,8 +80,16 @@ pub(super) async fn create(
         ctx,
         private,
         Some(early),
-    )
-    .await;
+    );
+    let (state, mut diagnostics) = match unread {
+        None => wiring.await,
+        Some(id) => {
+            let ((mut state, mut diagnostics), read) =
+                tokio::join!(wiring, gateway.cloudmap.get_namespace(&id));
+            diagnostics.extend(record_namespace_read(&mut state, &namespace, read));
+            (state, diagnostics)
+        }
+    };
     if diagnostics.has_errors() {
         diagnostics.push(Diagnostic::error(
             "The namespace exists; some services are not wired",
@@ -67,6 +102,47 @@ pub(super) async fn create(
     Applied::stored(state, diagnostics)
 }
 
+/// Records what GetNamespace said of the namespace the services were just wired to by
+/// `used` (its id and the ARN its id implied): its hosted zone and the rest. Should the
+/// ARN differ, no UpdateService found the namespace, and the tainted mesh's replacement
+/// wires them with the ARN now recorded. Not read: the state keeps the id, and the next
+/// refresh reads the rest.
+fn record_namespace_read(
+    state: &mut InternalModel,
+    used: &ObservedNamespace,
+    read: Result<Option<ObservedNamespace>, GatewayError>,
+) -> Diagnostics {
+    let read = read.and_then(|found| found.ok_or_else(|| made_but_unreadable(&used.id)));
+    match read {
+        Ok(namespace) if namespace.arn == used.arn => {
+            state.set_namespace_facts(&namespace);
+            Diagnostics::default()
+        }
+        Ok(namespace) => {
+            state.set_namespace_facts(&namespace);
+            Diagnostics::error(
+                "Wiring Service Connect failed",
+                format!(
+                    "Cloud Map namespace {} has the ARN {}, not {} as its id and the ECS services' \
+                     account implied; the services were given the latter. Run `terraform apply` \
+                     again: the mesh's replacement wires them with the ARN the state now records.",
+                    namespace.id, namespace.arn, used.arn
+                ),
+            )
+        }
+        Err(err) => Diagnostics::error(
+            "Reading the namespace failed",
+            format!(
+                "{}. Cloud Map made namespace {} ({}) and the services are wired to it; the state \
+                 records it by its id, and the next refresh reads the rest of it.",
+                err.to_string().trim_end_matches('.'),
+                used.name,
+                used.id
+            ),
+        ),
+    }
+}
+
 /// The namespace the mesh lives in: made (or found, after a retry) when owned, read
 /// when it is an existing one.
 async fn namespace_for(
@@ -77,11 +153,12 @@ async fn namespace_for(
     name_unused: Option<NameUnused>,
     timeout: Duration,
     ctx: &CallContext,
-) -> Result<ObservedNamespace, CreateFailure> {
+) -> Result<NamespaceReady, CreateFailure> {
     let (name, vpc_id, description, tags) = match spec {
         NamespaceSpec::Existing { id } => {
             return existing_namespace(gateway, id)
                 .await
+                .map(NamespaceReady::Read)
                 .map_err(CreateFailure::nothing_made);
         }
         NamespaceSpec::Owned {
