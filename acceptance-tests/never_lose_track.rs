@@ -176,9 +176,7 @@ async fn an_outage_in_the_namespace_phase_of_a_create_leaves_nothing_after_destr
                     || apply
                         .flat_output()
                         .contains("Wiring Service Connect failed")
-                    || apply
-                        .flat_output()
-                        .contains("Reading the namespace failed"),
+                    || apply.flat_output().contains("Reading the namespace failed"),
                 "the error says what exists:\n{apply}"
             );
         }
