@@ -17,6 +17,7 @@ use crate::resources::internal::namespace::{
     CreateFailure, NamespaceReady, existing_namespace, find_or_create_namespace,
     made_but_unreadable, new_request_id, read_made_namespace,
 };
+use crate::resources::internal::wiring::Observation;
 
 pub(super) async fn create(
     gateway: &Gateway,
@@ -46,30 +47,10 @@ pub(super) async fn create(
             return Applied::failed(None, "Creating the service mesh failed", failure.error);
         }
     };
-    // A namespace just made is read (GetNamespace: its ARN and hosted zone) beside the
-    // first UpdateService round when its ARN follows from its id and the services' account.
-    let (namespace, unread) = match ready {
-        NamespaceReady::Read(namespace) => (namespace, None),
-        NamespaceReady::Made(id) => match early
-            .a_service_arn()
-            .and_then(|arn| namespace_arn_beside(arn, &id))
-        {
-            Some(arn) => {
-                // The state records the namespace by its id from here.
-                private.namespace_operation = None;
-                let known = ObservedNamespace {
-                    id: id.clone(),
-                    arn,
-                    name: planned.namespace.known().cloned().unwrap_or_default(),
-                    ..ObservedNamespace::default()
-                };
-                (known, Some(id))
-            }
-            None => match read_made_namespace(gateway, id, private).await {
-                Ok(namespace) => (namespace, None),
-                Err(failure) => return unconfirmed_create(planned, &spec, private, failure),
-            },
-        },
+    let name = planned.namespace.known().cloned().unwrap_or_default();
+    let (namespace, unread) = match to_wire(gateway, ready, &early, name, private).await {
+        Ok(to_wire) => to_wire,
+        Err(failure) => return unconfirmed_create(planned, &spec, private, failure),
     };
     record_namespace(&mut planned, &namespace, &spec);
     let wiring = wire_and_record(
@@ -100,6 +81,38 @@ pub(super) async fn create(
         ));
     }
     Applied::stored(state, diagnostics)
+}
+
+/// The namespace to wire the services to and, when it is still to be read, its id. A
+/// namespace just made is read (GetNamespace: its hosted zone) beside the first
+/// UpdateService round, when its ARN follows from its id and the account and Region of a
+/// service `early` read; otherwise it is read first.
+async fn to_wire(
+    gateway: &Gateway,
+    ready: NamespaceReady,
+    early: &Observation,
+    name: String,
+    private: &mut PrivateState,
+) -> Result<(ObservedNamespace, Option<String>), CreateFailure> {
+    let id = match ready {
+        NamespaceReady::Read(namespace) => return Ok((namespace, None)),
+        NamespaceReady::Made(id) => id,
+    };
+    let Some(arn) = early
+        .a_service_arn()
+        .and_then(|arn| namespace_arn_beside(arn, &id))
+    else {
+        return Ok((read_made_namespace(gateway, id, private).await?, None));
+    };
+    // The state records the namespace by its id from here.
+    private.namespace_operation = None;
+    let known = ObservedNamespace {
+        id: id.clone(),
+        arn,
+        name,
+        ..ObservedNamespace::default()
+    };
+    Ok((known, Some(id)))
 }
 
 /// Records what GetNamespace said of the namespace the services were just wired to by
