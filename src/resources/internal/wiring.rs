@@ -163,10 +163,12 @@ pub async fn wire(
             .map(|(_, wiring)| wiring),
     );
     let endpoints_change = before != endpoints(desired.values());
+    // Ends its borrow of the wirings, which move into the plan.
     drop(before);
     let redeploy = endpoints_change && patience.redeploy_clients;
     let desired_names: Vec<String> = desired.keys().cloned().collect();
     let plan = plan_changes(desired, &current, previously_managed, namespace);
+    // Ends its borrow of ECS's answer, of which only what is sent back is kept below.
     drop(current);
     tracing::info!(
         cluster,
