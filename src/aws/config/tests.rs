@@ -1170,9 +1170,12 @@ fn no_attempt_is_sent_after_the_stop() {
         });
         return;
     }
-    // One attempt (maybe two, if the first backoff was shorter than 300 ms), never 26.
+    // The attempts before the stop, never the 26 of a call left to retry. The SDK's
+    // backoffs are jittered (uniform below 1 s, then 2 s, 4 s, …): two fit in the 300 ms
+    // before the stop in about 2 % of runs (three attempts; this test allowed only two and
+    // failed so, once), three in about 0.06 % (four attempts), four in about 0.0005 %.
     let attempts = server.seen().iter().filter(|s| s.is_ecs()).count();
-    assert!((1..=2).contains(&attempts), "{attempts} attempts");
+    assert!((1..=4).contains(&attempts), "{attempts} attempts");
 }
 
 #[test]
