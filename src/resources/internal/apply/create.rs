@@ -146,8 +146,8 @@ fn record_namespace_read(
         Err(err) => Diagnostics::error(
             "Reading the namespace failed",
             format!(
-                "{}. Cloud Map made namespace {} ({}) and the services are wired to it; the state \
-                 records it by its id, and the next refresh reads the rest of it.",
+                "{}. Cloud Map made namespace {} ({}): the state records it by its id, with the \
+                 services wired to it so far, and the next refresh reads the rest of it.",
                 err.to_string().trim_end_matches('.'),
                 used.name,
                 used.id
