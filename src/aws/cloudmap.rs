@@ -93,9 +93,12 @@ pub fn namespace_target(targets: &BTreeMap<OperationTargetType, String>) -> Opti
 
 /// The ARN Cloud Map gives namespace `namespace_id` in the account and Region of an ECS
 /// service's ARN (`arn:<partition>:ecs:<region>:<account>:service/...`), or `None` if
-/// that is not an ARN of this form. The namespace ARN's form,
-/// `arn:${Partition}:servicediscovery:${Region}:${Account}:namespace/${NamespaceId}`, is
-/// the Service Authorization Reference's (AWS Cloud Map, resource types). For an apply
+/// that is not an ARN of this form. Both forms are the Service Authorization Reference's
+/// (resource types: Amazon ECS `service`,
+/// `arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}`;
+/// AWS Cloud Map `namespace`,
+/// `arn:${Partition}:servicediscovery:${Region}:${Account}:namespace/${NamespaceId}`).
+/// An ECS service is the caller's account's, as is a namespace it just made. For an apply
 /// that writes before GetNamespace answers: the answer is checked against it.
 pub fn namespace_arn_beside(service_arn: &str, namespace_id: &str) -> Option<String> {
     let mut parts = service_arn.splitn(6, ':');

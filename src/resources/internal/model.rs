@@ -466,7 +466,10 @@ pub struct PrivateState {
     /// it will make. During `apply` Terraform plans again just before it applies and hands
     /// that plan's private state to the apply, which then need not ask again whether an
     /// interrupted create left a namespace to adopt (one ListNamespaces round trip less).
-    /// Apply drops it.
+    /// A namespace someone else makes in between is no risk: Cloud Map fails a second one
+    /// whose zone overlaps one the VPC already has (operation FAIL, CANNOT_CREATE_HOSTED_ZONE;
+    /// ../shared/research/real-aws-semantics.md, from terraform-provider-aws's
+    /// servicediscovery operation.go). Apply drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_unused: Option<NameUnused>,
 }
