@@ -107,7 +107,8 @@ pub(super) async fn private_namespaces_in_vpc(
 pub(super) struct SameName {
     /// Those in the VPC asked about, of the makers asked about.
     pub in_vpc: Vec<(ObservedNamespace, Maker)>,
-    /// No private DNS namespace has the name, in any VPC.
+    /// No private DNS namespace of this account's own has the name, in any VPC (the
+    /// search asks for the account's own only: RESOURCE_OWNER = SELF).
     pub unused: bool,
 }
 
@@ -242,16 +243,11 @@ pub(super) async fn read_made_namespace(
     namespace_id: String,
     private: &mut PrivateState,
 ) -> Result<ObservedNamespace, CreateFailure> {
-    match gateway.cloudmap.get_namespace(&namespace_id).await {
-        Ok(Some(namespace)) => {
+    match namespace_by_id(gateway, &namespace_id, MADE_BUT_UNREADABLE).await {
+        Ok(namespace) => {
             private.namespace_operation = None;
             Ok(namespace)
         }
-        Ok(None) => Err(CreateFailure {
-            error: made_but_unreadable(&namespace_id),
-            may_exist: true,
-            namespace_id: Some(namespace_id),
-        }),
         Err(error) => Err(CreateFailure {
             error,
             may_exist: true,
@@ -260,19 +256,17 @@ pub(super) async fn read_made_namespace(
     }
 }
 
-/// A namespace Cloud Map made that GetNamespace does not find.
-pub(super) fn made_but_unreadable(namespace_id: &str) -> GatewayError {
-    GatewayError::new(
-        format!("reading Cloud Map namespace {namespace_id}"),
-        ErrorKind::NotFound,
-        "the namespace was created but cannot be read",
-    )
-}
+/// Why [`namespace_by_id`] finds no namespace a create just made.
+pub(super) const MADE_BUT_UNREADABLE: &str = "the namespace was created but cannot be read";
+/// Why [`namespace_by_id`] finds no namespace a configuration names by id.
+pub(super) const NO_SUCH_ID: &str = "no namespace has this id in this account and region";
 
-/// The namespace named by `namespace_id`; an error when there is none.
-pub(super) async fn existing_namespace(
+/// GetNamespace, with not finding the namespace an error that says `missing` (one of the
+/// reasons above).
+pub(super) async fn namespace_by_id(
     gateway: &Gateway,
     namespace_id: &str,
+    missing: &str,
 ) -> Result<ObservedNamespace, GatewayError> {
     gateway
         .cloudmap
@@ -282,7 +276,7 @@ pub(super) async fn existing_namespace(
             GatewayError::new(
                 format!("reading Cloud Map namespace {namespace_id}"),
                 ErrorKind::NotFound,
-                "no namespace has this id in this account and region",
+                missing,
             )
         })
 }

@@ -14,8 +14,8 @@ use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
 use crate::resources::internal::model::{InternalModel, NameUnused, Operation, PrivateState};
 use crate::resources::internal::namespace::{
-    CreateFailure, NamespaceReady, existing_namespace, find_or_create_namespace,
-    made_but_unreadable, new_request_id, read_made_namespace,
+    CreateFailure, MADE_BUT_UNREADABLE, NO_SUCH_ID, NamespaceReady, find_or_create_namespace,
+    namespace_by_id, new_request_id, read_made_namespace,
 };
 use crate::resources::internal::wiring::Observation;
 
@@ -66,7 +66,7 @@ pub(super) async fn create(
         None => wiring.await,
         Some(id) => {
             let ((mut state, mut diagnostics), read) =
-                tokio::join!(wiring, gateway.cloudmap.get_namespace(&id));
+                tokio::join!(wiring, namespace_by_id(gateway, &id, MADE_BUT_UNREADABLE));
             diagnostics.extend(record_namespace_read(&mut state, &namespace, read));
             (state, diagnostics)
         }
@@ -86,7 +86,9 @@ pub(super) async fn create(
 /// The namespace to wire the services to and, when it is still to be read, its id. A
 /// namespace just made is read (GetNamespace: its hosted zone) beside the first
 /// UpdateService round, when its ARN follows from its id and the account and Region of a
-/// service `early` read; otherwise it is read first.
+/// service `early` read; otherwise it is read first. UpdateService takes the namespace by
+/// name or full ARN (ECS API reference, ServiceConnectConfiguration.namespace); the ARN,
+/// since two namespaces may share a name.
 async fn to_wire(
     gateway: &Gateway,
     ready: NamespaceReady,
@@ -117,15 +119,15 @@ async fn to_wire(
 
 /// Records what GetNamespace said of the namespace the services were just wired to by
 /// `used` (its id and the ARN its id implied): its hosted zone and the rest. Should the
-/// ARN differ, no UpdateService found the namespace, and the tainted mesh's replacement
+/// ARN differ, no UpdateService found the namespace (UpdateService's modelled
+/// NamespaceNotFoundException, botocore's ECS model), and the tainted mesh's replacement
 /// wires them with the ARN now recorded. Not read: the state keeps the id, and the next
 /// refresh reads the rest.
 fn record_namespace_read(
     state: &mut InternalModel,
     used: &ObservedNamespace,
-    read: Result<Option<ObservedNamespace>, GatewayError>,
+    read: Result<ObservedNamespace, GatewayError>,
 ) -> Diagnostics {
-    let read = read.and_then(|found| found.ok_or_else(|| made_but_unreadable(&used.id)));
     match read {
         Ok(namespace) if namespace.arn == used.arn => {
             state.set_namespace_facts(&namespace);
@@ -169,7 +171,7 @@ async fn namespace_for(
 ) -> Result<NamespaceReady, CreateFailure> {
     let (name, vpc_id, description, tags) = match spec {
         NamespaceSpec::Existing { id } => {
-            return existing_namespace(gateway, id)
+            return namespace_by_id(gateway, id, NO_SUCH_ID)
                 .await
                 .map(NamespaceReady::Read)
                 .map_err(CreateFailure::nothing_made);
