@@ -95,6 +95,9 @@ pub enum Step {
     Refresh,
     PlanNoChange,
     PlanChange,
+    /// A plan of a change with `-refresh=false`: the apply then has no recent read to
+    /// act on (issue 18's RecentRead) and reads for itself.
+    PlanChangeUnrefreshed,
     ApplyChange,
     PlanDestroy,
     ApplyDestroy,
@@ -104,6 +107,9 @@ impl Step {
     pub fn args(&self) -> Vec<&'static str> {
         let args: &[&'static str] = match self {
             Step::PlanCreate | Step::PlanChange => &["plan", "-no-color", "-out=next.tfplan"],
+            Step::PlanChangeUnrefreshed => {
+                &["plan", "-refresh=false", "-no-color", "-out=next.tfplan"]
+            }
             Step::PlanDestroy => &["plan", "-destroy", "-no-color", "-out=next.tfplan"],
             Step::ApplyCreate | Step::ApplyChange | Step::ApplyDestroy => {
                 &["apply", "-no-color", "next.tfplan"]
@@ -121,6 +127,7 @@ impl Step {
             Step::Refresh => "refresh (plan -refresh-only)",
             Step::PlanNoChange => "plan, no changes",
             Step::PlanChange => "plan of a change to every service",
+            Step::PlanChangeUnrefreshed => "plan of a change to every service, -refresh=false",
             Step::ApplyChange => "apply of a change to every service",
             Step::PlanDestroy => "plan of the destroy",
             Step::ApplyDestroy => "apply of the destroy",

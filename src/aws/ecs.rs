@@ -13,7 +13,7 @@ use super::error::{ErrorKind, GatewayError};
 use crate::mesh::model::{ObservedDeployment, ObservedService, PortMapping, PortMappings, Wiring};
 
 mod service_connect;
-use service_connect::{merged_configuration, observed_service_connect};
+use service_connect::{configuration_of, merged_configuration, observed_service_connect};
 
 /// Every item of a paged ECS listing (ListServices, ListServicesByNamespace): the SDK's
 /// paginator at the largest page ECS allows. The request builders share no trait.
@@ -39,6 +39,36 @@ pub const DESCRIBE_BATCH: usize = 10;
 pub struct EcsService {
     pub observed: ObservedService,
     pub raw_service_connect: Option<RunningServiceConnect>,
+}
+
+impl EcsService {
+    /// Whether `observed` says everything ECS answered of the service's Service Connect,
+    /// so that [`EcsService::recalled`] gives back exactly this service: the configuration
+    /// rebuilt from it is equal, field for field, to the one read. Not so when it holds
+    /// settings the domain leaves out (container configurations, test traffic rules), or
+    /// any shape the rebuild does not make the same way.
+    pub fn recallable(&self) -> bool {
+        match (&self.raw_service_connect, &self.observed.service_connect) {
+            (None, None) => true,
+            (Some(raw), Some(observed)) => configuration_of(observed).is_ok_and(|c| c == raw.0),
+            _ => false,
+        }
+    }
+
+    /// A service as it was read earlier, from what was kept of it (see `recallable`);
+    /// `None` when its configuration cannot be rebuilt.
+    pub fn recalled(observed: ObservedService) -> Option<Self> {
+        let raw = match &observed.service_connect {
+            Some(service_connect) => Some(RunningServiceConnect(
+                configuration_of(service_connect).ok()?,
+            )),
+            None => None,
+        };
+        Some(Self {
+            observed,
+            raw_service_connect: raw,
+        })
+    }
 }
 
 /// A service's Service Connect configuration as ECS answered it, opaque outside the
@@ -337,4 +367,68 @@ fn service_from_sdk(service: &aws_sdk_ecs::types::Service) -> Option<EcsService>
         observed,
         raw_service_connect: raw.map(RunningServiceConnect),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::{ServiceConnectClientAlias, ServiceConnectService};
+
+    fn described(config: Option<ServiceConnectConfiguration>) -> EcsService {
+        let deployment = aws_sdk_ecs::types::Deployment::builder()
+            .id("ecs-svc/1")
+            .status("PRIMARY")
+            .task_definition("arn:aws:ecs:eu-west-1:1:task-definition/backend:3")
+            .set_service_connect_configuration(config)
+            .build();
+        let service = aws_sdk_ecs::types::Service::builder()
+            .service_name("backend")
+            .service_arn("arn:aws:ecs:eu-west-1:1:service/prod/backend")
+            .status("ACTIVE")
+            .deployments(deployment)
+            .build();
+        service_from_sdk(&service).unwrap()
+    }
+
+    fn wired(alias: ServiceConnectClientAlias) -> ServiceConnectConfiguration {
+        ServiceConnectConfiguration::builder()
+            .enabled(true)
+            .namespace("arn:aws:servicediscovery:eu-west-1:1:namespace/ns-1")
+            .services(
+                ServiceConnectService::builder()
+                    .port_name("backend-8080-tcp")
+                    .discovery_name("backend")
+                    .client_aliases(alias)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn a_service_whose_configuration_comes_back_exactly_is_recalled_as_read() {
+        let alias = ServiceConnectClientAlias::builder()
+            .port(8080)
+            .dns_name("backend.internal.myapp")
+            .build()
+            .unwrap();
+        for service in [described(Some(wired(alias))), described(None)] {
+            assert!(service.recallable());
+            let recalled = EcsService::recalled(service.observed.clone()).unwrap();
+            assert_eq!(
+                recalled.raw_service_connect.map(|c| c.0),
+                service.raw_service_connect.map(|c| c.0)
+            );
+        }
+    }
+
+    #[test]
+    fn a_service_with_a_shape_the_domain_does_not_say_is_not_recallable() {
+        // The domain reads a port outside u16 as 0, so the rebuilt alias differs.
+        let alias = ServiceConnectClientAlias::builder()
+            .port(70000)
+            .build()
+            .unwrap();
+        assert!(!described(Some(wired(alias))).recallable());
+    }
 }

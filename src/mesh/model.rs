@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 /// Where the services meet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NamespaceSpec {
@@ -65,7 +67,7 @@ impl<T: Clone + PartialEq> Setting<T> {
 }
 
 /// TLS of one endpoint: Service Connect issues its certificates from an AWS Private CA.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsSpec {
     pub aws_pca_authority_arn: String,
     pub kms_key: Option<String>,
@@ -74,7 +76,7 @@ pub struct TlsSpec {
 
 /// The Service Connect proxy's own log configuration (the shape of ECS's
 /// LogConfiguration).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogSpec {
     pub log_driver: String,
     pub options: BTreeMap<String, String>,
@@ -83,7 +85,7 @@ pub struct LogSpec {
 }
 
 /// The proxy's access logs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessLogSpec {
     /// `TEXT` or `JSON`.
     pub format: String,
@@ -192,7 +194,7 @@ impl NamespaceSpec {
 }
 
 /// One `services[]` entry of a Service Connect configuration, as read from AWS.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedEndpoint {
     pub port_name: String,
     pub discovery_name: Option<String>,
@@ -205,7 +207,7 @@ pub struct ObservedEndpoint {
 }
 
 /// Service Connect as the PRIMARY deployment of an ECS service carries it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedServiceConnect {
     pub enabled: bool,
     /// Echoed as given: a name, an ARN, or (rarely) an id.
@@ -216,7 +218,7 @@ pub struct ObservedServiceConnect {
 }
 
 /// An ECS service as DescribeServices shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedService {
     pub name: String,
     pub arn: String,
@@ -226,7 +228,9 @@ pub struct ObservedService {
     pub service_connect: Option<ObservedServiceConnect>,
     /// Cloud Map services ECS made for this service: (discovery name, ARN).
     pub discovery_resources: Vec<(String, String)>,
-    /// Its deployments, newest first as ECS lists them.
+    /// Its deployments, newest first as ECS lists them. Not kept when a refresh hands the
+    /// service on (`RecentRead`): a rollout is always watched with a fresh read.
+    #[serde(skip)]
     pub deployments: Vec<ObservedDeployment>,
     /// `ECS` (rolling update), `CODE_DEPLOY` or `EXTERNAL`; ECS when not said.
     pub deployment_controller: Option<String>,
@@ -267,7 +271,7 @@ impl ObservedDeployment {
 }
 
 /// A Cloud Map private DNS namespace.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedNamespace {
     pub id: String,
     pub arn: String,

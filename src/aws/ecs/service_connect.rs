@@ -99,6 +99,57 @@ fn access_log_spec(access_log: &ServiceConnectAccessLogConfiguration) -> AccessL
     }
 }
 
+/// The configuration `observed` was read from, when it says all of it: the inverse of
+/// [`observed_service_connect`] for a configuration without the settings it leaves out
+/// (container configurations, test traffic rules). Whether it is exact is for the caller
+/// to check: see `EcsService::recallable`.
+pub fn configuration_of(
+    observed: &ObservedServiceConnect,
+) -> Result<ServiceConnectConfiguration, BuildError> {
+    let services = observed
+        .endpoints
+        .iter()
+        .map(observed_entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ServiceConnectConfiguration::builder()
+        .enabled(observed.enabled)
+        .set_namespace(observed.namespace.clone())
+        .set_services(Some(services).filter(|s| !s.is_empty()))
+        .set_log_configuration(observed.log.as_ref().map(log_configuration).transpose()?)
+        .set_access_log_configuration(
+            observed
+                .access_log
+                .as_ref()
+                .map(access_log_configuration)
+                .transpose()?,
+        )
+        .build())
+}
+
+fn observed_entry(endpoint: &ObservedEndpoint) -> Result<ServiceConnectService, BuildError> {
+    let aliases = endpoint
+        .client_aliases
+        .iter()
+        .map(|(dns_name, port)| {
+            ServiceConnectClientAlias::builder()
+                .set_dns_name(dns_name.clone())
+                .port(i32::from(*port))
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ServiceConnectService::builder()
+        .port_name(&endpoint.port_name)
+        .set_discovery_name(endpoint.discovery_name.clone())
+        .set_client_aliases(Some(aliases).filter(|a| !a.is_empty()))
+        .set_ingress_port_override(endpoint.ingress_port_override.map(i32::from))
+        .set_timeout(timeout_configuration(
+            endpoint.idle_timeout_seconds,
+            endpoint.per_request_timeout_seconds,
+        ))
+        .set_tls(endpoint.tls.as_ref().map(tls_configuration))
+        .build()
+}
+
 /// The configuration to send: the wiring's endpoints and the settings it manages, the
 /// current configuration for the rest. Sending a partial configuration would silently
 /// wipe those.
@@ -158,15 +209,10 @@ fn server_entry(
     if let Some(port) = endpoint.port {
         alias = alias.port(i32::from(port));
     }
-    let seconds = |value: Option<u32>| value.and_then(|s| i32::try_from(s).ok());
-    let timeout = (endpoint.idle_timeout_seconds.is_some()
-        || endpoint.per_request_timeout_seconds.is_some())
-    .then(|| {
-        TimeoutConfiguration::builder()
-            .set_idle_timeout_seconds(seconds(endpoint.idle_timeout_seconds))
-            .set_per_request_timeout_seconds(seconds(endpoint.per_request_timeout_seconds))
-            .build()
-    });
+    let timeout = timeout_configuration(
+        endpoint.idle_timeout_seconds,
+        endpoint.per_request_timeout_seconds,
+    );
     let tls = endpoint
         .tls
         .resolve(existing.and_then(|s| s.tls()).map(tls_spec))
@@ -179,6 +225,20 @@ fn server_entry(
         .set_timeout(timeout)
         .set_tls(tls)
         .build()
+}
+
+/// The timeouts of one endpoint; none when neither is set.
+fn timeout_configuration(
+    idle_seconds: Option<u32>,
+    per_request_seconds: Option<u32>,
+) -> Option<TimeoutConfiguration> {
+    let seconds = |value: Option<u32>| value.and_then(|s| i32::try_from(s).ok());
+    (idle_seconds.is_some() || per_request_seconds.is_some()).then(|| {
+        TimeoutConfiguration::builder()
+            .set_idle_timeout_seconds(seconds(idle_seconds))
+            .set_per_request_timeout_seconds(seconds(per_request_seconds))
+            .build()
+    })
 }
 
 fn tls_configuration(tls: &TlsSpec) -> ServiceConnectTlsConfiguration {
@@ -398,6 +458,69 @@ mod tests {
         let observed = observed_service_connect(&config);
         assert_eq!(observed.log, Some(log()));
         assert_eq!(observed.endpoints[0].tls, Some(tls()));
+    }
+
+    #[test]
+    fn a_configuration_rebuilt_from_what_was_read_is_the_one_read() {
+        let mut wiring = server(vec![
+            endpoint(),
+            EndpointSpec {
+                port_name: "backend-9090-tcp".into(),
+                discovery_name: "backend-grpc".into(),
+                port: Some(9090),
+                ingress_port_override: None,
+                idle_timeout_seconds: None,
+                per_request_timeout_seconds: Some(20),
+                tls: Setting::Set(tls()),
+                ..endpoint()
+            },
+        ]);
+        wiring.log = Setting::Set(log());
+        wiring.access_log = Setting::Set(AccessLogSpec {
+            format: "JSON".into(),
+            include_query_parameters: Some(false),
+        });
+        for wiring in [wiring, Wiring::client()] {
+            let read = merged_configuration(&wiring, "arn:ns", None).unwrap();
+            let rebuilt = configuration_of(&observed_service_connect(&read)).unwrap();
+            assert_eq!(rebuilt, read);
+        }
+    }
+
+    #[test]
+    fn settings_the_domain_leaves_out_are_not_rebuilt() {
+        use aws_sdk_ecs::types::{
+            ServiceConnectTestTrafficHeaderMatchRules, ServiceConnectTestTrafficHeaderRules,
+            ServiceConnectTestTrafficRules,
+        };
+        let header = ServiceConnectTestTrafficHeaderRules::builder()
+            .name("x-canary")
+            .value(
+                ServiceConnectTestTrafficHeaderMatchRules::builder()
+                    .exact("1")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let rules = ServiceConnectTestTrafficRules::builder()
+            .header(header)
+            .build();
+        let mut current = current_with_settings_made_elsewhere();
+        let alias = ServiceConnectClientAlias::builder()
+            .port(9999)
+            .test_traffic_rules(rules)
+            .build()
+            .unwrap();
+        current.services = Some(vec![
+            ServiceConnectService::builder()
+                .port_name("backend-8080-tcp")
+                .client_aliases(alias)
+                .build()
+                .unwrap(),
+        ]);
+        let rebuilt = configuration_of(&observed_service_connect(&current)).unwrap();
+        assert_ne!(rebuilt, current);
     }
 
     #[test]

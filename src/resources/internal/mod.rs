@@ -13,6 +13,7 @@ mod namespace;
 mod plan;
 mod plan_checks;
 mod read;
+mod recent_read;
 mod record;
 mod rollouts;
 mod schema;

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::external::ExternalModel;
+use super::recent_read::RecentRead;
 use super::services::{
     AccessLogModel, Before, LogModel, MeshSettings, ServiceModel, TlsModel, endpoints_of, setting,
 };
@@ -472,6 +473,15 @@ pub struct PrivateState {
     /// servicediscovery operation.go). Apply drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_unused: Option<NameUnused>,
+    /// Written by a refresh: what it read of the namespace and the services, for the
+    /// apply Terraform makes moments later (see `RecentRead`). Apply drops it. A stored
+    /// one this version cannot read is ignored, and the rest of the private state kept.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::recent_read::or_none"
+    )]
+    pub recent_read: Option<RecentRead>,
 }
 
 /// A namespace name no private DNS namespace had when a plan asked (ListNamespaces).
@@ -483,11 +493,6 @@ pub struct NameUnused {
 }
 
 impl NameUnused {
-    /// How long a plan's answer stands in for the apply's own. The plan Terraform makes
-    /// during `apply` runs moments before it; an older answer (a saved plan applied by
-    /// something that did not plan again) is not trusted, and the apply asks itself.
-    pub const FRESH_FOR: Duration = Duration::from_secs(60);
-
     pub fn now(name: String) -> Self {
         Self {
             name,
@@ -497,13 +502,25 @@ impl NameUnused {
 
     /// Whether this answer says, at `now`, that `name` is still unused.
     pub fn vouches_for(&self, name: &str, now: SystemTime) -> bool {
-        let age_ms = unix_ms(now).checked_sub(self.at_unix_ms);
-        self.name == name
-            && age_ms.is_some_and(|age| u128::from(age) <= Self::FRESH_FOR.as_millis())
+        self.name == name && fresh(self.at_unix_ms, now)
     }
 }
 
-fn unix_ms(at: SystemTime) -> u64 {
+/// How long an answer a plan or a refresh recorded stands in for the apply's own. The
+/// plan Terraform makes during `apply` runs moments before it, and the refresh moments
+/// before that; an older answer (a saved plan applied later, `-refresh=false`, an old
+/// state) is not trusted, and the apply asks AWS itself.
+pub const FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// Whether an answer stamped `at_unix_ms` may still be acted on at `now`: no older than
+/// [`FRESH_FOR`], and not from the future (a clock that went back).
+pub fn fresh(at_unix_ms: u64, now: SystemTime) -> bool {
+    let age_ms = unix_ms(now).checked_sub(at_unix_ms);
+    age_ms.is_some_and(|age| u128::from(age) <= FRESH_FOR.as_millis())
+}
+
+/// Milliseconds since the Unix epoch: how recorded answers are stamped.
+pub fn unix_ms(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
@@ -650,7 +667,7 @@ impl PrivateState {
 
 #[cfg(test)]
 mod tests {
-    use super::NameUnused;
+    use super::{FRESH_FOR, NameUnused};
     use std::time::{Duration, SystemTime};
 
     #[test]
@@ -658,10 +675,10 @@ mod tests {
         let asked = SystemTime::now();
         let unused = NameUnused::now("internal.myapp".into());
         assert!(unused.vouches_for("internal.myapp", asked));
-        assert!(unused.vouches_for("internal.myapp", asked + NameUnused::FRESH_FOR));
+        assert!(unused.vouches_for("internal.myapp", asked + FRESH_FOR));
         assert!(!unused.vouches_for("other.myapp", asked));
         // A saved plan applied minutes later: the apply asks again.
-        let later = asked + NameUnused::FRESH_FOR + Duration::from_secs(2);
+        let later = asked + FRESH_FOR + Duration::from_secs(2);
         assert!(!unused.vouches_for("internal.myapp", later));
         // An answer from the future (the clock went back): not trusted.
         let before = asked - Duration::from_secs(5);

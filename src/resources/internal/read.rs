@@ -5,11 +5,13 @@
 //! servers, also one ListServices and a GetService and ListInstances for each.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
 
 use super::InternalResource;
 use super::identity::identity_of;
 use super::model::{InternalModel, PrivateState, attr_map, own_tags};
 use super::namespace::{Unconfirmed, settle_unconfirmed};
+use super::recent_read::RecentRead;
 use crate::aws::ecs::EcsService;
 use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
@@ -65,7 +67,8 @@ pub(super) async fn read(
     };
     let before = model.discovery_names();
     let refreshed = match refresh(&gateway, model, &mut diagnostics).await {
-        Ok(Some(mut model)) => {
+        Ok(Some((mut model, recent_read))) => {
+            private.recent_read = recent_read;
             let freed = before
                 .difference(&model.discovery_names())
                 .cloned()
@@ -77,7 +80,8 @@ pub(super) async fn read(
                     Some(model)
                 })
         }
-        other => other,
+        Ok(None) => Ok(None),
+        Err(err) => Err(err),
     };
     match refreshed {
         Ok(Some(model)) => match resource.encode(&model) {
@@ -192,12 +196,13 @@ fn unchanged(diagnostics: Diagnostics) -> ReadResponse {
     }
 }
 
-/// The model as AWS has it now; `None` when the namespace is gone.
-pub(super) async fn refresh(
+/// The model as AWS has it now, and what was read for the apply that may follow
+/// (`RecentRead`); `None` when the namespace is gone.
+async fn refresh(
     gateway: &Gateway,
     mut model: InternalModel,
     diagnostics: &mut Diagnostics,
-) -> Result<Option<InternalModel>, GatewayError> {
+) -> Result<Option<(InternalModel, Option<RecentRead>)>, GatewayError> {
     let Some(namespace_id) = model.namespace_key().cloned() else {
         return Ok(None);
     };
@@ -238,12 +243,20 @@ pub(super) async fn refresh(
         Err(err) if err.is(ErrorKind::NotFound) => None,
         Err(err) => return Err(err),
     };
+    let services = services?;
+    let recent_read = RecentRead::of(
+        &cluster,
+        &namespace_id,
+        &namespace,
+        &services,
+        SystemTime::now(),
+    );
     apply_namespace(&mut model, &namespace, tags, &gateway.default_tags);
-    apply_services(&mut model, &cluster, &namespace, services?, diagnostics);
+    apply_services(&mut model, &cluster, &namespace, services, diagnostics);
     if model.external_services.is_known() {
         model.record_external(&externals?);
     }
-    Ok(Some(model))
+    Ok(Some((model, recent_read)))
 }
 
 fn apply_namespace(

@@ -74,6 +74,17 @@ impl Observation {
         names.is_subset(&self.asked)
     }
 
+    /// Services read earlier (`RecentRead`), as if read now.
+    pub fn recalled(services: BTreeMap<String, EcsService>) -> Self {
+        Self {
+            asked: services.keys().cloned().collect(),
+            services: Ok(services
+                .into_iter()
+                .map(|(name, service)| (name, Some(service)))
+                .collect()),
+        }
+    }
+
     /// The ARN of a service read (any one): it names the account and Region.
     pub fn a_service_arn(&self) -> Option<&str> {
         let services = self.services.as_ref().ok()?;

@@ -62,12 +62,13 @@ pub(super) async fn apply(
     private.prior_namespace = None;
     let successor = private.successor.take();
     let name_unused = private.name_unused.take();
+    let recent_read = private.recent_read.take();
     let applied = match (prior, planned) {
         (None, Some(planned)) => {
             create::create(&gateway, planned, &mut private, name_unused, ctx).await
         }
         (Some(prior), Some(planned)) => {
-            update::update(&gateway, prior, planned, &mut private, ctx).await
+            update::update(&gateway, prior, planned, &mut private, recent_read, ctx).await
         }
         (Some(prior), None) => {
             let successor = successor.filter(|s| s.takes_over(&prior));

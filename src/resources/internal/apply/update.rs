@@ -1,7 +1,7 @@
 //! Update: namespace settings first, then the services' wiring.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::wire::{beside_the_services_read, wire_and_record};
 use super::{Applied, existing_recorded_namespace, record_namespace};
@@ -11,15 +11,18 @@ use crate::mesh::model::{NamespaceSpec, ObservedNamespace};
 use crate::protocol::provider::CallContext;
 use crate::resources::internal::model::{InternalModel, Operation, PrivateState, plain_map};
 use crate::resources::internal::namespace::new_request_id;
+use crate::resources::internal::recent_read::RecentRead;
+use crate::resources::internal::wiring::Observation;
 
 pub(super) async fn update(
     gateway: &Gateway,
     prior: InternalModel,
     planned: InternalModel,
     private: &mut PrivateState,
+    recent_read: Option<RecentRead>,
     ctx: &CallContext,
 ) -> Applied {
-    match try_update(gateway, &prior, planned, private, ctx).await {
+    match try_update(gateway, &prior, planned, private, recent_read, ctx).await {
         Ok(applied) => applied,
         // Stopped before any service changed: the object is as it was.
         Err(err) => Applied::failed(Some(prior), "Updating the service mesh failed", err),
@@ -31,14 +34,20 @@ async fn try_update(
     prior: &InternalModel,
     mut planned: InternalModel,
     private: &mut PrivateState,
+    recent_read: Option<RecentRead>,
     ctx: &CallContext,
 ) -> Result<Applied, GatewayError> {
     let timeout = planned.timeout(Operation::Update);
     let spec = planned.namespace_spec(&gateway.default_tags);
-    let finding = existing_recorded_namespace(gateway, prior, private, timeout, ctx);
-    let (found, early) =
-        beside_the_services_read(gateway, &planned, Some(prior), ctx, finding).await;
-    let namespace = found?;
+    let (namespace, early) = match recalled(recent_read, prior, &planned) {
+        Some(read) => read,
+        None => {
+            let finding = existing_recorded_namespace(gateway, prior, private, timeout, ctx);
+            let (found, early) =
+                beside_the_services_read(gateway, &planned, Some(prior), ctx, finding).await;
+            (found?, early)
+        }
+    };
     private.namespace_operation = None;
     if let NamespaceSpec::Owned {
         description, tags, ..
@@ -60,6 +69,26 @@ async fn try_update(
     )
     .await;
     Ok(Applied::stored(state, diagnostics))
+}
+
+/// What the refresh moments before read of the namespace and of every service `prior`
+/// and `planned` name, when it may stand in for the update's own read (`RecentRead`).
+fn recalled(
+    recent_read: Option<RecentRead>,
+    prior: &InternalModel,
+    planned: &InternalModel,
+) -> Option<(ObservedNamespace, Observation)> {
+    if prior.namespace_unconfirmed() {
+        return None;
+    }
+    let mut names = planned.service_names();
+    names.extend(prior.service_names());
+    recent_read?.recall(
+        planned.cluster.known()?,
+        prior.namespace_key()?,
+        &names,
+        SystemTime::now(),
+    )
 }
 
 /// What an owned namespace should say of itself.
