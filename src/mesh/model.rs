@@ -200,9 +200,13 @@ pub struct ObservedEndpoint {
     pub discovery_name: Option<String>,
     /// Client aliases: (dns name, port). The API allows exactly one.
     pub client_aliases: Vec<(Option<String>, u16)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress_port_override: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_request_timeout_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSpec>,
 }
 
@@ -213,18 +217,24 @@ pub struct ObservedServiceConnect {
     /// Echoed as given: a name, an ARN, or (rarely) an id.
     pub namespace: Option<String>,
     pub endpoints: Vec<ObservedEndpoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<LogSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log: Option<AccessLogSpec>,
 }
 
-/// An ECS service as DescribeServices shows it.
+/// An ECS service as DescribeServices shows it. Serialized only where a refresh hands
+/// it on (`RecentRead`), keyed by its name: the fields that are not set, and the name,
+/// are left out (stored with the state, so kept small).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedService {
+    #[serde(skip)]
     pub name: String,
     pub arn: String,
     /// ACTIVE, DRAINING or INACTIVE.
     pub status: String,
     pub task_definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_connect: Option<ObservedServiceConnect>,
     /// Cloud Map services ECS made for this service: (discovery name, ARN).
     pub discovery_resources: Vec<(String, String)>,
@@ -233,7 +243,9 @@ pub struct ObservedService {
     #[serde(skip)]
     pub deployments: Vec<ObservedDeployment>,
     /// `ECS` (rolling update), `CODE_DEPLOY` or `EXTERNAL`; ECS when not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_controller: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<String>,
 }
 
@@ -276,11 +288,15 @@ pub struct ObservedNamespace {
     pub id: String,
     pub arn: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<String>,
     /// `DNS_PRIVATE`, `DNS_PUBLIC` or `HTTP`, when Cloud Map said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The idempotency token it was created with: tells our own namespaces apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_request_id: Option<String>,
     pub tags: BTreeMap<String, String>,
 }
