@@ -338,6 +338,42 @@ struct Pair {
     floor: Size,
 }
 
+/// The applies split by RPC: during `apply` Terraform plans the resource again
+/// (PlanResourceChange, with the plan-time checks' reads) before ApplyResourceChange, and
+/// the bound counts the apply's own critical path only.
+fn report_applies_by_rpc(out: &mut String, pairs: &[Pair], latency: Duration) {
+    let _ = writeln!(
+        out,
+        "\nThe applies by RPC: net RT of Terraform's plan during `apply` (PlanResourceChange) \
+         and of the apply itself (ApplyResourceChange), against the bound:\n"
+    );
+    let _ = writeln!(
+        out,
+        "| N | command | PlanResourceChange net RT | ApplyResourceChange net RT | bound RT | ApplyResourceChange ÷ bound |"
+    );
+    let _ = writeln!(out, "| ---: | --- | ---: | ---: | ---: | ---: |");
+    for pair in pairs {
+        let size = &pair.at_latency;
+        for (m, floor) in size.steps.iter().zip(&pair.floor.steps) {
+            let Some(bound) = bound(m, size.n as u64) else {
+                continue;
+            };
+            let net = |rpc: &str| net_round_trips(m.rpc.of(rpc), floor.rpc.of(rpc), latency);
+            let apply = net("ApplyResourceChange");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.1} | {:.1} | {} | {:.2} |",
+                size.n,
+                m.step.name(),
+                net("PlanResourceChange"),
+                apply,
+                bound,
+                apply / bound as f64,
+            );
+        }
+    }
+}
+
 /// Round trips net of the floor.
 fn net_round_trips(at_latency: Duration, floor: Duration, latency: Duration) -> f64 {
     round_trips(at_latency.saturating_sub(floor), latency)
@@ -394,6 +430,7 @@ fn report<'a>(pairs: &'a [Pair], latency: Duration, reps: usize, total: Duration
             );
         }
     }
+    report_applies_by_rpc(&mut out, pairs, latency);
     let _ = writeln!(
         out,
         "\nSide by side with the per-service way (simulated, see below):\n"
