@@ -56,19 +56,19 @@ impl RecentRead {
         if services.len() > Self::MAX_SERVICES {
             return None;
         }
-        let services = services
-            .iter()
-            .filter_map(|(name, service)| {
-                let service = service.as_ref().filter(|s| s.recallable())?;
-                Some((name.clone(), service.observed.clone()))
-            })
-            .collect();
+        // Inserted one by one: `collect` into a map instantiates a sort for each type (binary size).
+        let mut kept = BTreeMap::new();
+        for (name, service) in services {
+            if let Some(service) = service.as_ref().filter(|s| s.recallable()) {
+                kept.insert(name.clone(), service.observed.clone());
+            }
+        }
         Some(Self {
             at_unix_ms: unix_ms(now),
             cluster: cluster.to_string(),
             namespace_key: namespace_key.to_string(),
             namespace: namespace.clone(),
-            services,
+            services: kept,
         })
     }
 
@@ -89,17 +89,14 @@ impl RecentRead {
         {
             return None;
         }
-        let services = self
-            .services
-            .into_iter()
-            .map(|(name, observed)| {
-                let observed = ObservedService {
-                    name: name.clone(),
-                    ..observed
-                };
-                Some((name, EcsService::recalled(observed)?))
-            })
-            .collect::<Option<BTreeMap<_, _>>>()?;
+        let mut services = BTreeMap::new();
+        for (name, observed) in self.services {
+            let observed = ObservedService {
+                name: name.clone(),
+                ..observed
+            };
+            services.insert(name, Some(EcsService::recalled(observed)?));
+        }
         Some((self.namespace, Observation::recalled(services)))
     }
 }
@@ -108,8 +105,10 @@ impl RecentRead {
 /// version (or damaged) must not cost the rest of the private state (the namespace's
 /// idempotency token, the Cloud Map services still to delete).
 pub fn or_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<RecentRead>, D::Error> {
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).ok())
+    // Taken as text and read apart: an error inside it stays inside it. (Through
+    // serde_json's own deserializer, not its `Value`: that one costs 50 KB of binary.)
+    let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+    Ok(serde_json::from_str(raw.get()).ok())
 }
 
 #[cfg(test)]

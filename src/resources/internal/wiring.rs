@@ -75,13 +75,10 @@ impl Observation {
     }
 
     /// Services read earlier (`RecentRead`), as if read now.
-    pub fn recalled(services: BTreeMap<String, EcsService>) -> Self {
+    pub fn recalled(services: BTreeMap<String, Option<EcsService>>) -> Self {
         Self {
             asked: services.keys().cloned().collect(),
-            services: Ok(services
-                .into_iter()
-                .map(|(name, service)| (name, Some(service)))
-                .collect()),
+            services: Ok(services),
         }
     }
 
