@@ -234,6 +234,41 @@ async fn settings_made_elsewhere_survive_an_update() {
     dir.assert_no_changes();
 }
 
+/// An apply made right after its plan acts on that plan's refresh instead of reading the
+/// services again (issue 18, `RecentRead`), but not when the change leaves a service alone:
+/// that service may have changed since (here orders loses Service Connect between the plan
+/// and the apply, as when another resource of the same apply replaces the ECS service), so
+/// the apply reads again and wires it back rather than trusting the refresh.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_changed_after_the_plan_is_read_again_and_wired_back() {
+    use aws_sdk_ecs::types::ServiceConnectConfiguration;
+    let emulator = Emulator::shared().await;
+    let world = seed(&emulator).await;
+    let dir = world::workdir(&emulator);
+    dir.write("main.tf", &config(seed_mesh(&world)));
+    dir.apply();
+
+    let changed =
+        seed_mesh(&world).server_with("backend", "backend-8080-tcp", "idle_timeout_seconds = 120");
+    dir.write("main.tf", &config(changed));
+    dir.run(&["plan", "-no-color", "-out=next.tfplan"])
+        .success();
+    let off = ServiceConnectConfiguration::builder()
+        .enabled(false)
+        .build();
+    world::set_service_connect(&emulator, "orders", off).await;
+    emulator.reset_counters().await;
+    dir.run(&["apply", "-no-color", "next.tfplan"]).success();
+
+    assert!(
+        emulator.counters().await.calls("ecs:DescribeServices") > 0,
+        "the services are read again"
+    );
+    let orders = primary_service_connect(&emulator, "orders").await;
+    assert!(orders.is_some_and(|c| c.enabled()), "orders wired back");
+    dir.assert_no_changes();
+}
+
 async fn set_backend_service_connect(
     emulator: &Emulator,
     edit: impl FnOnce(

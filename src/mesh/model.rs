@@ -249,6 +249,42 @@ pub struct ObservedService {
     pub launch_type: Option<String>,
 }
 
+#[cfg(test)]
+impl ObservedService {
+    /// An ACTIVE service without Service Connect, as tests start from.
+    pub fn active_unwired(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            arn: format!("arn:aws:ecs:eu-west-1:1:service/prod/{name}"),
+            status: "ACTIVE".into(),
+            task_definition: format!("arn:aws:ecs:eu-west-1:1:task-definition/{name}:3"),
+            service_connect: None,
+            discovery_resources: Vec::new(),
+            deployments: Vec::new(),
+            deployment_controller: None,
+            launch_type: None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl EndpointSpec {
+    /// An endpoint with nothing but its names and port, as tests start from.
+    pub fn plain(port_name: &str, discovery_name: &str, port: Option<u16>) -> Self {
+        Self {
+            port_name: port_name.into(),
+            discovery_name: discovery_name.into(),
+            dns_name: format!("{discovery_name}.internal.myapp"),
+            port,
+            ingress_port_override: None,
+            idle_timeout_seconds: None,
+            per_request_timeout_seconds: None,
+            inherited_per_request_timeout_seconds: None,
+            tls: Setting::Keep,
+        }
+    }
+}
+
 impl ObservedService {
     pub fn is_active(&self) -> bool {
         self.status == "ACTIVE"

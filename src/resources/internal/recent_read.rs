@@ -8,8 +8,10 @@
 //! Terraform hands the refreshed private state to the plan it makes during `apply`, and
 //! that plan's private state to the apply (the same way as `PrivateState::name_unused`).
 //! The apply acts on it instead of reading again when it is fresh (`FRESH_FOR`), read the
-//! same namespace and cluster, and covers every service the update touches. Otherwise
-//! (a saved plan applied later, `-refresh=false`, a service the update adds) it reads.
+//! same namespace and cluster, covers every service the update touches, and the update
+//! sends every one of them a configuration (`wiring::recall_stands_in`). Otherwise (a
+//! saved plan applied later, `-refresh=false`, a service the update adds or leaves alone)
+//! it reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
@@ -118,17 +120,7 @@ mod tests {
     use std::time::Duration;
 
     fn read_at(now: SystemTime) -> RecentRead {
-        let service = ObservedService {
-            name: "backend".into(),
-            arn: "arn:aws:ecs:eu-west-1:1:service/prod/backend".into(),
-            status: "ACTIVE".into(),
-            task_definition: "arn:aws:ecs:eu-west-1:1:task-definition/backend:3".into(),
-            service_connect: None,
-            discovery_resources: Vec::new(),
-            deployments: Vec::new(),
-            deployment_controller: None,
-            launch_type: None,
-        };
+        let service = ObservedService::active_unwired("backend");
         RecentRead {
             at_unix_ms: unix_ms(now),
             cluster: "prod".into(),

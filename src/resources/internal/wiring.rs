@@ -20,8 +20,10 @@ use crate::aws::error::{ErrorKind, GatewayError};
 use crate::aws::gateway::Gateway;
 use crate::aws::in_order;
 use crate::aws::wait::Waiter;
-use crate::mesh::model::{EndpointSpec, PortLookup, Wiring};
-use crate::mesh::reconcile::{Change, NamespaceRef, ReconcilePlan, observed_wiring, plan_changes};
+use crate::mesh::model::{EndpointSpec, ObservedServiceConnect, PortLookup, Wiring};
+use crate::mesh::reconcile::{
+    Change, NamespaceRef, ReconcilePlan, leaves_any_alone, observed_wiring, plan_changes,
+};
 use crate::mesh::validate::format_go_duration;
 
 /// What one wiring pass left behind.
@@ -67,6 +69,8 @@ pub struct Patience {
 pub struct Observation {
     asked: BTreeSet<String>,
     services: Result<BTreeMap<String, Option<EcsService>>, GatewayError>,
+    /// Read by an earlier command's refresh (`RecentRead`), not by this apply.
+    recalled: bool,
 }
 
 impl Observation {
@@ -79,6 +83,7 @@ impl Observation {
         Self {
             asked: services.keys().cloned().collect(),
             services: Ok(services),
+            recalled: true,
         }
     }
 
@@ -107,6 +112,7 @@ pub async fn observe(
     Observation {
         asked: names,
         services,
+        recalled: false,
     }
 }
 
@@ -129,7 +135,13 @@ pub async fn wire(
         .cloned()
         .collect();
     let observation = match early {
-        Some(early) if early.covers(&names) => early,
+        Some(early)
+            if early.covers(&names)
+                && (!early.recalled
+                    || recall_stands_in(&early, &desired, previously_managed, namespace)) =>
+        {
+            early
+        }
         _ => {
             let wanted: BTreeSet<String> = desired.keys().cloned().collect();
             observe(gateway, cluster, names.clone(), &wanted, patience).await
@@ -142,15 +154,7 @@ pub async fn wire(
     drop_unready(cluster, &mut desired, &observed, patience, &mut outcome);
     resolve_ports(gateway, cluster, &mut desired, &observed, &mut outcome).await;
 
-    let current: BTreeMap<String, _> = observed
-        .iter()
-        .map(|(name, service)| {
-            let service_connect = service
-                .as_ref()
-                .and_then(|s| s.observed.service_connect.as_ref());
-            (name.clone(), service_connect)
-        })
-        .collect();
+    let current = service_connect_of(&observed);
     for (name, service_connect) in &current {
         if let Some(wiring) = observed_wiring(*service_connect, namespace) {
             outcome.in_place.insert(name.clone(), wiring);
@@ -218,6 +222,49 @@ pub async fn wire(
     }
     outcome.freed_discovery = freed_discovery(made_by_ecs, &outcome.in_place);
     Ok(outcome)
+}
+
+/// Whether what an earlier refresh read (`recalled`) may stand in for a read now. Not
+/// when a port is still to find: a port unknown at plan comes from a task definition
+/// another resource may have changed in this apply. Nor when the pass would leave a service
+/// as the refresh saw it: the pass must not skip a service that changed since (replaced by
+/// another resource in the same apply, say, without Service Connect); each service it
+/// changes gets its whole configuration sent in any case.
+fn recall_stands_in(
+    recalled: &Observation,
+    desired: &BTreeMap<String, Wiring>,
+    previously_managed: &BTreeSet<String>,
+    namespace: &NamespaceRef,
+) -> bool {
+    let Ok(services) = &recalled.services else {
+        return false;
+    };
+    let current = service_connect_of(services);
+    !desired.values().any(needs_port)
+        && !leaves_any_alone(desired, &current, previously_managed, namespace)
+}
+
+/// Each service's Service Connect as read (none for a service not found or not wired).
+fn service_connect_of(services: &Described) -> BTreeMap<String, Option<&ObservedServiceConnect>> {
+    services
+        .iter()
+        .map(|(name, service)| {
+            let service_connect = service
+                .as_ref()
+                .and_then(|s| s.observed.service_connect.as_ref());
+            (name.clone(), service_connect)
+        })
+        .collect()
+}
+
+/// Whether a wiring has a port still to find in its task definition, or a mesh-wide
+/// per-request timeout that applies only if the port mapping is HTTP, HTTP/2 or gRPC.
+fn needs_port(wiring: &Wiring) -> bool {
+    wiring.endpoints.iter().any(|e| {
+        e.port.is_none()
+            || (e.per_request_timeout_seconds.is_none()
+                && e.inherited_per_request_timeout_seconds.is_some())
+    })
 }
 
 /// The endpoints servers offer: (discovery name, DNS name, port).
@@ -440,15 +487,6 @@ async fn resolve_ports(
             .and_then(Option::as_ref)
             .map(|s| s.observed.task_definition.clone())
     };
-    // A port still to find, or a mesh-wide per-request timeout that applies only if
-    // the port mapping is HTTP, HTTP/2 or gRPC.
-    let needs_port = |wiring: &Wiring| {
-        wiring.endpoints.iter().any(|e| {
-            e.port.is_none()
-                || (e.per_request_timeout_seconds.is_none()
-                    && e.inherited_per_request_timeout_seconds.is_some())
-        })
-    };
     let needed: Vec<String> = desired
         .iter()
         .filter(|(_, wiring)| needs_port(wiring))
@@ -536,4 +574,62 @@ fn freed_discovery(
     freed.sort();
     freed.dedup();
     freed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mesh::model::ObservedService;
+
+    fn namespace() -> NamespaceRef {
+        NamespaceRef {
+            id: "ns-1".into(),
+            arn: "arn:aws:servicediscovery:eu-west-1:1:namespace/ns-1".into(),
+            name: "internal.myapp".into(),
+        }
+    }
+
+    /// backend as a refresh recalled it: not wired.
+    fn recalled_unwired() -> Observation {
+        let service = EcsService {
+            observed: ObservedService::active_unwired("backend"),
+            raw_service_connect: None,
+        };
+        Observation::recalled([("backend".to_string(), Some(service))].into())
+    }
+
+    fn backend(port: Option<u16>) -> BTreeMap<String, Wiring> {
+        let wiring = Wiring {
+            endpoints: vec![EndpointSpec::plain("backend-8080-tcp", "backend", port)],
+            ..Wiring::default()
+        };
+        [("backend".to_string(), wiring)].into()
+    }
+
+    #[test]
+    fn a_refresh_stands_in_only_for_a_pass_that_changes_everything_and_finds_no_port() {
+        let none = BTreeSet::new();
+        let recalled = recalled_unwired();
+        assert!(recall_stands_in(
+            &recalled,
+            &backend(Some(8080)),
+            &none,
+            &namespace()
+        ));
+        // A port to find: the task definition may be new since the refresh.
+        assert!(!recall_stands_in(
+            &recalled,
+            &backend(None),
+            &none,
+            &namespace()
+        ));
+        // A previously managed service the refresh saw unwired would be left alone.
+        let gone: BTreeSet<String> = ["orders".to_string()].into();
+        assert!(!recall_stands_in(
+            &recalled,
+            &backend(Some(8080)),
+            &gone,
+            &namespace()
+        ));
+    }
 }

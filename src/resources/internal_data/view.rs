@@ -126,7 +126,7 @@ impl MeshView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mesh::model::{EndpointSpec, Setting};
+    use crate::mesh::model::EndpointSpec;
 
     fn ids(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("i-{i}")).collect()
@@ -165,20 +165,6 @@ mod tests {
         }
     }
 
-    fn endpoint(port_name: &str, discovery: &str, port: Option<u16>) -> EndpointSpec {
-        EndpointSpec {
-            port_name: port_name.into(),
-            discovery_name: discovery.into(),
-            dns_name: format!("{discovery}.internal.myapp"),
-            port,
-            ingress_port_override: None,
-            idle_timeout_seconds: None,
-            per_request_timeout_seconds: None,
-            inherited_per_request_timeout_seconds: None,
-            tls: Setting::Keep,
-        }
-    }
-
     fn namespace() -> ObservedNamespace {
         ObservedNamespace {
             id: "ns-abcdefghijklmnop".into(),
@@ -196,7 +182,11 @@ mod tests {
             (
                 "backend".to_string(),
                 Wiring {
-                    endpoints: vec![endpoint("backend-8080-tcp", "backend", Some(8080))],
+                    endpoints: vec![EndpointSpec::plain(
+                        "backend-8080-tcp",
+                        "backend",
+                        Some(8080),
+                    )],
                     ..Wiring::default()
                 },
             ),
@@ -204,8 +194,8 @@ mod tests {
                 "api".to_string(),
                 Wiring {
                     endpoints: vec![
-                        endpoint("api-8080-tcp", "api", Some(8080)),
-                        endpoint("api-9090-tcp", "api-grpc", None),
+                        EndpointSpec::plain("api-8080-tcp", "api", Some(8080)),
+                        EndpointSpec::plain("api-9090-tcp", "api-grpc", None),
                     ],
                     ..Wiring::default()
                 },
