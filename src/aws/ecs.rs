@@ -46,7 +46,9 @@ impl EcsService {
     /// so that [`EcsService::recalled`] gives back exactly this service: the configuration
     /// rebuilt from it is equal, field for field, to the one read. Not so when it holds
     /// settings the domain leaves out (container configurations, test traffic rules), or
-    /// any shape the rebuild does not make the same way.
+    /// any shape the rebuild does not make the same way. Whether ECS answers a
+    /// configuration exactly as it was sent is not documented (botocore's ECS model
+    /// describes the shape only), so nothing here assumes it: the comparison decides.
     pub fn recallable(&self) -> bool {
         match (&self.raw_service_connect, &self.observed.service_connect) {
             (None, None) => true,

@@ -6,7 +6,11 @@
 //! seconds after the refresh made the same one: a round trip of its own in front of the
 //! first UpdateService (issue 18). So a refresh keeps what it read in the private state;
 //! Terraform hands the refreshed private state to the plan it makes during `apply`, and
-//! that plan's private state to the apply (the same way as `PrivateState::name_unused`).
+//! that plan's private state to the apply (the same way as `PrivateState::name_unused`;
+//! Terraform's internal/terraform/node_resource_abstract_instance.go, `plan`: the prior
+//! private is the current object's, which during `apply` is the refreshed one; the apply
+//! sends the private of the plan it made just before). The call-count guard shows it on
+//! Terraform 1.15 and 1.6.6.
 //! The apply acts on it instead of reading again when it is fresh (`FRESH_FOR`), read the
 //! same namespace and cluster, covers every service the update touches, and the update
 //! sends every one of them a configuration (`wiring::recall_stands_in`). Otherwise (a
