@@ -268,6 +268,24 @@ impl ObservedService {
 }
 
 #[cfg(test)]
+impl ObservedServiceConnect {
+    /// Service Connect in `namespace` serving one endpoint under `<discovery>.internal.myapp`.
+    pub fn serving(namespace: &str, port_name: &str, discovery_name: &str, port: u16) -> Self {
+        Self {
+            enabled: true,
+            namespace: Some(namespace.into()),
+            endpoints: vec![ObservedEndpoint {
+                port_name: port_name.into(),
+                discovery_name: Some(discovery_name.into()),
+                client_aliases: vec![(Some(format!("{discovery_name}.internal.myapp")), port)],
+                ..ObservedEndpoint::default()
+            }],
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
 impl EndpointSpec {
     /// An endpoint with nothing but its names and port, as tests start from.
     pub fn plain(port_name: &str, discovery_name: &str, port: Option<u16>) -> Self {

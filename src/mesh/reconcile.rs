@@ -174,25 +174,6 @@ pub fn plan_changes(
     plan
 }
 
-/// Whether [`plan_changes`] would leave any of the services as they are: a desired one
-/// already in place, or a previously managed one not wired in `namespace`.
-pub fn leaves_any_alone(
-    desired: &BTreeMap<String, Wiring>,
-    observed: &BTreeMap<String, Option<&ObservedServiceConnect>>,
-    previously_managed: &BTreeSet<String>,
-    namespace: &NamespaceRef,
-) -> bool {
-    let current = |service: &String| observed.get(service).copied().flatten();
-    let kept_in_place = desired
-        .iter()
-        .any(|(service, wiring)| is_in_place(wiring, current(service), namespace));
-    let left_unwired = previously_managed
-        .iter()
-        .filter(|service| !desired.contains_key(*service))
-        .any(|service| observed_wiring(current(service), namespace).is_none());
-    kept_in_place || left_unwired
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,17 +214,7 @@ mod tests {
     }
 
     fn observed_backend(namespace_reference: &str) -> ObservedServiceConnect {
-        ObservedServiceConnect {
-            enabled: true,
-            namespace: Some(namespace_reference.into()),
-            endpoints: vec![ObservedEndpoint {
-                port_name: "backend-8080-tcp".into(),
-                discovery_name: Some("backend".into()),
-                client_aliases: vec![(Some("backend.internal.myapp".into()), 8080)],
-                ..ObservedEndpoint::default()
-            }],
-            ..ObservedServiceConnect::default()
-        }
+        ObservedServiceConnect::serving(namespace_reference, "backend-8080-tcp", "backend", 8080)
     }
 
     fn client(namespace_reference: &str) -> ObservedServiceConnect {
@@ -300,44 +271,6 @@ mod tests {
             );
             assert_eq!(plan.len(), 0, "{reference}: {plan:?}");
         }
-    }
-
-    #[test]
-    fn a_plan_that_changes_every_service_leaves_none_alone() {
-        let ns = namespace();
-        let wired = |reference: &str| Some(observed_backend(reference));
-        let mut moved = backend();
-        moved.endpoints[0].port = Some(9090);
-        let managed: BTreeSet<String> = ["backend".to_string(), "old".to_string()].into();
-        // backend changes its port, old (no longer desired) is turned off.
-        let entries = [("backend", wired(&ns.arn)), ("old", wired(&ns.arn))];
-        let all_change = desired(&[("backend", moved)]);
-        assert!(!leaves_any_alone(
-            &all_change,
-            &observed(&entries),
-            &managed,
-            &ns
-        ));
-        assert_eq!(
-            plan_changes(all_change.clone(), &observed(&entries), &managed, &ns).len(),
-            2
-        );
-        // backend already in place: left alone.
-        let in_place = desired(&[("backend", backend())]);
-        assert!(leaves_any_alone(
-            &in_place,
-            &observed(&entries),
-            &managed,
-            &ns
-        ));
-        // old not wired any more: nothing to turn off, so left alone.
-        let unwired = [("backend", wired(&ns.arn)), ("old", None)];
-        assert!(leaves_any_alone(
-            &all_change,
-            &observed(&unwired),
-            &managed,
-            &ns
-        ));
     }
 
     #[test]

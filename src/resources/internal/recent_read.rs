@@ -111,8 +111,8 @@ impl RecentRead {
 /// version (or damaged) must not cost the rest of the private state (the namespace's
 /// idempotency token, the Cloud Map services still to delete).
 pub fn or_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<RecentRead>, D::Error> {
-    // Taken as text and read apart: an error inside it stays inside it. (Through
-    // serde_json's own deserializer, not its `Value`: that one costs 50 KB of binary.)
+    // Taken as text and read apart: an error inside it stays inside it. (Through its raw
+    // text rather than serde_json's `Value`, which measured 7 KB more code.)
     let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
     Ok(serde_json::from_str(raw.get()).ok())
 }

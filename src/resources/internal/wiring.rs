@@ -21,9 +21,7 @@ use crate::aws::gateway::Gateway;
 use crate::aws::in_order;
 use crate::aws::wait::Waiter;
 use crate::mesh::model::{EndpointSpec, ObservedServiceConnect, PortLookup, Wiring};
-use crate::mesh::reconcile::{
-    Change, NamespaceRef, ReconcilePlan, leaves_any_alone, observed_wiring, plan_changes,
-};
+use crate::mesh::reconcile::{Change, NamespaceRef, ReconcilePlan, observed_wiring, plan_changes};
 use crate::mesh::validate::format_go_duration;
 
 /// What one wiring pass left behind.
@@ -239,9 +237,19 @@ fn recall_stands_in(
     let Ok(services) = &recalled.services else {
         return false;
     };
+    if desired.values().any(needs_port) {
+        return false;
+    }
+    // Each desired service and each one no longer desired makes at most one change: the
+    // pass leaves none alone when it makes as many. (A copy of the wirings: at most
+    // `RecentRead::MAX_SERVICES` of them.)
+    let touched = desired.len()
+        + previously_managed
+            .iter()
+            .filter(|name| !desired.contains_key(*name))
+            .count();
     let current = service_connect_of(services);
-    !desired.values().any(needs_port)
-        && !leaves_any_alone(desired, &current, previously_managed, namespace)
+    plan_changes(desired.clone(), &current, previously_managed, namespace).len() == touched
 }
 
 /// Each service's Service Connect as read (none for a service not found or not wired).
@@ -623,6 +631,31 @@ mod tests {
             &none,
             &namespace()
         ));
+        // backend already wired as desired: left alone.
+        let wired = EcsService {
+            observed: ObservedService {
+                service_connect: Some(ObservedServiceConnect::serving(
+                    &namespace().arn,
+                    "backend-8080-tcp",
+                    "backend",
+                    8080,
+                )),
+                ..ObservedService::active_unwired("backend")
+            },
+            raw_service_connect: None,
+        };
+        let in_place = Observation::recalled([("backend".to_string(), Some(wired))].into());
+        assert!(!recall_stands_in(
+            &in_place,
+            &backend(Some(8080)),
+            &none,
+            &namespace()
+        ));
+        let mut moved = backend(Some(8080));
+        moved
+            .values_mut()
+            .for_each(|w| w.endpoints[0].port = Some(9090));
+        assert!(recall_stands_in(&in_place, &moved, &none, &namespace()));
         // A previously managed service the refresh saw unwired would be left alone.
         let gone: BTreeSet<String> = ["orders".to_string()].into();
         assert!(!recall_stands_in(
