@@ -2039,6 +2039,146 @@ async fn latency_is_added_per_operation_and_globally() -> TestResult {
     Ok(())
 }
 
+/// ECS's published token buckets (API Reference, "Request throttling for the Amazon ECS API",
+/// table "Request Token Bucket Sizes and Refill Rates"), as the `ecs` preset holds them.
+#[tokio::test]
+async fn the_ecs_preset_holds_the_buckets_aws_publishes() -> TestResult {
+    let em = Emulator::shared().await;
+    let buckets = em.throttle_like_aws().await;
+    let bucket_of = |operation: &str| {
+        buckets
+            .iter()
+            .find(|b| {
+                b["operations"]
+                    .as_array()
+                    .is_some_and(|ops| ops.iter().any(|o| o == operation))
+            })
+            .map(|b| (b["capacity"].as_u64(), b["refill"].as_f64()))
+    };
+    assert_eq!(bucket_of("ecs:UpdateService"), Some((Some(50), Some(5.0))));
+    assert_eq!(
+        bucket_of("ecs:CreateService"),
+        bucket_of("ecs:UpdateService")
+    );
+    assert_eq!(
+        bucket_of("ecs:DeleteService"),
+        bucket_of("ecs:UpdateService")
+    );
+    assert_eq!(
+        bucket_of("ecs:DescribeServices"),
+        Some((Some(100), Some(20.0)))
+    );
+    assert_eq!(
+        bucket_of("ecs:DescribeTaskDefinition"),
+        Some((Some(50), Some(20.0)))
+    );
+    assert_eq!(
+        bucket_of("ecs:ListTagsForResource"),
+        Some((Some(50), Some(20.0)))
+    );
+    assert_eq!(
+        bucket_of("ecs:ListServicesByNamespace"),
+        Some((Some(10), Some(1.0)))
+    );
+    assert_eq!(
+        bucket_of("ecs:DescribeClusters"),
+        Some((Some(50), Some(20.0)))
+    );
+    assert_eq!(bucket_of("servicediscovery:ListNamespaces"), None);
+
+    // ListServicesByNamespace: a burst of 10, then one token a second. The bucket is asked
+    // before the call is handled, so calls that fail for another reason take a token too.
+    let ecs = no_retry_ecs(&em);
+    for _ in 0..10 {
+        let answer = ecs
+            .list_services_by_namespace()
+            .namespace("nothing.internal")
+            .send()
+            .await;
+        if let Err(err) = answer {
+            assert_ne!(err.code(), Some("ThrottlingException"));
+        }
+    }
+    let throttled = ecs
+        .list_services_by_namespace()
+        .namespace("nothing.internal")
+        .send()
+        .await;
+    assert_eq!(
+        failure(throttled),
+        ("ThrottlingException".to_owned(), "Rate exceeded".to_owned())
+    );
+    let listed = em.throttle_buckets().await;
+    let namespace_reads = listed
+        .iter()
+        .find(|b| b["name"] == "Cluster service resource read actions")
+        .expect("the bucket");
+    assert_eq!(
+        (&namespace_reads["taken"], &namespace_reads["throttled"]),
+        (&json!(10), &json!(1))
+    );
+    assert!(em.counters().await.errors("ecs:ListServicesByNamespace") >= 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_bucket_refills_at_its_rate_and_fill_restores_it() -> TestResult {
+    let em = Emulator::shared().await;
+    em.control(
+        "POST",
+        "throttle-buckets",
+        Some(json!({"buckets": [
+            {"name": "two, never refilled", "operations": ["ecs:ListClusters"], "capacity": 2, "refill": 0},
+            {"name": "one, ten a second", "operations": ["ecs:DescribeClusters"], "capacity": 1, "refill": 10},
+        ]})),
+    )
+    .await;
+    let ecs = no_retry_ecs(&em);
+    ecs.list_clusters().send().await?;
+    ecs.list_clusters().send().await?;
+    assert_eq!(
+        failure(ecs.list_clusters().send().await).0,
+        "ThrottlingException"
+    );
+    em.fill_throttle_buckets().await;
+    ecs.list_clusters().send().await?;
+
+    ecs.describe_clusters().clusters("x").send().await?;
+    assert_eq!(
+        failure(ecs.describe_clusters().clusters("x").send().await).0,
+        "ThrottlingException"
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    ecs.describe_clusters().clusters("x").send().await?;
+
+    em.reset().await;
+    assert!(em.throttle_buckets().await.is_empty());
+    for _ in 0..3 {
+        ecs.list_clusters().send().await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn throttle_buckets_refuse_malformed_specs() -> TestResult {
+    let em = Emulator::shared().await;
+    let bucket = |fields: Value| json!({"buckets": [fields]});
+    assert_control_refuses(
+        &em,
+        "throttle-buckets",
+        [
+            json!({"preset": "cloudmap"}),
+            json!({"preset": "ecs", "buckets": []}),
+            json!({"buckets": {}}),
+            bucket(json!({"name": "x", "operations": ["ListClusters"], "capacity": 1, "refill": 1})),
+            bucket(json!({"name": "x", "operations": ["ecs:ListClusters"], "capacity": -1, "refill": 1})),
+            bucket(json!({"name": "x", "operations": ["ecs:ListClusters"], "capacity": 1})),
+        ],
+    )
+    .await;
+    Ok(())
+}
+
 #[tokio::test]
 async fn reset_clears_all_state() -> TestResult {
     let m = mesh().await?;

@@ -630,6 +630,27 @@ impl Emulator {
         self.control("DELETE", "latency", None).await;
     }
 
+    /// ECS's token buckets as AWS publishes them (`throttle_buckets.py`), each full: a call
+    /// its bucket has no token for is throttled. Returns the buckets.
+    pub async fn throttle_like_aws(&self) -> Vec<Value> {
+        let set = self
+            .control("POST", "throttle-buckets", Some(json!({"preset": "ecs"})))
+            .await;
+        set["buckets"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every token bucket full again, its `taken` and `throttled` counts zeroed.
+    pub async fn fill_throttle_buckets(&self) -> Vec<Value> {
+        let filled = self.control("POST", "throttle-buckets/fill", None).await;
+        filled["buckets"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The token buckets, each with how many calls took a token and how many were throttled.
+    pub async fn throttle_buckets(&self) -> Vec<Value> {
+        let listed = self.control("GET", "throttle-buckets", None).await;
+        listed["buckets"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Changes emulator settings, e.g. `json!({"drain_after_describes": 2})`; returns them all.
     pub async fn update_settings(&self, changes: Value) -> Value {
         self.control("POST", "settings", Some(changes)).await

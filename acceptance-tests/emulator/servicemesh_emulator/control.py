@@ -44,6 +44,10 @@ class ControlApi:
             ("GET", "latency"): lambda body, query: {"latency": app.latency.as_dict()},
             ("POST", "latency"): self.set_latency,
             ("DELETE", "latency"): self.clear_latency,
+            ("GET", "throttle-buckets"): lambda body, query: {"buckets": app.buckets.list()},
+            ("POST", "throttle-buckets"): lambda body, query: {"buckets": app.buckets.set(body)},
+            ("POST", "throttle-buckets/fill"): lambda body, query: {"buckets": app.buckets.fill()},
+            ("DELETE", "throttle-buckets"): self.clear_buckets,
             ("POST", "cloudmap/fail-next-namespace-operation"): self.fail_next_namespace_operation,
             ("DELETE", "cloudmap/fail-next-namespace-operation"): self.cancel_namespace_failure,
             ("POST", "cloudmap/finish-operations"): self.finish_operations,
@@ -89,6 +93,7 @@ class ControlApi:
             settings.reset()
         self.app.faults.clear()
         self.app.latency.clear()
+        self.app.buckets.clear()
         self.app.counters.reset()
         return {"reset": True}
 
@@ -120,6 +125,10 @@ class ControlApi:
     def clear_latency(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
         self.app.latency.clear()
         return {"latency": {}}
+
+    def clear_buckets(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        self.app.buckets.clear()
+        return {"buckets": []}
 
     def fail_next_namespace_operation(self, body: Any, query: dict[str, str]) -> dict[str, Any]:
         body = body if isinstance(body, dict) else {}

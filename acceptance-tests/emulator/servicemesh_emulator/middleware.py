@@ -1,7 +1,8 @@
 """The WSGI layer in front of moto.
 
 Every request is either a control call (/_emulator/...) or an AWS call. An AWS call is counted,
-delayed if latency is set, failed if a fault rule fires, and otherwise handed to moto. moto's
+delayed if latency is set, failed if a fault rule fires or its token bucket is empty, and
+otherwise handed to moto. moto's
 backends are plain objects that are not safe to mutate from several threads at once, so moto
 runs under one lock; latency is spent outside it so slow calls do not serialise the others.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from . import protocol
 from .control import CONTROL_PREFIX, ControlApi
 from .faults import Counters, Faults, Latency
+from .throttle_buckets import ThrottleBuckets
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -25,6 +27,7 @@ class EmulatorApp:
         self.moto_lock = threading.RLock()
         self.faults = Faults()
         self.latency = Latency()
+        self.buckets = ThrottleBuckets()
         self.counters = Counters()
         self.control = ControlApi(self)
 
@@ -47,7 +50,7 @@ class EmulatorApp:
         if delay:
             time.sleep(delay)
 
-        fault = self.faults.check(call)
+        fault = self.faults.check(call) or self.buckets.check(call)
         if fault is not None:
             code, status, message = fault
             self.counters.record_error(call.name)
