@@ -39,8 +39,10 @@ pub fn provider_schema() -> Schema {
     )))
     .attribute(Attribute::optional("max_concurrency", Type::Number).description(&format!(
         "The most AWS calls in flight at once to each API (ECS, Cloud Map and Route 53 each have their own limit), across \
-         all resources of this provider. Default: {DEFAULT_MAX_CONCURRENCY}, which stays within ECS's per-account token \
-         buckets (DescribeServices refills at 20 per second) and leaves room for other tools in the same account.",
+         all resources of this provider. Default: {DEFAULT_MAX_CONCURRENCY}. ECS also throttles each account and Region \
+         with token buckets every tool in it shares (UpdateService: a burst of 50, then 5 a second; DescribeTaskDefinition: \
+         50, then 20), so changing more than 50 services takes about (N - 50) / 5 seconds on AWS whatever this is set to; \
+         throttled calls are retried (`max_retries`).",
     )))
     .block(NestedBlock::single("assume_role", assume_role))
     .block(NestedBlock::single("endpoints", endpoints))

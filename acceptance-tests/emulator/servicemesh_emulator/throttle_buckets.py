@@ -95,9 +95,12 @@ class Bucket:
     throttled: int = 0
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
+    def level(self, now: float) -> float:
+        return min(float(self.capacity), self.tokens + (now - self.updated) * self.refill)
+
     def take(self) -> bool:
         now = self.clock()
-        self.tokens = min(float(self.capacity), self.tokens + (now - self.updated) * self.refill)
+        self.tokens = self.level(now)
         self.updated = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
@@ -116,6 +119,7 @@ class Bucket:
             "operations": sorted(self.operations),
             "capacity": self.capacity,
             "refill": self.refill,
+            "tokens": round(self.level(self.clock()), 3),
             "taken": self.taken,
             "throttled": self.throttled,
         }
