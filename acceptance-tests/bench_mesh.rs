@@ -51,6 +51,15 @@ fn provider_body() -> String {
         .unwrap_or_default()
 }
 
+/// The mesh sizes a comma-separated variable lists, or `default`'s.
+fn sizes_from_env(name: &str, default: &str) -> Vec<usize> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
+
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
@@ -623,11 +632,7 @@ async fn mesh_commands_at_aws_latency_side_by_side_with_the_per_service_way() {
     let started = Instant::now();
     let latency_ms: u64 = env_or("BENCH_LATENCY_MS", 50);
     let reps: usize = env_or("BENCH_REPS", 3);
-    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
-        .unwrap_or_else(|_| "1,10,100,500".into())
-        .split(',')
-        .filter_map(|n| n.trim().parse().ok())
-        .collect();
+    let sizes = sizes_from_env("BENCH_SIZES", "1,10,100,500");
     println!("provider binary: {}", provider_binary().display());
     let emulator = Emulator::start().await;
     let mut measured = Vec::new();

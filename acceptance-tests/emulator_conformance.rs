@@ -2045,44 +2045,37 @@ async fn latency_is_added_per_operation_and_globally() -> TestResult {
 async fn the_ecs_preset_holds_the_buckets_aws_publishes() -> TestResult {
     let em = Emulator::shared().await;
     let buckets = em.throttle_like_aws().await;
-    let bucket_of = |operation: &str| {
-        buckets
-            .iter()
-            .find(|b| {
-                b["operations"]
-                    .as_array()
-                    .is_some_and(|ops| ops.iter().any(|o| o == operation))
-            })
-            .map(|b| (b["capacity"].as_u64(), b["refill"].as_f64()))
+    let holding = |operation: &str| {
+        buckets.iter().find(|b| {
+            b["operations"]
+                .as_array()
+                .is_some_and(|ops| ops.iter().any(|o| o == operation))
+        })
     };
-    assert_eq!(bucket_of("ecs:UpdateService"), Some((Some(50), Some(5.0))));
+    let bucket_of = |operation: &str| {
+        holding(operation).map(|b| (b["capacity"].as_u64(), b["refill"].as_f64()))
+    };
+    // (action, burst, refill per second) from AWS's table.
+    for (operation, burst, refill) in [
+        ("ecs:UpdateService", 50, 5.0),
+        ("ecs:CreateService", 50, 5.0),
+        ("ecs:DeleteService", 50, 5.0),
+        ("ecs:DescribeServices", 100, 20.0),
+        ("ecs:DescribeTaskDefinition", 50, 20.0),
+        ("ecs:ListTagsForResource", 50, 20.0),
+        ("ecs:ListServicesByNamespace", 10, 1.0),
+        ("ecs:DescribeClusters", 50, 20.0),
+    ] {
+        assert_eq!(
+            bucket_of(operation),
+            Some((Some(burst), Some(refill))),
+            "{operation}"
+        );
+    }
     assert_eq!(
-        bucket_of("ecs:CreateService"),
-        bucket_of("ecs:UpdateService")
-    );
-    assert_eq!(
-        bucket_of("ecs:DeleteService"),
-        bucket_of("ecs:UpdateService")
-    );
-    assert_eq!(
-        bucket_of("ecs:DescribeServices"),
-        Some((Some(100), Some(20.0)))
-    );
-    assert_eq!(
-        bucket_of("ecs:DescribeTaskDefinition"),
-        Some((Some(50), Some(20.0)))
-    );
-    assert_eq!(
-        bucket_of("ecs:ListTagsForResource"),
-        Some((Some(50), Some(20.0)))
-    );
-    assert_eq!(
-        bucket_of("ecs:ListServicesByNamespace"),
-        Some((Some(10), Some(1.0)))
-    );
-    assert_eq!(
-        bucket_of("ecs:DescribeClusters"),
-        Some((Some(50), Some(20.0)))
+        holding("ecs:CreateService").map(|b| &b["name"]),
+        holding("ecs:UpdateService").map(|b| &b["name"]),
+        "one bucket for all service modify actions"
     );
     assert_eq!(bucket_of("servicediscovery:ListNamespaces"), None);
 

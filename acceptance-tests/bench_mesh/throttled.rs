@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{
     Measured, RunningConfiguration, env_or, ms, per_service_configurations, per_service_send,
-    provider_body, run, write_section,
+    provider_body, run, sizes_from_env, write_section,
 };
 use crate::support::emulator::Emulator;
 use crate::support::scale::{self, Step};
@@ -241,11 +241,7 @@ fn report(sizes: &[(usize, Vec<Row>)], latency_ms: u64, total: Duration) -> Stri
 async fn mesh_commands_under_the_token_buckets_aws_publishes() {
     let started = Instant::now();
     let latency_ms: u64 = env_or("BENCH_LATENCY_MS", 50);
-    let sizes: Vec<usize> = std::env::var("BENCH_THROTTLED_SIZES")
-        .unwrap_or_else(|_| "100".into())
-        .split(',')
-        .filter_map(|n| n.trim().parse().ok())
-        .collect();
+    let sizes = sizes_from_env("BENCH_THROTTLED_SIZES", "100");
     let emulator = Emulator::start().await;
     let mut measured = Vec::new();
     for n in sizes {
