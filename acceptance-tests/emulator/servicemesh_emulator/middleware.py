@@ -2,9 +2,9 @@
 
 Every request is either a control call (/_emulator/...) or an AWS call. An AWS call is counted,
 delayed if latency is set, failed if a fault rule fires or its token bucket is empty, and
-otherwise handed to moto. moto's
-backends are plain objects that are not safe to mutate from several threads at once, so moto
-runs under one lock; latency is spent outside it so slow calls do not serialise the others.
+otherwise handed to moto. moto's backends are plain objects that are not safe to mutate from
+several threads at once, so moto runs under one lock; latency is spent outside it so slow calls
+do not serialise the others.
 """
 
 import io
