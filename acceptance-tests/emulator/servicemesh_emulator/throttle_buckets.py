@@ -11,7 +11,10 @@ Modelled as the page describes it, with two choices it leaves open, said here:
 - AWS adds the refill "every second"; the emulator adds it continuously (the same rate, since
   AWS does not say when in the second).
 - A bucket starts full (an account nobody else used in the last seconds).
-Cloud Map and Route 53 publish no per-action buckets, so no preset models them.
+Cloud Map publishes a bucket for DiscoverInstances only (2,000, refilled at 1,000 a second,
+answered RequestLimitExceeded; Cloud Map developer guide, "Handle AWS Cloud Map DiscoverInstances
+API request throttling"), which the provider does not call, and Route 53 none per action, so no
+preset models them.
 
 Off unless a test or the bench turns it on (`POST /_emulator/throttle-buckets`).
 """
@@ -170,7 +173,7 @@ def _parse(spec: Any) -> list[Bucket]:
         raise ValueError('throttle buckets are {"preset": "ecs"} or {"buckets": [...]}')
     if "preset" in spec:
         if spec["preset"] != "ecs":
-            raise ValueError('the only preset is "ecs" (AWS publishes no per-action buckets for the others)')
+            raise ValueError('the only preset is "ecs" (the only buckets AWS publishes for calls the provider makes)')
         return [
             Bucket(name, frozenset(f"ecs:{op}" for op in ops), capacity, float(refill))
             for name, ops, capacity, refill in ECS_PUBLISHED
