@@ -51,6 +51,27 @@ fn provider_body() -> String {
         .unwrap_or_default()
 }
 
+/// A Terraform working directory for a mesh of `n` seeded services, logging the provider's
+/// RPC timings.
+fn mesh_workdir(emulator: &Emulator, vpc_id: &str, n: usize) -> Workdir {
+    let mut dir: Workdir = world::workdir(emulator);
+    dir.set_env(
+        "TF_LOG_PROVIDER",
+        env_or("BENCH_LOG_LEVEL", "DEBUG".to_string()),
+    );
+    write_mesh(&dir, vpc_id, n, false);
+    dir
+}
+
+/// The mesh's configuration; `changed` adds a mesh-wide `log_configuration` (a change to
+/// every service).
+fn write_mesh(dir: &Workdir, vpc_id: &str, n: usize, changed: bool) {
+    dir.write(
+        "main.tf",
+        &scale::config_with(vpc_id, n, changed, &provider_body()),
+    );
+}
+
 /// The mesh sizes a comma-separated variable lists, or `default`'s.
 fn sizes_from_env(name: &str, default: &str) -> Vec<usize> {
     std::env::var(name)
@@ -260,15 +281,7 @@ async fn measure(emulator: &Emulator, n: usize, latency_ms: u64, reps: usize) ->
     let vpc_id = scale::seed(emulator, n).await;
     let seeding = seeding_started.elapsed();
     emulator.set_latency("*", latency_ms).await;
-    let mut dir: Workdir = world::workdir(emulator);
-    dir.set_env(
-        "TF_LOG_PROVIDER",
-        env_or("BENCH_LOG_LEVEL", "DEBUG".to_string()),
-    );
-    dir.write(
-        "main.tf",
-        &scale::config_with(&vpc_id, n, false, &provider_body()),
-    );
+    let dir = mesh_workdir(emulator, &vpc_id, n);
 
     let mut starts: Vec<Duration> = (0..3)
         .map(|_| dir.run(&["version"]).success().elapsed)
@@ -295,10 +308,7 @@ async fn measure(emulator: &Emulator, n: usize, latency_ms: u64, reps: usize) ->
     let per_service_refresh = per_service_refresh(emulator, n).await;
     assert_eq!(emulator.total_calls().await, per_service_refresh.calls);
 
-    dir.write(
-        "main.tf",
-        &scale::config_with(&vpc_id, n, true, &provider_body()),
-    );
+    write_mesh(&dir, &vpc_id, n, true);
     for step in [Step::PlanChange, Step::ApplyChange] {
         steps.push(run(emulator, &dir, step, watch).await);
     }
@@ -608,7 +618,6 @@ fn binary_sizes() -> String {
     )
 }
 
-/// Puts `section` between the markers in `path`, or at its end with them.
 /// Puts `section` between the markers in the file at `path` (at its end if they are missing).
 fn write_section(path: &str, section: &str, start_marker: &str, end_marker: &str) {
     let text = std::fs::read_to_string(path).unwrap_or_default();

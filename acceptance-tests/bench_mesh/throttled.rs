@@ -16,13 +16,12 @@ use aws_sdk_ecs::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use serde_json::Value;
 
 use super::{
-    Measured, RunningConfiguration, env_or, ms, per_service_configurations, per_service_send,
-    provider_body, run, sizes_from_env, write_section,
+    Measured, env_or, mesh_workdir, ms, per_service_configurations, per_service_send, run,
+    sizes_from_env, write_mesh, write_section,
 };
 use crate::support::emulator::Emulator;
 use crate::support::scale::{self, Step};
 use crate::support::terraform::Workdir;
-use crate::support::world;
 
 const START_MARKER: &str = "<!-- bench_throttled:start -->";
 const END_MARKER: &str = "<!-- bench_throttled:end -->";
@@ -42,11 +41,13 @@ async fn levels(emulator: &Emulator) -> Vec<Level> {
         .await
         .iter()
         .map(|bucket: &Value| Level {
-            name: bucket["name"].as_str().unwrap_or_default().to_owned(),
-            refill: bucket["refill"].as_f64().unwrap_or(0.0),
-            tokens: bucket["tokens"].as_f64().unwrap_or(0.0),
-            taken: bucket["taken"].as_u64().unwrap_or(0),
-            throttled: bucket["throttled"].as_u64().unwrap_or(0),
+            name: bucket["name"].as_str().expect("a bucket's name").to_owned(),
+            refill: bucket["refill"].as_f64().expect("a bucket's refill"),
+            tokens: bucket["tokens"].as_f64().expect("a bucket's tokens"),
+            taken: bucket["taken"].as_u64().expect("a bucket's taken count"),
+            throttled: bucket["throttled"]
+                .as_u64()
+                .expect("a bucket's throttled count"),
         })
         .collect()
 }
@@ -135,12 +136,7 @@ async fn measure(emulator: &Emulator, n: usize, latency_ms: u64) -> Vec<Row> {
     let vpc_id = scale::seed(emulator, n).await;
     emulator.set_latency("*", latency_ms).await;
     emulator.throttle_like_aws().await;
-    let mut dir: Workdir = world::workdir(emulator);
-    dir.set_env("TF_LOG_PROVIDER", "DEBUG");
-    dir.write(
-        "main.tf",
-        &scale::config_with(&vpc_id, n, false, &provider_body()),
-    );
+    let dir = mesh_workdir(emulator, &vpc_id, n);
     let mut rows = Vec::new();
     for (step, fill_first) in [
         (Step::PlanCreate, true),
@@ -149,10 +145,7 @@ async fn measure(emulator: &Emulator, n: usize, latency_ms: u64) -> Vec<Row> {
     ] {
         rows.push(step_under_buckets(emulator, &dir, step, fill_first).await);
     }
-    dir.write(
-        "main.tf",
-        &scale::config_with(&vpc_id, n, true, &provider_body()),
-    );
+    write_mesh(&dir, &vpc_id, n, true);
     for (step, fill_first) in [(Step::PlanChange, true), (Step::ApplyChange, false)] {
         rows.push(step_under_buckets(emulator, &dir, step, fill_first).await);
     }
@@ -169,7 +162,7 @@ async fn measure(emulator: &Emulator, n: usize, latency_ms: u64) -> Vec<Row> {
 /// buckets, with terraform-provider-aws's retries.
 async fn per_service_change(emulator: &Emulator, n: usize, latency_ms: u64) -> Row {
     emulator.clear_latency().await;
-    let configurations: Vec<RunningConfiguration> = per_service_configurations(emulator, n).await;
+    let configurations = per_service_configurations(emulator, n).await;
     emulator.set_latency("*", latency_ms).await;
     emulator.fill_throttle_buckets().await;
     let before = levels(emulator).await;
