@@ -21,8 +21,7 @@ Off unless a test or the bench turns it on (`POST /_emulator/throttle-buckets`).
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .protocol import AwsCall, throttling_error
@@ -66,7 +65,7 @@ ECS_PUBLISHED: tuple[tuple[str, tuple[str, ...], int, float], ...] = (
             "StartTask",
             "StopTask",
             "UpdateContainerAgent",
-            "UpdateContainerInstancesState",
+            "UpdateContainerInstancesState",  # the table says "UpdateContainerInstancesStates"
         ),
         100,
         40,
@@ -96,13 +95,12 @@ class Bucket:
     updated: float = 0.0
     taken: int = 0
     throttled: int = 0
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
     def level(self, now: float) -> float:
         return min(float(self.capacity), self.tokens + (now - self.updated) * self.refill)
 
     def take(self) -> bool:
-        now = self.clock()
+        now = time.monotonic()
         self.tokens = self.level(now)
         self.updated = now
         if self.tokens >= 1.0:
@@ -113,7 +111,7 @@ class Bucket:
         return False
 
     def fill(self) -> None:
-        self.tokens, self.updated = float(self.capacity), self.clock()
+        self.tokens, self.updated = float(self.capacity), time.monotonic()
         self.taken = self.throttled = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,7 +120,7 @@ class Bucket:
             "operations": sorted(self.operations),
             "capacity": self.capacity,
             "refill": self.refill,
-            "tokens": round(self.level(self.clock()), 3),
+            "tokens": round(self.level(time.monotonic()), 3),
             "taken": self.taken,
             "throttled": self.throttled,
         }
