@@ -137,9 +137,7 @@ class ThrottleBuckets:
         buckets = _parse(spec)
         with self._lock:
             self._buckets = buckets
-            for bucket in self._buckets:
-                bucket.fill()
-            return [b.as_dict() for b in self._buckets]
+        return self.fill()
 
     def fill(self) -> list[dict[str, Any]]:
         """Every bucket full again and its counts zeroed: a command that starts on a quiet account."""
